@@ -1,0 +1,92 @@
+"""The errors journal_core raises: one base, a few precise subclasses.
+
+Each subclass keeps its facts as attributes and builds its own message, so a
+front end can show ``str(error)`` as it is (the MCP server as a tool error, the
+CLI on stderr) and a program can still branch on the attributes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class JournalError(Exception):
+    """Base of every error the journal library raises on purpose."""
+
+
+class InvalidEvent(JournalError):
+    """An event field was refused; nothing was written."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"invalid event field '{field}': {reason}")
+
+
+class InvalidQuery(JournalError):
+    """A read argument (or a cursor) was refused."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"invalid argument '{field}': {reason}")
+
+
+class TaskNotFound(JournalError):
+    """An event names a task that has no ``open`` event in the journal."""
+
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        super().__init__(
+            f"task not found: '{task_id}' has no 'open' event in this journal; "
+            "open it first (type='open' without task_id starts a new task)"
+        )
+
+
+class TaskAlreadyOpen(JournalError):
+    """An ``open`` event names a task that was opened before."""
+
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        super().__init__(
+            f"task '{task_id}' was already opened; use type='reopen' to resume a closed task"
+        )
+
+
+class JournalBusy(JournalError):
+    """The journal's lock was not had within the timeout; nothing was written."""
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        super().__init__(
+            f"journal busy: another process has held the lock on {path} for over "
+            f"{timeout:g} s; nothing was written, try again"
+        )
+
+
+class JournalWriteFailed(JournalError):
+    """Writing or syncing failed; ``reason`` says what failed and what was left on disk."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"could not write to the journal {path}: {reason}")
+
+
+class JournalUnavailable(JournalError):
+    """The journal file cannot be opened or created."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot use the journal {path}: {reason}")
+
+
+class InvalidSetting(JournalError):
+    """A configuration value (a flag or an environment variable) was refused."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(f"invalid setting {name}: {reason}")

@@ -1,0 +1,585 @@
+"""The incremental index: where each event's line is, each task's state, the idempotency keys.
+
+Built once by scanning the file, then kept current by reading only the bytes
+appended since, by this process or any other. A file that was replaced
+(another inode) or truncated (shorter, or its last indexed bytes changed) is
+indexed again from the start.
+
+Memory grows with the number of events, not with their text: per event the
+index keeps an offset, a length, a type code and a time in flat arrays
+(25 bytes), and per task its title and the ordinals of its events (4 bytes
+each). Results are read back from the file by offset.
+
+Unfiltered reads need no index: they scan from the end (or from the cursor),
+so the newest events of a huge journal come back at once in a fresh process.
+Everything else builds the index on first use; ``build()`` does it up front.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import os
+import threading
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import msgspec
+
+from journal_core.cursor import (
+    CURSOR_VERSION,
+    CursorState,
+    decode_cursor,
+    encode_cursor,
+    filters_digest,
+)
+from journal_core.errors import JournalUnavailable, TaskNotFound
+from journal_core.events import EVENT_TYPES
+from journal_core.query import (
+    DEFAULT_LIMIT,
+    check_limit,
+    check_order,
+    check_task_id,
+    check_task_status,
+    check_text_query,
+    check_types,
+    parse_instant,
+)
+from journal_core.reader import (
+    backward_lines,
+    complete_end,
+    decode_line,
+    forward_chunks,
+    is_blank,
+    read_line,
+)
+
+# About 20,000 tokens of JSON, at roughly 4 bytes a token.
+PAGE_BYTES: Final = 80_000
+TRUNCATED_NOTE: Final = (
+    "This page was cut short to stay under about 20,000 tokens; "
+    "call again with cursor=next_cursor for the rest."
+)
+TITLE_CHARS: Final = 200
+# A task summary's JSON, less its title.
+_SUMMARY_BYTES: Final = 200
+_TAIL_BYTES: Final = 32
+
+_TYPE_CODES: Final = {name: code for code, name in enumerate(EVENT_TYPES)}
+_UNKNOWN_TYPE: Final = 255  # a newer writer's type: kept, never matched by a filter
+_STATE_TYPES: Final = frozenset({"open", "reopen", "close", "rename"})
+
+
+class TaskSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """One task as ``list_tasks`` shows it."""
+
+    task_id: str
+    title: str
+    status: str  # "open" or "closed"
+    created_at: str
+    last_event_at: str
+    event_count: int
+
+
+class TaskPage(msgspec.Struct, frozen=True, kw_only=True):
+    tasks: list[TaskSummary]
+    next_cursor: str | None
+    truncated: bool = False
+    note: str | None = None
+
+
+class EventPage(msgspec.Struct, frozen=True, kw_only=True):
+    """Events as the plain objects of their lines; ``next_cursor`` is ``None`` at the end."""
+
+    events: list[dict[str, Any]]
+    next_cursor: str | None
+    truncated: bool = False
+    note: str | None = None
+
+
+class _IndexedMeta(msgspec.Struct):
+    title: Any = None
+    idempotency_key: Any = None
+
+
+class _IndexedLine(msgspec.Struct):
+    """What the index takes from a line; msgspec skips the other fields without building them."""
+
+    task_id: str
+    type: str
+    timestamp: Annotated[dt.datetime, msgspec.Meta(tz=True)]
+    event_id: str
+    meta: _IndexedMeta | None = None
+
+
+_line_decoder: Final = msgspec.json.Decoder(_IndexedLine)
+
+
+class _Task:
+    """A task's state as its events so far make it."""
+
+    __slots__ = ("folded_title", "opened", "ordinals", "status", "task_id", "title")
+
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        self.ordinals = array("I")  # positions in the event arrays, in file order
+        self.title = ""
+        self.folded_title = ""
+        self.status = "open"
+        self.opened = False
+
+    def set_title(self, title: object) -> None:
+        if isinstance(title, str) and title.strip():
+            title = title.strip()
+            if len(title) > TITLE_CHARS:
+                title = title[: TITLE_CHARS - 1] + "…"
+            self.title = title
+            self.folded_title = title.casefold()
+
+
+class _FileState:
+    """Everything indexed from one file; replaced whole when the file is."""
+
+    def __init__(self, identity: tuple[int, int] | None) -> None:
+        self.identity = identity
+        self.end = 0  # bytes indexed: always just after a "\n"
+        self.tail = b""  # the last indexed bytes, to notice a rewritten file
+        self.offsets = array("q")
+        self.lengths = array("I")  # with the "\n"
+        self.types = bytearray()
+        self.times = array("d")  # POSIX seconds; NaN when the timestamp is not RFC 3339
+        self.tasks: dict[str, _Task] = {}
+        self.keys: dict[str, int] = {}  # idempotency key -> ordinal of its first event
+
+
+class JournalIndex:
+    """The index of one journal path; thread-safe. See the module docstring."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._state = _FileState(None)
+        self._built = False
+
+    # --- keeping current ----------------------------------------------------------
+
+    def build(self) -> None:
+        """Index the whole file now (a server calls this at start, in a thread)."""
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Catch up with the file's end (whole lines only), re-indexing a replaced file."""
+        with self._lock, self._open() as fd:
+            self._sync(fd)
+
+    def has_open(self, task_id: str) -> bool:
+        """Whether the task has an ``open`` event, as of the last ``refresh``."""
+        with self._lock:
+            self._ensure_built()
+            task = self._state.tasks.get(task_id)
+            return task is not None and task.opened
+
+    def find_key(self, key: str) -> dict[str, Any] | None:
+        """The first event whose ``meta.idempotency_key`` is ``key``, as of the last ``refresh``."""
+        with self._lock:
+            self._ensure_built()
+            state = self._state
+            with self._open() as fd:
+                if fd is None:
+                    return None
+                stat = os.fstat(fd)
+                if (stat.st_dev, stat.st_ino) != state.identity:
+                    self._sync(fd)  # the file was replaced since the last refresh
+                    state = self._state
+                ordinal = state.keys.get(key)
+                if ordinal is None:
+                    return None
+                return read_line(fd, state.offsets[ordinal], state.lengths[ordinal])
+
+    # --- queries ----------------------------------------------------------------
+
+    def read_events(
+        self,
+        *,
+        task_id: str | None = None,
+        types: Sequence[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        order: str = "newest",
+    ) -> EventPage:
+        """A page of events matching every filter given, newest or oldest first.
+
+        Raises ``InvalidQuery`` for a bad argument or cursor, ``TaskNotFound``
+        for a ``task_id`` with no events at all.
+        """
+        task_id = check_task_id(task_id)
+        wanted = check_types(types)
+        since_s = parse_instant("since", since)
+        until_s = parse_instant("until", until)
+        limit = check_limit(limit)
+        order = check_order(order)
+        digest = filters_digest(task_id, sorted(wanted or ()), since_s, until_s)
+        unfiltered = task_id is None and wanted is None and since_s is None and until_s is None
+        # Unfiltered reads touch no index state, so they do not wait for the lock.
+        with self._open() as fd, self._lock if not unfiltered else _no_lock():
+            if fd is None:
+                _refuse_cursor_without_file(cursor, "events", order, digest)
+                return EventPage(events=[], next_cursor=None)
+            stat = os.fstat(fd)
+            identity = (stat.st_dev, stat.st_ino)
+            position = None
+            if cursor is not None:
+                position = decode_cursor(
+                    cursor,
+                    kind="events",
+                    order=order,
+                    filters=digest,
+                    identity=identity,
+                    size=stat.st_size,
+                )
+            if unfiltered:
+                found = _scan(fd, stat.st_size, position, order)
+            else:
+                self._sync(fd)
+                found = self._select(fd, task_id, wanted, since_s, until_s, position, order)
+
+            def cursor_at(at: int) -> str:
+                return encode_cursor(
+                    CursorState(CURSOR_VERSION, "events", order, at, digest, *identity)
+                )
+
+            return _event_page(found, limit, order, cursor_at)
+
+    def list_tasks(
+        self,
+        *,
+        status: str = "open",
+        query: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> TaskPage:
+        """Tasks with the latest activity first; ``query`` matches titles, ignoring case."""
+        status = check_task_status(status)
+        needle = check_text_query(query)
+        limit = check_limit(limit)
+        digest = filters_digest(status, needle)
+        with self._open() as fd, self._lock:
+            if fd is None:
+                _refuse_cursor_without_file(cursor, "tasks", "newest", digest)
+                return TaskPage(tasks=[], next_cursor=None)
+            self._sync(fd)
+            state = self._state
+            assert state.identity is not None
+            bound = len(state.offsets)
+            if cursor is not None:
+                position = decode_cursor(
+                    cursor,
+                    kind="tasks",
+                    order="newest",
+                    filters=digest,
+                    identity=state.identity,
+                    size=state.end,
+                )
+                bound = bisect_left(state.offsets, position)
+            # A task's last ordinal is unique to it, so it orders tasks and keys the pages.
+            matching = (
+                task
+                for task in state.tasks.values()
+                if task.ordinals[-1] < bound
+                and (status == "any" or task.status == status)
+                and (needle is None or needle in task.folded_title)
+            )
+            top = heapq.nlargest(limit + 1, matching, key=_last_ordinal)
+            summaries: list[TaskSummary] = []
+            used = 0
+            for task in top[:limit]:
+                used += len(task.title.encode()) + _SUMMARY_BYTES
+                if summaries and used > PAGE_BYTES:
+                    break
+                summaries.append(_summary(fd, state, task))
+            truncated = len(summaries) < len(top[:limit])
+            next_cursor = None
+            if len(summaries) < len(top):
+                last = state.offsets[_last_ordinal(top[len(summaries) - 1])]
+                next_cursor = encode_cursor(
+                    CursorState(CURSOR_VERSION, "tasks", "newest", last, digest, *state.identity)
+                )
+            return TaskPage(
+                tasks=summaries,
+                next_cursor=next_cursor,
+                truncated=truncated,
+                note=TRUNCATED_NOTE if truncated else None,
+            )
+
+    # --- inside the lock ------------------------------------------------------------
+
+    @contextmanager
+    def _open(self) -> Iterator[int | None]:
+        """A read-only descriptor on the journal, ``None`` if there is no file yet."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            yield None
+            return
+        except OSError as exc:
+            raise JournalUnavailable(self.path, exc.strerror or str(exc)) from exc
+        try:
+            yield fd
+        finally:
+            os.close(fd)
+
+    def _ensure_built(self) -> None:
+        if not self._built:
+            with self._open() as fd:
+                self._sync(fd)
+
+    def _sync(self, fd: int | None) -> None:
+        """Bring the index up to the end of the file ``fd`` is open on."""
+        if fd is None:
+            self._state = _FileState(None)
+            self._built = True
+            return
+        stat = os.fstat(fd)
+        identity = (stat.st_dev, stat.st_ino)
+        state = self._state
+        if (
+            state.identity != identity
+            or stat.st_size < state.end
+            or os.pread(fd, len(state.tail), state.end - len(state.tail)) != state.tail
+        ):
+            state = self._state = _FileState(identity)
+        if stat.st_size > state.end:
+            _index_lines(state, fd, stat.st_size)
+        self._built = True
+
+    def _select(
+        self,
+        fd: int,
+        task_id: str | None,
+        wanted: frozenset[str] | None,
+        since: float | None,
+        until: float | None,
+        position: int | None,
+        order: str,
+    ) -> Iterator[tuple[int, int, dict[str, Any]]]:
+        """The indexed events that match, in ``order``, from ``position`` on."""
+        state = self._state
+        ordinals: Sequence[int]
+        if task_id is None:
+            ordinals = range(len(state.offsets))
+        else:
+            task = state.tasks.get(task_id)
+            if task is None:
+                raise TaskNotFound(task_id)
+            ordinals = task.ordinals
+        # Offsets grow with ordinals, so a byte position splits both sequences.
+        split = len(ordinals)
+        if position is not None:
+            split = bisect_left(ordinals, bisect_left(state.offsets, position))
+        steps = range(split - 1, -1, -1) if order == "newest" else range(split, len(ordinals))
+        codes = None if wanted is None else {_TYPE_CODES[name] for name in wanted}
+        types, times = state.types, state.times
+        for step in steps:
+            ordinal = ordinals[step]
+            if codes is not None and types[ordinal] not in codes:
+                continue
+            # Written "not (a >= b)" so that a NaN time matches no time filter.
+            if since is not None and not times[ordinal] >= since:
+                continue
+            if until is not None and not times[ordinal] < until:
+                continue
+            offset, length = state.offsets[ordinal], state.lengths[ordinal]
+            event = read_line(fd, offset, length)
+            if event is not None:
+                yield offset, length, event
+
+
+@contextmanager
+def _no_lock() -> Iterator[None]:
+    yield
+
+
+def _refuse_cursor_without_file(cursor: str | None, kind: str, order: str, digest: bytes) -> None:
+    if cursor is not None:
+        decode_cursor(cursor, kind=kind, order=order, filters=digest, identity=None, size=0)
+
+
+def _last_ordinal(task: _Task) -> int:
+    return task.ordinals[-1]
+
+
+def _scan(
+    fd: int, size: int, position: int | None, order: str
+) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """Every event from ``position`` on, straight from the file, in ``order``."""
+    lines: Iterator[tuple[int, bytes]]
+    if order == "newest":
+        lines = backward_lines(fd, complete_end(fd, size) if position is None else position)
+    else:
+        lines = _forward_lines(fd, 0 if position is None else position, size)
+    for offset, raw in lines:
+        if not is_blank(raw):
+            event = decode_line(raw)
+            if not isinstance(event, str):
+                yield offset, len(raw) + 1, event
+
+
+def _forward_lines(fd: int, start: int, stop: int) -> Iterator[tuple[int, bytes]]:
+    for base, block in forward_chunks(fd, start, stop):
+        offset = base
+        for raw in block.split(b"\n"):
+            yield offset, raw
+            offset += len(raw) + 1
+
+
+def _event_page(
+    found: Iterator[tuple[int, int, dict[str, Any]]],
+    limit: int,
+    order: str,
+    cursor_at: Callable[[int], str],
+) -> EventPage:
+    """Up to ``limit`` events, cut at an event boundary before ``PAGE_BYTES``.
+
+    One event more than fits is looked at, to know whether to give a cursor.
+    """
+    events: list[dict[str, Any]] = []
+    used = 0
+    resume = 0  # where the next page starts: before the last event, or after it
+    for offset, length, event in found:
+        if len(events) == limit:
+            return EventPage(events=events, next_cursor=cursor_at(resume))
+        if events and used + length > PAGE_BYTES:
+            return EventPage(
+                events=events, next_cursor=cursor_at(resume), truncated=True, note=TRUNCATED_NOTE
+            )
+        events.append(event)
+        used += length
+        resume = offset if order == "newest" else offset + length
+    return EventPage(events=events, next_cursor=None)
+
+
+def _summary(fd: int, state: _FileState, task: _Task) -> TaskSummary:
+    first = read_line(fd, state.offsets[task.ordinals[0]], state.lengths[task.ordinals[0]])
+    last = read_line(fd, state.offsets[task.ordinals[-1]], state.lengths[task.ordinals[-1]])
+    return TaskSummary(
+        task_id=task.task_id,
+        title=task.title,
+        status=task.status,
+        created_at=first["timestamp"] if first else "",
+        last_event_at=last["timestamp"] if last else "",
+        event_count=len(task.ordinals),
+    )
+
+
+def _index_lines(state: _FileState, fd: int, stop: int) -> None:
+    """Add the complete lines between ``state.end`` and ``stop`` to the index.
+
+    The hot loop of a cold build (a million lines in a few seconds), so the
+    fast path is inline and anything unusual goes to ``_lenient``.
+    """
+    decode = _line_decoder.decode
+    offsets, lengths, types, times = state.offsets, state.lengths, state.types, state.times
+    tasks, keys = state.tasks, state.keys
+    type_code = _TYPE_CODES.get
+    for base, block in forward_chunks(fd, state.end, stop):
+        # The struct decoder does not check the UTF-8 of fields it skips: check
+        # the block at once, and line by line only when the block fails.
+        strict = not block.isascii() and not _is_utf8(block)
+        offset = base
+        for raw in block.split(b"\n"):
+            length = len(raw) + 1
+            try:
+                if strict:
+                    raw.decode()
+                line = decode(raw)
+                task_id, kind, when = line.task_id, line.type, line.timestamp.timestamp()
+                meta = line.meta
+                title, key = (None, None) if meta is None else (meta.title, meta.idempotency_key)
+            except (msgspec.DecodeError, UnicodeDecodeError):
+                lenient = _lenient(raw)
+                if lenient is None:
+                    offset += length
+                    continue
+                task_id, kind, when, title, key = lenient
+            ordinal = len(offsets)
+            offsets.append(offset)
+            lengths.append(length)
+            types.append(type_code(kind, _UNKNOWN_TYPE))
+            times.append(when)
+            task = tasks.get(task_id)
+            if task is None:
+                task = tasks[task_id] = _Task(task_id)
+                if kind != "open":
+                    task.set_title(_text(raw))  # a stand-in until an open names it
+            task.ordinals.append(ordinal)
+            if kind in _STATE_TYPES:
+                _apply(task, kind, title, raw)
+            if isinstance(key, str):
+                keys.setdefault(key, ordinal)
+            offset += length
+        state.end = base + len(block) + 1
+    state.tail = os.pread(fd, min(_TAIL_BYTES, state.end), state.end - min(_TAIL_BYTES, state.end))
+
+
+def _apply(task: _Task, kind: str, title: object, raw: bytes) -> None:
+    """What an open, reopen, close or rename event changes in its task."""
+    if kind == "close":
+        task.status = "closed"
+        return
+    if kind == "open":
+        task.opened = True
+    if kind in ("open", "reopen"):
+        task.status = "open"
+    if kind in ("open", "rename"):
+        # The title is meta.title, else the event's text.
+        if isinstance(title, str) and title.strip():
+            task.set_title(title)
+        else:
+            task.set_title(_text(raw))
+
+
+def _text(raw: bytes) -> object:
+    event = decode_line(raw)
+    return None if isinstance(event, str) else event.get("text")
+
+
+def _lenient(raw: bytes) -> tuple[str, str, float, object, object] | None:
+    """The index fields of a line the fast decoder refused, if it is an event at all."""
+    if is_blank(raw):
+        return None
+    event = decode_line(raw)
+    if isinstance(event, str):
+        return None
+    meta = event.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
+    return (
+        event["task_id"],
+        event["type"],
+        _seconds(event["timestamp"]),
+        meta.get("title"),
+        meta.get("idempotency_key"),
+    )
+
+
+def _seconds(timestamp: str) -> float:
+    """POSIX seconds of an RFC 3339 timestamp; NaN when it is not one."""
+    try:
+        moment = dt.datetime.fromisoformat(timestamp)
+    except ValueError:
+        return float("nan")
+    return float("nan") if moment.tzinfo is None else moment.timestamp()
+
+
+def _is_utf8(block: bytes) -> bool:
+    try:
+        block.decode()
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -1,0 +1,279 @@
+"""Scanning the journal forward and backward, and reporting the lines that are not events.
+
+Reading is forgiving (SPEC §1): a line is an event when it is a JSON object
+whose ``event_id``, ``task_id``, ``type`` and ``timestamp`` are strings; every
+other field, known or not, is kept as it is. Blank lines are skipped quietly;
+any other line that is not an event is reported as a ``BadLine`` and the scan
+goes on. Only lines ended by ``\\n`` count: an unterminated last line is an
+append in progress or a crash remnant, never an event.
+
+Everything here reads with ``os.pread`` on a descriptor the caller may hold, so
+one query sees one file even if the path is replaced meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import msgspec
+
+REQUIRED_FIELDS: Final = ("event_id", "task_id", "type", "timestamp")
+# Big enough that a 300 MB journal is read in a few dozen calls, small enough
+# that the buffer does not dominate the index's memory.
+CHUNK_BYTES: Final = 8 * 1024 * 1024
+# A read usually wants one page of events: start small, then grow.
+FIRST_CHUNK_BYTES: Final = 64 * 1024
+UNTERMINATED_REASON: Final = (
+    "unterminated last line (an append in progress, or left by a crash: the next append ends it)"
+)
+
+_any_decoder: Final = msgspec.json.Decoder()
+
+
+class _EventShape(msgspec.Struct):
+    """The fields that make a line an event; decoding into it skips the rest quickly."""
+
+    event_id: str
+    task_id: str
+    type: str
+    timestamp: str
+
+
+_shape_decoder: Final = msgspec.json.Decoder(_EventShape)
+
+
+class BadLine(msgspec.Struct, frozen=True, kw_only=True):
+    """A complete line that is not an event: where it is and why.
+
+    ``line`` is the 1-based line number, or ``None`` when the scan did not
+    start at the beginning of the file and so cannot know it.
+    """
+
+    line: int | None
+    offset: int
+    reason: str
+
+
+class Record(msgspec.Struct, frozen=True, kw_only=True):
+    """An event as read from the file, with the byte offset of its line."""
+
+    offset: int
+    line: int | None
+    event: dict[str, Any]
+
+
+class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
+    """The result of scanning a whole journal."""
+
+    path: str
+    size_bytes: int
+    lines: int
+    events: int
+    bad_lines: list[BadLine]
+
+
+def decode_line(raw: bytes) -> dict[str, Any] | str:
+    """The event a line (without its ``\\n``) holds, or the reason it holds none."""
+    try:
+        value = _any_decoder.decode(raw)
+    except UnicodeDecodeError:
+        return "not valid UTF-8"
+    except msgspec.DecodeError as exc:
+        return f"not valid JSON: {exc}"
+    if not isinstance(value, dict):
+        return f"not an event: a JSON {type(value).__name__}, not an object"
+    for field in REQUIRED_FIELDS:
+        if not isinstance(value.get(field), str):
+            return f"not an event: '{field}' is missing or not a string"
+    return value
+
+
+def is_blank(raw: bytes) -> bool:
+    return not raw.strip()
+
+
+def complete_end(fd: int, size: int) -> int:
+    """The offset just past the last ``\\n`` at or before ``size`` (0 if none)."""
+    pos = size
+    step = 4096
+    while pos > 0:
+        start = max(0, pos - step)
+        found = os.pread(fd, pos - start, start).rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        pos = start
+        step = min(step * 4, CHUNK_BYTES)
+    return 0
+
+
+def forward_chunks(fd: int, start: int, stop: int) -> Iterator[tuple[int, bytes]]:
+    """Complete lines in ``[start, stop)``, oldest first, a block at a time.
+
+    Yields ``(offset of the block, block)``: whole lines joined by ``\\n``, the
+    last one's ``\\n`` left off, so ``block.split(b"\\n")`` gives the lines.
+    ``start`` must be a line start; bytes after the last ``\\n`` before
+    ``stop`` are not yielded, since they are not (yet) a line.
+    """
+    pos = start
+    carry = b""  # the start of a line that goes on in the next chunk
+    size = FIRST_CHUNK_BYTES
+    while pos < stop:
+        chunk = os.pread(fd, min(size, stop - pos), pos)
+        if not chunk:
+            return
+        size = min(size * 2, CHUNK_BYTES)
+        data = carry + chunk if carry else chunk
+        base = pos - len(carry)
+        pos += len(chunk)
+        last = data.rfind(b"\n")
+        if last < 0:
+            carry = data
+            continue
+        yield base, data[:last]
+        carry = data[last + 1 :]
+
+
+def backward_chunks(fd: int, end: int) -> Iterator[tuple[int, bytes]]:
+    """Complete lines before ``end`` (a line boundary), newest block first.
+
+    Yields blocks as ``forward_chunks`` does, each one's lines in file order;
+    ``backward_lines`` walks them in reverse.
+    """
+    pos = end
+    carry = b""  # the head of a line whose start lies before ``pos``
+    size = FIRST_CHUNK_BYTES
+    while pos > 0:
+        start = max(0, pos - size)
+        data = os.pread(fd, pos - start, start) + carry
+        pos = start
+        size = min(size * 2, CHUNK_BYTES)
+        if pos > 0:
+            first = data.find(b"\n")
+            if first < 0 or first == len(data) - 1:
+                # No line starts inside this chunk yet: read further back.
+                carry = data
+                continue
+            carry, data = data[: first + 1], data[first + 1 :]
+            base = pos + first + 1
+        else:
+            base = 0
+        if data:
+            yield base, data[:-1]
+
+
+def _record(raw: bytes, offset: int, number: int | None) -> Record | BadLine:
+    decoded = decode_line(raw)
+    if isinstance(decoded, str):
+        return BadLine(line=number, offset=offset, reason=decoded)
+    return Record(offset=offset, line=number, event=decoded)
+
+
+def backward_lines(fd: int, end: int) -> Iterator[tuple[int, bytes]]:
+    """``(offset, line)`` for each complete line before ``end``, newest first, lazily."""
+    for base, block in backward_chunks(fd, end):
+        offset = base + len(block) + 1
+        for raw in reversed(block.split(b"\n")):
+            offset -= len(raw) + 1
+            yield offset, raw
+
+
+def iter_forward(
+    path: str | os.PathLike[str], start: int = 0, stop: int | None = None
+) -> Iterator[Record | BadLine]:
+    """Events (and bad lines) oldest first, from byte ``start`` to ``stop`` (default: the end).
+
+    ``start`` must be the start of a line; line numbers are known only from 0.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        end = os.fstat(fd).st_size if stop is None else stop
+        number: int | None = 1 if start == 0 else None
+        for base, block in forward_chunks(fd, start, end):
+            offset = base
+            for raw in block.split(b"\n"):
+                if not is_blank(raw):
+                    yield _record(raw, offset, number)
+                offset += len(raw) + 1
+                if number is not None:
+                    number += 1
+    finally:
+        os.close(fd)
+
+
+def iter_backward(path: str | os.PathLike[str], end: int | None = None) -> Iterator[Record | BadLine]:
+    """Events (and bad lines) newest first, ending before byte ``end`` (default: the end).
+
+    Reads only as far back as the caller consumes, so the newest events of a
+    huge journal come back at once. Line numbers are not known (``None``).
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        stop = complete_end(fd, os.fstat(fd).st_size) if end is None else end
+        for offset, raw in backward_lines(fd, stop):
+            if not is_blank(raw):
+                yield _record(raw, offset, None)
+    finally:
+        os.close(fd)
+
+
+def read_line(fd: int, offset: int, length: int) -> dict[str, Any] | None:
+    """The event on the ``length``-byte line at ``offset``, ``None`` if it is not one."""
+    decoded = decode_line(os.pread(fd, length, offset).rstrip(b"\n"))
+    return None if isinstance(decoded, str) else decoded
+
+
+def verify(
+    path: str | os.PathLike[str], progress: Callable[[int, int], None] | None = None
+) -> VerifyReport:
+    """Scan the whole journal: count lines and events, and report every bad line.
+
+    ``progress(bytes_done, bytes_total)`` is called after each chunk. A missing
+    file raises ``FileNotFoundError``; the caller decides what that means.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        lines = events = 0
+        bad: list[BadLine] = []
+        done = 0
+        for base, block in forward_chunks(fd, 0, size):
+            offset = base
+            for raw in block.split(b"\n"):
+                lines += 1
+                if not is_blank(raw):
+                    if _is_event(raw):
+                        events += 1
+                    else:
+                        bad.append(BadLine(line=lines, offset=offset, reason=_reason(raw)))
+                offset += len(raw) + 1
+            done = offset
+            if progress is not None:
+                progress(done, size)
+        if done < size:
+            bad.append(BadLine(line=lines + 1, offset=done, reason=UNTERMINATED_REASON))
+        if progress is not None and done < size:
+            progress(size, size)
+    finally:
+        os.close(fd)
+    return VerifyReport(
+        path=os.fspath(Path(path)), size_bytes=size, lines=lines, events=events, bad_lines=bad
+    )
+
+
+def _is_event(raw: bytes) -> bool:
+    # The struct decoder skips unknown fields without checking their UTF-8,
+    # so the strict check is asked separately (it is fast for valid text).
+    try:
+        _shape_decoder.decode(raw)
+        raw.decode()
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _reason(raw: bytes) -> str:
+    decoded = decode_line(raw)
+    return decoded if isinstance(decoded, str) else "not an event"
