@@ -118,8 +118,8 @@ def decode_event(line: bytes | str) -> Event:
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
-    """The event as the plain JSON object of its line."""
-    result: dict[str, Any] = msgspec.to_builtins(event)
+    """The event as the plain JSON object of its line (lists, not the struct's tuples)."""
+    result: dict[str, Any] = msgspec.json.decode(_encoder.encode(event))
     return result
 
 

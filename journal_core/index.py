@@ -23,8 +23,9 @@ import os
 import threading
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import attrgetter
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -101,12 +102,13 @@ class EventPage(msgspec.Struct, frozen=True, kw_only=True):
     note: str | None = None
 
 
-class _IndexedMeta(msgspec.Struct):
+# gc=False: these are made and dropped a million times in a build, never in a cycle.
+class _IndexedMeta(msgspec.Struct, gc=False):
     title: Any = None
     idempotency_key: Any = None
 
 
-class _IndexedLine(msgspec.Struct):
+class _IndexedLine(msgspec.Struct, gc=False):
     """What the index takes from a line; msgspec skips the other fields without building them."""
 
     task_id: str
@@ -116,17 +118,28 @@ class _IndexedLine(msgspec.Struct):
     meta: _IndexedMeta | None = None
 
 
+class _LenientLine(msgspec.Struct, gc=False):
+    """The same facts from a line with an odd field (say, meta not an object)."""
+
+    task_id: str
+    type: str
+    time: float
+    title: Any
+    idempotency_key: Any
+
+
 _line_decoder: Final = msgspec.json.Decoder(_IndexedLine)
 
 
 class _Task:
     """A task's state as its events so far make it."""
 
-    __slots__ = ("folded_title", "opened", "ordinals", "status", "task_id", "title")
+    __slots__ = ("folded_title", "last", "opened", "ordinals", "status", "task_id", "title")
 
     def __init__(self, task_id: str) -> None:
         self.task_id = task_id
         self.ordinals = array("I")  # positions in the event arrays, in file order
+        self.last = 0  # the last of them, kept apart because list_tasks sorts on it
         self.title = ""
         self.folded_title = ""
         self.status = "open"
@@ -288,13 +301,13 @@ class JournalIndex:
                 )
                 bound = bisect_left(state.offsets, position)
             # A task's last ordinal is unique to it, so it orders tasks and keys the pages.
-            matching = (
-                task
-                for task in state.tasks.values()
-                if task.ordinals[-1] < bound
-                and (status == "any" or task.status == status)
-                and (needle is None or needle in task.folded_title)
-            )
+            matching: Iterable[_Task] = state.tasks.values()
+            if status != "any":
+                matching = [task for task in matching if task.status == status]
+            if needle is not None:
+                matching = [task for task in matching if needle in task.folded_title]
+            if bound < len(state.offsets):
+                matching = [task for task in matching if task.last < bound]
             top = heapq.nlargest(limit + 1, matching, key=_last_ordinal)
             summaries: list[TaskSummary] = []
             used = 0
@@ -306,7 +319,7 @@ class JournalIndex:
             truncated = len(summaries) < len(top[:limit])
             next_cursor = None
             if len(summaries) < len(top):
-                last = state.offsets[_last_ordinal(top[len(summaries) - 1])]
+                last = state.offsets[top[len(summaries) - 1].last]
                 next_cursor = encode_cursor(
                     CursorState(CURSOR_VERSION, "tasks", "newest", last, digest, *state.identity)
                 )
@@ -379,9 +392,10 @@ class JournalIndex:
                 raise TaskNotFound(task_id)
             ordinals = task.ordinals
         # Offsets grow with ordinals, so a byte position splits both sequences.
-        split = len(ordinals)
         if position is not None:
             split = bisect_left(ordinals, bisect_left(state.offsets, position))
+        else:
+            split = len(ordinals) if order == "newest" else 0
         steps = range(split - 1, -1, -1) if order == "newest" else range(split, len(ordinals))
         codes = None if wanted is None else {_TYPE_CODES[name] for name in wanted}
         types, times = state.types, state.times
@@ -410,8 +424,7 @@ def _refuse_cursor_without_file(cursor: str | None, kind: str, order: str, diges
         decode_cursor(cursor, kind=kind, order=order, filters=digest, identity=None, size=0)
 
 
-def _last_ordinal(task: _Task) -> int:
-    return task.ordinals[-1]
+_last_ordinal: Final = attrgetter("last")
 
 
 def _scan(
@@ -480,51 +493,63 @@ def _summary(fd: int, state: _FileState, task: _Task) -> TaskSummary:
 def _index_lines(state: _FileState, fd: int, stop: int) -> None:
     """Add the complete lines between ``state.end`` and ``stop`` to the index.
 
-    The hot loop of a cold build (a million lines in a few seconds), so the
-    fast path is inline and anything unusual goes to ``_lenient``.
+    The hot loop of a cold build: a million lines should take a few seconds.
     """
-    decode = _line_decoder.decode
     offsets, lengths, types, times = state.offsets, state.lengths, state.types, state.times
     tasks, keys = state.tasks, state.keys
-    type_code = _TYPE_CODES.get
+    type_code, unknown, state_types = _TYPE_CODES.get, _UNKNOWN_TYPE, _STATE_TYPES
+    ordinal = len(offsets)
+    decode = _line_decoder.decode
     for base, block in forward_chunks(fd, state.end, stop):
-        # The struct decoder does not check the UTF-8 of fields it skips: check
-        # the block at once, and line by line only when the block fails.
-        strict = not block.isascii() and not _is_utf8(block)
+        # The struct decoder does not check the UTF-8 of the fields it skips:
+        # check the whole block at once, and line by line only if it fails.
+        utf8 = block.isascii() or _is_utf8(block)
         offset = base
         for raw in block.split(b"\n"):
             length = len(raw) + 1
+            line: _IndexedLine | _LenientLine | None
             try:
-                if strict:
-                    raw.decode()
-                line = decode(raw)
-                task_id, kind, when = line.task_id, line.type, line.timestamp.timestamp()
+                line = decode(raw) if utf8 else _decode_one(raw)
+            except msgspec.DecodeError:
+                line = _lenient(raw)
+            if line is None:
+                offset += length
+                continue
+            if isinstance(line, _IndexedLine):
+                when = line.timestamp.timestamp()
                 meta = line.meta
                 title, key = (None, None) if meta is None else (meta.title, meta.idempotency_key)
-            except (msgspec.DecodeError, UnicodeDecodeError):
-                lenient = _lenient(raw)
-                if lenient is None:
-                    offset += length
-                    continue
-                task_id, kind, when, title, key = lenient
-            ordinal = len(offsets)
+            else:
+                when, title, key = line.time, line.title, line.idempotency_key
+            kind = line.type
             offsets.append(offset)
             lengths.append(length)
-            types.append(type_code(kind, _UNKNOWN_TYPE))
+            types.append(type_code(kind, unknown))
             times.append(when)
-            task = tasks.get(task_id)
+            task = tasks.get(line.task_id)
             if task is None:
-                task = tasks[task_id] = _Task(task_id)
+                task = tasks[line.task_id] = _Task(line.task_id)
                 if kind != "open":
                     task.set_title(_text(raw))  # a stand-in until an open names it
             task.ordinals.append(ordinal)
-            if kind in _STATE_TYPES:
+            task.last = ordinal
+            if kind in state_types:
                 _apply(task, kind, title, raw)
-            if isinstance(key, str):
+            if key is not None and isinstance(key, str):
                 keys.setdefault(key, ordinal)
+            ordinal += 1
             offset += length
         state.end = base + len(block) + 1
     state.tail = os.pread(fd, min(_TAIL_BYTES, state.end), state.end - min(_TAIL_BYTES, state.end))
+
+
+def _decode_one(raw: bytes) -> _IndexedLine | _LenientLine | None:
+    """The slow path for a block that is not all valid UTF-8."""
+    try:
+        raw.decode()
+        return _line_decoder.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return _lenient(raw)
 
 
 def _apply(task: _Task, kind: str, title: object, raw: bytes) -> None:
@@ -549,8 +574,8 @@ def _text(raw: bytes) -> object:
     return None if isinstance(event, str) else event.get("text")
 
 
-def _lenient(raw: bytes) -> tuple[str, str, float, object, object] | None:
-    """The index fields of a line the fast decoder refused, if it is an event at all."""
+def _lenient(raw: bytes) -> _LenientLine | None:
+    """The index fields of a line the struct decoder refused, if it is an event at all."""
     if is_blank(raw):
         return None
     event = decode_line(raw)
@@ -559,12 +584,12 @@ def _lenient(raw: bytes) -> tuple[str, str, float, object, object] | None:
     meta = event.get("meta")
     if not isinstance(meta, dict):
         meta = {}
-    return (
-        event["task_id"],
-        event["type"],
-        _seconds(event["timestamp"]),
-        meta.get("title"),
-        meta.get("idempotency_key"),
+    return _LenientLine(
+        task_id=event["task_id"],
+        type=event["type"],
+        time=_seconds(event["timestamp"]),
+        title=meta.get("title"),
+        idempotency_key=meta.get("idempotency_key"),
     )
 
 

@@ -20,6 +20,8 @@ from typing import Any, Final
 
 import msgspec
 
+from journal_core.errors import JournalUnavailable
+
 REQUIRED_FIELDS: Final = ("event_id", "task_id", "type", "timestamp")
 # Big enough that a 300 MB journal is read in a few dozen calls, small enough
 # that the buffer does not dominate the index's memory.
@@ -203,7 +205,9 @@ def iter_forward(
         os.close(fd)
 
 
-def iter_backward(path: str | os.PathLike[str], end: int | None = None) -> Iterator[Record | BadLine]:
+def iter_backward(
+    path: str | os.PathLike[str], end: int | None = None
+) -> Iterator[Record | BadLine]:
     """Events (and bad lines) newest first, ending before byte ``end`` (default: the end).
 
     Reads only as far back as the caller consumes, so the newest events of a
@@ -230,10 +234,13 @@ def verify(
 ) -> VerifyReport:
     """Scan the whole journal: count lines and events, and report every bad line.
 
-    ``progress(bytes_done, bytes_total)`` is called after each chunk. A missing
-    file raises ``FileNotFoundError``; the caller decides what that means.
+    ``progress(bytes_done, bytes_total)`` is called after each chunk. A file
+    that cannot be opened (missing, unreadable) raises ``JournalUnavailable``.
     """
-    fd = os.open(path, os.O_RDONLY)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise JournalUnavailable(Path(path), exc.strerror or str(exc)) from exc
     try:
         size = os.fstat(fd).st_size
         lines = events = 0

@@ -34,9 +34,11 @@ from journal_core.events import Event, encode_line
 
 log = logging.getLogger(__name__)
 
-# filelock polls a held lock. Its 50 ms default would dwarf an append that holds
-# the lock for ~0.1 ms, so contended writers look again every half millisecond.
+# How often the journal's own flock (held only by a Rust writer) is tried again.
 _LOCK_POLL_S: Final = 0.0005
+# The longest a writer sleeps on the sidecar before trying filelock again, should
+# a release not wake it (say the lock file was replaced while it slept).
+_WAKE_BOUND_S: Final = 0.05
 # After a shared batch, how long the committer waits, locks held, for the
 # callers it just answered to queue their next appends: a fraction of an fsync.
 _GATHER_WINDOW_S: Final = 0.001
@@ -127,12 +129,9 @@ class JournalWriter:
         """(Re)make the per-process state: locks, descriptors and threads do not cross fork."""
         self._pid = os.getpid()
         self._sidecar = filelock.FileLock(
-            f"{self.path}.lock",
-            mode=0o600,
-            thread_local=False,
-            preserve_lock_file=True,
-            poll_interval=_LOCK_POLL_S,
+            f"{self.path}.lock", mode=0o600, thread_local=False, preserve_lock_file=True
         )
+        self._release_waiter = _ReleaseWaiter(Path(f"{self.path}.lock"))
         # A descriptor inherited across fork shares its flock with the parent: drop it.
         self._fd: int | None = None
         self._identity: tuple[int, int] | None = None
@@ -225,25 +224,32 @@ class JournalWriter:
             self._hold_and_commit()
 
     def _hold_and_commit(self) -> None:
-        """Take the locks, then commit batches while they keep coming, then let go."""
+        """Take the locks, write batches while they keep coming, let go, answer the last."""
         try:
             fd = self._lock()
         except JournalError as error:
             self._settle(self._take(1, 0.0), error)
             return
+        held_since = time.monotonic()
+        # Taking the locks took a while: whatever queued meanwhile joins this batch.
+        batch = self._take(1, 0.0)
         try:
-            held_since = time.monotonic()
-            # Taking the locks took a while: whatever queued meanwhile joins this batch.
-            batch = self._take(1, 0.0)
-            while batch:
-                self._commit(fd, batch)
+            while True:
+                written = self._write(fd, batch)
                 if len(batch) < 2 or time.monotonic() - held_since > _MAX_HOLD_S:
                     break
-                # A shared batch means busy callers: give them a moment to queue again.
+                # A shared batch means busy callers: answer it with the locks still
+                # held, and give its callers a moment to queue their next appends.
+                self._finish(fd, batch, written)
                 batch = self._take(len(batch), _GATHER_WINDOW_S)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            self._sidecar.release()
+        except Exception as error:
+            self._unlock(fd)
+            self._settle(batch, error)
+            return
+        # The last batch is synced and answered after letting go: other processes
+        # write meanwhile, and an fsync of the inode covers their bytes too.
+        self._unlock(fd)
+        self._finish(fd, batch, written)
 
     def _take(self, target: int, window: float) -> list[_Request]:
         """Everything queued, waiting up to ``window`` for ``target`` requests."""
@@ -265,43 +271,51 @@ class JournalWriter:
                 request.error = error
             request.answered.release()
 
-    def _commit(self, fd: int, batch: list[_Request]) -> None:
-        """Admit and write one batch (then fsync it in ``always`` mode); answer every caller."""
-        try:
-            verdicts = self._admit([request.event for request in batch])
-            lines = []
-            durable = self.durability == "always"
-            for request, verdict in zip(batch, verdicts, strict=True):
-                if verdict is None:
-                    lines.append(encode_line(request.event))
-                elif isinstance(verdict, JournalError):
-                    request.error = verdict
-                else:
-                    request.outcome = Written(durable=durable, duplicate_of=verdict)
-            if lines:
-                self._append_bytes(fd, b"".join(lines))
-                if durable:
-                    self._sync(fd)
-                with self._cond:
-                    self._appends += len(lines)
-                    self._batches += 1
-            for request in batch:
-                if request.error is None and request.outcome is None:
-                    request.outcome = Written(durable=durable)
-        except Exception as error:
-            self._settle(batch, error)
-        else:
-            self._settle(batch)
+    def _write(self, fd: int, batch: list[_Request]) -> int:
+        """Admit one batch and write its admitted lines, locks held; return their count.
+
+        Refused events get their error and duplicates their earlier event now;
+        ``_finish`` answers the rest once they are durable as the mode requires.
+        """
+        verdicts = self._admit([request.event for request in batch])
+        lines = []
+        for request, verdict in zip(batch, verdicts, strict=True):
+            if verdict is None:
+                lines.append(encode_line(request.event))
+            elif isinstance(verdict, JournalError):
+                request.error = verdict
+            else:
+                durable = self.durability == "always"
+                request.outcome = Written(durable=durable, duplicate_of=verdict)
+        if lines:
+            self._append_bytes(fd, b"".join(lines))
+            with self._cond:
+                self._appends += len(lines)
+                self._batches += 1
+        return len(lines)
+
+    def _finish(self, fd: int, batch: list[_Request], written: int) -> None:
+        """fsync what was written (``always`` mode), then answer every caller of the batch."""
+        durable = self.durability == "always"
+        if written and durable:
+            try:
+                self._sync(fd)
+            except JournalWriteFailed as error:
+                self._settle(batch, error)
+                return
+        for request in batch:
+            if request.error is None and request.outcome is None:
+                request.outcome = Written(durable=durable)
+        self._settle(batch)
+
+    def _unlock(self, fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        self._sidecar.release()
 
     def _lock(self) -> int:
         """Hold the sidecar lock, then the journal's own flock; return the journal's fd."""
         deadline = time.monotonic() + self.lock_timeout
-        try:
-            self._sidecar.acquire(timeout=self.lock_timeout)
-        except filelock.Timeout:
-            raise JournalBusy(self.path, self.lock_timeout) from None
-        except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
+        self._acquire_sidecar(deadline)
         try:
             fd = self._current_fd_or_fail()
             # The Rust writer blocks in flock(LOCK_EX); we poll so the timeout still holds.
@@ -316,6 +330,27 @@ class JournalWriter:
         except BaseException:
             self._sidecar.release()
             raise
+
+    def _acquire_sidecar(self, deadline: float) -> None:
+        """Take filelock's sidecar lock by ``deadline``, sleeping in the kernel meanwhile.
+
+        filelock waits by polling, and each of its tries costs about as much as an
+        append (~0.25 ms of system calls), so a waiter that polls both slows the
+        holder and answers late. We try once, and while the lock is held we sleep
+        until its holder lets go (``_ReleaseWaiter``), then try again.
+        """
+        while True:
+            try:
+                self._sidecar.acquire(blocking=False)
+                return
+            except filelock.Timeout:
+                pass
+            except OSError as error:
+                raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise JournalBusy(self.path, self.lock_timeout)
+            self._release_waiter.wait(min(left, _WAKE_BOUND_S))
 
     def _sync(self, fd: int) -> None:
         try:
@@ -401,6 +436,48 @@ class JournalWriter:
             os.close(fd)
             raise
         return fd
+
+
+class _ReleaseWaiter:
+    """Sleeps until the sidecar lock is released, so contended writers need not poll.
+
+    A shared ``flock`` on the lock file is granted only once no one holds it
+    exclusively, so a thread blocked in it wakes the moment the holder lets go.
+    The blocking call cannot be timed out, hence the thread: the caller waits on
+    an event with its own timeout, and a waiter left behind by a timed-out caller
+    is reused by the next one instead of piling up.
+    """
+
+    def __init__(self, lock_path: Path) -> None:
+        self._lock_path = lock_path
+        self._guard = threading.Lock()
+        self._released = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wait(self, timeout: float) -> bool:
+        """True once the lock was seen free; False after ``timeout``."""
+        with self._guard:
+            if self._thread is None or not self._thread.is_alive():
+                self._released = threading.Event()
+                self._thread = threading.Thread(
+                    target=self._wait_for_release, args=(self._released,), daemon=True
+                )
+                self._thread.start()
+            released = self._released
+        return released.wait(timeout)
+
+    def _wait_for_release(self, released: threading.Event) -> None:
+        try:
+            fd = os.open(self._lock_path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            released.set()  # no lock file to wait on: let the caller try at once
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+            released.set()
 
 
 def _describe(error: OSError) -> str:

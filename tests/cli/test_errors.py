@@ -1,0 +1,165 @@
+"""Exit statuses and error messages shared by every command, and the help."""
+
+import os
+import resource
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from tests.cli.conftest import CLI, CallMain, run_cli
+
+
+def assert_one_error_line(stderr: str, *named: str) -> None:
+    assert stderr.startswith("task-journal: error: ")
+    assert stderr.count("\n") == 1
+    assert "Traceback" not in stderr
+    for text in named:
+        assert text in stderr
+
+
+def test_a_held_lock_makes_append_exit_3_as_busy_and_write_nothing(
+    journal: Path, task_id: str
+) -> None:
+    before = journal.read_bytes()
+    env = {**os.environ, "TASK_JOURNAL_LOCK_TIMEOUT": "0.2"}
+
+    with FileLock(f"{journal}.lock"):
+        outcome = run_cli("append", "finding", "Blocked", "--task", task_id, env=env)
+
+    assert (outcome.status, outcome.stdout) == (3, "")
+    assert_one_error_line(outcome.stderr, "busy")
+    assert journal.read_bytes() == before
+
+
+def test_a_journal_that_cannot_be_created_exits_3(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+
+    outcome = run_cli("--journal", str(blocker / "events.jsonl"), "append", "open", "Nowhere")
+
+    assert (outcome.status, outcome.stdout) == (3, "")
+    assert_one_error_line(outcome.stderr, str(blocker))
+
+
+def test_a_failed_write_exits_3_and_leaves_the_journal_as_it_was(
+    journal: Path, task_id: str
+) -> None:
+    before = journal.read_bytes()
+
+    def limit_file_size() -> None:
+        # The kernel refuses to grow any file past this (EFBIG), as on a full disk.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) + 10, len(before) + 10))
+
+    done = subprocess.run(
+        [str(CLI), "append", "finding", "x" * 200, "--task", task_id],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit_file_size,  # nothing threaded runs before the exec
+        check=False,
+        timeout=60,
+    )
+
+    assert (done.returncode, done.stdout) == (3, "")
+    assert_one_error_line(done.stderr, str(journal))
+    assert journal.read_bytes() == before
+
+
+def test_a_bad_lock_timeout_setting_exits_2(journal: Path) -> None:
+    env = {**os.environ, "TASK_JOURNAL_LOCK_TIMEOUT": "soon"}
+
+    outcome = run_cli("append", "open", "x", env=env)
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert_one_error_line(outcome.stderr, "TASK_JOURNAL_LOCK_TIMEOUT")
+    assert not journal.exists()
+
+
+def test_no_command_is_a_usage_error(journal: Path) -> None:
+    outcome = run_cli()
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert_one_error_line(outcome.stderr)
+
+
+def test_help_names_every_command_and_the_exit_statuses(call_main: CallMain) -> None:
+    outcome = call_main("--help")
+
+    assert outcome.status == 0
+    for command in ("append", "read", "tasks", "flush", "verify", "path", "serve"):
+        assert f"    {command}" in outcome.stdout
+    assert "exit status:" in outcome.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        *((command, command) for command in ("append", "read", "tasks", "flush", "verify")),
+        *((command, command) for command in ("path", "serve")),
+        pytest.param("event", "append", id="event-is-append"),
+    ],
+)
+def test_every_command_has_help_with_examples(call_main: CallMain, command: str, name: str) -> None:
+    outcome = call_main(command, "--help")
+
+    assert outcome.status == 0
+    assert f"usage: task-journal {name} " in outcome.stdout
+    assert "examples:\n  task-journal " in outcome.stdout
+
+
+def test_version_prints_the_package_version(call_main: CallMain) -> None:
+    outcome = call_main("--version")
+
+    assert outcome.status == 0
+    assert outcome.stdout.startswith("task-journal ")
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(journal: Path, task_id: str) -> None:
+    reader, writer = os.pipe()
+    os.close(reader)  # as `| head` does once it has what it wants
+    try:
+        done = subprocess.run(
+            [str(CLI), "read"], stdout=writer, stderr=subprocess.PIPE, check=False, timeout=60
+        )
+    finally:
+        os.close(writer)
+
+    assert (done.returncode, done.stderr) == (141, b"")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["append", "open", "x"], ["read"], ["tasks"], ["flush"], ["verify"]],
+    ids=lambda command: command[0],
+)
+def test_a_folder_where_the_journal_should_be_exits_3(
+    tmp_path: Path, call_main: CallMain, command: list[str]
+) -> None:
+    outcome = call_main("--journal", str(tmp_path), *command)
+
+    assert (outcome.status, outcome.stdout) == (3, "")
+    assert_one_error_line(outcome.stderr, str(tmp_path))
+
+
+def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_writes_nothing(journal: Path) -> None:
+    journal.parent.mkdir()
+    with (
+        FileLock(f"{journal}.lock"),
+        subprocess.Popen(
+            [str(CLI), "append", "open", "Never written"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        ) as child,
+    ):
+        # The command creates the (empty) file before it waits for the lock.
+        while not journal.exists() and child.poll() is None:
+            time.sleep(0.01)
+        child.send_signal(signal.SIGINT)
+        stdout, stderr = child.communicate(timeout=60)
+
+    assert (child.returncode, stdout, stderr) == (130, b"", b"")
+    assert journal.read_bytes() == b""

@@ -1,0 +1,41 @@
+"""task-journal serve: the MCP server, on the journal and settings the command line names."""
+
+import json
+from pathlib import Path
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from tests.cli.conftest import CLI, run_cli
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.mark.slow
+async def test_serve_runs_the_mcp_server_with_the_options_given(
+    journal_path: Path, tmp_path: Path
+) -> None:
+    params = StdioServerParameters(
+        command=str(CLI),
+        args=["--durability", "flush", "serve", "--journal", str(journal_path)],
+        env={"TASK_JOURNAL_DATA_DIR": str(tmp_path / "data")},
+    )
+
+    async with Client(params) as client:
+        result = await client.call_tool(
+            "append_event", {"type": "open", "text": "Served", "title": "Over stdio"}
+        )
+
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    assert result.structured_content["durable"] is False  # --durability flush reached it
+    [written] = [json.loads(line) for line in journal_path.read_bytes().splitlines()]
+    assert written["event_id"] == result.structured_content["event_id"]
+
+
+def test_serve_refuses_an_unknown_transport(journal: Path) -> None:
+    outcome = run_cli("serve", "--transport", "carrier-pigeon")
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert "--transport" in outcome.stderr
+    assert not journal.exists()

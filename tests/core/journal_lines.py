@@ -1,0 +1,90 @@
+"""Journal lines written by hand, for reading tests that need exact bytes and times."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_ids = itertools.count(1)
+
+
+def event(
+    task_id: str = "tj-aaaaaaaaaa",
+    type: str = "finding",
+    text: str = "a finding",
+    timestamp: str = "2026-11-25T17:03:09.412Z",
+    **fields: Any,
+) -> dict[str, Any]:
+    """An event as the JSON object of SPEC §1, with a fresh, increasing event id."""
+    result: dict[str, Any] = {
+        "event_id": f"01KMZ3T4J8Q7W2E5R6T{next(_ids):07d}",
+        "schema_version": "1.0",
+        "task_id": task_id,
+        "type": type,
+        "timestamp": timestamp,
+        "author": "agent",
+        "source": "chat",
+        "text": text,
+        "refs": {},
+        "status": "confirmed",
+        "meta": {},
+    }
+    result.update(fields)
+    return result
+
+
+def line(**fields: Any) -> bytes:
+    """One complete journal line (``\\n`` included) for ``event(**fields)``."""
+    return msgspec.json.encode(event(**fields)) + b"\n"
+
+
+def write(path: Path, *chunks: bytes | dict[str, Any]) -> list[dict[str, Any]]:
+    """Append raw bytes and events (as lines) to ``path``; returns the events."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    events = [chunk for chunk in chunks if isinstance(chunk, dict)]
+    with path.open("ab") as file:
+        for chunk in chunks:
+            file.write(msgspec.json.encode(chunk) + b"\n" if isinstance(chunk, dict) else chunk)
+    return events
+
+
+# Appends findings from another process, printing each id once it is acknowledged.
+_APPENDER = """
+import sys
+from pathlib import Path
+from journal_core import Journal, Settings, new_event
+journal = Journal(Settings(journal_path=Path(sys.argv[1]), durability="flush"))
+journal.open()
+for n in range(int(sys.argv[3])):
+    result = journal.append(new_event(type="finding", task_id=sys.argv[2], text=f"n{n}"))
+    print(result.event_id, flush=True)
+journal.close()
+"""
+
+
+def start_appender(path: Path, task_id: str, count: int) -> subprocess.Popen[str]:
+    """Start appending ``count`` findings to ``task_id`` from another process."""
+    return subprocess.Popen(
+        [sys.executable, "-c", _APPENDER, str(path), task_id, str(count)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(child: subprocess.Popen[str]) -> list[str]:
+    """Wait for an appender; the ids it acknowledged, oldest first."""
+    out, _ = child.communicate(timeout=60)
+    assert child.returncode == 0
+    return out.split()
+
+
+def append_in_child(path: Path, task_id: str, count: int) -> list[str]:
+    """Append ``count`` findings to ``task_id`` from another process; returns their ids."""
+    return finish(start_appender(path, task_id, count))

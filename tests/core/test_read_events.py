@@ -1,0 +1,421 @@
+"""read_events: filters, order, page size, and cursors that survive appends."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from journal_core import EVENT_TYPES, InvalidQuery, TaskNotFound
+from journal_core.index import PAGE_BYTES, EventPage, JournalIndex
+from tests.core.journal_lines import append_in_child, event, write
+
+T = "tj-aaaaaaaaaa"
+
+
+def texts(page: EventPage) -> list[str]:
+    return [e["text"] for e in page.events]
+
+
+def numbered(count: int, **fields: Any) -> list[dict[str, Any]]:
+    return [event(text=f"n{n}", **fields) for n in range(count)]
+
+
+def every_page(index: JournalIndex, **query: Any) -> list[EventPage]:
+    pages = [index.read_events(**query)]
+    while pages[-1].next_cursor is not None:
+        pages.append(index.read_events(**query, cursor=pages[-1].next_cursor))
+    return pages
+
+
+def test_events_come_newest_first_by_default(journal_path: Path) -> None:
+    write(journal_path, *numbered(3))
+    assert texts(JournalIndex(journal_path).read_events()) == ["n2", "n1", "n0"]
+
+
+def test_order_oldest_gives_file_order(journal_path: Path) -> None:
+    write(journal_path, *numbered(3))
+    assert texts(JournalIndex(journal_path).read_events(order="oldest")) == ["n0", "n1", "n2"]
+
+
+def test_a_page_holds_50_events_by_default(journal_path: Path) -> None:
+    write(journal_path, *numbered(120))
+    page = JournalIndex(journal_path).read_events()
+    assert len(page.events) == 50
+    assert page.next_cursor is not None
+    assert not page.truncated
+
+
+def test_the_last_page_has_no_cursor(journal_path: Path) -> None:
+    write(journal_path, *numbered(3))
+    page = JournalIndex(journal_path).read_events(limit=3)
+    assert (len(page.events), page.next_cursor) == (3, None)
+
+
+def test_a_journal_not_yet_created_reads_as_empty(journal_path: Path) -> None:
+    page = JournalIndex(journal_path).read_events()
+    assert (page.events, page.next_cursor) == ([], None)
+
+
+def test_events_are_the_objects_of_their_lines(journal_path: Path) -> None:
+    written = write(journal_path, event(type="open", meta={"title": "T"}, colour="blue"))
+    assert JournalIndex(journal_path).read_events().events == written
+
+
+def test_bad_lines_are_skipped(journal_path: Path) -> None:
+    write(journal_path, event(text="a"), b"junk\n", b"\n", event(text="b"), b"torn")
+    index = JournalIndex(journal_path)
+    assert texts(index.read_events()) == ["b", "a"]
+    assert texts(index.read_events(task_id=T)) == ["b", "a"]
+
+
+def test_task_id_selects_one_tasks_events(journal_path: Path) -> None:
+    write(journal_path, event(text="mine"), event(task_id="tj-other", text="theirs"))
+    assert texts(JournalIndex(journal_path).read_events(task_id=T)) == ["mine"]
+
+
+def test_an_unknown_task_id_is_task_not_found(journal_path: Path) -> None:
+    write(journal_path, event())
+    with pytest.raises(TaskNotFound):
+        JournalIndex(journal_path).read_events(task_id="tj-nosuchtask")
+
+
+def test_types_selects_events_of_those_types(journal_path: Path) -> None:
+    write(
+        journal_path,
+        event(type="open", text="o"),
+        event(type="finding", text="f"),
+        event(type="decision", text="d"),
+        event(type="milestone", text="unknown type"),
+    )
+    page = JournalIndex(journal_path).read_events(types=["decision", "open"])
+    assert texts(page) == ["d", "o"]
+
+
+def test_since_is_inclusive_and_until_exclusive(journal_path: Path) -> None:
+    write(
+        journal_path,
+        *(event(text=f"h{h}", timestamp=f"2026-11-25T{h:02d}:00:00.000Z") for h in range(6)),
+    )
+    page = JournalIndex(journal_path).read_events(
+        since="2026-11-25T01:00:00Z", until="2026-11-25T04:00:00.000Z"
+    )
+    assert texts(page) == ["h3", "h2", "h1"]
+
+
+def test_since_and_until_compare_instants_across_offsets(journal_path: Path) -> None:
+    write(
+        journal_path,
+        event(text="utc", timestamp="2026-11-25T10:00:00.000Z"),
+        event(text="plus-two", timestamp="2026-11-25T13:00:00.000+02:00"),  # 11:00 UTC
+    )
+    index = JournalIndex(journal_path)
+    assert texts(index.read_events(since="2026-11-25T12:30:00+02:00")) == ["plus-two"]
+    assert texts(index.read_events(until="2026-11-25T06:30:00-04:00")) == ["utc"]
+
+
+def test_a_timestamp_that_is_not_rfc3339_matches_no_time_filter(journal_path: Path) -> None:
+    write(journal_path, event(text="odd", timestamp="last tuesday"), event(text="ok"))
+    index = JournalIndex(journal_path)
+    assert texts(index.read_events(since="2000-01-01T00:00:00Z")) == ["ok"]
+    assert texts(index.read_events()) == ["ok", "odd"]
+
+
+def test_all_filters_apply_together(journal_path: Path) -> None:
+    write(
+        journal_path,
+        event(type="finding", text="match", timestamp="2026-11-25T10:00:00.000Z"),
+        event(type="finding", text="too early", timestamp="2026-11-24T10:00:00.000Z"),
+        event(type="decision", text="wrong type", timestamp="2026-11-25T10:00:00.000Z"),
+        event(task_id="tj-other", text="other task", timestamp="2026-11-25T10:00:00.000Z"),
+    )
+    page = JournalIndex(journal_path).read_events(
+        task_id=T, types=["finding"], since="2026-11-25T00:00:00Z"
+    )
+    assert texts(page) == ["match"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        pytest.param({"limit": 0}, "limit", id="limit-zero"),
+        pytest.param({"limit": 501}, "limit", id="limit-over-500"),
+        pytest.param({"limit": True}, "limit", id="limit-bool"),
+        pytest.param({"limit": "10"}, "limit", id="limit-string"),
+        pytest.param({"order": "latest"}, "order", id="order-unknown"),
+        pytest.param({"types": ["guess"]}, "types", id="type-unknown"),
+        pytest.param({"types": "finding"}, "types", id="types-not-a-list"),
+        pytest.param({"since": "yesterday"}, "since", id="since-not-a-time"),
+        pytest.param({"since": "2026-11-25T10:00:00"}, "since", id="since-without-zone"),
+        pytest.param({"until": "2026-11-25"}, "until", id="until-date-only"),
+        pytest.param({"task_id": ""}, "task_id", id="task-id-empty"),
+        pytest.param({"cursor": "not-a-cursor"}, "cursor", id="cursor-garbage"),
+        pytest.param({"cursor": ""}, "cursor", id="cursor-empty"),
+    ],
+)
+def test_bad_arguments_are_refused(
+    journal_path: Path, arguments: dict[str, Any], field: str
+) -> None:
+    write(journal_path, event())
+    with pytest.raises(InvalidQuery) as refused:
+        JournalIndex(journal_path).read_events(**arguments)
+    assert refused.value.field == field
+
+
+def test_limits_of_1_and_500_are_accepted(journal_path: Path) -> None:
+    write(journal_path, *numbered(3))
+    index = JournalIndex(journal_path)
+    assert len(index.read_events(limit=1).events) == 1
+    assert len(index.read_events(limit=500).events) == 3
+
+
+def test_every_event_type_is_a_valid_filter(journal_path: Path) -> None:
+    write(journal_path, *(event(type=kind) for kind in EVENT_TYPES))
+    page = JournalIndex(journal_path).read_events(types=list(EVENT_TYPES))
+    assert len(page.events) == len(EVENT_TYPES)
+
+
+@pytest.mark.parametrize("order", ["newest", "oldest"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param({}, id="unfiltered"),
+        pytest.param({"task_id": T}, id="task"),
+        pytest.param({"types": ["finding"]}, id="types"),
+    ],
+)
+def test_paging_returns_every_event_exactly_once(
+    journal_path: Path, order: str, query: dict[str, Any]
+) -> None:
+    written = write(journal_path, *numbered(23, type="finding"))
+    pages = every_page(JournalIndex(journal_path), limit=5, order=order, **query)
+    got = [e["event_id"] for page in pages for e in page.events]
+    expected = [e["event_id"] for e in written]
+    assert got == (expected[::-1] if order == "newest" else expected)
+    assert [len(page.events) for page in pages] == [5, 5, 5, 5, 3]
+
+
+@pytest.mark.parametrize("task_filter", [None, T], ids=["unfiltered", "task"])
+def test_newest_first_paging_while_others_append_returns_each_older_event_once(
+    journal_path: Path, task_filter: str | None
+) -> None:
+    written = write(journal_path, event(type="open", text="start"), *numbered(11))
+    index = JournalIndex(journal_path)
+    page = index.read_events(task_id=task_filter, limit=4)
+    got = [e["event_id"] for e in page.events]
+    while page.next_cursor is not None:
+        append_in_child(journal_path, T, 3)
+        page = index.read_events(task_id=task_filter, limit=4, cursor=page.next_cursor)
+        got += [e["event_id"] for e in page.events]
+    assert got == [e["event_id"] for e in written][::-1]
+
+
+@pytest.mark.parametrize("task_filter", [None, T], ids=["unfiltered", "task"])
+def test_oldest_first_paging_while_others_append_returns_every_event_once(
+    journal_path: Path, task_filter: str | None
+) -> None:
+    written = write(journal_path, event(type="open", text="start"), *numbered(5))
+    expected = [e["event_id"] for e in written]
+    index = JournalIndex(journal_path)
+    page = index.read_events(task_id=task_filter, order="oldest", limit=4)
+    got = [e["event_id"] for e in page.events]
+    for _ in range(3):
+        assert page.next_cursor is not None
+        expected += append_in_child(journal_path, T, 5)
+        page = index.read_events(
+            task_id=task_filter, order="oldest", limit=4, cursor=page.next_cursor
+        )
+        got += [e["event_id"] for e in page.events]
+    while page.next_cursor is not None:
+        page = index.read_events(
+            task_id=task_filter, order="oldest", limit=4, cursor=page.next_cursor
+        )
+        got += [e["event_id"] for e in page.events]
+    assert got == expected
+
+
+def test_a_cursor_works_in_another_index_of_the_same_file(journal_path: Path) -> None:
+    write(journal_path, *numbered(4))
+    first = JournalIndex(journal_path).read_events(limit=2)
+    assert first.next_cursor is not None
+    rest = JournalIndex(journal_path).read_events(limit=2, cursor=first.next_cursor)
+    assert texts(rest) == ["n1", "n0"]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        pytest.param({"task_id": "tj-other"}, id="task"),
+        pytest.param({"types": ["finding"]}, id="types"),
+        pytest.param({"since": "2026-01-01T00:00:00Z"}, id="since"),
+        pytest.param({"order": "oldest"}, id="order"),
+    ],
+)
+def test_a_cursor_from_other_filters_is_refused(
+    journal_path: Path, changed: dict[str, Any]
+) -> None:
+    write(journal_path, *numbered(4), event(task_id="tj-other"))
+    index = JournalIndex(journal_path)
+    cursor = index.read_events(limit=1).next_cursor
+    with pytest.raises(InvalidQuery) as refused:
+        index.read_events(limit=1, cursor=cursor, **changed)
+    assert refused.value.field == "cursor"
+
+
+def test_a_limit_change_between_pages_is_allowed(journal_path: Path) -> None:
+    write(journal_path, *numbered(4))
+    index = JournalIndex(journal_path)
+    cursor = index.read_events(limit=1).next_cursor
+    assert texts(index.read_events(limit=3, cursor=cursor)) == ["n2", "n1", "n0"]
+
+
+def test_a_cursor_from_a_replaced_file_is_refused(journal_path: Path) -> None:
+    write(journal_path, *numbered(4))
+    index = JournalIndex(journal_path)
+    cursor = index.read_events(limit=1).next_cursor
+    replacement = journal_path.with_name("new.jsonl")
+    write(replacement, *numbered(4))
+    os.replace(replacement, journal_path)
+    with pytest.raises(InvalidQuery, match="replaced or truncated"):
+        index.read_events(limit=1, cursor=cursor)
+
+
+def test_a_cursor_past_the_end_of_a_truncated_file_is_refused(journal_path: Path) -> None:
+    write(journal_path, *numbered(4))
+    index = JournalIndex(journal_path)
+    cursor = index.read_events(order="oldest", limit=3).next_cursor
+    with journal_path.open("r+b") as file:
+        file.truncate(10)
+    with pytest.raises(InvalidQuery, match="replaced or truncated"):
+        index.read_events(order="oldest", limit=3, cursor=cursor)
+
+
+def test_a_cursor_for_a_deleted_journal_is_refused(journal_path: Path) -> None:
+    write(journal_path, *numbered(4))
+    index = JournalIndex(journal_path)
+    cursor = index.read_events(limit=1).next_cursor
+    journal_path.unlink()
+    with pytest.raises(InvalidQuery):
+        index.read_events(limit=1, cursor=cursor)
+
+
+def test_a_task_list_cursor_is_refused_by_read_events(journal_path: Path) -> None:
+    write(journal_path, *(event(type="open", task_id=f"tj-{n}") for n in range(3)))
+    index = JournalIndex(journal_path)
+    cursor = index.list_tasks(limit=1).next_cursor
+    with pytest.raises(InvalidQuery, match="pages through tasks"):
+        index.read_events(cursor=cursor)
+
+
+@pytest.mark.parametrize("task_filter", [None, T], ids=["unfiltered", "task"])
+def test_a_big_page_is_cut_at_an_event_boundary_with_a_note(
+    journal_path: Path, task_filter: str | None
+) -> None:
+    written = write(journal_path, *numbered(40, meta={"pad": "x" * 9000}))
+    index = JournalIndex(journal_path)
+    pages = every_page(index, task_id=task_filter, limit=50)
+    first = pages[0]
+    assert first.truncated
+    assert first.note is not None
+    assert "next_cursor" in first.note
+    assert 0 < len(first.events) < 40
+    for page in pages:
+        assert len(msgspec.json.encode(page.events)) <= PAGE_BYTES
+    got = [e["event_id"] for page in pages for e in page.events]
+    assert got == [e["event_id"] for e in written][::-1]
+
+
+def test_an_event_bigger_than_a_page_comes_alone(journal_path: Path) -> None:
+    write(journal_path, event(text="small"), event(text="big " + "x" * 100_000))
+    index = JournalIndex(journal_path)
+    page = index.read_events()
+    assert [len(e["text"]) for e in page.events] == [100_004]
+    assert page.truncated
+    assert texts(index.read_events(cursor=page.next_cursor)) == ["small"]
+
+
+_TASKS = ("tj-aaaaaaaaaa", "tj-bbbbbbbbbb", "tj-cccccccccc")
+_random_lines = st.lists(
+    st.one_of(
+        st.builds(
+            lambda task, kind, hour: event(
+                task_id=task, type=kind, timestamp=f"2026-11-25T{hour:02d}:00:00.000Z"
+            ),
+            st.sampled_from(_TASKS),
+            st.sampled_from(["open", "finding", "decision", "close", "milestone"]),
+            st.integers(0, 23),
+        ),
+        st.sampled_from([b"junk\n", b"\n", b"[]\n"]),
+    ),
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    before=_random_lines,
+    after=_random_lines,
+    task_id=st.none() | st.sampled_from(_TASKS),
+    types=st.none() | st.lists(st.sampled_from(["open", "finding", "close"]), min_size=1),
+    since=st.none() | st.integers(0, 23),
+    until=st.none() | st.integers(0, 24),
+    order=st.sampled_from(["newest", "oldest"]),
+    limit=st.integers(1, 7),
+)
+def test_pages_hold_exactly_the_matching_events_in_order(
+    tmp_path_factory: pytest.TempPathFactory,
+    before: list[dict[str, Any] | bytes],
+    after: list[dict[str, Any] | bytes],
+    task_id: str | None,
+    types: list[str] | None,
+    since: int | None,
+    until: int | None,
+    order: str,
+    limit: int,
+) -> None:
+    path = tmp_path_factory.mktemp("journal") / "events.jsonl"
+    write(path, b"")
+    index = JournalIndex(path)
+    index.refresh()  # indexes ``before``, then catches up with ``after``
+    written = write(path, *before)
+    index.refresh()
+    written += write(path, *after)
+
+    def matches(e: dict[str, Any]) -> bool:
+        hour = int(e["timestamp"][11:13])
+        return (
+            (task_id is None or e["task_id"] == task_id)
+            and (types is None or e["type"] in types)
+            and (since is None or hour >= since)
+            and (until is None or hour < until)
+        )
+
+    expected = [e for e in written if matches(e)]
+    if order == "newest":
+        expected.reverse()
+    query: dict[str, Any] = {
+        "task_id": task_id,
+        "types": types,
+        "since": None if since is None else f"2026-11-25T{since:02d}:00:00Z",
+        "until": None
+        if until is None
+        else f"2026-11-25T{until:02d}:00:00Z"
+        if until < 24
+        else "2026-11-26T00:00:00Z",
+        "order": order,
+        "limit": limit,
+    }
+    if task_id is not None and not any(e["task_id"] == task_id for e in written):
+        with pytest.raises(TaskNotFound):
+            index.read_events(**query)
+        return
+    pages = every_page(index, **query)
+    assert [e for page in pages for e in page.events] == expected
+    assert all(len(page.events) == limit for page in pages[:-1])

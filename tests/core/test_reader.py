@@ -1,0 +1,209 @@
+"""The reader: forward and backward scans, bad-line reports, verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from journal_core import JournalUnavailable, reader
+from journal_core.reader import BadLine, Record, iter_backward, iter_forward, verify
+from tests.core.journal_lines import event, line, write
+
+RUST_LINE = (
+    b'{"event_id":"01KMZ3T4J8Q7W2E5R6T7Y8V9H0","schema_version":"1.0",'
+    b'"task_id":"tj-8f3k2m9q1z","type":"decision","timestamp":"2026-11-25T17:03:09.412Z",'
+    b'"author":"agent","source":"chat","confidence":0.8,"evidence_strength":"strong",'
+    b'"text":"Use filelock\'s sidecar lock, not flock on the data file",'
+    b'"refs":{"files":["journal_core/writer.py"]},"status":"confirmed","meta":{}}\n'
+)
+
+
+def events_of(items: list[Record | BadLine]) -> list[dict[str, object]]:
+    return [item.event for item in items if isinstance(item, Record)]
+
+
+def bad_of(items: list[Record | BadLine]) -> list[BadLine]:
+    return [item for item in items if isinstance(item, BadLine)]
+
+
+def test_forward_reads_events_in_file_order_with_offsets_and_line_numbers(
+    journal_path: Path,
+) -> None:
+    first, second = write(journal_path, event(text="one"), event(text="two"))
+    records = list(iter_forward(journal_path))
+    assert events_of(records) == [first, second]
+    second_offset = len(msgspec.json.encode(first)) + 1
+    assert [(r.offset, r.line) for r in records if isinstance(r, Record)] == [
+        (0, 1),
+        (second_offset, 2),
+    ]
+
+
+def test_offsets_point_at_the_start_of_each_line(journal_path: Path) -> None:
+    write(journal_path, event(text="one"), b"\n", event(text="two"), b"junk\n", event())
+    data = journal_path.read_bytes()
+    starts = [0] + [n + 1 for n, byte in enumerate(data) if byte == ord("\n")]
+    # Lines 1, 3, 4 and 5 hold something; line 2 is blank.
+    assert [item.offset for item in iter_forward(journal_path)] == [starts[i] for i in (0, 2, 3, 4)]
+
+
+def test_blank_lines_are_skipped_without_a_report(journal_path: Path) -> None:
+    (only,) = write(journal_path, b"\n", b"   \n", event(), b"\r\n")
+    assert list(iter_forward(journal_path)) == [Record(offset=5, line=3, event=only)]
+    assert verify(journal_path).bad_lines == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        pytest.param(b"not json at all\n", "not valid JSON", id="not-json"),
+        pytest.param(b'{"event_id": "\xff\xfe"}\n', "not valid UTF-8", id="bad-utf8"),
+        pytest.param(b"[1, 2, 3]\n", "not an event: a JSON list", id="array"),
+        pytest.param(b'"text"\n', "not an event: a JSON str", id="string"),
+        pytest.param(
+            msgspec.json.encode({k: v for k, v in event().items() if k != "task_id"}) + b"\n",
+            "'task_id' is missing",
+            id="no-task-id",
+        ),
+        pytest.param(line(timestamp=12), "'timestamp' is missing or not a string", id="int-time"),
+        pytest.param(line()[:-2] + b"\n", "not valid JSON", id="cut-short"),
+    ],
+)
+def test_a_bad_line_is_reported_and_the_scan_goes_on(
+    journal_path: Path, raw: bytes, reason: str
+) -> None:
+    before, after = event(text="before"), event(text="after")
+    write(journal_path, before, raw, after)
+    items = list(iter_forward(journal_path))
+    assert events_of(items) == [before, after]
+    (bad,) = bad_of(items)
+    assert bad.line == 2
+    assert bad.offset == len(msgspec.json.encode(before)) + 1
+    assert reason in bad.reason
+
+
+def test_unknown_fields_and_enum_values_are_kept(journal_path: Path) -> None:
+    newer = event(type="milestone", author="robot", status="draft", colour="blue")
+    write(journal_path, newer)
+    assert events_of(list(iter_forward(journal_path))) == [newer]
+
+
+def test_a_rust_tool_line_reads_as_is(journal_path: Path) -> None:
+    write(journal_path, RUST_LINE)
+    (record,) = iter_forward(journal_path)
+    assert isinstance(record, Record)
+    assert record.event == msgspec.json.decode(RUST_LINE)
+    assert record.event["confidence"] == 0.8
+
+
+def test_an_unterminated_last_line_is_not_an_event(journal_path: Path) -> None:
+    (whole,) = write(journal_path, event(text="whole"), line(text="torn")[:-1])
+    assert events_of(list(iter_forward(journal_path))) == [whole]
+    assert events_of(list(iter_backward(journal_path))) == [whole]
+
+
+def test_an_unterminated_line_longer_than_a_chunk_is_skipped_backward(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "FIRST_CHUNK_BYTES", 16)
+    (whole,) = write(journal_path, event(text="whole"), b'{"torn": "' + b"x" * 5000)
+    assert events_of(list(iter_backward(journal_path))) == [whole]
+
+
+def test_backward_reads_newest_first(journal_path: Path) -> None:
+    written = write(journal_path, *(event(text=f"n{n}") for n in range(5)))
+    assert events_of(list(iter_backward(journal_path))) == written[::-1]
+
+
+def test_backward_from_an_offset_reads_what_lies_before_it(journal_path: Path) -> None:
+    written = write(journal_path, *(event(text=f"n{n}") for n in range(4)))
+    third = next(r for r in iter_forward(journal_path) if r.line == 3)
+    assert events_of(list(iter_backward(journal_path, third.offset))) == written[1::-1]
+
+
+def test_forward_from_an_offset_reads_from_there_without_line_numbers(journal_path: Path) -> None:
+    written = write(journal_path, *(event(text=f"n{n}") for n in range(4)))
+    third = next(r for r in iter_forward(journal_path) if r.line == 3)
+    items = list(iter_forward(journal_path, third.offset))
+    assert events_of(items) == written[2:]
+    assert {item.line for item in items} == {None}
+
+
+def test_forward_stops_at_the_given_offset(journal_path: Path) -> None:
+    written = write(journal_path, *(event(text=f"n{n}") for n in range(4)))
+    third = next(r for r in iter_forward(journal_path) if r.line == 3)
+    assert events_of(list(iter_forward(journal_path, 0, third.offset))) == written[:2]
+
+
+# Lines of every kind, including ones longer than the tiny chunks used below.
+_line_kinds = st.one_of(
+    st.builds(lambda text: line(text=text), st.text(min_size=1, max_size=300)),
+    st.sampled_from([b"\n", b"  \n", b"garbage\n", b"[]\n", b"\xff\n"]),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(_line_kinds, max_size=30),
+    tail=st.sampled_from([b"", b'{"torn": tru']),
+    chunk=st.sampled_from([1, 7, 64, 4096]),
+)
+def test_backward_is_forward_reversed_whatever_the_chunk_size(
+    tmp_path: Path, lines: list[bytes], tail: bytes, chunk: int
+) -> None:
+    path = tmp_path / "journal.jsonl"
+    path.write_bytes(b"".join(lines) + tail)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reader, "FIRST_CHUNK_BYTES", chunk)
+        patch.setattr(reader, "CHUNK_BYTES", max(chunk, 64))
+        forward = [msgspec.structs.replace(i, line=None) for i in iter_forward(path)]
+        backward = list(iter_backward(path))
+    assert backward == forward[::-1]
+    assert len(forward) == sum(1 for raw in lines if raw.strip())
+
+
+def test_verify_counts_lines_and_events_and_reports_bad_lines(journal_path: Path) -> None:
+    write(journal_path, event(), b"\n", b"oops\n", event(), b'{"half": ')
+    report = verify(journal_path)
+    assert (report.lines, report.events) == (4, 2)
+    assert [(bad.line, bad.reason) for bad in report.bad_lines] == [
+        (3, bad_of(list(iter_forward(journal_path)))[0].reason),
+        (5, reader.UNTERMINATED_REASON),
+    ]
+    assert report.size_bytes == journal_path.stat().st_size
+    assert report.bad_lines[1].offset == journal_path.read_bytes().rindex(b"\n") + 1
+
+
+def test_verify_reports_progress_up_to_the_whole_size(journal_path: Path) -> None:
+    write(journal_path, *(event() for _ in range(10)), b"torn")
+    seen: list[tuple[int, int]] = []
+    verify(journal_path, lambda done, total: seen.append((done, total)))
+    size = journal_path.stat().st_size
+    assert seen[-1] == (size, size)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_verify_of_a_missing_journal_says_it_is_unavailable(journal_path: Path) -> None:
+    with pytest.raises(JournalUnavailable, match="No such file"):
+        verify(journal_path)
+
+
+def test_verify_of_an_empty_journal_finds_nothing(journal_path: Path) -> None:
+    write(journal_path, b"")
+    report = verify(journal_path)
+    assert (report.lines, report.events, report.bad_lines) == (0, 0, [])
+
+
+def test_verify_counts_a_line_with_bad_utf8_in_an_unknown_field_as_bad(
+    journal_path: Path,
+) -> None:
+    good = line()
+    write(journal_path, good[:-2] + b', "extra": "\xc3\x28"}\n')
+    (bad,) = verify(journal_path).bad_lines
+    assert bad.reason == "not valid UTF-8"

@@ -1,0 +1,208 @@
+"""A writer refuses every invalid event with the field named, and writes nothing for it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from journal_core import (
+    InvalidEvent,
+    Journal,
+    Settings,
+    TaskAlreadyOpen,
+    TaskNotFound,
+    new_event,
+)
+
+A_ULID = "01KMZ3T4J8Q7W2E5R6T7Y8V9H0"
+GOOD_ALTERNATIVE = {"option": "filelock", "chosen": True, "rationale": "portable"}
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    """A meta object nested ``levels`` objects deep, itself included."""
+    value: dict[str, Any] = {}
+    for _ in range(levels - 1):
+        value = {"down": value}
+    return value
+
+
+@pytest.fixture
+def journal(journal_path: Path) -> Iterator[Journal]:
+    j = Journal(Settings(journal_path=journal_path, durability="flush"))
+    j.open()
+    yield j
+    j.close()
+
+
+@pytest.fixture
+def task_id(journal: Journal) -> str:
+    return journal.append(new_event(type="open", text="a task", title="A task")).task_id
+
+
+# Each row: what to change in a valid finding, and the field the refusal must name.
+INVALID_EVENTS = [
+    pytest.param({"type": "note"}, "type", id="unknown-type"),
+    pytest.param({"type": "Finding"}, "type", id="type-in-wrong-case"),
+    pytest.param({"author": "robot"}, "author", id="unknown-author"),
+    pytest.param({"source": "email"}, "source", id="unknown-source"),
+    pytest.param({"status": "maybe"}, "status", id="unknown-status"),
+    pytest.param({"evidence_strength": "huge"}, "evidence_strength", id="unknown-strength"),
+    pytest.param({"text": ""}, "text", id="empty-text"),
+    pytest.param({"text": " \t\n\u3000"}, "text", id="whitespace-text"),
+    pytest.param({"text": None}, "text", id="text-not-a-string"),
+    pytest.param({"text": "a" * 65537}, "text", id="text-one-byte-over-limit"),
+    pytest.param({"text": "\u00e9" * 32769}, "text", id="text-over-limit-in-bytes-not-chars"),
+    pytest.param({"text": "half \ud800 a pair"}, "text", id="text-lone-surrogate"),
+    pytest.param({"meta": {"blob": "x" * 65536}}, "meta", id="meta-over-size"),
+    pytest.param({"meta": _nested(33)}, "meta", id="meta-one-level-too-deep"),
+    pytest.param({"meta": {"score": math.nan}}, "meta", id="meta-nan"),
+    pytest.param({"meta": {"score": -math.inf}}, "meta", id="meta-infinity"),
+    pytest.param({"meta": {1: "one"}}, "meta", id="meta-non-string-key"),
+    pytest.param({"meta": ["not", "an", "object"]}, "meta", id="meta-not-an-object"),
+    pytest.param({"meta": {"tags": {"a", "b"}}}, "meta", id="meta-non-json-value"),
+    pytest.param({"meta": {"parent_id": "no spaces"}}, "parent_id", id="meta-bad-parent-id"),
+    pytest.param({"task_id": "tj 8f3k2m9q1z"}, "task_id", id="task-id-space"),
+    pytest.param({"task_id": "../etc/passwd"}, "task_id", id="task-id-slash"),
+    pytest.param({"task_id": "a" * 65}, "task_id", id="task-id-65-chars"),
+    pytest.param({"task_id": ""}, "task_id", id="task-id-empty"),
+    pytest.param({"task_id": None}, "task_id", id="task-id-missing-on-finding"),
+    pytest.param({"corrects": "not-an-event-id"}, "corrects", id="corrects-not-ulid"),
+    pytest.param({"corrects": A_ULID.lower()}, "corrects", id="corrects-lowercase"),
+    pytest.param({"corrects": A_ULID[:-1] + "U"}, "corrects", id="corrects-non-crockford"),
+    pytest.param({"supersedes": A_ULID[:-1]}, "supersedes", id="supersedes-25-chars"),
+    pytest.param({"supersedes": "8" + A_ULID[1:]}, "supersedes", id="supersedes-over-128-bits"),
+    pytest.param({"confidence": math.nan}, "confidence", id="confidence-nan"),
+    pytest.param({"confidence": math.inf}, "confidence", id="confidence-inf"),
+    pytest.param({"confidence": 1.5}, "confidence", id="confidence-above-one"),
+    pytest.param({"confidence": -0.1}, "confidence", id="confidence-negative"),
+    pytest.param({"confidence": "0.5"}, "confidence", id="confidence-string"),
+    pytest.param({"confidence": True}, "confidence", id="confidence-bool"),
+    pytest.param(
+        {"meta": {"alternatives": [GOOD_ALTERNATIVE]}}, "alternatives", id="alternatives-on-finding"
+    ),
+    pytest.param(
+        {"type": "decision", "meta": {"alternatives": "a or b"}},
+        "alternatives",
+        id="alternatives-not-a-list",
+    ),
+    pytest.param(
+        {"type": "decision", "meta": {"alternatives": [{"chosen": True, "rationale": "r"}]}},
+        "alternatives",
+        id="alternative-without-option",
+    ),
+    pytest.param(
+        {"type": "decision", "meta": {"alternatives": [{"option": "a", "chosen": "yes"}]}},
+        "alternatives",
+        id="alternative-chosen-not-bool",
+    ),
+    pytest.param(
+        {"type": "decision", "meta": {"alternatives": ["filelock"]}},
+        "alternatives",
+        id="alternative-not-an-object",
+    ),
+    pytest.param(
+        {"type": "close", "meta": {"outcome_tag": "won"}}, "outcome_tag", id="unknown-outcome-tag"
+    ),
+    pytest.param({"meta": {"outcome_tag": "done"}}, "outcome_tag", id="outcome-tag-on-finding"),
+    pytest.param({"refs": {"tickets": ["T-1"]}}, "refs", id="refs-unknown-key"),
+    pytest.param({"refs": {"files": [1]}}, "refs", id="refs-non-string-item"),
+    pytest.param({"refs": {"files": "a.py"}}, "refs", id="refs-list-is-a-string"),
+    pytest.param({"refs": {"events": ["abc"]}}, "refs", id="refs-event-not-ulid"),
+    pytest.param({"refs": ["a.py"]}, "refs", id="refs-not-an-object"),
+    pytest.param({"type": "open", "task_id": None, "title": 42}, "title", id="title-non-string"),
+    pytest.param({"type": "open", "task_id": None, "title": " "}, "title", id="title-blank"),
+    pytest.param({"title": "A title"}, "title", id="title-on-finding"),
+    pytest.param({"idempotency_key": ""}, "idempotency_key", id="idempotency-key-empty"),
+    pytest.param({"idempotency_key": "k" * 257}, "idempotency_key", id="idempotency-key-long"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field"), INVALID_EVENTS)
+def test_invalid_event_is_refused_naming_the_field(
+    journal: Journal, task_id: str, changes: dict[str, Any], field: str
+) -> None:
+    before = journal.path.read_bytes()
+    fields: dict[str, Any] = {"type": "finding", "text": "a finding", "task_id": task_id}
+    with pytest.raises(InvalidEvent) as refused:
+        journal.append(new_event(**(fields | changes)))
+    assert field in str(refused.value)
+    assert journal.path.read_bytes() == before
+
+
+# Events built field by field skip new_event's checks: the writer must check again.
+BYPASSING_EVENTS = [
+    pytest.param({"type": "note"}, "type", id="unknown-type"),
+    pytest.param({"text": "   "}, "text", id="blank-text"),
+    pytest.param({"confidence": math.nan}, "confidence", id="confidence-nan"),
+    pytest.param({"event_id": "not-a-ulid"}, "event_id", id="bad-event-id"),
+    pytest.param({"timestamp": "yesterday"}, "timestamp", id="bad-timestamp"),
+    pytest.param({"schema_version": "2.0"}, "schema_version", id="other-schema-version"),
+]
+
+
+@pytest.mark.parametrize(("changes", "field"), BYPASSING_EVENTS)
+def test_invalid_event_built_without_new_event_is_refused_at_append(
+    journal: Journal, task_id: str, changes: dict[str, Any], field: str
+) -> None:
+    before = journal.path.read_bytes()
+    valid = new_event(type="finding", text="a finding", task_id=task_id)
+    with pytest.raises(InvalidEvent) as refused:
+        journal.append(msgspec.structs.replace(valid, **changes))
+    assert field in str(refused.value)
+    assert journal.path.read_bytes() == before
+
+
+def test_text_of_exactly_the_limit_is_accepted(journal: Journal, task_id: str) -> None:
+    event = new_event(type="finding", text="\u00e9" * 32768, task_id=task_id)
+    assert journal.append(event).event_id == event.event_id
+
+
+def test_meta_nested_exactly_to_the_limit_is_accepted(journal: Journal, task_id: str) -> None:
+    event = new_event(type="finding", text="deep", task_id=task_id, meta=_nested(32))
+    assert journal.append(event).event_id == event.event_id
+
+
+def test_event_for_a_task_never_opened_raises_task_not_found(
+    journal: Journal, task_id: str
+) -> None:
+    before = journal.path.read_bytes()
+    with pytest.raises(TaskNotFound) as refused:
+        journal.append(new_event(type="finding", text="lost", task_id="tj-0000000000"))
+    assert refused.value.task_id == "tj-0000000000"
+    assert "open" in str(refused.value)
+    assert journal.path.read_bytes() == before
+
+
+def test_reopen_of_a_task_never_opened_raises_task_not_found(
+    journal: Journal, task_id: str
+) -> None:
+    before = journal.path.read_bytes()
+    with pytest.raises(TaskNotFound):
+        journal.append(new_event(type="reopen", text="back to it", task_id="never-opened"))
+    assert journal.path.read_bytes() == before
+
+
+def test_second_open_of_a_task_raises_task_already_open(journal: Journal, task_id: str) -> None:
+    before = journal.path.read_bytes()
+    with pytest.raises(TaskAlreadyOpen) as refused:
+        journal.append(new_event(type="open", text="again", task_id=task_id))
+    assert refused.value.task_id == task_id
+    assert "reopen" in str(refused.value)
+    assert journal.path.read_bytes() == before
+
+
+def test_task_opened_by_another_journal_instance_accepts_events(
+    journal: Journal, task_id: str
+) -> None:
+    other = Journal(journal.settings)
+    other.open()
+    try:
+        result = other.append(new_event(type="finding", text="seen", task_id=task_id))
+    finally:
+        other.close()
+    assert result.task_id == task_id

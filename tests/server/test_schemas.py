@@ -1,0 +1,142 @@
+"""What a client learns from the server before calling anything: instructions, schemas, hints."""
+
+import json
+import re
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]  # ships no stubs; mcp depends on it
+import pytest
+from mcp import Client
+from mcp_types import Tool
+
+from journal_core import (
+    AUTHORS,
+    EVENT_TYPES,
+    EVIDENCE_STRENGTHS,
+    SOURCES,
+    STATUSES,
+)
+
+pytestmark = pytest.mark.anyio
+
+TOOL_NAMES = ["append_event", "flush", "list_tasks", "read_events"]
+
+
+@pytest.fixture
+async def tools(in_process_client: Client) -> dict[str, Tool]:
+    listed = await in_process_client.list_tools()
+    return {tool.name: tool for tool in listed.tools}
+
+
+def example_of(tool: Tool) -> dict[str, Any]:
+    """The JSON object after 'Example:' in a tool's description."""
+    assert tool.description is not None
+    found = re.search(r"Example: (\{.*\})", tool.description, re.DOTALL)
+    assert found, f"{tool.name} has no example"
+    example: dict[str, Any] = json.loads(found.group(1))
+    return example
+
+
+async def test_instructions_tell_an_agent_when_to_journal(in_process_client: Client) -> None:
+    instructions = in_process_client.session.instructions
+    assert instructions is not None
+    assert len(instructions) < 2048
+    for step in ('type="open"', "hypothesis", "decision", "rejection", '"close"', "read_events"):
+        assert step in instructions
+
+
+async def test_the_four_tools_are_listed(tools: dict[str, Tool]) -> None:
+    assert sorted(tools) == TOOL_NAMES
+
+
+@pytest.mark.parametrize("name", TOOL_NAMES)
+async def test_every_tool_sets_all_four_annotations(tools: dict[str, Tool], name: str) -> None:
+    hints = tools[name].annotations
+    assert hints is not None
+    explicit = hints.model_dump(by_alias=True, exclude_unset=True)
+    assert {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"} <= set(explicit)
+    assert hints.destructive_hint is False
+    assert hints.open_world_hint is False
+
+
+@pytest.mark.parametrize(
+    ("name", "read_only", "idempotent"),
+    [
+        pytest.param("append_event", False, False, id="append-writes-and-repeats-write-again"),
+        pytest.param("flush", False, True, id="flush"),
+        pytest.param("read_events", True, True, id="read_events"),
+        pytest.param("list_tasks", True, True, id="list_tasks"),
+    ],
+)
+async def test_hints_say_what_each_tool_does(
+    tools: dict[str, Tool], name: str, read_only: bool, idempotent: bool
+) -> None:
+    hints = tools[name].annotations
+    assert hints is not None
+    assert (hints.read_only_hint, hints.idempotent_hint) == (read_only, idempotent)
+
+
+@pytest.mark.parametrize("name", TOOL_NAMES)
+async def test_every_tool_declares_an_object_output_schema(
+    tools: dict[str, Tool], name: str
+) -> None:
+    schema = tools[name].output_schema
+    assert schema is not None
+    assert schema["type"] == "object"
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize("name", TOOL_NAMES)
+async def test_every_description_has_an_example_the_input_schema_accepts(
+    tools: dict[str, Tool], name: str
+) -> None:
+    tool = tools[name]
+    assert tool.description is not None
+    assert "Returns" in tool.description
+    jsonschema.validate(example_of(tool), tool.input_schema)
+
+
+@pytest.mark.parametrize(
+    ("argument", "closed_set"),
+    [
+        pytest.param("type", EVENT_TYPES, id="type"),
+        pytest.param("author", AUTHORS, id="author"),
+        pytest.param("source", SOURCES, id="source"),
+        pytest.param("status", STATUSES, id="status"),
+        pytest.param("evidence_strength", EVIDENCE_STRENGTHS, id="evidence_strength"),
+    ],
+)
+async def test_append_event_enums_are_the_cores_closed_sets(
+    tools: dict[str, Tool], argument: str, closed_set: tuple[str, ...]
+) -> None:
+    schema = tools["append_event"].input_schema
+    assert enum_of(schema, schema["properties"][argument]) == list(closed_set)
+
+
+async def test_read_events_types_enum_is_the_event_types(tools: dict[str, Tool]) -> None:
+    schema = tools["read_events"].input_schema
+    items = schema["properties"]["types"]["anyOf"][0]["items"]
+    assert enum_of(schema, items) == list(EVENT_TYPES)
+
+
+async def test_append_event_takes_an_idempotency_key(tools: dict[str, Tool]) -> None:
+    schema = tools["append_event"].input_schema
+    assert "idempotency_key" in schema["properties"]
+    assert sorted(schema["required"]) == ["text", "type"]
+
+
+async def test_read_event_items_allow_fields_from_newer_writers(tools: dict[str, Tool]) -> None:
+    schema = tools["read_events"].output_schema
+    assert schema is not None
+    event = schema["$defs"]["EventObject"]
+    assert event["additionalProperties"] is True
+
+
+def enum_of(schema: dict[str, Any], prop: dict[str, Any]) -> list[str]:
+    """The enum of a property, through an optional anyOf-with-null and a $ref."""
+    for choice in prop.get("anyOf", [prop]):
+        if "$ref" in choice:
+            choice = schema["$defs"][choice["$ref"].rsplit("/", 1)[1]]
+        if "enum" in choice:
+            return list(choice["enum"])
+    raise AssertionError(f"no enum in {prop}")

@@ -1,0 +1,241 @@
+"""Starting the installed server: options, start-up line, clean stdout, refusing a bad journal."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from anyio.abc import Process
+from mcp import Client, StdioServerParameters
+
+from journal_core.location import project_hash
+from server import __version__
+from tests.server.conftest import call_ok
+
+pytestmark = pytest.mark.anyio
+
+
+def run_server(
+    command: Path, *args: str, env: dict[str, str], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run the server to its end; with empty stdin a stdio server stops at once."""
+    return subprocess.run(
+        [str(command), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_version_prints_the_package_version(
+    server_command: Path, child_env: dict[str, str]
+) -> None:
+    done = run_server(server_command, "--version", env=child_env)
+    assert done.returncode == 0
+    assert done.stdout == f"task-journal-mcp {__version__}\n"
+
+
+def test_help_lists_every_option(server_command: Path, child_env: dict[str, str]) -> None:
+    done = run_server(server_command, "--help", env=child_env)
+    assert done.returncode == 0
+    for option in (
+        "--journal",
+        "--project-dir",
+        "--durability",
+        "--transport",
+        "--host",
+        "--port",
+        "--version",
+    ):
+        assert option in done.stdout
+
+
+def test_start_up_line_names_version_journal_durability_and_transport(
+    server_command: Path, journal_path: Path, child_env: dict[str, str]
+) -> None:
+    done = run_server(
+        server_command, "--journal", str(journal_path), "--durability", "flush", env=child_env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.splitlines()[0] == (
+        f"task-journal-mcp {__version__}: journal {journal_path}, durability flush, transport stdio"
+    )
+
+
+def test_default_journal_is_the_per_project_one_under_the_data_dir(
+    server_command: Path, tmp_path: Path, child_env: dict[str, str]
+) -> None:
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    (project / "src").mkdir()
+    done = run_server(server_command, "--project-dir", str(project / "src"), env=child_env)
+    assert done.returncode == 0, done.stderr
+    expected = (
+        Path(child_env["TASK_JOURNAL_DATA_DIR"]) / "events" / f"{project_hash(project)}.jsonl"
+    )
+    assert f"journal {expected}," in done.stderr
+    assert expected.exists()
+
+
+@pytest.mark.parametrize(
+    "make_bad",
+    [
+        pytest.param(lambda p: p.mkdir(parents=True), id="journal-is-a-folder"),
+        pytest.param(lambda p: p.parent.write_text("a file"), id="journal-folder-is-a-file"),
+    ],
+)
+def test_unusable_journal_stops_the_start_with_a_clear_message(
+    server_command: Path, journal_path: Path, child_env: dict[str, str], make_bad: Any
+) -> None:
+    make_bad(journal_path)
+    done = run_server(server_command, "--journal", str(journal_path), env=child_env)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith(f"task-journal-mcp: error: cannot use the journal {journal_path}")
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_read_only_folder_stops_the_start_with_a_clear_message(
+    server_command: Path, journal_path: Path, child_env: dict[str, str]
+) -> None:
+    journal_path.parent.mkdir(mode=0o500)
+    done = run_server(server_command, "--journal", str(journal_path), env=child_env)
+    assert done.returncode == 1
+    assert "cannot use the journal" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_durability_from_the_environment_is_a_usage_error(
+    server_command: Path, journal_path: Path, child_env: dict[str, str]
+) -> None:
+    env = {**child_env, "TASK_JOURNAL_DURABILITY": "sometimes"}
+    done = run_server(server_command, "--journal", str(journal_path), env=env)
+    assert done.returncode == 2
+    assert "durability" in done.stderr
+    assert "'sometimes'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_option_is_a_usage_error(server_command: Path, child_env: dict[str, str]) -> None:
+    done = run_server(server_command, "--durability", "sometimes", env=child_env)
+    assert done.returncode == 2
+    assert "invalid choice: 'sometimes'" in done.stderr
+
+
+class RawStdio:
+    """Speaks JSON-RPC to a server child line by line, reading each answer before the next."""
+
+    def __init__(self, process: Process) -> None:
+        self.process = process
+        self.buffer = b""
+
+    async def send(self, text: str) -> None:
+        assert self.process.stdin is not None
+        await self.process.stdin.send(text.encode() + b"\n")
+
+    async def answer(self, request_id: int) -> dict[str, Any]:
+        """The response to ``request_id``; every line seen on stdout must be a JSON-RPC message."""
+        assert self.process.stdout is not None
+        with anyio.fail_after(30):
+            while True:
+                while b"\n" in self.buffer:
+                    line, self.buffer = self.buffer.split(b"\n", 1)
+                    message: dict[str, Any] = json.loads(line)
+                    assert message["jsonrpc"] == "2.0"
+                    if message.get("id") == request_id:
+                        return message
+                self.buffer += await self.process.stdout.receive()
+
+    async def rest(self) -> None:
+        """Read stdout to its end; every remaining line must be a JSON-RPC message too."""
+        assert self.process.stdout is not None
+        with anyio.fail_after(30):
+            async for chunk in self.process.stdout:
+                self.buffer += chunk
+        for line in self.buffer.splitlines():
+            assert json.loads(line)["jsonrpc"] == "2.0"
+
+
+def call_line(request_id: int, arguments_json: str) -> str:
+    # Written by hand: NaN is not JSON, but Python-made JSON can carry it.
+    return (
+        f'{{"jsonrpc": "2.0", "id": {request_id}, "method": "tools/call", "params": '
+        f'{{"name": "append_event", "arguments": {arguments_json}}}}}'
+    )
+
+
+async def test_stdout_carries_only_protocol_messages_and_nan_is_refused(
+    server_command: Path, journal_path: Path, child_env: dict[str, str]
+) -> None:
+    command = [str(server_command), "--journal", str(journal_path), "--log-level", "DEBUG"]
+    async with await anyio.open_process(command, env=child_env) as process:
+        raw = RawStdio(process)
+        await raw.send(
+            json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {
+                        "protocolVersion": "2025-06-18",
+                        "capabilities": {},
+                        "clientInfo": {"name": "raw", "version": "0"},
+                    },
+                }
+            )
+        )
+        assert (await raw.answer(1))["result"]["serverInfo"]["name"] == "task-journal"
+        await raw.send('{"jsonrpc": "2.0", "method": "notifications/initialized"}')
+        await raw.send(call_line(2, '{"type": "open", "text": "start", "title": "T"}'))
+        task_id = (await raw.answer(2))["result"]["structuredContent"]["task_id"]
+        before = journal_path.read_bytes()
+        await raw.send(
+            call_line(
+                3, f'{{"type": "finding", "task_id": "{task_id}", "text": "x", "confidence": NaN}}'
+            )
+        )
+        await raw.send(
+            call_line(
+                4,
+                f'{{"type": "finding", "task_id": "{task_id}", "text": "x", '
+                '"meta": {"score": NaN}}',
+            )
+        )
+        nan_confidence = (await raw.answer(3))["result"]
+        nan_meta = (await raw.answer(4))["result"]
+        assert process.stdin is not None
+        await process.stdin.aclose()
+        await raw.rest()
+        assert await process.wait() == 0
+    assert nan_confidence["isError"] is True
+    assert "confidence" in nan_confidence["content"][0]["text"]
+    assert nan_meta["isError"] is True
+    assert "JSON has no NaN" in nan_meta["content"][0]["text"]
+    assert journal_path.read_bytes() == before
+
+
+async def test_python_dash_m_server_serves_the_same_tools(
+    journal_path: Path, child_env: dict[str, str]
+) -> None:
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "server", "--journal", str(journal_path)], env=child_env
+    )
+    async with Client(params) as client:
+        listed = await client.list_tools()
+        opened = await call_ok(client, "append_event", {"type": "open", "text": "via -m"})
+    assert sorted(tool.name for tool in listed.tools) == [
+        "append_event",
+        "flush",
+        "list_tasks",
+        "read_events",
+    ]
+    assert opened["task_id"] in journal_path.read_text()
