@@ -30,7 +30,7 @@ import msgspec
 from journal_core import Event, Journal, Settings, new_event
 
 Durability = Literal["always", "flush"]
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent / "data" / "append"
 TEXT = "Found that the lock is held across the fsync; moving the fsync out of it. " * 2
 
 

@@ -158,6 +158,13 @@ def child(mode: str, path: Path) -> dict[str, Any]:
         results["since=<newest day> 50, warm"] = warm(
             lambda: index.read_events(since=since), repeat=5
         )
+        # The worst cases: filters that match nothing, so every event is looked at.
+        results["types=['rename'] (no match), warm"] = warm(
+            lambda: index.read_events(types=["rename"]), repeat=5
+        )
+        results["until=<before the first> (no match), warm"] = warm(
+            lambda: index.read_events(until="2000-01-01T00:00:00Z"), repeat=5
+        )
         results["refresh, nothing new"] = warm(index.refresh)
         # The newest event's task is the one with the latest activity.
         results["task_events"] = index.list_tasks(status="any", limit=1).tasks[0].event_count
@@ -229,6 +236,8 @@ def main() -> None:
     timing("list_tasks query='parser', warm", indexed, "< 10 ms")
     timing("types=['close'] newest 50, warm", indexed, "")
     timing("since=<newest day> 50, warm", indexed, "")
+    timing("types=['rename'] (no match), warm", indexed, "")
+    timing("until=<before the first> (no match), warm", indexed, "")
     timing("refresh, nothing new", indexed, "")
     timing("verify, whole file", checked, "")
     header = ("measure", "wall", "CPU", "target")

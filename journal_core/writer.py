@@ -36,9 +36,6 @@ log = logging.getLogger(__name__)
 
 # How often the journal's own flock (held only by a Rust writer) is tried again.
 _LOCK_POLL_S: Final = 0.0005
-# The longest a writer sleeps on the sidecar before trying filelock again, should
-# a release not wake it (say the lock file was replaced while it slept).
-_WAKE_BOUND_S: Final = 0.05
 # After a shared batch, how long the committer waits, locks held, for the
 # callers it just answered to queue their next appends: a fraction of an fsync.
 _GATHER_WINDOW_S: Final = 0.001
@@ -131,7 +128,8 @@ class JournalWriter:
         self._sidecar = filelock.FileLock(
             f"{self.path}.lock", mode=0o600, thread_local=False, preserve_lock_file=True
         )
-        self._release_waiter = _ReleaseWaiter(Path(f"{self.path}.lock"))
+        # Set while the sidecar lock is held through a queued wait, not through filelock.
+        self._queued_fd: int | None = None
         # A descriptor inherited across fork shares its flock with the parent: drop it.
         self._fd: int | None = None
         self._identity: tuple[int, int] | None = None
@@ -310,7 +308,14 @@ class JournalWriter:
 
     def _unlock(self, fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
-        self._sidecar.release()
+        self._release_sidecar()
+
+    def _release_sidecar(self) -> None:
+        if self._queued_fd is None:
+            self._sidecar.release()
+        else:
+            os.close(self._queued_fd)  # closing drops its flock
+            self._queued_fd = None
 
     def _lock(self) -> int:
         """Hold the sidecar lock, then the journal's own flock; return the journal's fd."""
@@ -328,29 +333,35 @@ class JournalWriter:
                         raise JournalBusy(self.path, self.lock_timeout) from None
                     time.sleep(_LOCK_POLL_S)
         except BaseException:
-            self._sidecar.release()
+            self._release_sidecar()
             raise
 
     def _acquire_sidecar(self, deadline: float) -> None:
-        """Take filelock's sidecar lock by ``deadline``, sleeping in the kernel meanwhile.
+        """Take the sidecar lock by ``deadline``: filelock first, else a place in the flock queue.
 
         filelock waits by polling, and each of its tries costs about as much as an
-        append (~0.25 ms of system calls), so a waiter that polls both slows the
-        holder and answers late. We try once, and while the lock is held we sleep
-        until its holder lets go (``_ReleaseWaiter``), then try again.
+        append (~0.25 ms of system calls), so pollers both slow the holder and come
+        late: under contention the writer that just let go mostly wins again, and
+        waits pile up. When filelock's one try finds the lock held, we block in
+        ``flock`` on the same lock file instead (filelock's lock on Unix is that
+        flock, so all writers still exclude each other), and the kernel hands the
+        lock over the moment its holder lets go.
         """
-        while True:
-            try:
-                self._sidecar.acquire(blocking=False)
-                return
-            except filelock.Timeout:
-                pass
-            except OSError as error:
-                raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise JournalBusy(self.path, self.lock_timeout)
-            self._release_waiter.wait(min(left, _WAKE_BOUND_S))
+        try:
+            self._sidecar.acquire(blocking=False)
+            return
+        except filelock.Timeout:
+            pass
+        except OSError as error:
+            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
+        try:
+            self._queued_fd = _queue_for_flock(
+                Path(f"{self.path}.lock"), deadline - time.monotonic()
+            )
+        except OSError as error:
+            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
+        if self._queued_fd is None:
+            raise JournalBusy(self.path, self.lock_timeout)
 
     def _sync(self, fd: int) -> None:
         try:
@@ -438,46 +449,40 @@ class JournalWriter:
         return fd
 
 
-class _ReleaseWaiter:
-    """Sleeps until the sidecar lock is released, so contended writers need not poll.
+def _queue_for_flock(lock_path: Path, timeout: float) -> int | None:
+    """Block in ``flock(LOCK_EX)`` on ``lock_path`` for up to ``timeout`` seconds.
 
-    A shared ``flock`` on the lock file is granted only once no one holds it
-    exclusively, so a thread blocked in it wakes the moment the holder lets go.
-    The blocking call cannot be timed out, hence the thread: the caller waits on
-    an event with its own timeout, and a waiter left behind by a timed-out caller
-    is reused by the next one instead of piling up.
+    Returns a descriptor holding the lock, or None on timeout. A blocking flock
+    cannot be timed out, so a thread makes the call while we wait on an event; a
+    thread whose caller gave up drops the lock as soon as it gets it.
     """
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    guard = threading.Lock()
+    got = threading.Event()
+    state: dict[str, object] = {}
 
-    def __init__(self, lock_path: Path) -> None:
-        self._lock_path = lock_path
-        self._guard = threading.Lock()
-        self._released = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def wait(self, timeout: float) -> bool:
-        """True once the lock was seen free; False after ``timeout``."""
-        with self._guard:
-            if self._thread is None or not self._thread.is_alive():
-                self._released = threading.Event()
-                self._thread = threading.Thread(
-                    target=self._wait_for_release, args=(self._released,), daemon=True
-                )
-                self._thread.start()
-            released = self._released
-        return released.wait(timeout)
-
-    def _wait_for_release(self, released: threading.Event) -> None:
+    def wait_in_queue() -> None:
         try:
-            fd = os.open(self._lock_path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            released.set()  # no lock file to wait on: let the caller try at once
-            return
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-            released.set()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as error:
+            state["error"] = error
+        with guard:
+            if "abandoned" in state:
+                os.close(fd)
+                return
+            state["done"] = True
+        got.set()
+
+    threading.Thread(target=wait_in_queue, name="journal-lock-queue", daemon=True).start()
+    got.wait(max(timeout, 0.0))
+    with guard:
+        if "done" not in state:
+            state["abandoned"] = True
+            return None
+    if isinstance(error := state.get("error"), OSError):
+        os.close(fd)
+        raise error
+    return fd
 
 
 def _describe(error: OSError) -> str:
