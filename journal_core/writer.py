@@ -11,6 +11,8 @@ wait; one committer thread takes whatever is queued as a batch and writes it
 under one lock hold and one ``fsync``. A filelock acquire costs about as much
 as an fsync here, so while batches keep coming (several threads appending) the
 committer keeps the locks for the next batch, for at most ``_MAX_HOLD_S``.
+A committer that finds the sidecar held waits in the kernel's flock queue
+rather than polling (see ``_acquire_sidecar``).
 """
 
 from __future__ import annotations
