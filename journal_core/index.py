@@ -6,9 +6,15 @@ appended since, by this process or any other. A file that was replaced
 indexed again from the start.
 
 Memory grows with the number of events, not with their text: per event the
-index keeps an offset, a length, a type code and a time in flat arrays
-(21 bytes), and per task its title and the ordinals of its events (4 bytes
-each). Results are read back from the file by offset.
+index keeps an offset, a length, a type code, a time and two time bounds in
+flat arrays (37 bytes), and per task its title and the ordinals of its events
+(4 bytes each). Results are read back from the file by offset.
+
+File order is nearly, not strictly, time order (several processes append, and
+their clocks differ a little), so times cannot be bisected. The running
+maximum of the times and the minimum of each suffix can: ``since`` and
+``until`` bisect those to the exact range outside which no event matches,
+and only that range is looked at.
 
 Unfiltered reads need no index: they scan from the end (or from the cursor),
 so the newest events of a huge journal come back at once in a fresh process.
@@ -19,12 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 import os
 import threading
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import accumulate
 from operator import attrgetter
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -38,7 +46,7 @@ from journal_core.cursor import (
     encode_cursor,
     filters_digest,
 )
-from journal_core.errors import JournalUnavailable, TaskNotFound
+from journal_core.errors import InvalidQuery, JournalUnavailable
 from journal_core.events import EVENT_TYPES
 from journal_core.query import (
     DEFAULT_LIMIT,
@@ -165,6 +173,10 @@ class _FileState:
         self.lengths = array("I")  # with the "\n"
         self.types = bytearray()
         self.times = array("d")  # POSIX seconds; NaN when the timestamp is not RFC 3339
+        # The greatest time up to each event, and the least from each event on;
+        # a NaN time, which matches no filter, counts as -inf and +inf in them.
+        self.max_upto = array("d")  # non-decreasing
+        self.min_from = array("d")  # non-decreasing
         self.tasks: dict[str, _Task] = {}
         self.keys: dict[str, int] = {}  # idempotency key -> ordinal of its first event
 
@@ -228,8 +240,8 @@ class JournalIndex:
     ) -> EventPage:
         """A page of events matching every filter given, newest or oldest first.
 
-        Raises ``InvalidQuery`` for a bad argument or cursor, ``TaskNotFound``
-        for a ``task_id`` with no events at all.
+        Raises ``InvalidQuery`` for a bad argument or cursor, and for a
+        ``task_id`` with no events at all.
         """
         task_id = check_task_id(task_id)
         wanted = check_types(types)
@@ -383,28 +395,39 @@ class JournalIndex:
     ) -> Iterator[tuple[int, int, dict[str, Any]]]:
         """The indexed events that match, in ``order``, from ``position`` on."""
         state = self._state
+        # Every event before ``start`` is older than ``since``, every one from
+        # ``stop`` on is not older than ``until`` (or has no usable time).
+        start = 0 if since is None else bisect_left(state.max_upto, since)
+        stop = len(state.times) if until is None else bisect_left(state.min_from, until)
         ordinals: Sequence[int]
         if task_id is None:
             ordinals = range(len(state.offsets))
+            first, last = start, stop
         else:
             task = state.tasks.get(task_id)
             if task is None:
-                raise TaskNotFound(task_id)
+                raise InvalidQuery(
+                    "task_id",
+                    f"no task '{task_id}' in this journal; list_tasks shows the tasks there are",
+                )
             ordinals = task.ordinals
+            first, last = bisect_left(ordinals, start), bisect_left(ordinals, stop)
         # Offsets grow with ordinals, so a byte position splits both sequences.
         if position is not None:
             split = bisect_left(ordinals, bisect_left(state.offsets, position))
-        else:
-            split = len(ordinals) if order == "newest" else 0
+            if order == "newest":
+                last = min(last, split)
+            else:
+                first = max(first, split)
         codes = None if wanted is None else {_TYPE_CODES[name] for name in wanted}
         types, times = state.types, state.times
         candidates: Iterable[int]
         if task_id is None and codes is not None:
-            candidates = _of_types(types, codes, split, order)
+            candidates = _of_types(types, codes, first, last, order)
         elif order == "newest":
-            candidates = (ordinals[step] for step in range(split - 1, -1, -1))
+            candidates = (ordinals[step] for step in range(last - 1, first - 1, -1))
         else:
-            candidates = (ordinals[step] for step in range(split, len(ordinals)))
+            candidates = (ordinals[step] for step in range(first, last))
         for ordinal in candidates:
             if codes is not None and types[ordinal] not in codes:
                 continue
@@ -419,25 +442,26 @@ class JournalIndex:
                 yield offset, length, event
 
 
-def _of_types(types: bytearray, codes: set[int], split: int, order: str) -> Iterator[int]:
-    """Ordinals of the events with these type codes, before (newest first) or from
-    (oldest first) ``split``, found by the bytearray's own search, not a Python loop:
-    a rare type in a million events costs milliseconds, not a full walk."""
+def _of_types(
+    types: bytearray, codes: set[int], start: int, stop: int, order: str
+) -> Iterator[int]:
+    """Ordinals from ``start`` to ``stop`` of the events with these type codes, in
+    ``order``, found by the bytearray's own search, not a Python loop: a rare type
+    in a million events costs milliseconds, not a full walk."""
     if order == "newest":
-        heads = {code: types.rfind(code, 0, split) for code in codes}
+        heads = {code: types.rfind(code, start, stop) for code in codes}
         while (ordinal := max(heads.values())) >= 0:
             yield ordinal
-            heads[types[ordinal]] = types.rfind(types[ordinal], 0, ordinal)
+            heads[types[ordinal]] = types.rfind(types[ordinal], start, ordinal)
     else:
-        size = len(types)
-        heads = {code: _found_or(types.find(code, split), size) for code in codes}
-        while (ordinal := min(heads.values())) < size:
+        heads = {code: _found_or(types.find(code, start, stop), stop) for code in codes}
+        while (ordinal := min(heads.values())) < stop:
             yield ordinal
-            heads[types[ordinal]] = _found_or(types.find(types[ordinal], ordinal + 1), size)
+            heads[types[ordinal]] = _found_or(types.find(types[ordinal], ordinal + 1, stop), stop)
 
 
-def _found_or(found: int, size: int) -> int:
-    return size if found < 0 else found
+def _found_or(found: int, stop: int) -> int:
+    return stop if found < 0 else found
 
 
 @contextmanager
@@ -524,7 +548,7 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
     offsets, lengths, types, times = state.offsets, state.lengths, state.types, state.times
     tasks, keys = state.tasks, state.keys
     type_code, unknown, state_types = _TYPE_CODES.get, _UNKNOWN_TYPE, _STATE_TYPES
-    ordinal = len(offsets)
+    ordinal = first = len(offsets)
     decode = _line_decoder.decode
     for base, block in forward_chunks(fd, state.end, stop):
         # The struct decoder does not check the UTF-8 of the fields it skips:
@@ -567,6 +591,32 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
             offset += length
         state.end = base + len(block) + 1
     state.tail = os.pread(fd, min(_TAIL_BYTES, state.end), state.end - min(_TAIL_BYTES, state.end))
+    _extend_time_bounds(state, first)
+
+
+def _extend_time_bounds(state: _FileState, first: int) -> None:
+    """Extend ``max_upto`` and ``min_from`` over the events from ``first`` on.
+
+    ``max(a, t)`` and ``min(a, t)`` keep ``a`` when ``t`` is NaN (NaN compares
+    false), so a NaN time leaves both bounds as they were.
+    """
+    added = state.times[first:]
+    if not added:
+        return
+    rising = accumulate(added, max, initial=state.max_upto[-1] if first else -math.inf)
+    next(rising)
+    state.max_upto.extend(rising)
+    falling = array("d", accumulate(reversed(added), min, initial=math.inf))
+    del falling[0]
+    falling.reverse()
+    # The earlier suffixes now also cover the added events: lower those above
+    # their least time. With times that mostly grow, that is few or none.
+    least = falling[0]
+    min_from = state.min_from
+    above = bisect_right(min_from, least)
+    if above < len(min_from):
+        min_from[above:] = array("d", [least]) * (len(min_from) - above)
+    min_from.extend(falling)
 
 
 def _decode_one(raw: bytes) -> _IndexedLine | _LenientLine | None:

@@ -8,51 +8,95 @@ and ``server.cli`` (a sibling module that imports this package) must not pay it.
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
 import threading
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 
 from journal_core import DURABILITY_MODES, Journal, JournalError, Settings
 
-__all__ = ["__version__", "main"]
-
-try:
-    __version__ = version("task-journal-mcp")
-except PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
+__all__ = ["VersionAction", "__version__", "main"]
 
 PROG = "task-journal-mcp"
 
 logger = logging.getLogger(__name__)
 
-# Exit statuses: 2 for a usage or configuration mistake (as argparse does), 1 for a
-# journal that cannot be used, 130 for an interrupt.
+# Exit statuses, the same classes as task-journal's: 2 for a usage or configuration
+# mistake (as argparse does), 3 when the server cannot serve (the journal cannot be
+# used, the port is taken), 130 for an interrupt.
 EXIT_USAGE = 2
-EXIT_UNUSABLE = 1
+EXIT_UNUSABLE = 3
 EXIT_INTERRUPTED = 130
+
+__version__: str
+"""The installed package's version, read on first use (see ``__getattr__``)."""
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        return _package_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _package_version() -> str:
+    # Read on demand, not at import: importlib.metadata alone takes tens of ms to import,
+    # which every `task-journal` command would pay for a version it does not print.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("task-journal-mcp")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+class VersionAction(argparse.Action):
+    """``--version``: print "<prog> <version>" on stdout and exit, reading the version only then."""
+
+    def __init__(
+        self, option_strings: Sequence[str], dest: str, help: str = "print the version and exit"
+    ) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"{parser.prog} {_package_version()}")
+        parser.exit()
+
+
+_DESCRIPTION = """\
+Serve a durable, append-only task journal to MCP clients (Claude Code, Claude Desktop,
+Cursor, VS Code). Speaks MCP on stdin/stdout by default; logs go to stderr."""
+
+_EPILOG = f"""\
+The journal is --journal, else $TASK_JOURNAL_PATH, else the per-project journal
+<data dir>/events/<project hash>.jsonl, the data dir being $TASK_JOURNAL_DATA_DIR,
+else $XDG_DATA_HOME/task-journal, else ~/.local/share/task-journal.
+
+exit status (as for task-journal):
+  0  the client closed stdin (stdio transport)
+  {EXIT_USAGE}  bad option or configuration (as a bad $TASK_JOURNAL_* value), or an HTTP
+     setting that would expose the journal
+  {EXIT_UNUSABLE}  cannot serve: the journal cannot be opened or created, or the HTTP port
+     is in use
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)"""
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description=(
-            "Serve a durable, append-only task journal to MCP clients (Claude Code, "
-            "Claude Desktop, Cursor, VS Code). Speaks MCP on stdin/stdout by default; "
-            "logs go to stderr."
-        ),
-        epilog=(
-            "The journal is --journal, else $TASK_JOURNAL_PATH, else the per-project "
-            "journal <data dir>/events/<project hash>.jsonl, the data dir being "
-            "$TASK_JOURNAL_DATA_DIR, else $XDG_DATA_HOME/task-journal, else "
-            "~/.local/share/task-journal."
-        ),
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}", help="print the version"
-    )
+    parser.add_argument("--version", action=VersionAction, help="print the version")
     parser.add_argument("--journal", metavar="PATH", help="the journal file to use")
     parser.add_argument(
         "--project-dir",
@@ -106,14 +150,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             journal=args.journal, project_dir=args.project_dir, durability=args.durability
         )
     except JournalError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(err, EXIT_USAGE)
     journal = Journal(settings)
     try:
         journal.open()
     except JournalError as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        return _error(err, EXIT_UNUSABLE)
     # Index the journal in the background, so that a big one does not make the client's
     # first call wait; calls that come sooner wait for the index as they would anyway.
     threading.Thread(target=_build_index, args=(journal,), name="index", daemon=True).start()
@@ -136,21 +178,36 @@ def _serve(journal: Journal, args: argparse.Namespace) -> int:
     from server.app import build_server
 
     server = build_server(journal)
-    where = "" if args.transport == "stdio" else f" on http://{args.host}:{args.port}/mcp"
+    if args.transport == "stdio":
+        _announce(journal, "stdio")
+        server.run()
+        return 0
+    from server.http import CannotListen, UnsafeBind, build_http_app, listen, mcp_url, serve_http
+
+    # Both checks come before the start-up line, which promises a server that is listening.
+    try:
+        app = build_http_app(server, host=args.host, auth_token=args.auth_token)
+    except UnsafeBind as err:
+        return _error(err, EXIT_USAGE)
+    try:
+        sockets = listen(args.host, args.port)
+    except CannotListen as err:
+        return _error(err, EXIT_UNUSABLE)
+    _announce(journal, f"{args.transport} on {mcp_url(args.host, args.port)}")
+    serve_http(app, sockets)
+    return 0
+
+
+def _announce(journal: Journal, transport: str) -> None:
+    """The start-up line on stderr: what a client's MCP log shows of this server."""
     print(
-        f"{PROG} {__version__}: journal {journal.path}, durability "
-        f"{journal.settings.durability}, transport {args.transport}{where}",
+        f"{PROG} {_package_version()}: journal {journal.path}, durability "
+        f"{journal.settings.durability}, transport {transport}",
         file=sys.stderr,
         flush=True,
     )
-    if args.transport == "stdio":
-        server.run()
-        return 0
-    from server.http import UnsafeBind, serve_http
 
-    try:
-        serve_http(server, host=args.host, port=args.port, auth_token=args.auth_token)
-    except UnsafeBind as err:
-        print(f"{PROG}: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
-    return 0
+
+def _error(err: Exception, status: int) -> int:
+    print(f"{PROG}: error: {err}", file=sys.stderr)
+    return status

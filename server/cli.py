@@ -34,7 +34,7 @@ from journal_core import (
     Settings,
     new_event,
 )
-from server import __version__
+from server import VersionAction
 from server import main as serve_main
 from server.cli_output import (
     ProgressBar,
@@ -101,7 +101,8 @@ exit status:
   3  the journal is busy (lock timeout), cannot be opened or created, or a write failed;
      nothing was written
   130, 141  interrupted (Ctrl-C); stdout closed early (as by `| head`)
-serve exits as task-journal-mcp does.
+serve exits as task-journal-mcp does, in the same classes: 3 also when it cannot
+serve (the HTTP port is in use).
 
 Errors are one line on stderr: "{PROG}: error: <message>". stdout carries results only
 (with --json one JSON document), so it is empty when a command fails.
@@ -153,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_MAIN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=VersionAction)
     _add_journal_options(parser, default=None)
     # The same options after the subcommand; SUPPRESS keeps an absent one from
     # overwriting a value given before the subcommand.
@@ -503,7 +504,12 @@ def _serve(args: argparse.Namespace) -> int:
         for name in _SERVE_OPTIONS
         if (value := getattr(args, name)) is not None
     ]
-    return serve_main(argv)
+    try:
+        return serve_main(argv)
+    except SystemExit as exit_:
+        # The server's own parser refusing a value (--log-level LOUD): its status, not an
+        # exception out of main().
+        return exit_.code if isinstance(exit_.code, int) else EXIT_REFUSED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

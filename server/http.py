@@ -6,9 +6,11 @@ token on every request, and keeps the SDK's DNS-rebinding protection (Host and O
 checks) on whatever the address.
 """
 
+import errno
 import hmac
 import ipaddress
 import os
+import socket
 from collections.abc import Mapping, Sequence
 
 import uvicorn
@@ -21,10 +23,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 __all__ = [
     "ALLOWED_HOSTS_ENV",
     "BearerTokenMiddleware",
+    "CannotListen",
     "UnsafeBind",
     "build_http_app",
     "check_bind",
     "is_loopback",
+    "listen",
+    "mcp_url",
     "serve_http",
     "transport_security",
 ]
@@ -38,6 +43,10 @@ _WILDCARD_BINDS = ("", "0.0.0.0", "::")  # noqa: S104  (names to recognise, not 
 
 class UnsafeBind(ValueError):
     """The HTTP settings would expose the journal unprotected; str() says why and what to do."""
+
+
+class CannotListen(Exception):
+    """The HTTP address cannot be listened on (port in use, unknown host); str() says which."""
 
 
 def is_loopback(host: str) -> bool:
@@ -148,19 +157,57 @@ def build_http_app(
     return app
 
 
-def serve_http(
-    server: MCPServer,
-    *,
-    host: str,
-    port: int,
-    auth_token: str | None,
-) -> None:
-    """Serve `server` over Streamable HTTP at http://host:port/mcp until interrupted.
+def mcp_url(host: str, port: int) -> str:
+    """The URL clients reach the server at: http://host:port/mcp, an IPv6 host in brackets."""
+    return f"http://{_host_for_header(host)}:{port}/mcp"
 
-    Raises UnsafeBind, before binding anything, for settings that would expose the journal.
+
+def listen(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets on `port` at every address `host` resolves to, bound as asyncio would.
+
+    Bound here rather than by uvicorn so that a port in use is one clear error, raised as
+    CannotListen before the server announces itself, and not uvicorn's log line and exit.
     """
-    app = build_http_app(server, host=host, auth_token=auth_token)
+    try:
+        found = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as err:
+        raise CannotListen(f"cannot serve on host {host!r}: {err.strerror}") from err
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(found):  # each address once
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            # As asyncio's create_server: a restarted server can take back its port at
+            # once, and an IPv6 socket leaves the IPv4 addresses to their own sockets.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+            sock.listen()
+    except OSError as err:
+        for sock in sockets:
+            sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise CannotListen(
+                f"port {port} on {host} is in use (by another server?): pass another --port, "
+                "or stop the program holding it"
+            ) from err
+        raise CannotListen(f"cannot listen on port {port} on {host}: {err.strerror}") from err
+    return sockets
+
+
+def serve_http(app: ASGIApp, sockets: list[socket.socket]) -> None:
+    """Serve `app` (from `build_http_app`) on `sockets` (from `listen`) until interrupted.
+
+    The sockets are closed on return.
+    """
     # log_config=None: uvicorn's loggers follow the logging the entry point set up (stderr,
     # --log-level) rather than uvicorn's own; no access log, so no per-request lines.
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
-    uvicorn.Server(config).run()
+    config = uvicorn.Config(app, log_config=None, access_log=False)
+    try:
+        uvicorn.Server(config).run(sockets=sockets)
+    finally:
+        for sock in sockets:
+            sock.close()

@@ -210,14 +210,24 @@ def test_text_from_stdin_that_is_not_utf8_is_refused(journal: Path, task_id: str
     assert journal.read_bytes() == before
 
 
-def test_append_does_not_import_mcp(journal: Path) -> None:
-    # A hook runs `task-journal append` on every turn; mcp alone takes most of a second.
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["append", "open", "From a hook"], id="append"),
+        pytest.param(["path"], id="path"),
+    ],
+)
+def test_quick_commands_import_neither_mcp_nor_importlib_metadata(
+    journal: Path, argv: list[str]
+) -> None:
+    # A hook runs `task-journal append` on every turn; mcp alone takes most of a second,
+    # and importlib.metadata (for a version nobody asked for) tens of milliseconds.
     program = (
         "import sys\n"
         "from server.cli import main\n"
-        "status = main(['append', 'open', 'From a hook'])\n"
+        f"status = main({argv!r})\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('mcp', 'pydantic', 'anyio')"
-        " or m == 'server.app')\n"
+        " or m in ('server.app', 'importlib.metadata'))\n"
         "print(status, heavy)\n"
     )
 

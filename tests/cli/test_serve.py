@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.cli.conftest import CLI, run_cli
+from tests.cli.conftest import CLI, CallMain, run_cli
 
 pytestmark = pytest.mark.anyio
 
@@ -38,4 +38,23 @@ def test_serve_refuses_an_unknown_transport(journal: Path) -> None:
 
     assert (outcome.status, outcome.stdout) == (2, "")
     assert "--transport" in outcome.stderr
+    assert not journal.exists()
+
+
+def test_serve_on_an_unusable_journal_exits_3_as_the_server_does(journal: Path) -> None:
+    journal.mkdir(parents=True)  # a folder where the journal file should be
+
+    outcome = run_cli("serve")
+
+    assert (outcome.status, outcome.stdout) == (3, "")
+    assert outcome.stderr.startswith(f"task-journal-mcp: error: cannot use the journal {journal}")
+
+
+def test_serve_returns_the_status_of_a_value_the_server_refuses(
+    journal: Path, call_main: CallMain
+) -> None:
+    outcome = call_main("serve", "--log-level", "LOUD")
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert "--log-level" in outcome.stderr
     assert not journal.exists()

@@ -8,12 +8,13 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx2
 import pytest
@@ -24,7 +25,7 @@ from starlette.types import ASGIApp
 
 from journal_core import Journal, Settings
 from server.app import build_server
-from server.http import UnsafeBind, build_http_app, check_bind
+from server.http import UnsafeBind, build_http_app, check_bind, mcp_url
 
 PROGRAM = Path(sys.executable).with_name("task-journal-mcp")
 TOKEN = "s3cret-token-for-tests"  # noqa: S105 (a test token)
@@ -69,14 +70,16 @@ def in_thread(app: ASGIApp) -> Iterator[str]:
 
 
 @contextmanager
-def as_program(*args: str, env: Mapping[str, str], port: int) -> Iterator[None]:
+def as_program(
+    *args: str, env: Mapping[str, str], port: int, stderr: IO[bytes] | int = subprocess.DEVNULL
+) -> Iterator[None]:
     """Run the real `task-journal-mcp --transport streamable-http`; return once it listens."""
     child = subprocess.Popen(
         [str(PROGRAM), "--transport", "streamable-http", "--port", str(port), *args],
         env=dict(env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -137,7 +140,7 @@ def journal(journal_path: Path) -> Iterator[Journal]:
 def served(
     journal: Journal, *, host: str = "127.0.0.1", token: str | None = None, **env: str
 ) -> AbstractContextManager[str]:
-    """The journal's server on a thread, built as `serve_http` would build it for `host`."""
+    """The journal's server on a thread, its app built as task-journal-mcp builds it for `host`."""
     return in_thread(
         build_http_app(build_server(journal), host=host, auth_token=token, environ=env)
     )
@@ -199,6 +202,50 @@ def test_program_refuses_non_loopback_host_without_token(journal_path: Path) -> 
     assert "--auth-token" in done.stderr
     assert "TASK_JOURNAL_TOKEN" in done.stderr
     assert not listening_addresses(port)
+
+
+def test_program_exits_3_with_one_line_when_the_port_is_in_use(journal_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        done = subprocess.run(
+            [str(PROGRAM), "--transport", "streamable-http", "--port", str(port)],
+            env=program_env(journal_path),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT_S,
+        )
+    assert done.returncode == 3
+    assert done.stderr.startswith(
+        f"task-journal-mcp: error: port {port} on 127.0.0.1 is in use (by another server?)"
+    )
+    assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        pytest.param("127.0.0.1", "http://127.0.0.1:8765/mcp", id="ipv4"),
+        pytest.param("localhost", "http://localhost:8765/mcp", id="host-name"),
+        pytest.param("::1", "http://[::1]:8765/mcp", id="ipv6"),
+        pytest.param("[::1]", "http://[::1]:8765/mcp", id="ipv6-in-brackets"),
+    ],
+)
+def test_mcp_url_brackets_ipv6_hosts(host: str, url: str) -> None:
+    assert mcp_url(host, 8765) == url
+
+
+@pytest.mark.slow
+def test_program_start_up_line_shows_an_ipv6_host_in_brackets(journal_path: Path) -> None:
+    port = free_port()
+    with tempfile.TemporaryFile() as stderr:
+        with as_program("--host", "::1", env=program_env(journal_path), port=port, stderr=stderr):
+            pass
+        stderr.seek(0)
+        start_up_line = stderr.readline().decode()
+    assert start_up_line.endswith(f"transport streamable-http on http://[::1]:{port}/mcp\n")
 
 
 @pytest.mark.slow

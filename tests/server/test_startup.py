@@ -2,8 +2,10 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +22,12 @@ pytestmark = pytest.mark.anyio
 
 
 def run_server(
-    command: Path, *args: str, env: dict[str, str], stdin: str = ""
+    command: Path, *args: str, env: dict[str, str], stdin: str = "", via: Sequence[str] = ()
 ) -> subprocess.CompletedProcess[str]:
-    """Run the server to its end; with empty stdin a stdio server stops at once."""
+    """Run the server (started by the `via` command, if any) to its end; with empty stdin a
+    stdio server stops at once."""
     return subprocess.run(
-        [str(command), *args],
+        [*via, str(command), *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -55,6 +58,15 @@ def test_help_lists_every_option(server_command: Path, child_env: dict[str, str]
         "--version",
     ):
         assert option in done.stdout
+
+
+def test_help_states_the_exit_statuses_task_journal_shares(
+    server_command: Path, child_env: dict[str, str]
+) -> None:
+    done = run_server(server_command, "--help", env=child_env)
+    assert done.returncode == 0
+    assert "\n  2  bad option or configuration" in done.stdout
+    assert "\n  3  cannot serve: the journal cannot be opened or created" in done.stdout
 
 
 def test_start_up_line_names_version_journal_durability_and_transport(
@@ -97,21 +109,35 @@ def test_unusable_journal_stops_the_start_with_a_clear_message(
 ) -> None:
     make_bad(journal_path)
     done = run_server(server_command, "--journal", str(journal_path), env=child_env)
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert done.stdout == ""
     assert done.stderr.startswith(f"task-journal-mcp: error: cannot use the journal {journal_path}")
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def bound_by_file_modes() -> tuple[str, ...]:
+    """The command to start a child through so that file modes bind it even as root: setpriv
+    drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, with which root ignores them."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.fail("running as root: setpriv (util-linux) is needed to drop root's override")
+    return (setpriv, "--bounding-set=-dac_override,-dac_read_search", "--")
+
+
 def test_read_only_folder_stops_the_start_with_a_clear_message(
     server_command: Path, journal_path: Path, child_env: dict[str, str]
 ) -> None:
     journal_path.parent.mkdir(mode=0o500)
-    done = run_server(server_command, "--journal", str(journal_path), env=child_env)
-    assert done.returncode == 1
+    done = run_server(
+        server_command, "--journal", str(journal_path), env=child_env, via=bound_by_file_modes()
+    )
+    assert done.returncode == 3
     assert "cannot use the journal" in done.stderr
     assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"task-journal-mcp: error: cannot use the journal {journal_path}")
+    assert "Permission denied" in done.stderr
 
 
 def test_bad_durability_from_the_environment_is_a_usage_error(
