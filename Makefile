@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# @: make must not echo the command, since stdout belongs to the MCP protocol.
 run: $(STAMP)
-	$(BIN)/task-journal-mcp $(ARGS)
+	@$(BIN)/task-journal-mcp $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)

@@ -180,7 +180,12 @@ def _serve(journal: Journal, args: argparse.Namespace) -> int:
     server = build_server(journal)
     if args.transport == "stdio":
         _announce(journal, "stdio")
-        server.run()
+        try:
+            server.run()
+        except* BrokenPipeError:
+            # The client went away without closing our stdin first: nothing is left to
+            # answer, and appends already made are on disk. Not an error worth a traceback.
+            logger.info("the client closed the server's stdout; stopping")
         return 0
     from server.http import CannotListen, UnsafeBind, build_http_app, listen, mcp_url, serve_http
 

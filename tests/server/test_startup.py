@@ -265,3 +265,36 @@ async def test_python_dash_m_server_serves_the_same_tools(
         "read_events",
     ]
     assert opened["task_id"] in journal_path.read_text()
+
+
+def test_client_closing_stdout_early_stops_the_server_without_a_traceback(
+    server_command: Path, child_env: dict[str, str], journal_path: Path
+) -> None:
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "0"},
+        },
+    }
+    child = subprocess.Popen(
+        [str(server_command), "--journal", str(journal_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=child_env,
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    child.stdin.write(json.dumps(initialize).encode() + b"\n")
+    child.stdin.flush()
+    assert json.loads(child.stdout.readline())["id"] == 1
+    child.stdout.close()  # the client stops reading; the next answer meets a broken pipe
+    child.stdin.write(b'{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}\n')
+    child.stdin.flush()
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 0
+    assert "Traceback" not in stderr.decode()
