@@ -6,15 +6,16 @@ appended since, by this process or any other. A file that was replaced
 indexed again from the start.
 
 Memory grows with the number of events, not with their text: per event the
-index keeps an offset, a length, a type code, a time and two time bounds in
-flat arrays (37 bytes), and per task its title and the ordinals of its events
-(4 bytes each). Results are read back from the file by offset.
+index keeps an offset, a length, a type code and a time in flat arrays
+(21 bytes), and per task its title and the ordinals of its events (4 bytes
+each). Results are read back from the file by offset.
 
 File order is nearly, not strictly, time order (several processes append, and
-their clocks differ a little), so times cannot be bisected. The running
-maximum of the times and the minimum of each suffix can: ``since`` and
-``until`` bisect those to the exact range outside which no event matches,
-and only that range is looked at.
+their clocks differ a little), so times cannot be bisected. Two bounds per
+block of 64 events can: the greatest time up to the block's end, and the
+least from the block's start on. Both never decrease, so ``since`` and
+``until`` bisect them to a range outside which no event matches, and only
+that range is looked at.
 
 Unfiltered reads need no index: they scan from the end (or from the cursor),
 so the newest events of a huge journal come back at once in a fresh process.
@@ -32,7 +33,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import accumulate
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -77,6 +78,7 @@ TITLE_CHARS: Final = 200
 # A task summary's JSON, less its title.
 _SUMMARY_BYTES: Final = 200
 _TAIL_BYTES: Final = 32
+_BLOCK: Final = 64  # events per pair of time bounds
 
 _TYPE_CODES: Final = {name: code for code, name in enumerate(EVENT_TYPES)}
 _UNKNOWN_TYPE: Final = 255  # a newer writer's type: kept, never matched by a filter
@@ -173,10 +175,10 @@ class _FileState:
         self.lengths = array("I")  # with the "\n"
         self.types = bytearray()
         self.times = array("d")  # POSIX seconds; NaN when the timestamp is not RFC 3339
-        # The greatest time up to each event, and the least from each event on;
-        # a NaN time, which matches no filter, counts as -inf and +inf in them.
-        self.max_upto = array("d")  # non-decreasing
-        self.min_from = array("d")  # non-decreasing
+        # Per block of _BLOCK events: the greatest time up to its end, and the
+        # least from its start on. Both never decrease; NaN times are left out.
+        self.max_upto = array("d")
+        self.min_from = array("d")
         self.tasks: dict[str, _Task] = {}
         self.keys: dict[str, int] = {}  # idempotency key -> ordinal of its first event
 
@@ -397,8 +399,9 @@ class JournalIndex:
         state = self._state
         # Every event before ``start`` is older than ``since``, every one from
         # ``stop`` on is not older than ``until`` (or has no usable time).
-        start = 0 if since is None else bisect_left(state.max_upto, since)
-        stop = len(state.times) if until is None else bisect_left(state.min_from, until)
+        size = len(state.times)
+        start = 0 if since is None else min(size, bisect_left(state.max_upto, since) * _BLOCK)
+        stop = size if until is None else min(size, bisect_left(state.min_from, until) * _BLOCK)
         ordinals: Sequence[int]
         if task_id is None:
             ordinals = range(len(state.offsets))
@@ -595,28 +598,34 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
 
 
 def _extend_time_bounds(state: _FileState, first: int) -> None:
-    """Extend ``max_upto`` and ``min_from`` over the events from ``first`` on.
+    """Bring the time bounds up to date with the events from ``first`` on.
 
-    ``max(a, t)`` and ``min(a, t)`` keep ``a`` when ``t`` is NaN (NaN compares
-    false), so a NaN time leaves both bounds as they were.
+    The block holding ``first`` and those after it are computed again. Each
+    ``max``/``min`` starts from a number, never NaN, and a NaN time compares
+    false, so it is skipped.
     """
-    added = state.times[first:]
-    if not added:
+    times, max_upto, min_from = state.times, state.max_upto, state.min_from
+    starts = range(first - first % _BLOCK, len(times), _BLOCK)
+    if not starts:
         return
-    rising = accumulate(added, max, initial=state.max_upto[-1] if first else -math.inf)
-    next(rising)
-    state.max_upto.extend(rising)
-    falling = array("d", accumulate(reversed(added), min, initial=math.inf))
-    del falling[0]
-    falling.reverse()
-    # The earlier suffixes now also cover the added events: lower those above
-    # their least time. With times that mostly grow, that is few or none.
-    least = falling[0]
-    min_from = state.min_from
+    changed = starts.start // _BLOCK
+    del max_upto[changed:], min_from[changed:]
+    greatest = max_upto[-1] if max_upto else -math.inf
+    for begin in starts:
+        greatest = max(chain((greatest,), times[begin : begin + _BLOCK]))
+        max_upto.append(greatest)
+    least = math.inf
+    new_least = array("d")
+    for begin in reversed(starts):
+        least = min(chain((least,), times[begin : begin + _BLOCK]))
+        new_least.append(least)
+    new_least.reverse()
+    # The earlier blocks' suffixes now reach over the new events too: lower
+    # those above the least new time. With times that mostly grow, few or none.
     above = bisect_right(min_from, least)
     if above < len(min_from):
         min_from[above:] = array("d", [least]) * (len(min_from) - above)
-    min_from.extend(falling)
+    min_from.extend(new_least)
 
 
 def _decode_one(raw: bytes) -> _IndexedLine | _LenientLine | None:

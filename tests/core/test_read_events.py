@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journal_core import EVENT_TYPES, InvalidQuery
+from journal_core import index as index_module
 from journal_core.index import PAGE_BYTES, EventPage, JournalIndex
 from tests.core.journal_lines import append_in_child, event, write
 
@@ -130,10 +131,12 @@ def test_a_timestamp_that_is_not_rfc3339_matches_no_time_filter(journal_path: Pa
     assert texts(index.read_events()) == ["ok", "odd"]
 
 
+@pytest.mark.parametrize("block", [1, 64], ids=["bounds-per-event", "bounds-per-64"])
 @pytest.mark.parametrize("task_filter", [None, T], ids=["unfiltered", "task"])
 def test_time_filters_find_events_written_out_of_time_order(
-    journal_path: Path, task_filter: str | None
+    journal_path: Path, task_filter: str | None, block: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(index_module, "_BLOCK", block)
     # Clocks of several appenders differ: an early time can follow later ones.
     write(
         journal_path,
@@ -399,6 +402,15 @@ def _instant(timestamp: str) -> dt.datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
+def _in_window(timestamp: str, since: int | None, until: int | None) -> bool:
+    """The model of since/until, given as hours of ``_DAY``."""
+    moment = _instant(timestamp)
+    hours = None if moment is None else (moment - _DAY) / dt.timedelta(hours=1)
+    return (since is None or (hours is not None and hours >= since)) and (
+        until is None or (hours is not None and hours < until)
+    )
+
+
 def _nearly_sorted(lines: list[dict[str, Any] | bytes]) -> list[dict[str, Any] | bytes]:
     """The same lines with the valid times of the events put in time order,
     as most of a real journal is, so that the time bounds are tight."""
@@ -423,6 +435,7 @@ def _nearly_sorted(lines: list[dict[str, Any] | bytes]) -> list[dict[str, Any] |
     until=st.none() | st.integers(0, 7),
     order=st.sampled_from(["newest", "oldest"]),
     limit=st.integers(1, 7),
+    block=st.sampled_from([1, 2, 3]),
 )
 def test_pages_hold_exactly_the_matching_events_in_order(
     tmp_path_factory: pytest.TempPathFactory,
@@ -435,25 +448,40 @@ def test_pages_hold_exactly_the_matching_events_in_order(
     until: int | None,
     order: str,
     limit: int,
+    block: int,
 ) -> None:
     path = tmp_path_factory.mktemp("journal") / "events.jsonl"
     write(path, b"")
-    index = JournalIndex(path)
-    index.refresh()  # indexes ``before`` at once, then ``after`` a line at a time
-    written = write(path, *(_nearly_sorted(before) if sort_before else before))
-    index.refresh()
-    for chunk in after:
-        written += write(path, chunk)
+    with pytest.MonkeyPatch.context() as patch:
+        # Small blocks of time bounds, so that the bounds cut into these short journals.
+        patch.setattr(index_module, "_BLOCK", block)
+        index = JournalIndex(path)
+        index.refresh()  # indexes ``before`` at once, then ``after`` a line at a time
+        written = write(path, *(_nearly_sorted(before) if sort_before else before))
         index.refresh()
+        for chunk in after:
+            written += write(path, chunk)
+            index.refresh()
+        _check_pages(index, written, task_id, types, since, until, order, limit)
+
+
+def _check_pages(
+    index: JournalIndex,
+    written: list[dict[str, Any]],
+    task_id: str | None,
+    types: list[str] | None,
+    since: int | None,
+    until: int | None,
+    order: str,
+    limit: int,
+) -> None:
+    """Every page of the query against the events a brute-force filter keeps."""
 
     def matches(e: dict[str, Any]) -> bool:
-        moment = _instant(e["timestamp"])
-        hours = None if moment is None else (moment - _DAY) / dt.timedelta(hours=1)
         return (
             (task_id is None or e["task_id"] == task_id)
             and (types is None or e["type"] in types)
-            and (since is None or (hours is not None and hours >= since))
-            and (until is None or (hours is not None and hours < until))
+            and _in_window(e["timestamp"], since, until)
         )
 
     expected = [e for e in written if matches(e)]
@@ -474,3 +502,42 @@ def test_pages_hold_exactly_the_matching_events_in_order(
     pages = every_page(index, **query)
     assert [e for page in pages for e in page.events] == expected
     assert all(len(page.events) == limit for page in pages[:-1])
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    stamps=st.lists(_timestamps, max_size=30),
+    appended=st.integers(0, 30),
+    since=st.none() | st.integers(0, 7),
+    until=st.none() | st.integers(0, 7),
+    block=st.sampled_from([1, 2, 3]),
+)
+def test_time_filters_keep_exactly_the_events_in_the_window(
+    tmp_path_factory: pytest.TempPathFactory,
+    stamps: list[str],
+    appended: int,
+    since: int | None,
+    until: int | None,
+    block: int,
+) -> None:
+    path = tmp_path_factory.mktemp("journal") / "events.jsonl"
+    lines = [event(text=f"n{n}", timestamp=stamp) for n, stamp in enumerate(stamps)]
+    split = max(0, len(lines) - appended)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(index_module, "_BLOCK", block)
+        index = JournalIndex(path)
+        write(path, *lines[:split])
+        index.refresh()
+        for line in lines[split:]:  # the rest appended one at a time, as others do
+            write(path, line)
+            index.refresh()
+        page = index.read_events(
+            since=None if since is None else f"2026-11-25T{since:02d}:00:00Z",
+            until=None if until is None else f"2026-11-25T{until:02d}:00:00Z",
+            order="oldest",
+            limit=500,
+        )
+    assert texts(page) == [e["text"] for e in lines if _in_window(e["timestamp"], since, until)]
