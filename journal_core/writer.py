@@ -224,15 +224,21 @@ class JournalWriter:
             self._hold_and_commit()
 
     def _hold_and_commit(self) -> None:
-        """Take the locks, write batches while they keep coming, let go, answer the last."""
+        """Take the locks, write batches while they keep coming, let go, answer the last.
+
+        Every request taken from the queue is answered whatever fails here: a
+        caller left waiting would hang forever.
+        """
         try:
             fd = self._lock()
-        except JournalError as error:
+        except Exception as error:
             self._settle(self._take(1, 0.0), error)
             return
         held_since = time.monotonic()
         # Taking the locks took a while: whatever queued meanwhile joins this batch.
         batch = self._take(1, 0.0)
+        written = 0
+        failure: Exception | None = None
         try:
             while True:
                 written = self._write(fd, batch)
@@ -243,12 +249,14 @@ class JournalWriter:
                 self._finish(fd, batch, written)
                 batch = self._take(len(batch), _GATHER_WINDOW_S)
         except Exception as error:
+            failure = error
+        finally:
             self._unlock(fd)
-            self._settle(batch, error)
+        if failure is not None:
+            self._settle(batch, failure)
             return
         # The last batch is synced and answered after letting go: other processes
         # write meanwhile, and an fsync of the inode covers their bytes too.
-        self._unlock(fd)
         self._finish(fd, batch, written)
 
     def _take(self, target: int, window: float) -> list[_Request]:
@@ -309,8 +317,21 @@ class JournalWriter:
         self._settle(batch)
 
     def _unlock(self, fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        self._release_sidecar()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            self._release_sidecar()
+        except OSError as error:
+            # Nothing to answer a caller with: the write is done. Closing the
+            # descriptors drops their locks, so the next commit starts clean.
+            log.warning("could not unlock %s: %s", self.path, _describe(error))
+            self._drop_descriptors()
+
+    def _drop_descriptors(self) -> None:
+        for fd in (self._fd, self._queued_fd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._fd = self._identity = self._queued_fd = None
 
     def _release_sidecar(self) -> None:
         if self._queued_fd is None:
@@ -334,6 +355,10 @@ class JournalWriter:
                     if time.monotonic() >= deadline:
                         raise JournalBusy(self.path, self.lock_timeout) from None
                     time.sleep(_LOCK_POLL_S)
+                except OSError as error:
+                    raise JournalWriteFailed(
+                        self.path, f"cannot lock: {_describe(error)}"
+                    ) from None
         except BaseException:
             self._release_sidecar()
             raise

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from journal_core import Journal, JournalUnavailable, Settings, event_to_dict, new_event
+from journal_core.writer import JournalWriter, Verdict
 from tests.core import appender
 
 
@@ -175,3 +176,26 @@ def test_write_failing_part_way_leaves_the_file_byte_identical(
     # The journal is still usable once the limit is gone.
     journal.append(new_event(type="finding", text="after", task_id=task_id))
     assert journal.verify().bad_lines == []
+
+
+def test_a_failing_admission_check_answers_every_caller_and_writes_nothing(
+    journal_path: Path,
+) -> None:
+    # The committer thread must answer whatever goes wrong; a caller left waiting hangs.
+    failures = iter([RuntimeError("a bug in the check")])
+
+    def admit(events: object) -> list[Verdict]:
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return [None]
+
+    writer = JournalWriter(journal_path, durability="flush", admit=admit)
+    writer.open()
+    event = new_event(type="open", text="first try", title="T")
+    with pytest.raises(RuntimeError, match="a bug in the check"):
+        writer.append(event)
+    assert journal_path.read_bytes() == b""
+    assert writer.append(event).durable is False  # the committer is still serving
+    writer.close()
+    assert json.loads(journal_path.read_bytes())["event_id"] == event.event_id
