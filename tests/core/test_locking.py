@@ -21,11 +21,6 @@ def journal(journal_path: Path) -> Iterator[Journal]:
     j.close()
 
 
-@pytest.fixture
-def task_id(journal: Journal) -> str:
-    return journal.append(new_event(type="open", text="a task")).task_id
-
-
 @pytest.mark.parametrize(
     ("kind", "suffix"),
     [

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -13,7 +11,6 @@ import pytest
 from journal_core import (
     InvalidEvent,
     Journal,
-    Settings,
     TaskAlreadyOpen,
     TaskNotFound,
     new_event,
@@ -29,19 +26,6 @@ def _nested(levels: int) -> dict[str, Any]:
     for _ in range(levels - 1):
         value = {"down": value}
     return value
-
-
-@pytest.fixture
-def journal(journal_path: Path) -> Iterator[Journal]:
-    j = Journal(Settings(journal_path=journal_path, durability="flush"))
-    j.open()
-    yield j
-    j.close()
-
-
-@pytest.fixture
-def task_id(journal: Journal) -> str:
-    return journal.append(new_event(type="open", text="a task", title="A task")).task_id
 
 
 # Each row: what to change in a valid finding, and the field the refusal must name.

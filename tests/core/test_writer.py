@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,6 @@ import pytest
 from journal_core import Journal, JournalUnavailable, Settings, event_to_dict, new_event
 from journal_core.writer import JournalWriter, Verdict
 from tests.core import appender
-
-
-@pytest.fixture
-def journal(journal_path: Path) -> Iterator[Journal]:
-    j = Journal(Settings(journal_path=journal_path, durability="flush"))
-    j.open()
-    yield j
-    j.close()
-
-
-@pytest.fixture
-def task_id(journal: Journal) -> str:
-    return journal.append(new_event(type="open", text="a task", title="A task")).task_id
 
 
 def test_torn_last_line_is_ended_and_the_new_event_written_whole(
