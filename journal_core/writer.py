@@ -149,12 +149,13 @@ class JournalWriter:
         """Create the folder (0700) and file (0600) if needed, and prove both usable."""
         try:
             os.close(self._open_path())
-            self._sidecar.acquire(timeout=self.lock_timeout)
-            self._sidecar.release()
-        except filelock.Timeout:
-            raise JournalBusy(self.path, self.lock_timeout) from None
         except OSError as error:
             raise JournalUnavailable(self.path, _describe(error)) from None
+        try:
+            self._acquire_sidecar(time.monotonic() + self.lock_timeout)
+        except JournalWriteFailed as error:
+            raise JournalUnavailable(self.path, error.reason) from None
+        self._release_sidecar()
 
     def append(self, event: Event) -> Written:
         """Write ``event`` as one whole line; return once it is written (and synced in
