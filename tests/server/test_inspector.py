@@ -11,6 +11,9 @@ pytestmark = pytest.mark.slow
 
 # The first run downloads the inspector from the npm registry.
 NPX_TIMEOUT = 600
+# Pinned: every release after 0.15.0 declares Node >= 22, and an unpinned npx takes the
+# newest on a fresh machine. 0.15.0 is the last that runs on Node 20.
+INSPECTOR = "@modelcontextprotocol/inspector@0.15.0"
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ def inspector(
         [
             npx,
             "-y",
-            "@modelcontextprotocol/inspector",
+            INSPECTOR,
             "--cli",
             "-e",
             f"TASK_JOURNAL_PATH={journal_path}",
