@@ -194,6 +194,11 @@ class JournalIndex:
 
     # --- keeping current ----------------------------------------------------------
 
+    @property
+    def built(self) -> bool:
+        """Whether the whole file has been indexed once (``refresh`` then keeps it current)."""
+        return self._built
+
     def build(self) -> None:
         """Index the whole file now (a server calls this at start, in a thread)."""
         self.refresh()

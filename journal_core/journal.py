@@ -40,7 +40,6 @@ class Journal:
         self.settings = settings
         self.path: Path = settings.journal_path
         self._index = JournalIndex(self.path)
-        self._index_built = False
         self._writer = JournalWriter(
             self.path,
             durability=settings.durability,
@@ -58,12 +57,11 @@ class Journal:
     def build_index(self) -> None:
         """Index the whole file now, so the first query or append does not pay for it."""
         self._index.build()
-        self._index_built = True
 
     def append(self, event: Event) -> AppendResult:
         """Append ``event`` (validated again here: nothing unchecked reaches the file)."""
         validate_event(event, self.settings.limits)
-        if not self._index_built:
+        if not self._index.built:
             # Build outside the write lock: under it (in _admit) only the lines
             # appended since are left to read, never a whole journal.
             self.build_index()
