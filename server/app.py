@@ -152,6 +152,15 @@ class ListTasksOutput(TypedDict):
     note: str | None
 
 
+# The hints of the two reading tools, all four set: they change nothing, and a repeat
+# answers the same (given the same journal).
+_READER_HINTS = ToolAnnotations(
+    read_only_hint=True,
+    destructive_hint=False,
+    idempotent_hint=True,
+    open_world_hint=False,
+)
+
 _T = TypeVar("_T")
 _encoder = msgspec.json.Encoder()
 
@@ -313,12 +322,7 @@ def build_server(journal: Journal) -> MCPServer:
 
     @server.tool(
         title="Read events from the task journal",
-        annotations=ToolAnnotations(
-            read_only_hint=True,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
+        annotations=_READER_HINTS,
     )
     async def read_events(
         task_id: Annotated[
@@ -371,12 +375,7 @@ def build_server(journal: Journal) -> MCPServer:
 
     @server.tool(
         title="List tasks in the task journal",
-        annotations=ToolAnnotations(
-            read_only_hint=True,
-            destructive_hint=False,
-            idempotent_hint=True,
-            open_world_hint=False,
-        ),
+        annotations=_READER_HINTS,
     )
     async def list_tasks(
         status: Annotated[
