@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from journal_core.errors import TaskAlreadyOpen, TaskNotFound
+from journal_core.errors import JournalUnavailable, TaskAlreadyOpen, TaskNotFound
 from journal_core.events import Event, event_to_dict, validate_event
 from journal_core.index import EventPage, JournalIndex, TaskPage
 from journal_core.reader import VerifyReport, verify
@@ -101,15 +102,16 @@ class Journal:
         cursor: str | None = None,
         order: str = "newest",
     ) -> EventPage:
-        return self._index.read_events(
-            task_id=task_id,
-            types=types,
-            since=since,
-            until=until,
-            limit=limit,
-            cursor=cursor,
-            order=order,
-        )
+        with self._reading():
+            return self._index.read_events(
+                task_id=task_id,
+                types=types,
+                since=since,
+                until=until,
+                limit=limit,
+                cursor=cursor,
+                order=order,
+            )
 
     def list_tasks(
         self,
@@ -119,10 +121,21 @@ class Journal:
         limit: int = 50,
         cursor: str | None = None,
     ) -> TaskPage:
-        return self._index.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
+        with self._reading():
+            return self._index.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
-        return verify(self.path, progress)
+        with self._reading():
+            return verify(self.path, progress)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Report a file that cannot be read (a folder in its place, no permission) as
+        ``JournalUnavailable``, so callers meet only the library's errors."""
+        try:
+            yield
+        except OSError as error:
+            raise JournalUnavailable(self.path, error.strerror or str(error)) from error
 
     def stats(self) -> WriterStats:
         return self._writer.stats()

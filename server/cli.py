@@ -341,16 +341,13 @@ def _journal(settings: Settings, *, create: bool = False) -> Iterator[Journal]:
     """The journal for one command, closed after it.
 
     Only writing commands create the file: reading a journal that does not exist yet
-    finds nothing, and verify reports it missing. An OS error on the file (a folder
-    where the file should be, no permission) is the journal being unavailable.
+    finds nothing, and verify reports it missing.
     """
     journal = Journal(settings)
     try:
         if create:
             journal.open()
         yield journal
-    except OSError as err:
-        raise JournalUnavailable(settings.journal_path, err.strerror or str(err)) from err
     finally:
         journal.close()
 

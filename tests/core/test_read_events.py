@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journal_core import EVENT_TYPES, InvalidQuery
+from journal_core import EVENT_TYPES, InvalidQuery, Journal, JournalUnavailable, Settings
 from journal_core import index as index_module
 from journal_core.index import PAGE_BYTES, EventPage, JournalIndex
 from tests.core.journal_lines import append_in_child, event, write
@@ -541,3 +542,21 @@ def test_time_filters_keep_exactly_the_events_in_the_window(
             limit=500,
         )
     assert texts(page) == [e["text"] for e in lines if _in_window(e["timestamp"], since, until)]
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        pytest.param(lambda j: j.read_events(), id="read_events"),
+        pytest.param(lambda j: j.read_events(task_id="tj-0000000000"), id="read_events-task"),
+        pytest.param(lambda j: j.list_tasks(), id="list_tasks"),
+        pytest.param(lambda j: j.verify(), id="verify"),
+    ],
+)
+def test_a_folder_in_the_journals_place_is_reported_unavailable(
+    journal_path: Path, read: Callable[[Journal], object]
+) -> None:
+    journal_path.mkdir(parents=True)
+    journal = Journal(Settings(journal_path=journal_path))
+    with pytest.raises(JournalUnavailable, match="Is a directory"):
+        read(journal)
