@@ -1,0 +1,142 @@
+"""The ``task-journal`` command line: the journal of SPEC §5 for people, scripts and hooks.
+
+Each command parses its flags, resolves the journal the way the MCP server does
+(``Settings.from_env``), makes one call into journal_core and prints the result. A
+``JournalError`` (or an OS error on the journal file) becomes one line on stderr and an
+exit status; nothing else is translated. The commands live in the modules of this
+package, grouped by what they work on; each registers itself in ``build_parser``.
+
+This package must stay cheap to import: a hook runs ``task-journal append`` on every turn,
+and importing ``mcp`` alone costs most of a second. Only ``serve`` loads it, through the
+server's ``main``.
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from journal_core import DURABILITY_MODES, JournalError
+from server import VersionAction
+from server.cli import maintain, read, serve, write
+from server.cli.command import (
+    EXIT_BAD_LINES,
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
+    EXIT_JOURNAL,
+    EXIT_OK,
+    EXIT_REFUSED,
+    JOURNAL_FAILURES,
+    PROG,
+    Parser,
+    Run,
+    add_journal_options,
+    note,
+)
+from server.cli.maintain import VERIFY_PROGRESS_MIN_BYTES
+
+__all__ = [
+    "EXIT_BAD_LINES",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_INTERRUPTED",
+    "EXIT_JOURNAL",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "VERIFY_PROGRESS_MIN_BYTES",
+    "build_parser",
+    "main",
+]
+
+# The command modules, in the order their commands are listed in --help.
+_COMMAND_MODULES = (write, read, maintain, serve)
+
+_MAIN_EPILOG = f"""\
+The journal: --journal, else $TASK_JOURNAL_PATH, else the per-project journal
+<data dir>/events/<project hash>.jsonl, where the project is the nearest folder from
+--project-dir (or here) up that holds .task-journal/ or .git, and the data dir is
+$TASK_JOURNAL_DATA_DIR, else $XDG_DATA_HOME/task-journal, else ~/.local/share/task-journal.
+Also read: $TASK_JOURNAL_DURABILITY ({", ".join(DURABILITY_MODES)}), $TASK_JOURNAL_LOCK_TIMEOUT
+(seconds). The MCP server resolves all of these the same way.
+
+exit status:
+  0  success
+  1  verify found bad lines
+  2  usage error, or input refused (invalid event or query, unknown task, task already
+     open, bad configuration); nothing was written
+  3  the journal is busy (lock timeout), cannot be opened or created, or a write failed;
+     nothing was written
+  130, 141  interrupted (Ctrl-C); stdout closed early (as by `| head`)
+serve exits as task-journal-mcp does, in the same classes: 3 also when it cannot
+serve (the HTTP port is in use).
+
+Errors are one line on stderr: "{PROG}: error: <message>". stdout carries results only
+(with --json one JSON document), so it is empty when a command fails.
+
+examples:
+  {PROG} append open "Fix the flaky upload test" --title "Flaky upload test"
+  {PROG} append finding "Fails only when run after test_auth" --task tj-8f3k2m9q1z
+  {PROG} read --task tj-8f3k2m9q1z --oldest
+  {PROG} tasks --status any --query upload --json
+  {PROG} verify
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: global journal options, then one subcommand."""
+    parser = Parser(
+        prog=PROG,
+        description="Append to and read the durable task journal that agents, people "
+        "and hooks share.",
+        epilog=_MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action=VersionAction)
+    add_journal_options(parser, default=None)
+    # The same options after the subcommand; SUPPRESS keeps an absent one from
+    # overwriting a value given before the subcommand.
+    journal_options = Parser(add_help=False)
+    add_journal_options(journal_options, default=argparse.SUPPRESS)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    def add(name: str, summary: str, epilog: str, run: Run, **kwargs: Any) -> Parser:
+        sub: Parser = commands.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            epilog="examples:\n" + epilog,
+            parents=[journal_options],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            **kwargs,
+        )
+        sub.set_defaults(run=run)
+        return sub
+
+    for module in _COMMAND_MODULES:
+        module.register(add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit status (see ``task-journal --help``)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:
+        # --help, --version and usage errors: argparse has printed what it had to.
+        return exit_.code if isinstance(exit_.code, int) else EXIT_REFUSED
+    run: Run = args.run
+    try:
+        status = run(args)
+        sys.stdout.flush()  # here, so that a closed pipe is seen below and not at exit
+    except JournalError as err:
+        note(f"error: {err}")
+        return EXIT_JOURNAL if isinstance(err, JOURNAL_FAILURES) else EXIT_REFUSED
+    except BrokenPipeError:
+        # The reader of stdout went away (`task-journal read | head -1`): stop quietly,
+        # with the status of a program killed by SIGPIPE, and keep Python from failing
+        # again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return status

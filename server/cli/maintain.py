@@ -1,0 +1,86 @@
+"""``flush``, ``verify`` and ``path``: the journal file itself, not its events."""
+
+import argparse
+import sys
+
+from server.cli.command import (
+    EXIT_BAD_LINES,
+    EXIT_OK,
+    PROG,
+    AddCommand,
+    add_json,
+    emit,
+    open_journal,
+    settings_of,
+)
+from server.cli.render import ProgressBar, json_text, size_text, verify_lines
+
+VERIFY_PROGRESS_MIN_BYTES = 8 * 1024 * 1024
+"""verify draws a progress bar (on a terminal) only for journals at least this big."""
+
+
+def register(add: AddCommand) -> None:
+    add_json(
+        add(
+            "flush",
+            "Make everything written to the journal so far durable (fsync); print its path "
+            "and size.",
+            f"""\
+  {PROG} --durability flush append finding "cheap, not yet synced" --task tj-8f3k2m9q1z
+  {PROG} flush""",
+            _flush,
+        )
+    )
+    add_json(
+        add(
+            "verify",
+            "Scan the whole journal and name every bad line (exit 1 if there is one).",
+            f"""\
+  {PROG} verify
+  {PROG} verify --json | jq '.bad_lines'
+
+Each bad line is printed as "line N (byte OFFSET): reason", then a summary. On a
+terminal, a progress bar shows on stderr for journals over {VERIFY_PROGRESS_MIN_BYTES >> 20} MiB.
+Readers skip bad lines; verify only reports them.""",
+            _verify,
+        )
+    )
+    add_json(
+        add(
+            "path",
+            "Print the journal file these options and this folder resolve to.",
+            f"""\
+  {PROG} path
+  {PROG} --project-dir ~/src/myproject path""",
+            _path,
+        )
+    )
+
+
+def _flush(args: argparse.Namespace) -> int:
+    with open_journal(settings_of(args), create=True) as journal:
+        result = journal.flush()
+    emit(json_text(result) if args.json else f"{result.path} {size_text(result.size_bytes)}")
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    progress = (
+        ProgressBar(sys.stderr, "verifying", VERIFY_PROGRESS_MIN_BYTES)
+        if sys.stderr.isatty()
+        else None
+    )
+    try:
+        with open_journal(settings_of(args)) as journal:
+            report = journal.verify(progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    emit(json_text(report) if args.json else "\n".join(verify_lines(report)))
+    return EXIT_BAD_LINES if report.bad_lines else EXIT_OK
+
+
+def _path(args: argparse.Namespace) -> int:
+    path = str(settings_of(args).journal_path)
+    emit(json_text({"path": path}) if args.json else path)
+    return EXIT_OK

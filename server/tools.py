@@ -1,0 +1,375 @@
+"""The journal's MCP tools: their schemas, descriptions (for the model) and translation.
+
+Each tool takes its arguments, calls the core in a worker thread (lock waits and
+fsync block) and shapes the result. The tools' docstrings are their descriptions:
+they are written for the model. The enums and ranges in the signatures repeat the
+core's rules so that clients see them in the input schema (pydantic applies them
+before the core does); a test keeps the enums equal to journal_core's closed sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, NotRequired, TypeVar, cast
+
+import anyio.to_thread
+import msgspec
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import TypedDict
+
+from journal_core import Journal, JournalError, new_event
+
+__all__ = ["register_tools"]
+
+EventType = Literal[
+    "open",
+    "hypothesis",
+    "finding",
+    "evidence",
+    "decision",
+    "rejection",
+    "constraint",
+    "correction",
+    "reopen",
+    "supersede",
+    "close",
+    "redirect",
+    "rename",
+]
+Author = Literal["user", "agent", "classifier", "hook"]
+Source = Literal["chat", "hook", "manual", "cli", "dream"]
+Status = Literal["confirmed", "suggested"]
+EvidenceStrength = Literal["weak", "medium", "strong"]
+Order = Literal["newest", "oldest"]
+TaskStatus = Literal["open", "closed", "any"]
+
+
+class RefsInput(TypedDict, closed=True):
+    """What an event points at; unknown keys are refused."""
+
+    commits: NotRequired[list[str]]
+    files: NotRequired[list[str]]
+    events: NotRequired[list[str]]
+
+
+class AppendEventOutput(TypedDict):
+    """The acknowledgement of one append."""
+
+    event_id: str
+    task_id: str
+    type: str
+    timestamp: str
+    durable: bool
+    duplicate: bool
+
+
+class FlushOutput(TypedDict):
+    """The journal as made durable by a flush."""
+
+    path: str
+    size_bytes: int
+    durable: bool
+
+
+@with_config(ConfigDict(extra="allow"))  # keeps the extra keys, in output and in its schema
+class EventObject(TypedDict):
+    """One journal line as written; fields that newer writers add are kept."""
+
+    # Reading never refuses a line for its content, so only the four fields every event
+    # must have are typed: the others pass on as the line holds them.
+
+    event_id: str
+    task_id: str
+    type: str
+    timestamp: str
+    schema_version: NotRequired[Annotated[Any, Field(description='"1.0"')]]
+    author: NotRequired[Annotated[Any, Field(description="user, agent, classifier or hook")]]
+    source: NotRequired[Annotated[Any, Field(description="chat, hook, manual, cli or dream")]]
+    confidence: NotRequired[Annotated[Any, Field(description="0.0 to 1.0")]]
+    evidence_strength: NotRequired[Annotated[Any, Field(description="weak, medium or strong")]]
+    text: NotRequired[Annotated[Any, Field(description="the event's text")]]
+    refs: NotRequired[Annotated[Any, Field(description="{commits, files, events}: lists")]]
+    corrects: NotRequired[Annotated[Any, Field(description="event_id this corrects")]]
+    supersedes: NotRequired[Annotated[Any, Field(description="event_id this replaces")]]
+    status: NotRequired[Annotated[Any, Field(description="confirmed or suggested")]]
+    meta: NotRequired[Annotated[Any, Field(description="free object: title, outcome, ...")]]
+
+
+class ReadEventsOutput(TypedDict):
+    """One page of events."""
+
+    events: list[EventObject]
+    next_cursor: str | None
+    truncated: bool
+    note: str | None
+
+
+class TaskObject(TypedDict):
+    """One task as the journal tells it."""
+
+    task_id: str
+    title: str
+    status: str
+    created_at: str
+    last_event_at: str
+    event_count: int
+
+
+class ListTasksOutput(TypedDict):
+    """One page of tasks."""
+
+    tasks: list[TaskObject]
+    next_cursor: str | None
+    truncated: bool
+    note: str | None
+
+
+# The hints of the two reading tools, all four set: they change nothing, and a repeat
+# answers the same (given the same journal).
+_READER_HINTS = ToolAnnotations(
+    read_only_hint=True,
+    destructive_hint=False,
+    idempotent_hint=True,
+    open_world_hint=False,
+)
+
+_T = TypeVar("_T")
+_encoder = msgspec.json.Encoder()
+
+
+async def _in_worker(call: Callable[[], _T]) -> _T:
+    """Run one journal call off the event loop and turn a refusal into a tool error.
+
+    Only JournalError is translated: its message is written for the user. Anything
+    else is a bug, which the SDK reports without leaking its details to the client.
+    """
+    try:
+        return await anyio.to_thread.run_sync(call)
+    except JournalError as err:
+        raise ToolError(str(err)) from err
+
+
+def _result(value: msgspec.Struct) -> CallToolResult:
+    """The structured content, and the same JSON as text for clients that read only text.
+
+    The text is compact, not the SDK's indented dump: the core sizes a page to stay under
+    about 20,000 tokens, and the model reads the text.
+    """
+    return CallToolResult(
+        content=[TextContent(type="text", text=_encoder.encode(value).decode())],
+        structured_content=msgspec.to_builtins(value),
+    )
+
+
+def register_tools(server: MCPServer, journal: Journal) -> None:
+    """Add the journal's tools to ``server``, each working on ``journal``."""
+
+    @server.tool(
+        title="Append an event to the task journal",
+        annotations=ToolAnnotations(
+            read_only_hint=False,
+            destructive_hint=False,
+            # A repeat writes a second event unless it carries an idempotency_key.
+            idempotent_hint=False,
+            open_world_hint=False,
+        ),
+    )
+    async def append_event(
+        type: Annotated[EventType, Field(description="What kind of event this is.")],
+        text: Annotated[
+            str,
+            Field(description="The event itself, in a sentence or a paragraph; not empty."),
+        ],
+        task_id: Annotated[
+            str | None,
+            Field(description="The task this belongs to. Omit with type='open' to start a task."),
+        ] = None,
+        title: Annotated[
+            str | None, Field(description="Short name of the task; for type='open' (or 'rename').")
+        ] = None,
+        author: Annotated[Author, Field(description="Who says this.")] = "agent",
+        source: Annotated[Source, Field(description="Where it came from.")] = "chat",
+        refs: Annotated[
+            RefsInput | None,
+            Field(description="Commits, files and event ids this event points at."),
+        ] = None,
+        meta: Annotated[
+            dict[str, Any] | None,
+            Field(
+                description=(
+                    "Free JSON object. Known keys: parent_id, session_id, reason, outcome and "
+                    "outcome_tag (done|abandoned|superseded) on close, alternatives on decision "
+                    "(list of {option, chosen, rationale})."
+                )
+            ),
+        ] = None,
+        corrects: Annotated[
+            str | None, Field(description="event_id of the event this one corrects.")
+        ] = None,
+        supersedes: Annotated[
+            str | None, Field(description="event_id of the event this one replaces.")
+        ] = None,
+        confidence: Annotated[
+            float | None,
+            Field(ge=0.0, le=1.0, allow_inf_nan=False, description="How sure, 0.0 to 1.0."),
+        ] = None,
+        evidence_strength: Annotated[
+            EvidenceStrength | None, Field(description="How strong the evidence is.")
+        ] = None,
+        status: Annotated[
+            Status, Field(description="'suggested' for an event a user has yet to confirm.")
+        ] = "confirmed",
+        idempotency_key: Annotated[
+            str | None,
+            Field(description="Any string unique to this append; a retry with it writes nothing."),
+        ] = None,
+    ) -> Annotated[CallToolResult, AppendEventOutput]:
+        """Record one event in a task's journal: open a task, note a hypothesis, finding,
+        evidence, decision, rejection or constraint, correct an earlier event, or close it.
+
+        Call it when work on a task starts (type="open", no task_id: a new task_id comes
+        back), each time something worth remembering happens, and when the task ends
+        (type="close" with meta.outcome_tag). Events are never edited: to fix one, append
+        type="correction" with corrects=<event_id>.
+
+        Returns {event_id, task_id, type, timestamp, durable, duplicate}: durable is true
+        once the event is on stable storage; duplicate is true when idempotency_key was
+        used before, and then the first event's ids come back and nothing is written.
+
+        Example: {"type": "decision", "task_id": "tj-8f3k2m9q1z",
+        "text": "Use the sidecar lock, not flock on the data file",
+        "refs": {"files": ["journal_core/writer.py"]}, "confidence": 0.8}
+        """
+        result = await _in_worker(
+            lambda: journal.append(
+                new_event(
+                    type=type,
+                    text=text,
+                    task_id=task_id,
+                    title=title,
+                    author=author,
+                    source=source,
+                    refs=cast("dict[str, Any] | None", refs),
+                    meta=meta,
+                    corrects=corrects,
+                    supersedes=supersedes,
+                    confidence=confidence,
+                    evidence_strength=evidence_strength,
+                    status=status,
+                    idempotency_key=idempotency_key,
+                    limits=journal.settings.limits,
+                )
+            )
+        )
+        return _result(result)
+
+    @server.tool(
+        title="Make the task journal durable",
+        annotations=ToolAnnotations(
+            read_only_hint=False,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=False,
+        ),
+    )
+    async def flush() -> Annotated[CallToolResult, FlushOutput]:
+        """Make every event appended so far, by any process, durable on stable storage.
+
+        Call it after important events when the server runs with durability "flush"
+        (appends answer before fsync); in the default mode "always" each append is already
+        durable and flush is a cheap no-op. Takes no arguments.
+
+        Returns {path, size_bytes, durable: true}: the journal file and its size once synced.
+
+        Example: {}
+        """
+        result = await _in_worker(journal.flush)
+        return _result(result)
+
+    @server.tool(
+        title="Read events from the task journal",
+        annotations=_READER_HINTS,
+    )
+    async def read_events(
+        task_id: Annotated[
+            str | None, Field(description="Only this task's events. Omit for all tasks.")
+        ] = None,
+        types: Annotated[
+            list[EventType] | None, Field(description="Only events of these types.")
+        ] = None,
+        since: Annotated[
+            str | None,
+            Field(description="RFC 3339 timestamp; events at or after it (inclusive)."),
+        ] = None,
+        until: Annotated[
+            str | None,
+            Field(description="RFC 3339 timestamp; events before it (exclusive)."),
+        ] = None,
+        limit: Annotated[int, Field(ge=1, le=500, description="Most events to return.")] = 50,
+        cursor: Annotated[
+            str | None, Field(description="next_cursor from the previous page, to go on.")
+        ] = None,
+        order: Annotated[
+            Order, Field(description="'newest' first (default) or 'oldest' first.")
+        ] = "newest",
+    ) -> Annotated[CallToolResult, ReadEventsOutput]:
+        """Read journal events back, newest first by default, filtered by task, type and time.
+
+        Call it before resuming a task (after a restart or a context reset) to recall what
+        was tried, found and decided, or to find an event_id to correct.
+
+        Returns {events, next_cursor, truncated, note}: events are the journal's objects
+        (event_id, task_id, type, timestamp, author, source, text, refs, status, meta, ...).
+        When next_cursor is not null there is more: call again with cursor=next_cursor and
+        the same filters. A page too large for one answer is cut at an event boundary,
+        with truncated=true and a note.
+
+        Example: {"task_id": "tj-8f3k2m9q1z", "types": ["decision", "finding"], "limit": 20}
+        """
+        page = await _in_worker(
+            lambda: journal.read_events(
+                task_id=task_id,
+                types=types,
+                since=since,
+                until=until,
+                limit=limit,
+                cursor=cursor,
+                order=order,
+            )
+        )
+        return _result(page)
+
+    @server.tool(
+        title="List tasks in the task journal",
+        annotations=_READER_HINTS,
+    )
+    async def list_tasks(
+        status: Annotated[
+            TaskStatus, Field(description="'open' (default), 'closed' or 'any'.")
+        ] = "open",
+        query: Annotated[
+            str | None, Field(description="Only tasks whose title contains this (any case).")
+        ] = None,
+        limit: Annotated[int, Field(ge=1, le=500, description="Most tasks to return.")] = 50,
+        cursor: Annotated[
+            str | None, Field(description="next_cursor from the previous page, to go on.")
+        ] = None,
+    ) -> Annotated[CallToolResult, ListTasksOutput]:
+        """List the journal's tasks, most recently active first, with their titles and counts.
+
+        Call it at the start of a session to find work in progress to resume, or to find a
+        task's id by its title before reading or appending to it.
+
+        Returns {tasks, next_cursor, truncated, note}: each task is {task_id, title, status,
+        created_at, last_event_at, event_count}. When next_cursor is not null, call again
+        with cursor=next_cursor for more.
+
+        Example: {"status": "open", "query": "flaky test"}
+        """
+        page = await _in_worker(
+            lambda: journal.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
+        )
+        return _result(page)
