@@ -6,13 +6,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench conformance clean
+.PHONY: run test lint bench conformance lock clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+# Set-up talks on stderr only: `make run` hands stdout to the MCP protocol. The
+# versions come from requirements/dev.lock (exact, with hashes), so a fresh clone
+# installs the same set next month as today; `make lock` refreshes it.
+$(STAMP): pyproject.toml requirements/dev.lock
+	@echo "make: setting up $(VENV) from requirements/dev.lock" >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock >&2
+	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . >&2
+	@touch $(STAMP)
 
 # @: make must not echo the command, since stdout belongs to the MCP protocol.
 run: $(STAMP)
@@ -34,5 +38,14 @@ bench: $(STAMP)
 conformance: $(STAMP)
 	bash scripts/conformance.sh
 
+# Pin every dependency again at its newest version allowed by pyproject.toml.
+lock:
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet pip-tools
+	.lock-venv/bin/pip-compile --quiet --upgrade --extra dev --generate-hashes --allow-unsafe \
+	    --strip-extras --no-emit-index-url --no-emit-find-links \
+	    --output-file requirements/dev.lock pyproject.toml requirements/build.in
+	rm -rf .lock-venv
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage bench/data .conformance
