@@ -36,7 +36,7 @@ to a few hundred characters (ending in "…"); that is the mode, not a cut.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
 
 import msgspec
@@ -79,6 +79,8 @@ _WHITESPACE: Final = re.compile(r"\s+")
 
 # Types whose events "answer" a hypothesis that they refer to.
 _ANSWERS: Final = frozenset({"finding", "decision", "rejection"})
+_REF_KINDS: Final = ("files", "commits", "events")
+_REF_LABELS: Final = {"files": "file", "commits": "commit", "events": "event"}
 _LIFECYCLE_VERBS: Final = {
     "open": "opened",
     "redirect": "redirected",
@@ -195,7 +197,7 @@ def _clip(text: str, chars: int | None) -> str:
 
 
 class _Fold:
-    """The facts a pack is built from, in one pass over the task's events."""
+    """The facts a pack is built from, gathered in one pass over the task's events."""
 
     def __init__(self, task_id: str, events: Sequence[Mapping[str, Any]]) -> None:
         self.task_id = task_id
@@ -205,28 +207,48 @@ class _Fold:
         self.goal: str | None = None
         self.outcome: str | None = None
         self.outcome_tag: str | None = None
-        ids = {_id_field(event, "event_id") for event in events}
+        self.by_type: dict[str, list[Mapping[str, Any]]] = {}  # oldest first
         self.amended: dict[str, Mapping[str, Any]] = {}  # event id -> its newest correction
         self.withdrawn: set[str] = set()
         self.answered: set[str] = set()
+        self.artifacts: dict[tuple[str, str], None] = {}  # (kind, ref), in the order named
+        self.suggested = False
+        seen: set[object] = set()
         opened = False
+        # The hot loop of a big task: most events name nothing, so each test is a
+        # dict lookup that finds None before any type check.
         for event in events:
             kind = event.get("type")
-            own_id = _id_field(event, "event_id")
-            corrects = _id_field(event, "corrects")
-            supersedes = _id_field(event, "supersedes")
-            if corrects in ids and corrects != own_id:
-                assert corrects is not None
+            if not isinstance(kind, str):
+                continue
+            same_kind = self.by_type.get(kind)
+            if same_kind is None:
+                self.by_type[kind] = [event]
+            else:
+                same_kind.append(event)
+            corrects = event.get("corrects")
+            # Only an earlier event of this task can be corrected or superseded here.
+            if corrects is not None and isinstance(corrects, str) and corrects in seen:
                 if kind == "correction":
                     self.amended[corrects] = event
                 else:
                     self.withdrawn.add(corrects)
-            if supersedes in ids and supersedes != own_id:
-                assert supersedes is not None
+            supersedes = event.get("supersedes")
+            if supersedes is not None and isinstance(supersedes, str) and supersedes in seen:
                 self.withdrawn.add(supersedes)
+            seen.add(event.get("event_id"))
+            if event.get("refs"):
+                for ref_kind in _REF_KINDS:
+                    for ref in _refs(event, ref_kind):
+                        self.artifacts.setdefault((ref_kind, ref.strip()), None)
+                if kind in _ANSWERS:
+                    self.answered.update(_refs(event, "events"))
             if kind in _ANSWERS:
-                self.answered.update(_refs(event, "events"))
-                self.answered.update(ref for ref in (corrects, supersedes) if ref)
+                self.answered.update(ref for ref in (corrects, supersedes) if isinstance(ref, str))
+            if event.get("status") == "suggested":
+                self.suggested = True
+            if kind not in _LIFECYCLE_VERBS:
+                continue
             if kind in ("open", "rename"):
                 title = _meta_text(event, "title") or _text(event).strip()
                 if title and (kind == "rename" or not opened):
@@ -234,7 +256,7 @@ class _Fold:
             if kind == "open":
                 opened = True
                 self.goal = _meta_text(event, "goal") or self.goal
-            if kind == "redirect":
+            elif kind == "redirect":
                 self.goal = _meta_text(event, "goal") or _text(event).strip() or self.goal
             if kind in ("open", "reopen"):
                 self.status = "open"
@@ -260,34 +282,44 @@ class _Fold:
 
     def holding(self, kind: str) -> list[Mapping[str, Any]]:
         """The events of ``kind`` that still hold (not withdrawn), newest first."""
-        return [
-            event
-            for event in reversed(self.events)
-            if event.get("type") == kind and _id_field(event, "event_id") not in self.withdrawn
-        ]
+        events = self.by_type.get(kind, [])
+        withdrawn = self.withdrawn
+        if not withdrawn:
+            return events[::-1]
+        return [event for event in reversed(events) if event.get("event_id") not in withdrawn]
 
 
 # --- sections -------------------------------------------------------------------------
 
 
 class _Section:
-    """A heading and its items, most important first; items are cut from the end."""
+    """A heading and its items, most important first: what is cut goes from the end.
 
-    def __init__(self, key: str, heading: str, items: list[str]) -> None:
+    Items are rendered only when asked for, so a task of ten thousand findings costs
+    the few that fit, not all of them.
+    """
+
+    def __init__(
+        self, key: str, heading: str, sources: Sequence[Any], render: Callable[[Any], str]
+    ) -> None:
         self.key = key
         self.heading = heading
-        self.items = items
-        self.sizes = [len(item.encode()) + 1 for item in items]  # each item ends in "\n"
-        self.kept = len(items)
+        self.heading_size = len(heading.encode()) + 5  # "\n## heading\n"
+        self.count = len(sources)
+        self.kept = 0
+        self._sources = sources
+        self._render = render
+        self._items: list[str] = []
 
-    def size(self) -> int:
-        if not self.kept:
-            return 0
-        # "\n## heading\n" before the items.
-        return len(self.heading.encode()) + 5 + sum(self.sizes[: self.kept])
+    def item(self, index: int) -> str:
+        while len(self._items) <= index:
+            self._items.append(self._render(self._sources[len(self._items)]))
+        return self._items[index]
 
     def lines(self) -> list[str]:
-        return ["", f"## {self.heading}", *self.items[: self.kept]] if self.kept else []
+        if not self.kept:
+            return []
+        return ["", f"## {self.heading}", *(self.item(index) for index in range(self.kept))]
 
 
 # The order sections are cut in when over budget: least important first.
@@ -317,6 +349,10 @@ _CUT_NAMES: Final = {
 }
 
 
+def _marks(suggested: bool, corrected: bool) -> str:
+    return ("? " if suggested else "") + ("[corrected] " if corrected else "")
+
+
 def _item(fold: _Fold, event: Mapping[str, Any], mode: str, extra: str = "") -> str:
     text, corrected, suggested = fold.shown(event)
     if mode == "compact":
@@ -324,8 +360,7 @@ def _item(fold: _Fold, event: Mapping[str, Any], mode: str, extra: str = "") -> 
     else:
         # Continuation lines indented, so a paragraph stays inside its list item.
         body = "\n  ".join(line.rstrip() for line in text.strip().splitlines())
-    marks = ("? " if suggested else "") + ("[corrected] " if corrected else "")
-    return f"- {marks}{body}{extra}"
+    return f"- {_marks(suggested, corrected)}{body}{extra}"
 
 
 def _confidence(event: Mapping[str, Any]) -> str:
@@ -335,105 +370,103 @@ def _confidence(event: Mapping[str, Any]) -> str:
     return ""
 
 
-def _decision_items(fold: _Fold, mode: str) -> list[str]:
-    items = []
-    for event in fold.holding("decision"):
-        lines = [_item(fold, event, mode, _confidence(event))]
-        alternatives = _meta(event).get("alternatives")
-        for alternative in alternatives if isinstance(alternatives, list) else []:
-            if not isinstance(alternative, Mapping) or not isinstance(
-                alternative.get("option"), str
-            ):
-                continue
-            chosen = "chosen" if alternative.get("chosen") is True else "not chosen"
-            rationale = alternative.get("rationale")
-            why = f": {rationale}" if isinstance(rationale, str) and rationale.strip() else ""
-            chars = _COMPACT_TEXT_CHARS if mode == "compact" else None
-            lines.append(f"  - {chosen}: {_one_line(alternative['option'] + why, chars)}")
-        items.append("\n".join(lines))
-    return items
+def _strength(event: Mapping[str, Any]) -> str:
+    value = event.get("evidence_strength")
+    return f" ({value})" if isinstance(value, str) else ""
 
 
-def _artifact_items(events: Iterable[Mapping[str, Any]]) -> list[str]:
-    """Every file, commit and linked event named in any event's refs, once each, in the
-    order first named."""
-    found: dict[tuple[str, str], None] = {}
-    for event in events:
-        for kind, label in (("files", "file"), ("commits", "commit"), ("events", "event")):
-            for ref in _refs(event, kind):
-                found.setdefault((label, ref.strip()), None)
-    return [f"- {label} `{_one_line(ref, 300)}`" for label, ref in found]
-
-
-def _lifecycle_items(fold: _Fold, mode: str) -> list[str]:
-    items = []
-    chars = _HEADER_TEXT_CHARS[mode]
-    for event in fold.events:
-        kind = event.get("type")
-        if not isinstance(kind, str) or kind not in _LIFECYCLE_VERBS:
-            continue
-        verb = _LIFECYCLE_VERBS[kind]
-        if kind == "close" and _meta_text(event, "outcome_tag"):
-            verb += f" ({_meta_text(event, 'outcome_tag')})"
-        what = _text(event)
-        if kind in ("open", "rename"):
-            what = _meta_text(event, "title") or what
-        elif kind == "close":
-            what = _meta_text(event, "outcome") or what
-        elif kind == "reopen":
-            what = _meta_text(event, "reason") or what
-        elif kind == "redirect":
-            what = _meta_text(event, "goal") or what
-        when = event.get("timestamp")
-        items.append(f"- {when if isinstance(when, str) else '?'} {verb}: {_one_line(what, chars)}")
-    return items
-
-
-def _recent_items(fold: _Fold, mode: str) -> list[str]:
-    items = []
-    for event in reversed(fold.events[-_RECENT_COUNT[mode] :]):
-        text, corrected, suggested = fold.shown(event)
-        marks = ("? " if suggested else "") + ("[corrected] " if corrected else "")
-        when = event.get("timestamp")
-        items.append(
-            f"- {when if isinstance(when, str) else '?'} {event.get('type')}: "
-            f"{marks}{_one_line(text, _RECENT_CHARS)}"
-        )
-    return items
-
-
-def _subtask_items(subtasks: Sequence[TaskRow]) -> list[str]:
+def _alternatives(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The decision's ``meta.alternatives`` that have an option."""
+    found = _meta(event).get("alternatives")
     return [
-        f"- {row.task_id} [{row.status}] {_one_line(row.title, _TITLE_CHARS)}" for row in subtasks
+        alternative
+        for alternative in (found if isinstance(found, list) else [])
+        if isinstance(alternative, Mapping) and isinstance(alternative.get("option"), str)
     ]
+
+
+def _decision_item(fold: _Fold, event: Mapping[str, Any], mode: str) -> str:
+    lines = [_item(fold, event, mode, _confidence(event))]
+    chars = _COMPACT_TEXT_CHARS if mode == "compact" else None
+    for alternative in _alternatives(event):
+        chosen = "chosen" if alternative.get("chosen") is True else "not chosen"
+        rationale = alternative.get("rationale")
+        why = f": {rationale}" if isinstance(rationale, str) and rationale.strip() else ""
+        lines.append(f"  - {chosen}: {_one_line(alternative['option'] + why, chars)}")
+    return "\n".join(lines)
+
+
+def _artifact_item(artifact: tuple[str, str]) -> str:
+    kind, ref = artifact
+    return f"- {_REF_LABELS[kind]} `{_one_line(ref, 300)}`"
+
+
+def _lifecycle_item(event: Mapping[str, Any], mode: str) -> str:
+    kind = event["type"]
+    verb = _LIFECYCLE_VERBS[kind]
+    what = _text(event)
+    if kind in ("open", "rename"):
+        what = _meta_text(event, "title") or what
+    elif kind == "close":
+        tag = _meta_text(event, "outcome_tag")
+        verb += f" ({tag})" if tag else ""
+        what = _meta_text(event, "outcome") or what
+    elif kind == "reopen":
+        what = _meta_text(event, "reason") or what
+    elif kind == "redirect":
+        what = _meta_text(event, "goal") or what
+    return f"- {_when(event)} {verb}: {_one_line(what, _HEADER_TEXT_CHARS[mode])}"
+
+
+def _recent_item(fold: _Fold, event: Mapping[str, Any]) -> str:
+    text, corrected, suggested = fold.shown(event)
+    return (
+        f"- {_when(event)} {event.get('type')}: "
+        f"{_marks(suggested, corrected)}{_one_line(text, _RECENT_CHARS)}"
+    )
+
+
+def _when(event: Mapping[str, Any]) -> str:
+    when = event.get("timestamp")
+    return when if isinstance(when, str) else "?"
+
+
+def _subtask_item(row: TaskRow) -> str:
+    return f"- {row.task_id} [{row.status}] {_one_line(row.title, _TITLE_CHARS)}"
 
 
 def _sections(fold: _Fold, subtasks: Sequence[TaskRow], mode: str) -> dict[str, _Section]:
-    def of(kind: str, extra: Callable[[Mapping[str, Any]], str] | None = None) -> list[str]:
-        return [
-            _item(fold, event, mode, extra(event) if extra else "") for event in fold.holding(kind)
-        ]
+    """The sections in the order they are shown."""
 
-    def strength(event: Mapping[str, Any]) -> str:
-        value = event.get("evidence_strength")
-        return f" ({value})" if isinstance(value, str) else ""
+    def item(extra: Callable[[Mapping[str, Any]], str] | None = None) -> Callable[[Any], str]:
+        return lambda event: _item(fold, event, mode, extra(event) if extra else "")
 
     hypotheses = [
-        _item(fold, event, mode, _confidence(event))
-        for event in fold.holding("hypothesis")
-        if _id_field(event, "event_id") not in fold.answered
+        event for event in fold.holding("hypothesis") if event.get("event_id") not in fold.answered
     ]
+    lifecycle = [event for event in fold.events if event.get("type") in _LIFECYCLE_VERBS]
+    recent = list(reversed(fold.events[-_RECENT_COUNT[mode] :]))
     sections = [
-        _Section("decisions", "Active decisions", _decision_items(fold, mode)),
-        _Section("constraints", "Constraints", of("constraint")),
-        _Section("rejected", "Rejected (do not retry)", of("rejection")),
-        _Section("hypotheses", "Open hypotheses", hypotheses),
-        _Section("findings", "Findings (newest first)", of("finding")),
-        _Section("evidence", "Evidence (newest first)", of("evidence", strength)),
-        _Section("artifacts", "Artifacts", _artifact_items(fold.events)),
-        _Section("subtasks", "Subtasks", _subtask_items(subtasks)),
-        _Section("lifecycle", "Lifecycle", _lifecycle_items(fold, mode)),
-        _Section("recent", "Recent events (newest first)", _recent_items(fold, mode)),
+        _Section(
+            "decisions",
+            "Active decisions",
+            fold.holding("decision"),
+            lambda event: _decision_item(fold, event, mode),
+        ),
+        _Section("constraints", "Constraints", fold.holding("constraint"), item()),
+        _Section("rejected", "Rejected (do not retry)", fold.holding("rejection"), item()),
+        _Section("hypotheses", "Open hypotheses", hypotheses, item(_confidence)),
+        _Section("findings", "Findings (newest first)", fold.holding("finding"), item()),
+        _Section("evidence", "Evidence (newest first)", fold.holding("evidence"), item(_strength)),
+        _Section("artifacts", "Artifacts", list(fold.artifacts), _artifact_item),
+        _Section("subtasks", "Subtasks", subtasks, _subtask_item),
+        _Section("lifecycle", "Lifecycle", lifecycle, lambda event: _lifecycle_item(event, mode)),
+        _Section(
+            "recent",
+            "Recent events (newest first)",
+            recent,
+            lambda event: _recent_item(fold, event),
+        ),
     ]
     return {section.key: section for section in sections}
 
@@ -452,7 +485,7 @@ def _header(fold: _Fold, mode: str) -> list[str]:
     if fold.status == "closed" and fold.outcome:
         tag = f" ({fold.outcome_tag})" if fold.outcome_tag else ""
         lines.append(f"Outcome{tag}: {_one_line(fold.outcome, chars)}")
-    if any(event.get("status") == "suggested" for event in fold.events):
+    if fold.suggested:
         lines.append("(? marks suggested items, not yet confirmed.)")
     return lines
 
@@ -460,8 +493,12 @@ def _header(fold: _Fold, mode: str) -> list[str]:
 # --- fitting the budget ---------------------------------------------------------------
 
 
-def _cut_note(budget: int, left_out: Mapping[str, int]) -> str:
-    parts = [f"{_CUT_NAMES[key]} {count}" for key, count in left_out.items() if count]
+def _cut_note(budget: int, sections: Mapping[str, _Section]) -> str:
+    parts = [
+        f"{_CUT_NAMES[key]} {sections[key].count - sections[key].kept}"
+        for key in _CUT_ORDER
+        if sections[key].kept < sections[key].count
+    ]
     return f"_Cut to fit {budget} tokens; left out: {', '.join(parts) or 'the end'}._"
 
 
@@ -469,33 +506,54 @@ def _lines_size(lines: Sequence[str]) -> int:
     return sum(len(line.encode()) + 1 for line in lines)
 
 
+def _fill(head_size: int, sections: Mapping[str, _Section], room: int) -> tuple[bool, int]:
+    """Keep items, most important section first, while they fit in ``room`` bytes.
+
+    Cutting from the least important end comes to this: the sections are kept whole
+    down to the first that does not fit, that one keeps the items that fit from its
+    start, and those less important keep none. Returns whether all fit, and the size.
+    """
+    used = head_size
+    whole = True
+    for key in reversed(_CUT_ORDER):
+        section = sections[key]
+        section.kept = 0
+        if not whole:
+            continue
+        for index in range(section.count):
+            size = len(section.item(index).encode()) + 1
+            if index == 0:
+                size += section.heading_size
+            if used + size > room:
+                whole = False
+                break
+            used += size
+            section.kept += 1
+    return whole, used
+
+
 def _fit(header: list[str], sections: Mapping[str, _Section], budget: int) -> tuple[str, bool]:
     """The Markdown of ``header`` and ``sections`` within ``budget`` tokens, and whether
     anything was left out to get there (see the module docstring for the order)."""
     limit = budget * _BYTES_PER_TOKEN
     head_size = _lines_size(header)
-    body = head_size + sum(section.size() for section in sections.values())
-    if body <= limit:
+    whole, used = _fill(head_size, sections, limit)
+    if whole:
         return _join(header, sections), False
-
-    def left_out() -> dict[str, int]:
-        return {key: len(sections[key].items) - sections[key].kept for key in _CUT_ORDER}
-
-    note_size = 0
-    for key in _CUT_ORDER:
-        section = sections[key]
-        # The note grows as items go, so settle it again after each round of cuts.
-        while section.kept and body + note_size > limit:
-            while section.kept and body + note_size > limit:
-                before = section.size()
-                section.kept -= 1
-                body -= before - section.size()
-            note_size = len(_cut_note(budget, left_out()).encode()) + 2  # "\n" + note + "\n"
-        if body + note_size <= limit:
-            return _join(header, sections) + "\n" + _cut_note(budget, left_out()) + "\n", True
+    # Room for the note that says what was cut: it grows as more is cut, so fill again
+    # until it fits beside what is kept (a round or two).
+    reserve = 0
+    while True:
+        note = _cut_note(budget, sections)
+        need = len(note.encode()) + 2  # "\n" + note + "\n"
+        if used + need <= limit:
+            return _join(header, sections) + "\n" + note + "\n", True
+        if need <= reserve:
+            break  # nothing is left to cut but the header
+        reserve = need
+        _, used = _fill(head_size, sections, limit - reserve)
     # Only the header is left and it is too long: cut it mid-text, keeping the note if
     # it fits at all.
-    note = _cut_note(budget, left_out())
     tail = "\n" + note + "\n"
     if len(tail.encode()) + len(_ELLIPSIS.encode()) + 1 > limit:
         tail = "\n"
@@ -648,31 +706,16 @@ def export_pr(
     section("Changes", [_item(fold, event, "full") for event in decisions])
     why = [_item(fold, event, "full") for event in reversed(fold.holding("rejection"))]
     for event in decisions:
-        alternatives = _meta(event).get("alternatives")
-        for alternative in alternatives if isinstance(alternatives, list) else []:
-            if (
-                isinstance(alternative, Mapping)
-                and alternative.get("chosen") is False
-                and isinstance(alternative.get("option"), str)
-            ):
+        for alternative in _alternatives(event):
+            if alternative.get("chosen") is False:
                 rationale = alternative.get("rationale")
                 because = f": {rationale}" if isinstance(rationale, str) and rationale else ""
                 why.append(f"- Not {alternative['option']}{because}")
     section("Why this approach", why)
-    verification = []
-    for event in reversed(fold.holding("evidence")):
-        strength = event.get("evidence_strength")
-        verification.append(
-            _item(fold, event, "full", f" ({strength})" if isinstance(strength, str) else "")
-        )
-    section("Verification", verification)
-    files: dict[str, None] = {}
-    commits: dict[str, None] = {}
-    for event in events:
-        files.update(dict.fromkeys(ref.strip() for ref in _refs(event, "files")))
-        commits.update(dict.fromkeys(ref.strip() for ref in _refs(event, "commits")))
-    section("Affected files", [f"- `{path}`" for path in files])
-    section("Commits", [f"- {commit}" for commit in commits])
-    section("Subtasks", _subtask_items(subtasks))
+    evidence = reversed(fold.holding("evidence"))
+    section("Verification", [_item(fold, event, "full", _strength(event)) for event in evidence])
+    section("Affected files", [f"- `{ref}`" for kind, ref in fold.artifacts if kind == "files"])
+    section("Commits", [f"- {ref}" for kind, ref in fold.artifacts if kind == "commits"])
+    section("Subtasks", [_subtask_item(row) for row in subtasks])
     lines.append(f"Task journal: {task_id}")
     return "\n".join(lines) + "\n"
