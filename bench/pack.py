@@ -31,10 +31,11 @@ DATA = Path(__file__).resolve().parent / "data"
 GENERATOR_VERSION = 1
 TARGET_MS = 50.0
 BIG_TASK = "tj-benchpack0"
-WORDS = (
+VOCABULARY = (
     "the upload fixture socket leak retry timeout parser index cursor lock fsync writer "
     "reader decision finding build scan memory newest oldest filter query title status"
-).split()
+)
+WORDS = VOCABULARY.split()
 KINDS = ("finding", "finding", "evidence", "hypothesis", "decision", "rejection", "constraint")
 
 
