@@ -136,20 +136,11 @@ class Journal:
             return self._index.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
 
     def task_events(self, task_id: str) -> Iterator[dict[str, Any]]:
-        """Every event of the task, oldest first, as the plain objects of their lines.
-
-        Raises ``InvalidQuery`` when the journal has no event of that task.
-        """
-        cursor: str | None = None
-        while True:
-            with self._reading():
-                page = self._index.read_events(
-                    task_id=task_id, order="oldest", limit=MAX_LIMIT, cursor=cursor
-                )
-            yield from page.events
-            cursor = page.next_cursor
-            if cursor is None:
-                return
+        """Every event of the task, oldest first, as the plain objects of their lines;
+        nothing for a task the journal does not hold."""
+        with self._reading():
+            events = self._index.task_events(task_id)
+        yield from events
 
     def task_pack(
         self, task_id: str, *, mode: str = "compact", budget_tokens: int | None = None
