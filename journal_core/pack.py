@@ -25,7 +25,7 @@ How the events fold into sections:
 
 Fitting a budget: tokens are estimated as UTF-8 bytes / 4, rounded up, and a
 pack never exceeds its budget. When it would, whole items are left out from
-the least important end (oldest first within a section): recent events, then
+the least important end, the oldest first within a section: recent events, then
 lifecycle, findings, evidence, artifacts, subtasks, open hypotheses,
 constraints, rejections, and decisions last. The pack then ends with a note
 saying what was left out and ``truncated`` is true. Only a header too long for
@@ -304,9 +304,16 @@ class _Section:
     """
 
     def __init__(
-        self, key: str, heading: str, sources: Sequence[Any], render: Callable[[Any], str]
+        self,
+        key: str,
+        heading: str,
+        sources: Sequence[Any],
+        render: Callable[[Any], str],
+        *,
+        shown_reversed: bool = False,
     ) -> None:
         self.key = key
+        self.shown_reversed = shown_reversed  # kept newest first, shown oldest first
         self.heading = heading
         self.heading_size = len(heading.encode()) + 5  # "\n## heading\n"
         self.count = len(sources)
@@ -323,7 +330,8 @@ class _Section:
     def lines(self) -> list[str]:
         if not self.kept:
             return []
-        return ["", f"## {self.heading}", *(self.item(index) for index in range(self.kept))]
+        items = [self.item(index) for index in range(self.kept)]
+        return ["", f"## {self.heading}", *(reversed(items) if self.shown_reversed else items)]
 
 
 # The order sections are cut in when over budget: least important first.
@@ -464,7 +472,11 @@ def _sections(fold: _Fold, subtasks: Sequence[TaskRow], mode: str) -> dict[str, 
         _Section("artifacts", "Artifacts", list(fold.artifacts), _artifact_item),
         _Section("subtasks", "Subtasks", subtasks, _subtask_item),
         _Section(
-            "lifecycle", "Lifecycle", fold.lifecycle, lambda event: _lifecycle_item(event, mode)
+            "lifecycle",
+            "Lifecycle",
+            fold.lifecycle[::-1],
+            lambda event: _lifecycle_item(event, mode),
+            shown_reversed=True,
         ),
         _Section(
             "recent",

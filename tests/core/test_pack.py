@@ -616,3 +616,15 @@ def test_export_pr_draws_each_section_from_its_events() -> None:
         "## Commits\n\n- a1b2c3d\n\n"
         f"Task journal: {TASK}\n"
     )
+
+
+def test_the_lifecycle_loses_its_oldest_entries_first() -> None:
+    story = Story()
+    story.open("Flaky test")
+    for n in range(30):
+        story.add("rename", f"name {n}", meta={"title": f"Name number {n}"})
+    pack = story.pack(mode="full", budget_tokens=300)
+    lifecycle = section(pack.markdown, "Lifecycle")
+    assert 0 < len(lifecycle) < 31
+    assert lifecycle[-1].endswith("renamed: Name number 29")
+    assert lifecycle[0].endswith(f"renamed: Name number {30 - len(lifecycle)}")
