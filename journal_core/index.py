@@ -378,6 +378,16 @@ class JournalIndex:
                     events.append(event)
             return events
 
+    def count_tasks(self, status: str = "open") -> int:
+        """How many tasks have this status (``open``, ``closed`` or ``any``)."""
+        status = check_task_status(status)
+        with self._open() as fd, self._lock:
+            if fd is None:
+                return 0
+            self._sync(fd)
+            tasks = self._state.tasks.values()
+            return len(tasks) if status == "any" else sum(t.status == status for t in tasks)
+
     def subtasks(self, task_id: str) -> list[TaskSummary]:
         """The tasks whose ``open`` event's ``meta.parent_id`` is ``task_id``, in the
         order they were opened."""

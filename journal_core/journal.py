@@ -162,16 +162,11 @@ class Journal:
         compact pack, the others one line each, within ``budget_tokens``."""
         check_budget(budget_tokens)
         with self._reading():
+            # Only as many as one page can be shown; the rest are counted.
             page = self._index.list_tasks(status="open", limit=MAX_LIMIT)
             if not page.tasks:
                 return build_resume([], [], budget_tokens=budget_tokens)
-            # Only the first page can be shown; the rest are counted.
-            count = len(page.tasks)
-            cursor = page.next_cursor
-            while cursor is not None:
-                more = self._index.list_tasks(status="open", limit=MAX_LIMIT, cursor=cursor)
-                count += len(more.tasks)
-                cursor = more.next_cursor
+            count = self._index.count_tasks("open")
             newest = page.tasks[0].task_id
             subtasks = self._index.subtasks(newest)
         events = self._events_of(newest)

@@ -648,7 +648,8 @@ def build_resume(
     of them. Raises ``InvalidQuery`` for a bad budget.
     """
     budget = check_budget(budget_tokens)
-    count = len(open_tasks) if task_count is None else task_count
+    # At least those handed in: a task closed since they were listed still counts once.
+    count = len(open_tasks) if task_count is None else max(task_count, len(open_tasks))
     if not open_tasks:
         return Resume(markdown="", task_count=0)
     limit = budget * _BYTES_PER_TOKEN
