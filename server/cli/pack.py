@@ -28,13 +28,14 @@ _BUDGETS = f"{MIN_BUDGET_TOKENS} to {MAX_BUDGET_TOKENS}"
 def register(add: AddCommand) -> None:
     pack = add(
         "pack",
-        "Print a task as a briefing to resume from (Markdown): goal, decisions, rejections, "
-        "open hypotheses, findings, evidence, artifacts, subtasks, lifecycle.",
+        "Print a task as a briefing to resume from (Markdown).",
         f"""\
   {PROG} pack tj-8f3k2m9q1z
   {PROG} pack tj-8f3k2m9q1z --mode full > briefing.md
   {PROG} pack tj-8f3k2m9q1z --budget 2000 --json | jq -r .markdown
 
+The briefing: title and status, goal, outcome, active decisions, constraints, rejections,
+open hypotheses, findings, evidence, artifacts, subtasks, lifecycle, recent events.
 Tokens are counted as UTF-8 bytes / 4. When the briefing is cut to fit, its last line
 says what was left out (and "truncated" is true with --json).""",
         _pack,
@@ -54,13 +55,13 @@ says what was left out (and "truncated" is true with --json).""",
 
     resume = add(
         "resume",
-        "Print the briefing of the open tasks, most recently active first: the newest as a "
-        "compact pack, the others one line each.",
+        "Print the briefing of the open tasks, most recently active first.",
         f"""\
   {PROG} resume
   {PROG} resume --budget 3000
 
-Prints nothing (and says so on stderr) when no task is open.""",
+The newest task as a compact pack, the others one line each. Prints nothing (and says
+so on stderr) when no task is open.""",
         _resume,
     )
     resume.add_argument(
@@ -74,11 +75,13 @@ Prints nothing (and says so on stderr) when no task is open.""",
 
     export_pr = add(
         "export-pr",
-        "Print a pull request description drawn from a task: Summary (the goal), Changes "
-        "(decisions), Why this approach (rejections), Verification (evidence), files, commits.",
+        "Print a pull request description drawn from a task (Markdown).",
         f"""\
   {PROG} export-pr tj-8f3k2m9q1z
-  gh pr create --title "Fix the flaky upload test" --body "$({PROG} export-pr tj-8f3k2m9q1z)\"""",
+  gh pr create --title "Fix the flaky upload test" --body "$({PROG} export-pr tj-8f3k2m9q1z)"
+
+Summary (the goal), Changes (decisions), Why this approach (rejections and the
+alternatives not chosen), Verification (evidence), affected files, commits.""",
         _export_pr,
     )
     export_pr.add_argument("task", metavar="TASK_ID", help="the task")
