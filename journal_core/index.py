@@ -116,6 +116,7 @@ class EventPage(msgspec.Struct, frozen=True, kw_only=True):
 class _IndexedMeta(msgspec.Struct, gc=False):
     title: Any = None
     idempotency_key: Any = None
+    parent_id: Any = None
 
 
 class _IndexedLine(msgspec.Struct, gc=False):
@@ -136,6 +137,7 @@ class _LenientLine(msgspec.Struct, gc=False):
     time: float
     title: Any
     idempotency_key: Any
+    parent_id: Any
 
 
 _line_decoder: Final = msgspec.json.Decoder(_IndexedLine)
@@ -181,6 +183,8 @@ class _FileState:
         self.min_from = array("d")
         self.tasks: dict[str, _Task] = {}
         self.keys: dict[str, int] = {}  # idempotency key -> ordinal of its first event
+        # parent task id -> the tasks whose open event names it in meta.parent_id
+        self.children: dict[str, list[str]] = {}
 
 
 class JournalIndex:
@@ -348,6 +352,53 @@ class JournalIndex:
                 truncated=truncated,
                 note=TRUNCATED_NOTE if truncated else None,
             )
+
+    def task_events(self, task_id: str) -> list[dict[str, Any]]:
+        """Every event of the task, oldest first; ``[]`` for a task with none.
+
+        The lines are read after the lock is let go, from the descriptor the index was
+        brought up to date with: appends do not move them, and a file replaced since
+        is still the one that descriptor reads, so the events are one consistent set.
+        """
+        with self._open() as fd:
+            if fd is None:
+                return []
+            with self._lock:
+                self._sync(fd)
+                state = self._state
+                task = state.tasks.get(task_id)
+                if task is None:
+                    return []
+                offsets, lengths = state.offsets, state.lengths
+                lines = [(offsets[ordinal], lengths[ordinal]) for ordinal in task.ordinals]
+            events = []
+            for offset, length in lines:
+                event = read_line(fd, offset, length)
+                if event is not None:
+                    events.append(event)
+            return events
+
+    def count_tasks(self, status: str = "open") -> int:
+        """How many tasks have this status (``open``, ``closed`` or ``any``)."""
+        status = check_task_status(status)
+        with self._open() as fd, self._lock:
+            if fd is None:
+                return 0
+            self._sync(fd)
+            tasks = self._state.tasks.values()
+            return len(tasks) if status == "any" else sum(t.status == status for t in tasks)
+
+    def subtasks(self, task_id: str) -> list[TaskSummary]:
+        """The tasks whose ``open`` event's ``meta.parent_id`` is ``task_id``, in the
+        order they were opened."""
+        with self._open() as fd, self._lock:
+            if fd is None:
+                return []
+            self._sync(fd)
+            state = self._state
+            return [
+                _summary(fd, state, state.tasks[child]) for child in state.children.get(task_id, ())
+            ]
 
     # --- inside the lock ------------------------------------------------------------
 
@@ -577,8 +628,10 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
                 when = line.timestamp.timestamp()
                 meta = line.meta
                 title, key = (None, None) if meta is None else (meta.title, meta.idempotency_key)
+                parent = None if meta is None else meta.parent_id
             else:
                 when, title, key = line.time, line.title, line.idempotency_key
+                parent = line.parent_id
             kind = line.type
             offsets.append(offset)
             lengths.append(length)
@@ -591,6 +644,8 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
                     task.set_title(_text(raw))  # a stand-in until an open names it
             task.ordinals.append(ordinal)
             task.last = ordinal
+            if kind == "open" and not task.opened and isinstance(parent, str):
+                state.children.setdefault(parent, []).append(line.task_id)
             if kind in state_types:
                 _apply(task, kind, title, raw)
             if key is not None and isinstance(key, str):
@@ -680,6 +735,7 @@ def _lenient(raw: bytes) -> _LenientLine | None:
         time=_seconds(event["timestamp"]),
         title=meta.get("title"),
         idempotency_key=meta.get("idempotency_key"),
+        parent_id=meta.get("parent_id"),
     )
 
 
