@@ -124,6 +124,11 @@ class Journal:
         with self._reading():
             return self._index.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
 
+    def task_ids_with_prefix(self, prefix: str) -> list[str]:
+        """The ids of the tasks in the journal that start with ``prefix``, sorted."""
+        with self._reading():
+            return self._index.task_ids_with_prefix(prefix)
+
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
         with self._reading():
             return verify(self.path, progress)

@@ -1,9 +1,9 @@
 """``append``: the one command that writes an event, for people, scripts and hooks."""
 
 import argparse
-import json
 import sys
-from typing import Any
+
+import msgspec
 
 from journal_core import (
     AUTHORS,
@@ -12,8 +12,11 @@ from journal_core import (
     SOURCES,
     STATUSES,
     InvalidEvent,
+    Journal,
+    TaskAlreadyOpen,
     new_event,
 )
+from server.cli.arguments import BadArgument, json_object
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -25,6 +28,7 @@ from server.cli.command import (
     settings_of,
 )
 from server.cli.render import json_text
+from server.cli.taskref import resolve_task
 
 
 def register(add: AddCommand) -> None:
@@ -48,10 +52,14 @@ with the same --idempotency-key writes nothing and prints the first event's ids.
 
 
 def _add_append_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("type", metavar="TYPE", help=f"one of: {' '.join(EVENT_TYPES)}")
+    parser.add_argument(
+        "type", metavar="TYPE", type=event_type, help=f"one of: {' '.join(EVENT_TYPES)}"
+    )
     parser.add_argument("text", metavar="TEXT", help='what happened; "-" reads it from stdin')
     parser.add_argument(
-        "--task", metavar="TASK_ID", help="the task (leave out with TYPE open for a new one)"
+        "--task",
+        metavar="TASK",
+        help="the task: its id or a unique start of it (leave out with TYPE open for a new task)",
     )
     parser.add_argument("--title", help="the task's title (with open)")
     parser.add_argument("--author", default="agent", help=f"{', '.join(AUTHORS)} (default: agent)")
@@ -82,6 +90,19 @@ def _add_append_options(parser: argparse.ArgumentParser) -> None:
     add_json(parser)
 
 
+def event_type(text: str) -> str:
+    """argparse ``type`` for an event type: says so when TYPE is what is wrong.
+
+    ``append "some text"`` gives the text as TYPE; the error must be about TYPE, not
+    about a missing TEXT.
+    """
+    if text in EVENT_TYPES:
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not an event type; give one of {', '.join(EVENT_TYPES)} before the text"
+    )
+
+
 def _event_text(text: str) -> str:
     if text != "-":
         return text
@@ -92,29 +113,40 @@ def _event_text(text: str) -> str:
         raise InvalidEvent("text", f"stdin is not valid UTF-8 ({err.reason})") from err
 
 
-def _meta(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
-    try:
-        meta = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InvalidEvent("meta", f"--meta is not valid JSON: {err}") from err
-    if not isinstance(meta, dict):
-        raise InvalidEvent("meta", 'must be a JSON object, like \'{"reason": "..."}\'')
-    return meta
+def _already_open(journal: Journal, task_id: str) -> BadArgument:
+    """An ``open`` of a task opened before, said according to the task's state now."""
+    latest = journal.read_events(task_id=task_id, types=["open", "reopen", "close"], limit=1)
+    if latest.events and latest.events[0].get("type") == "close":
+        return BadArgument(
+            "--task",
+            f"{task_id} names a task that was opened before and is closed; to work on it "
+            f'again, `{PROG} append reopen "why" --task {task_id}`',
+        )
+    return BadArgument(
+        "--task",
+        f"{task_id} names a task that is already open; add events to it with another "
+        "TYPE, or leave out --task to start a new task",
+    )
 
 
 def _append(args: argparse.Namespace) -> int:
     settings = settings_of(args)
-    refs = {
-        key: values
-        for key, values in (
-            ("files", args.ref_files),
-            ("commits", args.ref_commits),
-            ("events", args.ref_events),
+    if args.type != "open" and args.task is None:
+        raise BadArgument(
+            "--task",
+            f"is missing: a {args.type} belongs to a task; name it with --task "
+            f"(`{PROG} tasks` lists them), or start a task with `{PROG} append open TEXT`",
         )
-        if values
-    }
+    refs = {}
+    for key, flag, values in (
+        ("files", "--ref-file", args.ref_files),
+        ("commits", "--ref-commit", args.ref_commits),
+        ("events", "--ref-event", args.ref_events),
+    ):
+        if values and not all(value.strip() for value in values):
+            raise BadArgument(flag, "must not be empty")
+        if values:
+            refs[key] = values
     event = new_event(
         type=args.type,
         text=_event_text(args.text),
@@ -123,7 +155,7 @@ def _append(args: argparse.Namespace) -> int:
         author=args.author,
         source=args.source,
         refs=refs or None,
-        meta=_meta(args.meta),
+        meta=None if args.meta is None else json_object("--meta", args.meta),
         corrects=args.corrects,
         supersedes=args.supersedes,
         confidence=args.confidence,
@@ -133,7 +165,14 @@ def _append(args: argparse.Namespace) -> int:
         limits=settings.limits,
     )
     with open_journal(settings, create=True) as journal:
-        result = journal.append(event)
+        if event.type != "open":
+            task_id = resolve_task(journal, event.task_id)
+            if task_id != event.task_id:
+                event = msgspec.structs.replace(event, task_id=task_id)
+        try:
+            result = journal.append(event)
+        except TaskAlreadyOpen as err:
+            raise _already_open(journal, err.task_id) from err
     if args.json:
         emit(json_text(result))
     else:

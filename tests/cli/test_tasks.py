@@ -25,7 +25,7 @@ def test_tasks_lists_the_open_ones_by_default(
 
     assert (outcome.status, outcome.stderr) == (0, "")
     [line] = outcome.stdout.splitlines()
-    assert line.split()[:4] == [two_tasks[0], "open", "1", "events"]
+    assert line.split()[:4] == [two_tasks[0], "open", "1", "event"]
     assert line.endswith("  Flaky upload test")
 
 
