@@ -28,6 +28,7 @@ from journal_core import (
 )
 from journal_core.location import data_dir, find_project_root
 from journal_core.query import MAX_LIMIT
+from server.cli import render
 from server.cli.render import size_text, visible
 from server.cli.when import ago_text
 
@@ -173,7 +174,7 @@ def say_if_no_journal(args: argparse.Namespace, settings: Settings) -> bool:
     others = sorted(p for p in folder.glob("*.jsonl") if p != path) if folder.is_dir() else []
     if others:
         note(f"other journals in {folder}:")
-        now = dt.datetime.now().astimezone()
+        now = render.now()
         for other in others:
             note(f"  {_journal_summary(other, now)}")
         note("read one with --journal PATH, or from inside its project's folder")

@@ -5,10 +5,14 @@ TASK_JOURNAL_DATA_DIR a temporary folder, so nothing reads or writes the real ho
 """
 
 import datetime as dt
+import fcntl
 import json
 import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -141,3 +145,31 @@ def write_events(journal: Path, *events: dict[str, Any]) -> None:
     with journal.open("ab") as file:
         for event in events:
             file.write(json.dumps(event).encode() + b"\n")
+
+
+def run_in_terminal(*args: str, env: dict[str, str] | None = None, columns: int = 100) -> Outcome:
+    """Run the installed ``task-journal`` with stdout and stderr on a pseudo-terminal
+    ``columns`` wide, as a person at a terminal would; what it wrote, both streams
+    together, with the terminal's line ends made plain ``\\n``."""
+    environ = {**os.environ, "TERM": "xterm-256color", **(env or {})}
+    environ.pop("COLUMNS", None)
+    if env is not None and "NO_COLOR" not in env:
+        environ.pop("NO_COLOR", None)
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    with subprocess.Popen(
+        [str(CLI), *args], stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=environ
+    ) as child:
+        os.close(follower)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child closed its end
+                break
+            if not chunk:
+                break
+            output += chunk
+        status = child.wait(timeout=60)
+    os.close(leader)
+    return Outcome(status, output.decode().replace("\r\n", "\n"), "")
