@@ -150,33 +150,30 @@ def _read(args: argparse.Namespace) -> int:
             if args.json:
                 _stream_json("events", (e for page in pages for e in page.events))
             else:
-                _print_events((e for page in pages for e in page.events), args.long)
+                _print_events((page.events for page in pages), args.long)
             return EXIT_OK
         page = journal.read_events(limit=args.limit, cursor=args.cursor, **query)
     if args.json:
         emit(json_text(page))
         return EXIT_OK
-    _print_events(page.events, args.long)
+    _print_events([page.events], args.long)
     note_rest(page.note, page.next_cursor, "events")
     return EXIT_OK
 
 
-def _print_events(events: Iterable[dict[str, Any]], long: bool) -> None:
+def _print_events(pages: Iterable[list[dict[str, Any]]], long: bool) -> None:
+    """Events for people, a page at a time: --all prints each page as soon as it is read."""
     look = Look.of(sys.stdout)
-    if not long:
-        # Line by line, a page at a time at most: --all prints as it reads.
-        batch: list[dict[str, Any]] = []
+    first = True
+    for events in pages:
+        if not long:
+            _emit_lines(event_lines(events, look))
+            continue
         for event in events:
-            batch.append(event)
-            if len(batch) == MAX_LIMIT:
-                _emit_lines(event_lines(batch, look))
-                batch = []
-        _emit_lines(event_lines(batch, look))
-        return
-    for number, event in enumerate(events):
-        if number:
-            emit("")
-        _emit_lines(event_block(event, look, with_task=True))
+            if not first:
+                emit("")
+            first = False
+            _emit_lines(event_block(event, look, with_task=True))
 
 
 def _emit_lines(lines: Iterable[str]) -> None:

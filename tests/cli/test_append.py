@@ -244,3 +244,44 @@ def test_quick_commands_import_neither_mcp_nor_importlib_metadata(
     )
 
     assert done.stdout.splitlines()[-1] == "0 []"
+
+
+def test_task_may_be_any_unique_start_of_its_id(
+    journal: Path, task_id: str, call_main: CallMain
+) -> None:
+    outcome = call_main("append", "finding", "By prefix", "--task", task_id[:5])
+
+    assert (outcome.status, outcome.stderr) == (0, "")
+    assert outcome.stdout.split()[1] == task_id
+    assert json.loads(journal.read_bytes().splitlines()[-1])["task_id"] == task_id
+
+
+def test_an_ambiguous_start_of_a_task_id_writes_nothing(journal: Path, call_main: CallMain) -> None:
+    call_main("append", "open", "One", "--task", "upload-1")
+    call_main("append", "open", "Two", "--task", "upload-2")
+    before = journal.read_bytes()
+
+    outcome = call_main("append", "finding", "Which?", "--task", "upload")
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert outcome.stderr == (
+        "task-journal: error: 'upload' is the start of 2 task ids (upload-1, upload-2); "
+        "type more of the one you mean\n"
+    )
+    assert journal.read_bytes() == before
+
+
+def test_an_open_of_a_closed_task_points_to_reopen(
+    journal: Path, task_id: str, call_main: CallMain
+) -> None:
+    call_main("append", "close", "Done", "--task", task_id)
+    before = journal.read_bytes()
+
+    outcome = call_main("append", "open", "Again", "--task", task_id)
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert outcome.stderr == (
+        f"task-journal: error: --task {task_id} names a task that was opened before and is "
+        f'closed; to work on it again, `task-journal append reopen "why" --task {task_id}`\n'
+    )
+    assert journal.read_bytes() == before

@@ -5,11 +5,14 @@ event in full with --long, or the page as JSON; --all to the end."""
 # ruff: noqa: E501
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from journal_core import Journal
 from tests.cli.conftest import CallMain, event_line, run_cli, write_events
 
 
@@ -175,3 +178,136 @@ def test_a_bad_query_exits_2_with_one_error_line_in_the_command_lines_words(
 
     assert (outcome.status, outcome.stdout) == (2, "")
     assert outcome.stderr == f"task-journal: error: {message}\n"
+
+
+def many_events(journal: Path, count: int) -> list[str]:
+    """``count`` findings of one task, written straight to the file; their ids in order."""
+    ids = [f"01KMZ3{number:020d}" for number in range(count)]
+    write_events(
+        journal,
+        event_line(event_id="01KMZ2" + "0" * 20, type="open", text="Many"),
+        *(event_line(event_id=event_id, text=f"finding {n}") for n, event_id in enumerate(ids)),
+    )
+    return ids
+
+
+def test_all_follows_the_cursors_to_the_end(journal: Path, call_main: CallMain) -> None:
+    ids = many_events(journal, 1200)
+
+    outcome = call_main("read", "--all", "--oldest")
+
+    assert (outcome.status, outcome.stderr) == (0, "")
+    lines = outcome.stdout.splitlines()
+    assert len(lines) == 1201
+    assert [line.split()[0] for line in lines[1:]] == [event_id[:12] for event_id in ids]
+    assert lines[-1].endswith("  finding 1199")
+
+
+def test_all_as_json_is_one_document_of_every_event(journal: Path, call_main: CallMain) -> None:
+    ids = many_events(journal, 1200)
+
+    page = json.loads(call_main("read", "--all", "--json", "--type", "finding").stdout)
+
+    assert [event["event_id"] for event in page["events"]] == ids[::-1]
+    assert (page["next_cursor"], page["truncated"], page["note"]) == (None, False, None)
+
+
+def test_all_prints_each_page_before_reading_the_next(
+    journal: Path, call_main: CallMain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many_events(journal, 1200)
+    pages_read: list[str | None] = []
+    read_events = Journal.read_events
+
+    def counting(self: Journal, **query: Any) -> Any:
+        pages_read.append(query.get("cursor"))
+        return read_events(self, **query)
+
+    monkeypatch.setattr(Journal, "read_events", counting)
+    seen_at_first_line: list[int] = []
+    real_write = sys.stdout.write
+
+    def write(text: str) -> int:
+        if not seen_at_first_line:
+            seen_at_first_line.append(len(pages_read))
+        return real_write(text)
+
+    monkeypatch.setattr(sys.stdout, "write", write)
+
+    call_main("read", "--all")
+
+    assert seen_at_first_line == [1]
+    assert len(pages_read) > 1
+
+
+def test_a_task_id_can_be_any_unique_start_of_it(three_events: str, call_main: CallMain) -> None:
+    call_main("append", "open", "Another task", "--task", "tj-other")
+
+    outcome = call_main("read", "--task", three_events[:5], "--json")
+
+    assert {event["task_id"] for event in json.loads(outcome.stdout)["events"]} == {three_events}
+
+
+def test_human_dates_pick_the_events(
+    journal: Path, call_main: CallMain, zone: Callable[[str], None]
+) -> None:
+    zone("Asia/Kolkata")
+    write_events(
+        journal,
+        event_line(
+            event_id="01KMZ3A" + "0" * 19, type="open", timestamp="2026-12-01T18:29:00.000Z"
+        ),
+        event_line(event_id="01KMZ3B" + "0" * 19, timestamp="2026-12-01T18:30:00.000Z"),
+        event_line(event_id="01KMZ3C" + "0" * 19, timestamp="2026-12-02T04:30:00.000Z"),
+    )
+
+    def shown(*window: str) -> list[str]:
+        outcome = call_main("read", "--oldest", *window)
+        assert outcome.status == 0, outcome.stderr
+        return [line.split()[0] for line in outcome.stdout.splitlines()]
+
+    # Local midnight of 2026-12-02 in Kolkata is 2026-12-01T18:30Z.
+    assert shown("--since", "2026-12-02") == ["01KMZ3B00000", "01KMZ3C00000"]
+    assert shown("--until", "2026-12-02") == ["01KMZ3A00000"]
+    assert shown("--since", "2026-12-02T10:00") == ["01KMZ3C00000"]
+    assert shown("--since", "2026-12-02T10:01") == []
+
+
+def test_long_prints_each_event_in_full_with_its_task(
+    journal: Path, call_main: CallMain, zone: Callable[[str], None], frozen_now: Any
+) -> None:
+    zone("UTC")
+    write_events(
+        journal,
+        event_line(type="open", text="Flaky upload", meta={"title": "Flaky upload test"}),
+        event_line(
+            event_id="01KMZ3V1AAAAAAAAAAAAAAAAAA",
+            type="decision",
+            timestamp="2026-12-02T14:15:00.000Z",
+            text="Reset the token cache",
+            refs={"files": ["tests/conftest.py"], "events": ["01KMZ3T4J8Q7W2E5R6T7Y8V9H0"]},
+            meta={"reason": "shared state", "alternatives": [{"option": "retry", "chosen": False}]},
+            confidence=0.9,
+            evidence_strength="strong",
+            status="suggested",
+            corrects="01KMZ3T4J8Q7W2E5R6T7Y8V9H0",
+        ),
+    )
+
+    outcome = call_main("read", "--long", "--limit", "1")
+
+    assert (
+        outcome.stdout
+        == """\
+01KMZ3V1AAAA  decision  tj-8f3k2m9q1z  by agent via chat  2026-12-02 14:15:00 +0000 (45 minutes ago)
+    Reset the token cache
+    corrects 01KMZ3T4J8Q7
+    files: tests/conftest.py
+    events: 01KMZ3T4J8Q7W2E5R6T7Y8V9H0
+    reason: shared state
+    alternatives: [{"option": "retry", "chosen": false}]
+    confidence: 0.9
+    evidence strength: strong
+    status: suggested
+"""
+    )

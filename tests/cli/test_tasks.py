@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import CallMain, run_cli
+from tests.cli.conftest import CallMain, event_line, run_cli, write_events
 
 
 @pytest.fixture
@@ -99,3 +99,28 @@ def test_an_unknown_status_exits_2(two_tasks: tuple[str, str]) -> None:
     assert (outcome.status, outcome.stdout) == (2, "")
     assert outcome.stderr.startswith("task-journal: error: ")
     assert "status" in outcome.stderr
+
+
+def test_all_lists_every_task_page_after_page(journal: Path, call_main: CallMain) -> None:
+    write_events(
+        journal,
+        *(
+            event_line(
+                task_id=f"tj-{number:010d}",
+                event_id=f"01KMZ3{number:020d}",
+                type="open",
+                text=f"Task {number}",
+            )
+            for number in range(1100)
+        ),
+    )
+
+    lines = call_main("tasks", "--all").stdout.splitlines()
+    page = json.loads(call_main("tasks", "--all", "--json").stdout)
+
+    assert len(lines) == 1100
+    assert lines[0].startswith("tj-0000001099  open    1 event  ")
+    assert lines[0].endswith("  Task 1099")
+    assert [task["task_id"] for task in page["tasks"]] == [
+        f"tj-{number:010d}" for number in reversed(range(1100))
+    ]
