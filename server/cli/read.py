@@ -19,6 +19,7 @@ from server.cli.command import (
     settings_of,
     task_pages,
 )
+from server.cli.ids import resolve_task
 from server.cli.render import (
     Look,
     event_block,
@@ -28,7 +29,6 @@ from server.cli.render import (
     task_lines,
 )
 from server.cli.story import TaskStory, text_of
-from server.cli.taskref import resolve_task
 from server.cli.when import TIME_HELP, time_argument
 
 _TASK_HELP = "a task id, or enough of its start to name one task (as git takes commit ids)"

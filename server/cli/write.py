@@ -3,8 +3,6 @@
 import argparse
 import sys
 
-import msgspec
-
 from journal_core import (
     AUTHORS,
     EVENT_TYPES,
@@ -27,8 +25,8 @@ from server.cli.command import (
     open_journal,
     settings_of,
 )
+from server.cli.ids import resolve_event, resolve_task
 from server.cli.render import json_text
-from server.cli.taskref import resolve_task
 
 
 def register(add: AddCommand) -> None:
@@ -64,7 +62,11 @@ def _add_append_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--title", help="the task's title (with open)")
     parser.add_argument("--author", default="agent", help=f"{', '.join(AUTHORS)} (default: agent)")
     parser.add_argument("--source", default="cli", help=f"{', '.join(SOURCES)} (default: cli)")
-    for kind, what in (("file", "a file"), ("commit", "a commit"), ("event", "an event id")):
+    for kind, what in (
+        ("file", "a file"),
+        ("commit", "a commit"),
+        ("event", "an event (its id, or a unique start of it)"),
+    ):
         parser.add_argument(
             f"--ref-{kind}",
             dest=f"ref_{kind}s",
@@ -73,8 +75,14 @@ def _add_append_options(parser: argparse.ArgumentParser) -> None:
             help=f"{what} this event refers to (repeatable)",
         )
     parser.add_argument("--meta", metavar="JSON", help="a JSON object of extra fields")
-    parser.add_argument("--corrects", metavar="EVENT_ID", help="the event this one corrects")
-    parser.add_argument("--supersedes", metavar="EVENT_ID", help="the event this one replaces")
+    parser.add_argument(
+        "--corrects",
+        metavar="EVENT",
+        help="the event this one corrects: its id, or a unique start of it (as show prints)",
+    )
+    parser.add_argument(
+        "--supersedes", metavar="EVENT", help="the event this one replaces (id or unique start)"
+    )
     parser.add_argument("--confidence", metavar="0..1", type=float, help="0.0 to 1.0")
     parser.add_argument(
         "--evidence-strength", metavar="STRENGTH", help=", ".join(EVIDENCE_STRENGTHS)
@@ -147,28 +155,40 @@ def _append(args: argparse.Namespace) -> int:
             raise BadArgument(flag, "must not be empty")
         if values:
             refs[key] = values
-    event = new_event(
-        type=args.type,
-        text=_event_text(args.text),
-        task_id=args.task,
-        title=args.title,
-        author=args.author,
-        source=args.source,
-        refs=refs or None,
-        meta=None if args.meta is None else json_object("--meta", args.meta),
-        corrects=args.corrects,
-        supersedes=args.supersedes,
-        confidence=args.confidence,
-        evidence_strength=args.evidence_strength,
-        status=args.status,
-        idempotency_key=args.idempotency_key,
-        limits=settings.limits,
-    )
-    with open_journal(settings, create=True) as journal:
-        if event.type != "open":
-            task_id = resolve_task(journal, event.task_id)
-            if task_id != event.task_id:
-                event = msgspec.structs.replace(event, task_id=task_id)
+    text = _event_text(args.text)
+    meta = None if args.meta is None else json_object("--meta", args.meta)
+    # Ids typed short are looked up before the event is built (its checks want whole
+    # ids), in a journal not yet created: a refused append must not create one.
+    with open_journal(settings) as journal:
+        task_id = args.task
+        if task_id is not None and args.type != "open":
+            task_id = resolve_task(journal, task_id)
+        corrects, supersedes = (
+            None if given is None else resolve_event(journal, given, flag, task_id)
+            for given, flag in ((args.corrects, "--corrects"), (args.supersedes, "--supersedes"))
+        )
+        if "events" in refs:
+            refs["events"] = [
+                resolve_event(journal, given, "--ref-event", task_id) for given in refs["events"]
+            ]
+        event = new_event(
+            type=args.type,
+            text=text,
+            task_id=task_id,
+            title=args.title,
+            author=args.author,
+            source=args.source,
+            refs=refs or None,
+            meta=meta,
+            corrects=corrects,
+            supersedes=supersedes,
+            confidence=args.confidence,
+            evidence_strength=args.evidence_strength,
+            status=args.status,
+            idempotency_key=args.idempotency_key,
+            limits=settings.limits,
+        )
+        journal.open()
         try:
             result = journal.append(event)
         except TaskAlreadyOpen as err:

@@ -285,3 +285,69 @@ def test_an_open_of_a_closed_task_points_to_reopen(
         f'closed; to work on it again, `task-journal append reopen "why" --task {task_id}`\n'
     )
     assert journal.read_bytes() == before
+
+
+@pytest.fixture
+def finding_id(journal: Path, task_id: str, call_main: CallMain) -> str:
+    """A finding on `task_id`; its whole event id."""
+    return call_main(
+        "append", "finding", "Fails after test_auth", "--task", task_id
+    ).stdout.split()[0]
+
+
+def test_an_event_may_be_named_by_the_short_id_show_prints(
+    journal: Path, task_id: str, finding_id: str, call_main: CallMain
+) -> None:
+    short = finding_id[:12]
+
+    outcome = call_main(
+        "append", "correction", "After test_login", "--task", task_id,
+        "--corrects", short, "--ref-event", short.lower(),
+    )  # fmt: skip
+
+    assert (outcome.status, outcome.stderr) == (0, "")
+    written = json.loads(journal.read_bytes().splitlines()[-1])
+    assert (written["corrects"], written["refs"]["events"]) == (finding_id, [finding_id])
+
+
+def test_an_event_of_another_task_is_found_by_its_short_id(
+    journal: Path, finding_id: str, call_main: CallMain
+) -> None:
+    other = call_main("append", "open", "Another task").stdout.split()[1]
+
+    outcome = call_main(
+        "append", "supersede", "Seen again here", "--task", other, "--supersedes", finding_id[:12]
+    )
+
+    assert outcome.status == 0, outcome.stderr
+    assert json.loads(journal.read_bytes().splitlines()[-1])["supersedes"] == finding_id
+
+
+def test_an_event_id_start_that_names_none_is_refused(
+    journal: Path, task_id: str, finding_id: str, call_main: CallMain
+) -> None:
+    before = journal.read_bytes()
+
+    outcome = call_main("append", "correction", "x", "--task", task_id, "--corrects", "7ZZZ")
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert outcome.stderr == (
+        "task-journal: error: --corrects '7ZZZ' is the start of no event id in this journal; "
+        "`task-journal show TASK` prints the ids of a task's events\n"
+    )
+    assert journal.read_bytes() == before
+
+
+def test_an_event_id_start_that_names_several_lists_them(
+    journal: Path, task_id: str, finding_id: str, call_main: CallMain
+) -> None:
+    ids = [json.loads(line)["event_id"] for line in journal.read_bytes().splitlines()]
+    common = ids[0][:2]  # the same millisecond's era: both ids start alike
+
+    outcome = call_main("append", "correction", "x", "--task", task_id, "--corrects", common)
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert outcome.stderr == (
+        f"task-journal: error: --corrects '{common}' is the start of more than one event id "
+        f"({', '.join(ids)}); type more of the one you mean\n"
+    )
