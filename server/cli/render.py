@@ -19,9 +19,7 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, TextIO
 
 import msgspec
@@ -88,8 +86,7 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-@dataclass(frozen=True)
-class Look:
+class Look(msgspec.Struct, frozen=True):
     """How human output looks on one stream: colour or not, the width to cut lines to
     (``None``: never cut), and the time "3 hours ago" is counted from."""
 
@@ -106,7 +103,11 @@ class Look:
         if columns.isdigit() and int(columns) > 0:
             width = int(columns)
         elif terminal:
-            width = shutil.get_terminal_size().columns
+            # os, not shutil: shutil imports the compression modules, 8 ms of start-up.
+            try:
+                width = os.get_terminal_size(stream.fileno()).columns or None
+            except OSError:
+                width = None
         return cls(colour=colour, width=width, now=now())
 
     def paint(self, text: str, style: str) -> str:
@@ -219,7 +220,7 @@ def event_block(
     look: Look,
     *,
     with_task: bool,
-    changes: list[Change] = (),  # type: ignore[assignment]
+    changes: Sequence[Change] = (),
     targets: dict[str, str] | None = None,
 ) -> list[str]:
     """An event in full, as ``show`` and ``read --long`` print it.

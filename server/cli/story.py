@@ -4,8 +4,9 @@ Events come from the file as plain objects; a foreign writer's line may hold odd
 (a number for a text, a list for meta), so every field is read defensively.
 """
 
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 __all__ = ["Change", "TaskStory", "meta_of", "text_of"]
 
@@ -19,8 +20,8 @@ def meta_of(event: dict[str, Any]) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-@dataclass(frozen=True)
-class Change:
+# msgspec structs rather than dataclasses: msgspec is loaded anyway, dataclasses is not.
+class Change(msgspec.Struct, frozen=True):
     """A later event that corrects or supersedes an earlier one."""
 
     how: str  # "corrected" or "superseded"
@@ -30,8 +31,7 @@ class Change:
     text: str
 
 
-@dataclass
-class TaskStory:
+class TaskStory(msgspec.Struct):
     """The state a task's events add up to, and which events later ones change."""
 
     task_id: str
@@ -44,7 +44,7 @@ class TaskStory:
     opened_by: str = ""
     last_at: str = ""
     event_count: int = 0
-    changes: dict[str, list[Change]] = field(default_factory=dict)
+    changes: dict[str, list[Change]] = msgspec.field(default_factory=dict)
 
     def add(self, event: dict[str, Any]) -> None:
         """Fold in the next event, oldest first."""
