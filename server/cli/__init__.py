@@ -75,10 +75,17 @@ serve (the HTTP port is in use).
 Errors are one line on stderr: "{PROG}: error: <message>". stdout carries results only
 (with --json one JSON document), so it is empty when a command fails.
 
+Task ids may be typed by any unique start (tj-8f3k), event ids too (as show prints them).
+Times for --since and --until: 2026-12-02 (local midnight), 2026-12-02T10:00 (local),
+3d, 12h, 30m, 2w (back from now), today, yesterday, or RFC 3339.
+Human output has colour and fits the width on a terminal (NO_COLOR turns colour off);
+through a pipe it is plain, with whole lines.
+
 examples:
   {PROG} append open "Fix the flaky upload test" --title "Flaky upload test"
-  {PROG} append finding "Fails only when run after test_auth" --task tj-8f3k2m9q1z
-  {PROG} read --task tj-8f3k2m9q1z --oldest
+  {PROG} append finding "Fails only when run after test_auth" --task tj-8f3k
+  {PROG} show tj-8f3k
+  {PROG} read --since yesterday --long
   {PROG} tasks --status any --query upload --json
   {PROG} verify
 """

@@ -29,7 +29,7 @@ from server.cli.render import (
     task_lines,
 )
 from server.cli.story import TaskStory, text_of
-from server.cli.when import TIME_HELP, time_argument
+from server.cli.when import time_argument
 
 _TASK_HELP = "a task id, or enough of its start to name one task (as git takes commit ids)"
 
@@ -62,7 +62,9 @@ events as one JSON document.""",
   {PROG} read --since yesterday --until today
   {PROG} read --all --json | jq -r '.events[].text'
 
-{TIME_HELP}.
+TIME is a date (2026-12-02, local midnight), a local time (2026-12-02T10:00), a span
+back from now (30m, 12h, 3d, 2w), today, yesterday, or an RFC 3339 time
+(2026-12-02T10:00:00Z).
 When there is more, the next page's --cursor is printed on stderr (next_cursor with
 --json); --all reads to the end instead.""",
         _read,

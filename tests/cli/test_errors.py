@@ -93,7 +93,7 @@ def test_help_names_every_command_and_the_exit_statuses(call_main: CallMain) -> 
     outcome = call_main("--help")
 
     assert outcome.status == 0
-    for command in ("append", "read", "tasks", "flush", "verify", "path", "serve"):
+    for command in ("append", "show", "read", "tasks", "flush", "verify", "path", "serve"):
         assert f"    {command}" in outcome.stdout
     assert "exit status:" in outcome.stdout
 
@@ -101,7 +101,8 @@ def test_help_names_every_command_and_the_exit_statuses(call_main: CallMain) -> 
 @pytest.mark.parametrize(
     ("command", "name"),
     [
-        *((command, command) for command in ("append", "read", "tasks", "flush", "verify")),
+        *((command, command) for command in ("append", "show", "read", "tasks", "flush")),
+        ("verify", "verify"),
         *((command, command) for command in ("path", "serve")),
         pytest.param("event", "append", id="event-is-append"),
     ],
