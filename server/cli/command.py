@@ -120,12 +120,16 @@ def note(text: str) -> None:
     sys.stderr.write(f"{PROG}: {visible(text)}\n")
 
 
-def note_rest(page_note: str | None, next_cursor: str | None, items: str) -> None:
-    """Say on stderr why a page stopped early and how to go on, keeping stdout to the items."""
-    if page_note:
-        note(page_note)
+def note_rest(truncated: bool, next_cursor: str | None, items: str) -> None:
+    """Say on stderr why a page stopped early and how to go on, keeping stdout to the items.
+
+    The core's note on a cut page speaks to MCP clients (``cursor=next_cursor``); this
+    says the same in the command line's words.
+    """
+    if truncated:
+        note(f"these {items} stop short of --limit, to keep the page under about 80 KB")
     if next_cursor:
-        note(f"more {items}: add --cursor {next_cursor}")
+        note(f"more {items}: add --cursor {next_cursor}, or read them all with --all")
 
 
 def event_pages(journal: Journal, cursor: str | None = None, **query: Any) -> Iterator[EventPage]:

@@ -159,7 +159,7 @@ def _read(args: argparse.Namespace) -> int:
         emit(json_text(page))
         return EXIT_OK
     _print_events([page.events], args.long)
-    note_rest(page.note, page.next_cursor, "events")
+    note_rest(page.truncated, page.next_cursor, "events")
     return EXIT_OK
 
 
@@ -205,7 +205,7 @@ def _tasks(args: argparse.Namespace) -> int:
         emit(json_text(page))
         return EXIT_OK
     _emit_lines(task_lines(page.tasks, Look.of(sys.stdout)))
-    note_rest(page.note, page.next_cursor, "tasks")
+    note_rest(page.truncated, page.next_cursor, "tasks")
     return EXIT_OK
 
 

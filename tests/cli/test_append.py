@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import CallMain, run_cli
+from tests.cli.conftest import CallMain, event_line, run_cli, write_events
 
 IDS = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25} tj-[0-9a-hjkmnp-tv-z]{10}\n")
 
@@ -351,3 +351,21 @@ def test_an_event_id_start_that_names_several_lists_them(
         f"task-journal: error: --corrects '{common}' is the start of more than one event id "
         f"({', '.join(ids)}); type more of the one you mean\n"
     )
+
+
+def test_an_event_for_a_task_never_opened_says_how_to_start_one(
+    journal: Path, call_main: CallMain
+) -> None:
+    # A foreign writer's event for a task with no open event.
+    write_events(journal, event_line(task_id="orphan-1", type="finding"))
+    before = journal.read_bytes()
+
+    outcome = call_main("append", "finding", "More", "--task", "orphan-1")
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert outcome.stderr == (
+        "task-journal: error: task 'orphan-1' has no 'open' event in this journal; start a "
+        "task with `task-journal append open TEXT`, or find yours with "
+        "`task-journal tasks --status any`\n"
+    )
+    assert journal.read_bytes() == before

@@ -136,7 +136,10 @@ def test_a_page_that_stops_early_names_the_cursor_that_goes_on(
     three_events: str, call_main: CallMain
 ) -> None:
     first = call_main("read", "--limit", "2")
-    cursor = first.stderr.split("--cursor ")[1].strip()
+    cursor = first.stderr.split("--cursor ")[1].split(",")[0]
+    assert first.stderr == (
+        f"task-journal: more events: add --cursor {cursor}, or read them all with --all\n"
+    )
 
     rest = call_main("read", "--limit", "2", "--cursor", cursor)
 
@@ -310,4 +313,26 @@ def test_long_prints_each_event_in_full_with_its_task(
     evidence strength: strong
     status: suggested
 """
+    )
+
+
+def test_a_page_cut_short_by_its_size_says_so_in_the_command_lines_words(
+    journal: Path, call_main: CallMain
+) -> None:
+    write_events(
+        journal,
+        *(
+            event_line(event_id=f"01KMZ3{n:020d}", type="open" if n == 0 else "finding",
+                       text="x" * 30_000)
+            for n in range(4)
+        ),
+    )  # fmt: skip
+
+    outcome = call_main("read")
+
+    assert len(outcome.stdout.splitlines()) == 2
+    cursor = outcome.stderr.split("--cursor ")[1].split(",")[0]
+    assert outcome.stderr == (
+        "task-journal: these events stop short of --limit, to keep the page under about 80 KB\n"
+        f"task-journal: more events: add --cursor {cursor}, or read them all with --all\n"
     )
