@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, TextIO
 
@@ -116,11 +117,34 @@ class Look(msgspec.Struct, frozen=True):
         return f"\x1b[{_STYLES[style]}m{text}\x1b[m"
 
     def cut(self, text: str, used: int) -> str:
-        """``text`` cut so that it fits in the rest of the line after ``used`` columns."""
+        """``text`` cut so that it fits in the rest of the line after ``used`` columns.
+
+        Columns, not characters: a CJK character or an emoji takes two, a combining
+        accent none.
+        """
         if self.width is None:
             return text
         room = max(self.width - used, _MIN_TEXT_WIDTH)
-        return text if len(text) <= room else text[: room - 1] + _ELLIPSIS
+        fitted = _fit(text, room)
+        if len(fitted) == len(text):
+            return text
+        return _fit(fitted, room - 1) + _ELLIPSIS
+
+
+def _columns(character: str) -> int:
+    if unicodedata.combining(character):
+        return 0
+    return 2 if unicodedata.east_asian_width(character) in "WF" else 1
+
+
+def _fit(text: str, room: int) -> str:
+    """The longest start of ``text`` that takes at most ``room`` columns."""
+    columns = 0
+    for index, character in enumerate(text):
+        columns += _columns(character)
+        if columns > room:
+            return text[:index]
+    return text
 
 
 def json_text(value: object) -> str:
@@ -239,13 +263,13 @@ def event_block(
     head.append(f"by {_field(event, 'author')} via {_field(event, 'source')}")
     head.append(look.paint(_when(text_of(event.get("timestamp")), look), "dim"))
     lines = ["  ".join(head)]
-    text = text_of(event.get("text")).expandtabs(4)
-    lines.extend(_INDENT + visible(line) for line in text.strip("\n").split("\n"))
-    for how, name in (("corrects", "corrects"), ("supersedes", "supersedes")):
+    text = text_of(event.get("text")).expandtabs(4).strip("\r\n")
+    lines.extend(_INDENT + visible(line) for line in text.splitlines() or [""])
+    for name in ("corrects", "supersedes"):
         changed = event.get(name)
         if changed is None:
             continue
-        said = f"{how} {short_id(changed)}"
+        said = f"{name} {short_id(changed)}"
         line = f"{_INDENT}{look.paint(said, 'id')}"
         if targets and isinstance(changed, str) and changed in targets:
             line += f": {_one_line(targets[changed])}"

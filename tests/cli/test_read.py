@@ -336,3 +336,15 @@ def test_a_page_cut_short_by_its_size_says_so_in_the_command_lines_words(
         "task-journal: these events stop short of --limit, to keep the page under about 80 KB\n"
         f"task-journal: more events: add --cursor {cursor}, or read them all with --all\n"
     )
+
+
+def test_wide_characters_are_cut_by_the_columns_they_take(
+    task_id: str, call_main: CallMain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    call_main("append", "finding", "漢字" * 50, "--task", task_id)
+
+    [line] = call_main("read", "--limit", "1").stdout.splitlines()
+
+    assert line.endswith("  finding     " + "漢字" * 5 + "…")
+    assert len(line) + line.count("漢") + line.count("字") == 80
