@@ -156,6 +156,9 @@ def task_pages(journal: Journal, cursor: str | None = None, **query: Any) -> Ite
         cursor = page.next_cursor
 
 
+_JOURNALS_LISTED = 8
+
+
 def say_if_no_journal(args: argparse.Namespace, settings: Settings) -> bool:
     """Whether the journal is missing; if so, say on stderr which one, and which exist.
 
@@ -175,14 +178,24 @@ def say_if_no_journal(args: argparse.Namespace, settings: Settings) -> bool:
         whence = f"the journal of the project at {root}"
     note(f"no journal yet at {path} ({whence}); the first append creates it")
     folder = data_dir(os.environ) / "events"
-    others = sorted(p for p in folder.glob("*.jsonl") if p != path) if folder.is_dir() else []
+    others = [p for p in folder.glob("*.jsonl") if p != path] if folder.is_dir() else []
     if others:
-        note(f"other journals in {folder}:")
+        note(f"other journals in {folder}, last written first:")
         now = render.now()
-        for other in others:
+        others.sort(key=_written_at, reverse=True)
+        for other in others[:_JOURNALS_LISTED]:
             note(f"  {_journal_summary(other, now)}")
+        if len(others) > _JOURNALS_LISTED:
+            note(f"  and {len(others) - _JOURNALS_LISTED} more")
         note("read one with --journal PATH, or from inside its project's folder")
     return True
+
+
+def _written_at(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _journal_summary(path: Path, now: dt.datetime) -> str:

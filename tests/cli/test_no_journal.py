@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,9 @@ def test_a_projects_missing_journal_names_the_project_and_lists_the_other_journa
         other,
         event_line(type="open", timestamp="2026-12-01T12:00:00.000Z", text="Port the importer"),
     )
-    (events / "0000000000000000.jsonl").write_bytes(b"")
+    empty = events / "0000000000000000.jsonl"
+    empty.write_bytes(b"")
+    os.utime(empty, (1, 1))  # written long before the other
 
     outcome = call_main("--project-dir", str(project / "src"), "tasks")
 
@@ -72,9 +75,28 @@ def test_a_projects_missing_journal_names_the_project_and_lists_the_other_journa
     assert outcome.stderr.splitlines() == [
         f"task-journal: no journal yet at {own} (the journal of the project at {project}); "
         "the first append creates it",
-        f"task-journal: other journals in {events}:",
-        "task-journal:   0000000000000000.jsonl  0 bytes, no events",
+        f"task-journal: other journals in {events}, last written first:",
         f"task-journal:   3f2a9c0d1b7e4a65.jsonl  {other.stat().st_size} bytes, last event "
         "27 hours ago on tj-8f3k2m9q1z: Port the importer",
+        "task-journal:   0000000000000000.jsonl  0 bytes, no events",
+        "task-journal: read one with --journal PATH, or from inside its project's folder",
+    ]
+
+
+def test_a_data_folder_of_many_journals_lists_the_last_written_few(
+    journal: Path, tmp_path: Path, call_main: CallMain
+) -> None:
+    events = tmp_path / "data" / "events"
+    events.mkdir(parents=True)
+    for number in range(11):
+        path = events / f"{number:016x}.jsonl"
+        path.write_bytes(b"")
+        os.utime(path, (number, number))
+
+    lines = call_main("read").stderr.splitlines()
+
+    assert lines[2:] == [
+        *(f"task-journal:   {n:016x}.jsonl  0 bytes, no events" for n in range(10, 2, -1)),
+        "task-journal:   and 3 more",
         "task-journal: read one with --journal PATH, or from inside its project's folder",
     ]
