@@ -3,8 +3,10 @@
 import argparse
 import sys
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
+from journal_core import Journal
 from journal_core.query import MAX_LIMIT
 from server.cli.command import (
     EXIT_OK,
@@ -148,7 +150,7 @@ def _read(args: argparse.Namespace) -> int:
             "order": args.order,
         }
         if args.all:
-            pages: Iterable[Any] = event_pages(journal, cursor=args.cursor, **query)
+            pages = event_pages(journal, cursor=args.cursor, **query)
             if args.json:
                 _stream_json("events", (e for page in pages for e in page.events))
             else:
@@ -221,7 +223,7 @@ def _show(args: argparse.Namespace) -> int:
         story = TaskStory(task_id)
         for event in _task_events(journal, task_id):
             story.add(event)
-        events = _first(_task_events(journal, task_id), story.event_count)
+        events = islice(_task_events(journal, task_id), story.event_count)
         if args.json:
             _show_json(story, events)
         else:
@@ -229,16 +231,9 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _task_events(journal: Any, task_id: str) -> Iterator[dict[str, Any]]:
+def _task_events(journal: Journal, task_id: str) -> Iterator[dict[str, Any]]:
     for page in event_pages(journal, task_id=task_id, order="oldest"):
         yield from page.events
-
-
-def _first(events: Iterator[dict[str, Any]], count: int) -> Iterator[dict[str, Any]]:
-    for number, event in enumerate(events):
-        if number == count:
-            return
-        yield event
 
 
 def _show_text(story: TaskStory, events: Iterable[dict[str, Any]]) -> None:
