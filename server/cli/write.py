@@ -26,7 +26,7 @@ from server.cli.command import (
     settings_of,
 )
 from server.cli.ids import resolve_event, resolve_task
-from server.cli.render import json_text
+from server.cli.render import json_text, visible
 
 
 def register(add: AddCommand) -> None:
@@ -196,7 +196,9 @@ def _append(args: argparse.Namespace) -> int:
     if args.json:
         emit(json_text(result))
     else:
-        emit(f"{result.event_id} {result.task_id}")
+        # A repeated key answers with the first event's ids, which any writer may have
+        # written: shown, like all human output, with controls made visible.
+        emit(visible(f"{result.event_id} {result.task_id}"))
         if result.duplicate:
             note(
                 "idempotency key already used: nothing was written; these are the first event's ids"

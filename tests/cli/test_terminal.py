@@ -107,3 +107,18 @@ def test_control_characters_typed_into_an_error_are_shown_not_obeyed(hostile: st
     assert outcome.status == 2
     assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", outcome.stderr)
     assert repr(f"tj-none{HOSTILE}") in outcome.stderr
+
+
+def test_the_first_events_ids_a_repeated_key_answers_with_are_shown_not_obeyed(
+    journal: Path,
+) -> None:
+    task = f"tj-evil{HOSTILE}"
+    write_events(
+        journal,
+        event_line(task_id=task, type="open", meta={"idempotency_key": "k-1"}),
+    )
+
+    outcome = run_cli("append", "open", "Again", "--idempotency-key", "k-1")
+
+    assert outcome.status == 0, outcome.stderr
+    assert outcome.stdout == f"01KMZ3T4J8Q7W2E5R6T7Y8V9H0 tj-evil{SHOWN}\n"
