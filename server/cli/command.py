@@ -120,9 +120,10 @@ def note(text: str) -> None:
     sys.stderr.write(f"{PROG}: {visible(text)}\n")
 
 
-def note_rest(truncated: bool, next_cursor: str | None, items: str) -> None:
+def note_rest(truncated: bool | str | None, next_cursor: str | None, items: str) -> None:
     """Say on stderr why a page stopped early and how to go on, keeping stdout to the items.
 
+    ``truncated`` is the page's flag (or its note: only whether there is one counts).
     The core's note on a cut page speaks to MCP clients (``cursor=next_cursor``); this
     says the same in the command line's words.
     """

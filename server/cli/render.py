@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, TextIO
@@ -196,8 +197,10 @@ def _event_line(event: dict[str, Any], look: Look, task_width: int) -> str:
     return prefix + look.cut(_one_line(text_of(event.get("text"))), used)
 
 
-def event_lines(events: list[dict[str, Any]], look: Look) -> list[str]:
-    """One line per event, task ids padded to a common width."""
+def event_lines(events: list[dict[str, Any]], look: Look | None = None) -> list[str]:
+    """One line per event, task ids padded to a common width; ``look`` is stdout's unless
+    given."""
+    look = look or Look.of(sys.stdout)
     task_width = max((len(_field(e, "task_id")) for e in events), default=0)
     return [_event_line(event, look, max(task_width, _TASK_WIDTH)) for event in events]
 
@@ -307,8 +310,10 @@ def story_header(story: TaskStory, look: Look) -> list[str]:
     return lines
 
 
-def task_lines(tasks: list[TaskSummary], look: Look) -> list[str]:
-    """``task  status  N events  last event  title``, one line per task."""
+def task_lines(tasks: list[TaskSummary], look: Look | None = None) -> list[str]:
+    """``task  status  N events  last event  title``, one line per task; ``look`` is
+    stdout's unless given."""
+    look = look or Look.of(sys.stdout)
     task_width = max([_TASK_WIDTH, *(len(visible(t.task_id)) for t in tasks)])
     count_width = max((len(count_text(t.event_count, "event")) for t in tasks), default=0)
     lines = []
