@@ -66,17 +66,13 @@ def flag_of(field: str) -> str:
     return field
 
 
-def task_not_found_text(task_id: str) -> str:
-    return (
-        f"task {task_id!r} has no 'open' event in this journal; start a task with "
-        "`task-journal append open TEXT`, or find yours with `task-journal tasks --status any`"
-    )
-
-
 def error_text(error: JournalError) -> str:
     """One sentence for stderr: what was wrong, in the flags a person typed, and the fix."""
     if isinstance(error, TaskNotFound):
-        return task_not_found_text(error.task_id)
+        return (
+            f"task {error.task_id!r} has no 'open' event in this journal; start a task with "
+            "`task-journal append open TEXT`, or find yours with `task-journal tasks --status any`"
+        )
     if isinstance(error, TaskAlreadyOpen):
         return (
             f"task {error.task_id!r} was opened before; add events to it with "
