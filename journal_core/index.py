@@ -238,6 +238,15 @@ class JournalIndex:
 
     # --- queries ----------------------------------------------------------------
 
+    def task_ids_with_prefix(self, prefix: str) -> list[str]:
+        """The ids of the tasks with events whose id starts with ``prefix``, sorted.
+
+        For front ends that take a task id by a unique prefix, as git takes commit ids.
+        """
+        with self._open() as fd, self._lock:
+            self._sync(fd)
+            return sorted(task for task in self._state.tasks if task.startswith(prefix))
+
     def read_events(
         self,
         *,

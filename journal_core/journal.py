@@ -192,6 +192,11 @@ class Journal:
             )
         return events
 
+    def task_ids_with_prefix(self, prefix: str) -> list[str]:
+        """The ids of the tasks in the journal that start with ``prefix``, sorted."""
+        with self._reading():
+            return self._index.task_ids_with_prefix(prefix)
+
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
         with self._reading():
             return verify(self.path, progress)

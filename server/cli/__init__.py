@@ -20,6 +20,7 @@ from typing import Any
 from journal_core import DURABILITY_MODES, JournalError
 from server import VersionAction
 from server.cli import maintain, pack, read, serve, write
+from server.cli.arguments import check_utf8_arguments
 from server.cli.command import (
     EXIT_BAD_LINES,
     EXIT_BROKEN_PIPE,
@@ -35,6 +36,7 @@ from server.cli.command import (
     note,
 )
 from server.cli.maintain import VERIFY_PROGRESS_MIN_BYTES
+from server.cli.words import error_text
 
 __all__ = [
     "EXIT_BAD_LINES",
@@ -73,10 +75,17 @@ serve (the HTTP port is in use).
 Errors are one line on stderr: "{PROG}: error: <message>". stdout carries results only
 (with --json one JSON document), so it is empty when a command fails.
 
+Task ids may be typed by any unique start (tj-8f3k), event ids too (as show prints them).
+Times for --since and --until: 2026-12-02 (local midnight), 2026-12-02T10:00 (local),
+3d, 12h, 30m, 2w (back from now), today, yesterday, or RFC 3339.
+Human output has colour and fits the width on a terminal (NO_COLOR turns colour off);
+through a pipe it is plain, with whole lines.
+
 examples:
   {PROG} append open "Fix the flaky upload test" --title "Flaky upload test"
-  {PROG} append finding "Fails only when run after test_auth" --task tj-8f3k2m9q1z
-  {PROG} read --task tj-8f3k2m9q1z --oldest
+  {PROG} append finding "Fails only when run after test_auth" --task tj-8f3k
+  {PROG} show tj-8f3k
+  {PROG} read --since yesterday --long
   {PROG} tasks --status any --query upload --json
   {PROG} verify
 """
@@ -109,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
             **kwargs,
         )
-        sub.set_defaults(run=run)
+        # The command's own parser, to name a flag in an error found after parsing.
+        sub.set_defaults(run=run, command_parser=sub)
         return sub
 
     for module in _COMMAND_MODULES:
@@ -126,10 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_REFUSED
     run: Run = args.run
     try:
+        check_utf8_arguments(args.command_parser, args)
         status = run(args)
         sys.stdout.flush()  # here, so that a closed pipe is seen below and not at exit
     except JournalError as err:
-        note(f"error: {err}")
+        note(f"error: {error_text(err)}")
         return EXIT_JOURNAL if isinstance(err, JOURNAL_FAILURES) else EXIT_REFUSED
     except BrokenPipeError:
         # The reader of stdout went away (`task-journal read | head -1`): stop quietly,

@@ -7,19 +7,30 @@ gets back; ``run(args)`` returns the exit status. Errors are raised, not printed
 """
 
 import argparse
+import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
 from journal_core import (
     DURABILITY_MODES,
+    EventPage,
     Journal,
     JournalBusy,
+    JournalError,
     JournalUnavailable,
     JournalWriteFailed,
     Settings,
+    TaskPage,
 )
+from journal_core.location import data_dir, find_project_root
+from journal_core.query import MAX_LIMIT
+from server.cli import render
+from server.cli.render import size_text, visible
+from server.cli.when import ago_text
 
 PROG = "task-journal"
 EXIT_OK = 0
@@ -101,13 +112,111 @@ def emit(text: str) -> None:
 
 
 def note(text: str) -> None:
-    """One line for the person on stderr, prefixed with the program's name."""
-    sys.stderr.write(f"{PROG}: {text}\n")
+    """One line for the person on stderr, prefixed with the program's name.
+
+    What it quotes (a task id, a path) may hold control characters: they are shown, not
+    obeyed.
+    """
+    sys.stderr.write(f"{PROG}: {visible(text)}\n")
 
 
-def note_rest(page_note: str | None, next_cursor: str | None, items: str) -> None:
-    """Say on stderr why a page stopped early and how to go on, keeping stdout to the items."""
-    if page_note:
-        note(page_note)
+def note_rest(truncated: bool | str | None, next_cursor: str | None, items: str) -> None:
+    """Say on stderr why a page stopped early and how to go on, keeping stdout to the items.
+
+    ``truncated`` is the page's flag (or its note: only whether there is one counts).
+    The core's note on a cut page speaks to MCP clients (``cursor=next_cursor``); this
+    says the same in the command line's words.
+    """
+    if truncated:
+        note(f"these {items} stop short of --limit, to keep the page under about 80 KB")
     if next_cursor:
-        note(f"more {items}: add --cursor {next_cursor}")
+        note(f"more {items}: add --cursor {next_cursor}, or read them all with --all")
+
+
+def event_pages(journal: Journal, cursor: str | None = None, **query: Any) -> Iterator[EventPage]:
+    """Every page of a ``read_events`` query from ``cursor`` on, following the cursors to
+    the end.
+
+    One page is held at a time, so reading a whole journal takes constant memory.
+    """
+    while True:
+        page = journal.read_events(limit=MAX_LIMIT, cursor=cursor, **query)
+        yield page
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def task_pages(journal: Journal, cursor: str | None = None, **query: Any) -> Iterator[TaskPage]:
+    """Every page of a ``list_tasks`` query from ``cursor`` on, following the cursors."""
+    while True:
+        page = journal.list_tasks(limit=MAX_LIMIT, cursor=cursor, **query)
+        yield page
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+_JOURNALS_LISTED = 8
+
+
+def say_if_no_journal(args: argparse.Namespace, settings: Settings) -> bool:
+    """Whether the journal is missing; if so, say on stderr which one, and which exist.
+
+    Reading commands call it first: a journal that does not exist yet has nothing to
+    read, and a person who sees no output should learn which file was looked at and
+    that another project's journal may be the one they meant.
+    """
+    path = settings.journal_path
+    if os.path.lexists(path):
+        return False
+    if args.journal:
+        whence = "named by --journal"
+    elif os.environ.get("TASK_JOURNAL_PATH"):
+        whence = "named by $TASK_JOURNAL_PATH"
+    else:
+        root = find_project_root(Path(args.project_dir or Path.cwd()))
+        whence = f"the journal of the project at {root}"
+    note(f"no journal yet at {path} ({whence}); the first append creates it")
+    folder = data_dir(os.environ) / "events"
+    others = [p for p in folder.glob("*.jsonl") if p != path] if folder.is_dir() else []
+    if others:
+        note(f"other journals in {folder}, last written first:")
+        now = render.now()
+        others.sort(key=_written_at, reverse=True)
+        for other in others[:_JOURNALS_LISTED]:
+            note(f"  {_journal_summary(other, now)}")
+        if len(others) > _JOURNALS_LISTED:
+            note(f"  and {len(others) - _JOURNALS_LISTED} more")
+        note("read one with --journal PATH, or from inside its project's folder")
+    return True
+
+
+def _written_at(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _journal_summary(path: Path, now: dt.datetime) -> str:
+    """A journal's name, size and newest event, for a person choosing among several."""
+    try:
+        size = path.stat().st_size
+        journal = Journal(Settings(journal_path=path))
+        try:
+            newest = journal.read_events(limit=1).events
+        finally:
+            journal.close()
+    except (JournalError, OSError) as err:
+        return f"{path.name}  (cannot be read: {err})"
+    if not newest:
+        return f"{path.name}  {size_text(size)}, no events"
+    event = newest[0]
+    text = " ".join(str(event.get("text", "")).split())
+    if len(text) > 60:
+        text = text[:59] + "…"
+    return (
+        f"{path.name}  {size_text(size)}, last event {ago_text(str(event.get('timestamp')), now)}"
+        f" on {event.get('task_id')}: {text}"
+    )

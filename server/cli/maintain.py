@@ -13,7 +13,7 @@ from server.cli.command import (
     open_journal,
     settings_of,
 )
-from server.cli.render import ProgressBar, json_text, size_text, verify_lines
+from server.cli.render import ProgressBar, json_text, size_text, verify_lines, visible
 
 VERIFY_PROGRESS_MIN_BYTES = 8 * 1024 * 1024
 """verify draws a progress bar (on a terminal) only for journals at least this big."""
@@ -60,7 +60,8 @@ Readers skip bad lines; verify only reports them.""",
 def _flush(args: argparse.Namespace) -> int:
     with open_journal(settings_of(args), create=True) as journal:
         result = journal.flush()
-    emit(json_text(result) if args.json else f"{result.path} {size_text(result.size_bytes)}")
+    human = f"{visible(result.path)} {size_text(result.size_bytes)}"
+    emit(json_text(result) if args.json else human)
     return EXIT_OK
 
 

@@ -1,5 +1,8 @@
 """Exit statuses and error messages shared by every command, and the help."""
 
+# The table of refused arguments holds each whole error message on one line.
+# ruff: noqa: E501
+
 import os
 import resource
 import signal
@@ -90,7 +93,7 @@ def test_help_names_every_command_and_the_exit_statuses(call_main: CallMain) -> 
     outcome = call_main("--help")
 
     assert outcome.status == 0
-    for command in ("append", "read", "tasks", "flush", "verify", "path", "serve"):
+    for command in ("append", "show", "read", "tasks", "flush", "verify", "path", "serve"):
         assert f"    {command}" in outcome.stdout
     assert "exit status:" in outcome.stdout
 
@@ -98,7 +101,8 @@ def test_help_names_every_command_and_the_exit_statuses(call_main: CallMain) -> 
 @pytest.mark.parametrize(
     ("command", "name"),
     [
-        *((command, command) for command in ("append", "read", "tasks", "flush", "verify")),
+        *((command, command) for command in ("append", "show", "read", "tasks", "flush")),
+        ("verify", "verify"),
         *((command, command) for command in ("path", "serve")),
         pytest.param("event", "append", id="event-is-append"),
     ],
@@ -163,3 +167,49 @@ def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_writes_nothing(journal:
 
     assert (child.returncode, stdout, stderr) == (130, b"", b"")
     assert journal.read_bytes() == b""
+
+
+# Item 11 of the hardening round: each of these was a traceback and exit 1.
+DEEP = "[" * 2000 + "]" * 2000
+UNREADABLE_ARGUMENTS = [
+    pytest.param([b"--ref-file", b"\xff"], "--ref-file holds bytes that are not UTF-8 (b'\\xff'); the journal holds UTF-8 text only", id="ref-file-not-utf8"),
+    pytest.param([b"--title", b"caf\xe9"], "--title holds bytes that are not UTF-8 (b'caf\\xe9'); the journal holds UTF-8 text only", id="title-not-utf8"),
+    pytest.param([b"--meta", b'{"\\ud800": 1}'], "--meta holds a \\u escape of a lone surrogate, which is not Unicode text", id="meta-surrogate-key"),
+    pytest.param([b"--meta", b'{"a": "\\udfff"}'], "--meta holds a \\u escape of a lone surrogate, which is not Unicode text", id="meta-surrogate-value"),
+    pytest.param([b"--meta", DEEP.encode()], "--meta is nested too deep; keep it to a few levels", id="meta-nested-2000-deep"),
+    pytest.param([b"--meta", b'{"a": ' + b"7" * 5001 + b"}"], "--meta holds a number of 5001 digits, too long to store", id="meta-5001-digit-int"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("extra", "message"), UNREADABLE_ARGUMENTS)
+def test_an_argument_python_cannot_take_as_text_exits_2_with_one_line(
+    journal: Path, task_id: str, extra: list[bytes], message: str
+) -> None:
+    before = journal.read_bytes()
+    kind = b"open" if extra[0] == b"--title" else b"finding"
+    task = [] if kind == b"open" else [b"--task", task_id.encode()]
+
+    done = subprocess.run(
+        [os.fsencode(CLI), b"append", kind, b"text", *task, *extra],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert (done.returncode, done.stdout) == (2, b"")
+    assert done.stderr.decode() == f"task-journal: error: {message}\n"
+    assert journal.read_bytes() == before
+
+
+def test_a_journal_path_that_is_not_utf8_is_a_path_like_any_other(tmp_path: Path) -> None:
+    path = os.fsencode(tmp_path) + b"/caf\xe9.jsonl"
+
+    done = subprocess.run(
+        [os.fsencode(CLI), b"--journal", path, b"append", b"open", b"Works"],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert os.path.exists(path)

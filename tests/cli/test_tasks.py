@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import CallMain, run_cli
+from tests.cli.conftest import CallMain, event_line, run_cli, write_events
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def test_tasks_lists_the_open_ones_by_default(
 
     assert (outcome.status, outcome.stderr) == (0, "")
     [line] = outcome.stdout.splitlines()
-    assert line.split()[:4] == [two_tasks[0], "open", "1", "events"]
+    assert line.split()[:4] == [two_tasks[0], "open", "1", "event"]
     assert line.endswith("  Flaky upload test")
 
 
@@ -85,7 +85,10 @@ def test_a_page_that_stops_early_names_the_cursor_that_goes_on(
     two_tasks: tuple[str, str], call_main: CallMain
 ) -> None:
     first = call_main("tasks", "--status", "any", "--limit", "1")
-    cursor = first.stderr.split("--cursor ")[1].strip()
+    cursor = first.stderr.split("--cursor ")[1].split(",")[0]
+    assert first.stderr == (
+        f"task-journal: more tasks: add --cursor {cursor}, or read them all with --all\n"
+    )
 
     rest = call_main("tasks", "--status", "any", "--limit", "1", "--cursor", cursor)
 
@@ -97,5 +100,31 @@ def test_an_unknown_status_exits_2(two_tasks: tuple[str, str]) -> None:
     outcome = run_cli("tasks", "--status", "stale")
 
     assert (outcome.status, outcome.stdout) == (2, "")
-    assert outcome.stderr.startswith("task-journal: error: ")
-    assert "status" in outcome.stderr
+    assert outcome.stderr == (
+        "task-journal: error: --status must be 'open', 'closed' or 'any', got 'stale'\n"
+    )
+
+
+def test_all_lists_every_task_page_after_page(journal: Path, call_main: CallMain) -> None:
+    write_events(
+        journal,
+        *(
+            event_line(
+                task_id=f"tj-{number:010d}",
+                event_id=f"01KMZ3{number:020d}",
+                type="open",
+                text=f"Task {number}",
+            )
+            for number in range(1100)
+        ),
+    )
+
+    lines = call_main("tasks", "--all").stdout.splitlines()
+    page = json.loads(call_main("tasks", "--all", "--json").stdout)
+
+    assert len(lines) == 1100
+    assert lines[0].startswith("tj-0000001099  open    1 event  ")
+    assert lines[0].endswith("  Task 1099")
+    assert [task["task_id"] for task in page["tasks"]] == [
+        f"tj-{number:010d}" for number in reversed(range(1100))
+    ]

@@ -37,9 +37,7 @@ def test_a_sound_journal_verifies_with_exit_0(journal: Path, good_line: bytes) -
     outcome = run_cli("verify")
 
     assert (outcome.status, outcome.stderr) == (0, "")
-    assert outcome.stdout == (
-        f"{journal}: {len(good_line)} bytes, 1 lines, 1 events, no bad lines\n"
-    )
+    assert outcome.stdout == (f"{journal}: {len(good_line)} bytes, 1 line, 1 event, no bad lines\n")
 
 
 def test_every_bad_line_is_named_and_the_exit_status_is_1(
