@@ -65,7 +65,9 @@ from journal_core.reader import (
     decode_line,
     forward_chunks,
     is_blank,
+    is_utf8,
     read_line,
+    suspect,
 )
 
 # About 20,000 tokens of JSON, at roughly 4 bytes a token.
@@ -559,16 +561,17 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
     ordinal = first = len(offsets)
     decode = _line_decoder.decode
     for base, block in forward_chunks(fd, state.end, stop):
-        # The struct decoder does not check the UTF-8 of the fields it skips:
-        # check the whole block at once, and line by line only if it fails.
-        utf8 = block.isascii() or _is_utf8(block)
+        # The struct decoder does not check the fields it skips (their UTF-8,
+        # depth, numbers), which decode_line would refuse: check the whole
+        # block at once, and line by line only if it fails.
+        fast = (block.isascii() or is_utf8(block)) and not suspect(block)
         offset = base
         for raw in block.split(b"\n"):
             length = len(raw) + 1
             line: _IndexedLine | _LenientLine | None
             try:
-                line = decode(raw) if utf8 else _decode_one(raw)
-            except msgspec.DecodeError:
+                line = decode(raw) if fast else _decode_one(raw)
+            except (msgspec.DecodeError, RecursionError):
                 line = _lenient(raw)
             if line is None:
                 offset += length
@@ -634,11 +637,12 @@ def _extend_time_bounds(state: _FileState, first: int) -> None:
 
 
 def _decode_one(raw: bytes) -> _IndexedLine | _LenientLine | None:
-    """The slow path for a block that is not all valid UTF-8."""
+    """The slow path, for a block where the fast one cannot be trusted with every line."""
+    if suspect(raw) or not (raw.isascii() or is_utf8(raw)):
+        return _lenient(raw)  # decode_line decides
     try:
-        raw.decode()
         return _line_decoder.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, RecursionError):
         return _lenient(raw)
 
 
@@ -690,11 +694,3 @@ def _seconds(timestamp: str) -> float:
     except ValueError:
         return float("nan")
     return float("nan") if moment.tzinfo is None else moment.timestamp()
-
-
-def _is_utf8(block: bytes) -> bool:
-    try:
-        block.decode()
-    except UnicodeDecodeError:
-        return False
-    return True

@@ -1,10 +1,12 @@
 """Scanning the journal forward and backward, and reporting the lines that are not events.
 
-Reading is forgiving (SPEC §1): a line is an event when it is a JSON object
-whose ``event_id``, ``task_id``, ``type`` and ``timestamp`` are strings; every
-other field, known or not, is kept as it is. Blank lines are skipped quietly;
-any other line that is not an event is reported as a ``BadLine`` and the scan
-goes on. Only lines ended by ``\\n`` count: an unterminated last line is an
+Reading is forgiving (SPEC §1): a line is an event when it is valid UTF-8, is
+JSON nested at most ``MAX_DEPTH`` levels deep whose numbers fit a float or an
+int, and is an object whose ``event_id``, ``task_id``, ``type`` and
+``timestamp`` are strings; every other field, known or not, is kept as it is.
+Blank lines are skipped quietly; any other line is reported as a ``BadLine``
+with one of the reasons below, never a dependency's wording, and the scan goes
+on. Only lines ended by ``\\n`` count: an unterminated last line is an
 append in progress or a crash remnant, never an event.
 
 Everything here reads with ``os.pread`` on a descriptor the caller may hold, so
@@ -14,6 +16,7 @@ one query sees one file even if the path is replaced meanwhile.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -32,7 +35,35 @@ UNTERMINATED_REASON: Final = (
     "unterminated last line (an append in progress, or left by a crash: the next append ends it)"
 )
 
+# serde_json, which the Rust tool reads with, stops at 128 levels too. A fixed
+# bound also keeps the answer the same however deep the caller's stack is.
+MAX_DEPTH: Final = 128
+NOT_UTF8: Final = "not valid UTF-8"
+NOT_JSON: Final = "not valid JSON"
+TOO_DEEP: Final = f"nested too deeply (over {MAX_DEPTH} levels)"
+NUMBER_OUT_OF_RANGE: Final = "holds a number too large to read"
+
 _any_decoder: Final = msgspec.json.Decoder()
+# What JSON strings look like, escapes included: removed before counting brackets.
+_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
+# Keeps the bytes that matter to the two quick checks of ``suspect``: opening
+# brackets (as "["), line ends, digits (as "0") and exponent marks.
+_SUSPECT_TABLE: Final = bytes(
+    ord("[")
+    if byte in b"[{"
+    else ord("0")
+    if byte in b"0123456789"
+    else ord("e")
+    if byte in b"eE"
+    else byte
+    if byte in b"\n+"
+    else ord(" ")
+    for byte in range(256)
+)
+# 309 digits in a row make a float over the largest double; an exponent of
+# three digits may too. Anything shorter always fits.
+_LONG_DIGITS: Final = b"0" * 309
 
 
 class _EventShape(msgspec.Struct):
@@ -79,12 +110,18 @@ class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
 
 def decode_line(raw: bytes) -> dict[str, Any] | str:
     """The event a line (without its ``\\n``) holds, or the reason it holds none."""
+    if not (raw.isascii() or is_utf8(raw)):
+        return NOT_UTF8
+    if too_deep(raw):
+        return TOO_DEEP
     try:
         value = _any_decoder.decode(raw)
-    except UnicodeDecodeError:
-        return "not valid UTF-8"
-    except msgspec.DecodeError as exc:
-        return f"not valid JSON: {exc}"
+    except msgspec.ValidationError:  # untyped decoding refuses only numbers out of range
+        return NUMBER_OUT_OF_RANGE
+    except msgspec.DecodeError:
+        return NOT_JSON
+    except RecursionError:  # under MAX_DEPTH, but the caller's stack was already deep
+        return TOO_DEEP
     if not isinstance(value, dict):
         return f"not an event: a JSON {type(value).__name__}, not an object"
     for field in REQUIRED_FIELDS:
@@ -95,6 +132,43 @@ def decode_line(raw: bytes) -> dict[str, Any] | str:
 
 def is_blank(raw: bytes) -> bool:
     return not raw.strip()
+
+
+def too_deep(raw: bytes) -> bool:
+    """Whether the JSON on ``raw`` nests over ``MAX_DEPTH`` levels.
+
+    No decoder may see such a line: msgspec's raise ``RecursionError``.
+    Counting brackets answers most lines at C speed; only a line with more
+    opening brackets than ``MAX_DEPTH`` is walked, strings left out.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for byte in _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        if byte in b"[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def suspect(block: bytes) -> bool:
+    """Whether some line of ``block`` might be one that ``decode_line`` refuses but a
+    struct decoder (which skips the fields it does not want unchecked) would take:
+    one nested over ``MAX_DEPTH`` levels, or one with a number too large.
+
+    One pass of C-speed byte operations for a whole block; a ``True`` only means
+    the lines must be looked at one by one.
+    """
+    marks = block.translate(_SUSPECT_TABLE)
+    return (
+        b"[" * (MAX_DEPTH + 1) in marks.translate(None, b" 0e+")
+        or _LONG_DIGITS in marks
+        or b"0e000" in marks
+        or b"0e+000" in marks
+    )
 
 
 def complete_end(fd: int, size: int) -> int:
@@ -248,10 +322,11 @@ def verify(
         done = 0
         for base, block in forward_chunks(fd, 0, size):
             offset = base
+            careful = suspect(block)
             for raw in block.split(b"\n"):
                 lines += 1
                 if not is_blank(raw):
-                    if _is_event(raw):
+                    if _is_event(raw, careful):
                         events += 1
                     else:
                         bad.append(BadLine(line=lines, offset=offset, reason=_reason(raw)))
@@ -270,13 +345,24 @@ def verify(
     )
 
 
-def _is_event(raw: bytes) -> bool:
-    # The struct decoder skips unknown fields without checking their UTF-8,
-    # so the strict check is asked separately (it is fast for valid text).
+def _is_event(raw: bytes, careful: bool) -> bool:
+    """``decode_line``'s answer, faster: the struct decoder skips the fields it does
+    not want, so what it cannot see is checked apart: their UTF-8 here, their depth
+    and numbers by ``suspect`` on the whole block (``careful`` if it found any)."""
+    if careful and suspect(raw):
+        return not isinstance(decode_line(raw), str)
     try:
         _shape_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        return False
+    return raw.isascii() or is_utf8(raw)
+
+
+def is_utf8(raw: bytes) -> bool:
+    """Whether ``raw`` is valid UTF-8 (surrogates encoded as bytes are not)."""
+    try:
         raw.decode()
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except UnicodeDecodeError:
         return False
     return True
 
