@@ -276,6 +276,7 @@ class JournalIndex:
                     filters=digest,
                     identity=identity,
                     size=stat.st_size,
+                    fd=fd,
                 )
             if unfiltered:
                 found = _scan(fd, stat.st_size, position, order)
@@ -319,6 +320,7 @@ class JournalIndex:
                     filters=digest,
                     identity=state.identity,
                     size=state.end,
+                    fd=fd,
                 )
                 bound = bisect_left(state.offsets, position)
             # A task's last ordinal is unique to it, so it orders tasks and keys the pages.
@@ -481,7 +483,9 @@ def _no_lock() -> Iterator[None]:
 
 def _refuse_cursor_without_file(cursor: str | None, kind: str, order: str, digest: bytes) -> None:
     if cursor is not None:
-        decode_cursor(cursor, kind=kind, order=order, filters=digest, identity=None, size=0)
+        decode_cursor(
+            cursor, kind=kind, order=order, filters=digest, identity=None, size=0, fd=None
+        )
 
 
 _last_ordinal: Final = attrgetter("last")
