@@ -77,8 +77,6 @@ TRUNCATED_NOTE: Final = (
     "call again with cursor=next_cursor for the rest."
 )
 TITLE_CHARS: Final = 200
-# A task summary's JSON, less its title.
-_SUMMARY_BYTES: Final = 200
 _TAIL_BYTES: Final = 32
 _BLOCK: Final = 64  # events per pair of time bounds
 
@@ -141,6 +139,7 @@ class _LenientLine(msgspec.Struct, gc=False):
 
 
 _line_decoder: Final = msgspec.json.Decoder(_IndexedLine)
+_page_encoder: Final = msgspec.json.Encoder()
 
 
 class _Task:
@@ -335,10 +334,12 @@ class JournalIndex:
             summaries: list[TaskSummary] = []
             used = 0
             for task in top[:limit]:
-                used += len(task.title.encode()) + _SUMMARY_BYTES
+                # Measured as sent: a title of control characters takes 6 bytes each.
+                summary = _summary(fd, state, task)
+                used += len(_page_encoder.encode(summary)) + 1
                 if summaries and used > PAGE_BYTES:
                     break
-                summaries.append(_summary(fd, state, task))
+                summaries.append(summary)
             truncated = len(summaries) < len(top[:limit])
             next_cursor = None
             if len(summaries) < len(top):
