@@ -25,7 +25,10 @@ NOT_A_CURSOR: Final = (
 )
 
 
-class CursorState(msgspec.Struct, array_like=True, frozen=True):
+# forbid_unknown_fields: a newer version's cursor is refused like any other
+# foreign one, and a forged cursor cannot make the decoder skip (recursively)
+# through an extra element nested thousands deep.
+class CursorState(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
     """What a cursor holds. New fields go last, with defaults (msgspec evolution rules)."""
 
     version: int

@@ -356,6 +356,20 @@ def test_a_cursor_forged_to_point_inside_a_line_is_refused(
         index.read_events(limit=2, cursor=cursor, **query)
 
 
+def test_a_cursor_forged_with_a_deeply_nested_extra_element_is_refused(
+    journal_path: Path,
+) -> None:
+    write(journal_path, *numbered(4))
+    index = JournalIndex(journal_path)
+    cursor = index.read_events(limit=2).next_cursor
+    assert cursor is not None
+    packed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    # One more element in the array: a list nested 100,000 deep (msgpack fixarray of 1).
+    forged = bytes([packed[0] + 1]) + packed[1:] + b"\x91" * 100_000 + b"\x90"
+    with pytest.raises(InvalidQuery, match="not a cursor this journal gave out"):
+        index.read_events(limit=2, cursor=base64.urlsafe_b64encode(forged).decode())
+
+
 def test_a_tasks_cursor_forged_to_point_inside_a_line_is_refused(journal_path: Path) -> None:
     write(journal_path, *(event(type="open", task_id=f"tj-{n}") for n in range(3)))
     index = JournalIndex(journal_path)
