@@ -147,7 +147,12 @@ def _fit_object(fields: dict[str, Any], budget: int) -> dict[str, Any]:
     sizes = {key: size_of(key) + 1 + size_of(value) + 1 for key, value in fields.items()}
     shares: dict[str, int] = {}
     for left, key in enumerate(sorted(fields, key=sizes.__getitem__)):
-        shares[key] = min(sizes[key], room // (len(fields) - left))
+        share = room // (len(fields) - left)
+        if share < sizes[key] and share - size_of(key) - 2 < _MIN_ROOM:
+            # Too many fields for each to have a say: keep whole the ones that
+            # still fit, smallest first, and count the others out.
+            share = sizes[key] if sizes[key] <= room else 0
+        shares[key] = min(sizes[key], share)
         room -= shares[key]
     kept: dict[str, Any] = {}
     for key, value in fields.items():

@@ -58,6 +58,16 @@ def test_a_long_list_keeps_its_head_and_counts_the_items_left_out() -> None:
     assert marker == f"… [cut: {2000 - len(shown)} more items{MARKER}"
 
 
+def test_an_object_of_many_fields_keeps_those_that_fit_and_counts_the_rest() -> None:
+    meta = {f"k{n:05d}": "v" * 100 for n in range(10_000)}
+    clipped = clip_event(event(meta=meta), 40_000)
+    *kept, marker = clipped["meta"].items()
+    assert size_of(clipped) <= 40_000
+    assert len(kept) > 300
+    assert all(meta[key] == value for key, value in kept)
+    assert marker == ("…", f"[cut: {10_000 - len(kept)} more fields{MARKER}")
+
+
 def test_a_huge_number_is_replaced_by_a_marker() -> None:
     clipped = clip_event(event(extra=int("9" * 4000)), 2000)
     assert clipped["extra"] == f"… [cut: a 4000-byte value{MARKER}"
