@@ -66,8 +66,10 @@ from journal_core.reader import (
     forward_chunks,
     is_blank,
     is_utf8,
+    longest_fast_line,
     read_line,
     suspect,
+    too_deep,
 )
 
 # About 20,000 tokens of JSON, at roughly 4 bytes a token.
@@ -565,17 +567,18 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
     type_code, unknown, state_types = _TYPE_CODES.get, _UNKNOWN_TYPE, _STATE_TYPES
     ordinal = first = len(offsets)
     decode = _line_decoder.decode
+    longest = longest_fast_line()
     for base, block in forward_chunks(fd, state.end, stop):
         # The struct decoder does not check the fields it skips (their UTF-8,
         # depth, numbers), which decode_line would refuse: check the whole
-        # block at once, and line by line only if it fails.
+        # block at once, and line by line only if it fails (or is long).
         fast = (block.isascii() or is_utf8(block)) and not suspect(block)
         offset = base
         for raw in block.split(b"\n"):
             length = len(raw) + 1
             line: _IndexedLine | _LenientLine | None
             try:
-                line = decode(raw) if fast else _decode_one(raw)
+                line = decode(raw) if fast and length <= longest else _decode_one(raw, longest)
             except (msgspec.DecodeError, RecursionError):
                 line = _lenient(raw)
             if line is None:
@@ -641,9 +644,9 @@ def _extend_time_bounds(state: _FileState, first: int) -> None:
     min_from.extend(new_least)
 
 
-def _decode_one(raw: bytes) -> _IndexedLine | _LenientLine | None:
-    """The slow path, for a block where the fast one cannot be trusted with every line."""
-    if suspect(raw) or not (raw.isascii() or is_utf8(raw)):
+def _decode_one(raw: bytes, longest: int) -> _IndexedLine | _LenientLine | None:
+    """The slow path, for a line the fast one may not be trusted with."""
+    if len(raw) >= longest or too_deep(raw) or not (raw.isascii() or is_utf8(raw)):
         return _lenient(raw)  # decode_line decides
     try:
         return _line_decoder.decode(raw)

@@ -15,8 +15,10 @@ one query sees one file even if the path is replaced meanwhile.
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -41,29 +43,26 @@ MAX_DEPTH: Final = 128
 NOT_UTF8: Final = "not valid UTF-8"
 NOT_JSON: Final = "not valid JSON"
 TOO_DEEP: Final = f"nested too deeply (over {MAX_DEPTH} levels)"
-NUMBER_OUT_OF_RANGE: Final = "holds a number too large to read"
+NUMBER_OUT_OF_RANGE: Final = "holds an integer too long to read"
+_MAX_INT_DIGITS: Final = 4300
 
-_any_decoder: Final = msgspec.json.Decoder()
+
+def _read_float(literal: str) -> float | str:
+    """A float, or for one past the largest double (``1e400``) its literal as a
+    string: kept, not refused (a struct decoder that skips it could not refuse
+    it), and not infinity, which JSON cannot carry back out."""
+    value = float(literal)
+    return value if math.isfinite(value) else literal
+
+
+_any_decoder: Final = msgspec.json.Decoder(float_hook=_read_float)
 # What JSON strings look like, escapes included: removed before counting brackets.
 _STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
-# Keeps the bytes that matter to the two quick checks of ``suspect``: opening
-# brackets (as "["), line ends, digits (as "0") and exponent marks.
-_SUSPECT_TABLE: Final = bytes(
-    ord("[")
-    if byte in b"[{"
-    else ord("0")
-    if byte in b"0123456789"
-    else ord("e")
-    if byte in b"eE"
-    else byte
-    if byte in b"\n+"
-    else ord(" ")
-    for byte in range(256)
-)
-# 309 digits in a row make a float over the largest double; an exponent of
-# three digits may too. Anything shorter always fits.
-_LONG_DIGITS: Final = b"0" * 309
+# The quick check of ``suspect``: a block's opening brackets (all as "[") and
+# line ends, and nothing else.
+_OPENINGS: Final = bytes(ord("[") if byte in b"[{" else byte for byte in range(256))
+_NOT_OPENINGS: Final = bytes(byte for byte in range(256) if byte not in b"[{\n")
 
 
 class _EventShape(msgspec.Struct):
@@ -116,7 +115,7 @@ def decode_line(raw: bytes) -> dict[str, Any] | str:
         return TOO_DEEP
     try:
         value = _any_decoder.decode(raw)
-    except msgspec.ValidationError:  # untyped decoding refuses only numbers out of range
+    except msgspec.ValidationError:  # untyped, it refuses only ints Python will not read
         return NUMBER_OUT_OF_RANGE
     except msgspec.DecodeError:
         return NOT_JSON
@@ -155,20 +154,24 @@ def too_deep(raw: bytes) -> bool:
 
 
 def suspect(block: bytes) -> bool:
-    """Whether some line of ``block`` might be one that ``decode_line`` refuses but a
-    struct decoder (which skips the fields it does not want unchecked) would take:
-    one nested over ``MAX_DEPTH`` levels, or one with a number too large.
+    """Whether some line of ``block`` might nest over ``MAX_DEPTH`` levels.
 
-    One pass of C-speed byte operations for a whole block; a ``True`` only means
-    the lines must be looked at one by one.
+    A struct decoder, which skips the fields it does not want, takes such a
+    line while ``decode_line`` refuses it, so the fast paths send the lines of
+    a suspect block through ``too_deep``. One C-speed pass; most blocks pass.
     """
-    marks = block.translate(_SUSPECT_TABLE)
-    return (
-        b"[" * (MAX_DEPTH + 1) in marks.translate(None, b" 0e+")
-        or _LONG_DIGITS in marks
-        or b"0e000" in marks
-        or b"0e+000" in marks
-    )
+    return b"[" * (MAX_DEPTH + 1) in block.translate(_OPENINGS, _NOT_OPENINGS)
+
+
+def longest_fast_line() -> int:
+    """The length from which a line may hold an int too long to read.
+
+    msgspec reads no int of over 4,300 digits (nor over Python's own limit, if
+    lower), and a struct decoder skips over one unchecked: only a line at least
+    that long can hold one, so only those need a whole decode.
+    """
+    limit = sys.get_int_max_str_digits()
+    return min(limit, _MAX_INT_DIGITS) if limit else _MAX_INT_DIGITS
 
 
 def complete_end(fd: int, size: int) -> int:
@@ -320,13 +323,15 @@ def verify(
         lines = events = 0
         bad: list[BadLine] = []
         done = 0
+        longest = longest_fast_line()
         for base, block in forward_chunks(fd, 0, size):
             offset = base
             careful = suspect(block)
             for raw in block.split(b"\n"):
                 lines += 1
                 if not is_blank(raw):
-                    if _is_event(raw, careful):
+                    whole = len(raw) >= longest or (careful and too_deep(raw))
+                    if _is_event(raw, whole):
                         events += 1
                     else:
                         bad.append(BadLine(line=lines, offset=offset, reason=_reason(raw)))
@@ -345,11 +350,11 @@ def verify(
     )
 
 
-def _is_event(raw: bytes, careful: bool) -> bool:
+def _is_event(raw: bytes, whole: bool) -> bool:
     """``decode_line``'s answer, faster: the struct decoder skips the fields it does
     not want, so what it cannot see is checked apart: their UTF-8 here, their depth
-    and numbers by ``suspect`` on the whole block (``careful`` if it found any)."""
-    if careful and suspect(raw):
+    and numbers by the caller, who says when only a ``whole`` decode will do."""
+    if whole:
         return not isinstance(decode_line(raw), str)
     try:
         _shape_decoder.decode(raw)

@@ -10,7 +10,7 @@ from journal_core import BadLine, Journal, new_event
 from tests.core.journal_lines import event, write
 
 TOO_DEEP = "nested too deeply (over 128 levels)"
-TOO_LARGE = "holds a number too large to read"
+TOO_LARGE = "holds an integer too long to read"
 
 
 def event_line(task_id: str, extra: bytes) -> bytes:
@@ -30,7 +30,6 @@ HOSTILE = [
         id="deep-field-of-an-event",
     ),
     pytest.param((lambda task_id: event_line(task_id, b"9" * 5000), TOO_LARGE), id="huge-int"),
-    pytest.param((lambda task_id: event_line(task_id, b"-1e999"), TOO_LARGE), id="huge-float"),
 ]
 
 
@@ -76,6 +75,17 @@ def test_verify_reports_it_with_its_line_offset_and_reason(
     report = journal.verify()
     assert (report.lines, report.events) == (2, 1)
     assert report.bad_lines == [BadLine(line=2, offset=offset, reason=hostile)]
+
+
+def test_a_line_with_a_float_past_the_largest_double_counts_on_every_path(
+    journal: Journal, task_id: str
+) -> None:
+    write(journal.path, event_line(task_id, b"-1e999"))
+    (task,) = journal.list_tasks().tasks
+    assert task.event_count == 2
+    assert journal.read_events(task_id=task_id).events[0]["extra"] == "-1e999"
+    assert journal.read_events().events[0]["extra"] == "-1e999"
+    assert journal.verify().events == 2
 
 
 def test_a_line_with_a_long_but_readable_number_counts_on_every_path(

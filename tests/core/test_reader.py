@@ -82,8 +82,7 @@ def line_with(extra: bytes) -> bytes:
             "nested too deeply (over 128 levels)",
             id="deep-unknown-field",
         ),
-        pytest.param(line_with(b"9" * 5000), "holds a number too large to read", id="huge-int"),
-        pytest.param(line_with(b"1e400"), "holds a number too large to read", id="huge-float"),
+        pytest.param(line_with(b"9" * 5000), "holds an integer too long to read", id="huge-int"),
         pytest.param(b"[1, 2, 3]\n", "not an event: a JSON list, not an object", id="array"),
         pytest.param(b'"text"\n', "not an event: a JSON str, not an object", id="string"),
         pytest.param(
@@ -123,6 +122,7 @@ def test_a_bad_line_is_reported_with_our_reason_and_the_scan_goes_on(
         pytest.param(line_with(b"9" * 4000), id="long-int"),
         pytest.param(line_with(b"1" + b"0" * 308 + b".0"), id="largest-float"),
         pytest.param(line_with(b"[1e308, 1e-400, 12345678901234567890123]"), id="odd-numbers"),
+        pytest.param(line_with(b"9" * 4300), id="int-of-4300-digits"),
     ],
 )
 def test_a_line_near_the_bounds_is_an_event_on_every_path(journal_path: Path, raw: bytes) -> None:
@@ -130,6 +130,18 @@ def test_a_line_near_the_bounds_is_an_event_on_every_path(journal_path: Path, ra
     (record,) = iter_forward(journal_path)
     assert isinstance(record, Record)
     assert record.event == msgspec.json.decode(raw)
+    assert verify(journal_path).events == 1
+
+
+@pytest.mark.parametrize("literal", ["1e400", "-1e999", "1" + "0" * 400 + ".5"])
+def test_a_float_past_the_largest_double_is_kept_as_its_literal(
+    journal_path: Path, literal: str
+) -> None:
+    # JSON has no infinity to give it back as, and a reader must not drop the line.
+    write(journal_path, line_with(literal.encode()))
+    (record,) = iter_forward(journal_path)
+    assert isinstance(record, Record)
+    assert record.event["extra"] == literal
     assert verify(journal_path).events == 1
 
 
