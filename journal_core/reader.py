@@ -1,9 +1,10 @@
 """Scanning the journal forward and backward, and reporting the lines that are not events.
 
 Reading is forgiving (SPEC §1): a line is an event when it is valid UTF-8, is
-JSON nested at most ``MAX_DEPTH`` levels deep whose numbers fit a float or an
-int, and is an object whose ``event_id``, ``task_id``, ``type`` and
-``timestamp`` are strings; every other field, known or not, is kept as it is.
+JSON nested at most ``MAX_DEPTH`` levels deep with no int of over 4,300
+digits, and is an object whose ``event_id``, ``task_id``, ``type`` and
+``timestamp`` are strings; every other field, known or not, is kept as it is
+(a float past the largest double as its literal, a string).
 Blank lines are skipped quietly; any other line is reported as a ``BadLine``
 with one of the reasons below, never a dependency's wording, and the scan goes
 on. Only lines ended by ``\\n`` count: an unterminated last line is an
@@ -44,7 +45,7 @@ NOT_UTF8: Final = "not valid UTF-8"
 NOT_JSON: Final = "not valid JSON"
 TOO_DEEP: Final = f"nested too deeply (over {MAX_DEPTH} levels)"
 NUMBER_OUT_OF_RANGE: Final = "holds an integer too long to read"
-_MAX_INT_DIGITS: Final = 4300
+_MAX_INT_DIGITS: Final = 4300  # msgspec's bound, as Python's default one
 
 
 def _read_float(literal: str) -> float | str:
