@@ -112,17 +112,11 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _encoder: Final = msgspec.json.Encoder()
-_event_decoder: Final = msgspec.json.Decoder(Event)
 
 
 def encode_line(event: Event) -> bytes:
     """The event's journal line, ``\\n`` included."""
     return _encoder.encode(event) + b"\n"
-
-
-def decode_event(line: bytes | str) -> Event:
-    """Decode one line into an ``Event`` (strictly typed; unknown fields are dropped)."""
-    return _event_decoder.decode(line)
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
