@@ -58,7 +58,10 @@ def _read_float(literal: str) -> float | str:
 
 _any_decoder: Final = msgspec.json.Decoder(float_hook=_read_float)
 # What JSON strings look like, escapes included: removed before counting brackets.
-_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# An unterminated one runs to the end of the line: with its closing quote
+# required, each quote after it would start a scan to the end again (a line of
+# escaped quotes took minutes).
+_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _NOT_BRACKETS: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
 # The quick check of ``suspect``: a block's opening brackets (all as "[") and
 # line ends, and nothing else.

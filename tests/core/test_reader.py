@@ -96,6 +96,12 @@ def line_with(extra: bytes) -> bytes:
             id="int-time",
         ),
         pytest.param(line()[:-2] + b"\n", "not valid JSON", id="cut-short"),
+        # Brackets inside a string are not nesting, even in one never closed.
+        pytest.param(
+            b'{"a": "' + b'\\"' * 50 + b"[" * 200 + b"\n",
+            "not valid JSON",
+            id="brackets-in-an-unterminated-string",
+        ),
     ],
 )
 def test_a_bad_line_is_reported_with_our_reason_and_the_scan_goes_on(
