@@ -362,9 +362,10 @@ def _is_event(raw: bytes, whole: bool) -> bool:
         return not isinstance(decode_line(raw), str)
     try:
         _shape_decoder.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
+        raw.decode()  # the UTF-8 of what the struct decoder skipped
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         return False
-    return raw.isascii() or is_utf8(raw)
+    return True
 
 
 def is_utf8(raw: bytes) -> bool:
