@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -10,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from journal_core import Journal
+from journal_core import EventPage, Journal
 from journal_core.clip import WHOLE, clip_event, clip_page, size_of
-from journal_core.index import PAGE_BYTES, EventPage, JournalIndex
+from journal_core.index import PAGE_BYTES
 from tests.core.journal_lines import event, write
 
 MARKER = f"; {WHOLE}]"
@@ -128,9 +127,9 @@ def test_events_a_page_holds_whole_are_left_whole_beside_a_cut_one() -> None:
     assert clipped.events[:3] == small
 
 
-def test_a_task_with_a_foreign_task_id_over_the_cap_is_listed_cut(journal_path: Path) -> None:
-    write(journal_path, event(type="open", task_id="t" * 200_000))
-    clipped = clip_page(JournalIndex(journal_path).list_tasks())
+def test_a_task_with_a_foreign_task_id_over_the_cap_is_listed_cut(journal: Journal) -> None:
+    write(journal.path, event(type="open", task_id="t" * 200_000))
+    clipped = clip_page(journal.list_tasks())
     assert size_of(clipped) <= PAGE_BYTES
     (task,) = clipped.tasks
     assert task.task_id.startswith("t" * 1000)
@@ -142,14 +141,14 @@ def test_a_task_with_a_foreign_task_id_over_the_cap_is_listed_cut(journal_path: 
     "title_char", [pytest.param("\x01", id="control-character"), pytest.param("é", id="accent")]
 )
 def test_list_tasks_pages_by_the_size_titles_take_as_json(
-    journal_path: Path, title_char: str
+    journal: Journal, title_char: str
 ) -> None:
     write(
-        journal_path,
+        journal.path,
         *(
             event(type="open", task_id=f"tj-{n}", meta={"title": title_char * 199})
             for n in range(400)
         ),
     )
-    page = JournalIndex(journal_path).list_tasks(limit=500)
+    page = journal.list_tasks(limit=500)
     assert len(msgspec.json.encode(page)) <= PAGE_BYTES
