@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from typing import Final
 
 import msgspec
@@ -18,9 +19,16 @@ import msgspec
 from journal_core.errors import InvalidQuery
 
 CURSOR_VERSION: Final = 1
+NOT_A_CURSOR: Final = (
+    "is not a cursor this journal gave out; pass next_cursor from the previous "
+    "page unchanged, or start again without a cursor"
+)
 
 
-class CursorState(msgspec.Struct, array_like=True, frozen=True):
+# forbid_unknown_fields: a newer version's cursor is refused like any other
+# foreign one, and a forged cursor cannot make the decoder skip (recursively)
+# through an extra element nested thousands deep.
+class CursorState(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
     """What a cursor holds. New fields go last, with defaults (msgspec evolution rules)."""
 
     version: int
@@ -53,8 +61,10 @@ def decode_cursor(
     filters: bytes,
     identity: tuple[int, int] | None,
     size: int,
+    fd: int | None,
 ) -> int:
-    """The position ``text`` holds, checked against the query and the file it is used on.
+    """The position ``text`` holds, checked against the query and the file it is used on
+    (``fd``, ``None`` when there is none).
 
     Raises ``InvalidQuery("cursor", ...)`` for anything but a cursor this
     journal gave out for this same query.
@@ -78,6 +88,10 @@ def decode_cursor(
             "the journal file was replaced or truncated since this cursor was made; "
             "start again without a cursor",
         )
+    # Every cursor given out points at a line start; a forged one in the middle
+    # of a line would make a page of its tail.
+    if fd is not None and state.position > 0 and os.pread(fd, 1, state.position - 1) != b"\n":
+        raise InvalidQuery("cursor", NOT_A_CURSOR)
     return state.position
 
 
@@ -90,9 +104,5 @@ def _parse(text: object) -> CursorState:
     except ValueError:  # bad base64 (binascii.Error) and bad msgpack (DecodeError) alike
         state = None
     if state is None or state.version != CURSOR_VERSION or state.position < 0:
-        raise InvalidQuery(
-            "cursor",
-            "is not a cursor this journal gave out; pass next_cursor from the previous "
-            "page unchanged, or start again without a cursor",
-        )
+        raise InvalidQuery("cursor", NOT_A_CURSOR)
     return state

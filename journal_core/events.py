@@ -58,11 +58,19 @@ _MAX_KEY_CHARS: Final = 256
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
-    """Size limits a writer enforces; the defaults are SPEC §3's."""
+    """Size limits a writer enforces; the defaults are SPEC §3's.
+
+    Field sizes are UTF-8 bytes; ``max_line_bytes`` bounds the whole line as
+    written (JSON escapes included: a control character takes six bytes), so
+    that no event is ever far over what one tool result can carry.
+    """
 
     max_text_bytes: int = 64 * 1024
     max_meta_bytes: int = 64 * 1024
     max_meta_depth: int = 32
+    max_refs: int = 256  # items in each of refs.commits, refs.files, refs.events
+    max_ref_bytes: int = 4096  # one item: a path as long as Linux's PATH_MAX
+    max_line_bytes: int = 256 * 1024
 
 
 DEFAULT_LIMITS: Final = Limits()
@@ -106,17 +114,11 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _encoder: Final = msgspec.json.Encoder()
-_event_decoder: Final = msgspec.json.Decoder(Event)
 
 
 def encode_line(event: Event) -> bytes:
     """The event's journal line, ``\\n`` included."""
     return _encoder.encode(event) + b"\n"
-
-
-def decode_event(line: bytes | str) -> Event:
-    """Decode one line into an ``Event`` (strictly typed; unknown fields are dropped)."""
-    return _event_decoder.decode(line)
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:
@@ -284,14 +286,28 @@ def _check_text(field: str, value: object, max_bytes: int) -> None:
     # A str of n characters takes at least n UTF-8 bytes: refuse huge ones before encoding.
     if len(value) > max_bytes:
         raise InvalidEvent(field, f"is over the {max_bytes}-byte limit; split it into events")
-    try:
-        size = len(value.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise InvalidEvent(field, "is not valid Unicode (it holds a lone surrogate)") from None
+    size = _utf8_size(field, value)
     if size > max_bytes:
         raise InvalidEvent(field, f"is {size} bytes, over the {max_bytes}-byte limit")
     if not value.strip():
         raise InvalidEvent(field, "must not be empty or only whitespace")
+
+
+def _utf8_size(field: str, value: str) -> int:
+    """The UTF-8 size of ``value``; refuses a string that has none (a lone surrogate),
+    which would pass here and fail later, when the line is encoded."""
+    try:
+        return len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidEvent(field, "is not valid Unicode (it holds a lone surrogate)") from None
+
+
+def _is_unicode(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def validate_event(event: Event, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -312,29 +328,43 @@ def validate_event(event: Event, limits: Limits = DEFAULT_LIMITS) -> None:
     if event.evidence_strength is not UNSET:
         _one_of("evidence_strength", event.evidence_strength, EVIDENCE_STRENGTHS)
     _check_text("text", event.text, limits.max_text_bytes)
-    _check_refs(event.refs)
+    _check_refs(event.refs, limits)
     if event.corrects is not UNSET:
         _check_ulid("corrects", event.corrects)
     if event.supersedes is not UNSET:
         _check_ulid("supersedes", event.supersedes)
     _one_of("status", event.status, STATUSES)
     _check_meta(event.type, event.meta, limits)
+    _check_line_size(event, limits.max_line_bytes)
 
 
 def _check_confidence(value: object) -> None:
+    # true and "0.5" are refused, not read as 1.0 and 0.5: no silent coercion.
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidEvent("confidence", "must be a number from 0.0 to 1.0")
+        raise InvalidEvent("confidence", f"{value!r} is not a number from 0.0 to 1.0")
     if not math.isfinite(value) or not 0.0 <= value <= 1.0:
         raise InvalidEvent("confidence", f"{value!r} is not a number from 0.0 to 1.0")
 
 
-def _check_refs(refs: Refs) -> None:
+def _check_refs(refs: Refs, limits: Limits) -> None:
     for kind in REF_KINDS:
-        for item in getattr(refs, kind):
+        items = getattr(refs, kind)
+        if len(items) > limits.max_refs:
+            raise InvalidEvent(
+                f"refs.{kind}",
+                f"holds {len(items)} items, over the limit of {limits.max_refs}; "
+                "keep the ones that matter",
+            )
+        for item in items:
             if not isinstance(item, str) or not item.strip():
                 raise InvalidEvent(f"refs.{kind}", "must be a list of non-empty strings")
-            if len(item) > 4096:
-                raise InvalidEvent(f"refs.{kind}", "holds an item over 4096 characters")
+            # A str of n characters takes at least n UTF-8 bytes: no need to encode a huge one.
+            if len(item) > limits.max_ref_bytes or _utf8_size(f"refs.{kind}", item) > (
+                limits.max_ref_bytes
+            ):
+                raise InvalidEvent(
+                    f"refs.{kind}", f"holds an item over {limits.max_ref_bytes} bytes"
+                )
     for item in refs.events:
         _check_ulid("refs.events", item)
 
@@ -369,6 +399,27 @@ def _check_meta(event_type: str, meta: object, limits: Limits) -> None:
         _check_alternatives(meta["alternatives"])
 
 
+def _check_line_size(event: Event, max_bytes: int) -> None:
+    """Refuse an event whose line, as written, is over ``max_bytes``, naming the
+    field that weighs most: each field may be under its own limit and the line
+    still too long (escapes take up to six bytes a character)."""
+    size = len(encode_line(event))
+    if size <= max_bytes:
+        return
+    parts = {
+        "text": len(_encoder.encode(event.text)),
+        "refs": len(_encoder.encode(event.refs)),
+        "meta": len(_encoder.encode(event.meta)),
+    }
+    field = max(parts, key=parts.__getitem__)
+    raise InvalidEvent(
+        field,
+        f"makes the line {size} bytes as written (JSON escapes included; {field} is "
+        f"{parts[field]} of them), over the {max_bytes}-byte line limit; shorten it or "
+        "split it into several events",
+    )
+
+
 def _check_alternatives(value: object) -> None:
     shape = 'a list of {"option": str, "chosen": bool, "rationale": str}'
     if not isinstance(value, list):
@@ -394,6 +445,10 @@ def _check_json_value(path: str, value: object, depth: int, max_depth: int) -> N
             for key, item in value.items():
                 if not isinstance(key, str):
                     raise InvalidEvent("meta", f"has a key that is not a string (at {path})")
+                if not _is_unicode(key):
+                    raise InvalidEvent(
+                        path, "has a key that is not valid Unicode (it holds a lone surrogate)"
+                    )
                 _check_json_value(f"{path}.{key}", item, depth + 1, max_depth)
         else:
             for index, item in enumerate(value):
@@ -402,9 +457,6 @@ def _check_json_value(path: str, value: object, depth: int, max_depth: int) -> N
         if not math.isfinite(value):
             raise InvalidEvent("meta", f"holds {value!r} at {path}; JSON has no NaN or infinity")
     elif isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InvalidEvent("meta", f"holds invalid Unicode at {path}") from None
+        _utf8_size(path, value)
     elif not (value is None or isinstance(value, bool | int)):
         raise InvalidEvent("meta", f"holds a {type(value).__name__} at {path}; use JSON values")

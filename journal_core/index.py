@@ -65,7 +65,11 @@ from journal_core.reader import (
     decode_line,
     forward_chunks,
     is_blank,
+    is_utf8,
+    longest_fast_line,
     read_line,
+    suspect,
+    too_deep,
 )
 
 # About 20,000 tokens of JSON, at roughly 4 bytes a token.
@@ -75,8 +79,6 @@ TRUNCATED_NOTE: Final = (
     "call again with cursor=next_cursor for the rest."
 )
 TITLE_CHARS: Final = 200
-# A task summary's JSON, less its title.
-_SUMMARY_BYTES: Final = 200
 _TAIL_BYTES: Final = 32
 _BLOCK: Final = 64  # events per pair of time bounds
 
@@ -141,6 +143,7 @@ class _LenientLine(msgspec.Struct, gc=False):
 
 
 _line_decoder: Final = msgspec.json.Decoder(_IndexedLine)
+_page_encoder: Final = msgspec.json.Encoder()
 
 
 class _Task:
@@ -287,6 +290,7 @@ class JournalIndex:
                     filters=digest,
                     identity=identity,
                     size=stat.st_size,
+                    fd=fd,
                 )
             if unfiltered:
                 found = _scan(fd, stat.st_size, position, order)
@@ -330,6 +334,7 @@ class JournalIndex:
                     filters=digest,
                     identity=state.identity,
                     size=state.end,
+                    fd=fd,
                 )
                 bound = bisect_left(state.offsets, position)
             # A task's last ordinal is unique to it, so it orders tasks and keys the pages.
@@ -344,10 +349,12 @@ class JournalIndex:
             summaries: list[TaskSummary] = []
             used = 0
             for task in top[:limit]:
-                used += len(task.title.encode()) + _SUMMARY_BYTES
+                # Measured as sent: a title of control characters takes 6 bytes each.
+                summary = _summary(fd, state, task)
+                used += len(_page_encoder.encode(summary)) + 1
                 if summaries and used > PAGE_BYTES:
                     break
-                summaries.append(_summary(fd, state, task))
+                summaries.append(summary)
             truncated = len(summaries) < len(top[:limit])
             next_cursor = None
             if len(summaries) < len(top):
@@ -539,7 +546,9 @@ def _no_lock() -> Iterator[None]:
 
 def _refuse_cursor_without_file(cursor: str | None, kind: str, order: str, digest: bytes) -> None:
     if cursor is not None:
-        decode_cursor(cursor, kind=kind, order=order, filters=digest, identity=None, size=0)
+        decode_cursor(
+            cursor, kind=kind, order=order, filters=digest, identity=None, size=0, fd=None
+        )
 
 
 _last_ordinal: Final = attrgetter("last")
@@ -618,17 +627,19 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
     type_code, unknown, state_types = _TYPE_CODES.get, _UNKNOWN_TYPE, _STATE_TYPES
     ordinal = first = len(offsets)
     decode = _line_decoder.decode
+    longest = longest_fast_line()
     for base, block in forward_chunks(fd, state.end, stop):
-        # The struct decoder does not check the UTF-8 of the fields it skips:
-        # check the whole block at once, and line by line only if it fails.
-        utf8 = block.isascii() or _is_utf8(block)
+        # The struct decoder does not check the fields it skips (their UTF-8,
+        # depth, numbers), which decode_line would refuse: check the whole
+        # block at once, and line by line only if it fails (or is long).
+        fast = (block.isascii() or is_utf8(block)) and not suspect(block)
         offset = base
         for raw in block.split(b"\n"):
             length = len(raw) + 1
             line: _IndexedLine | _LenientLine | None
             try:
-                line = decode(raw) if utf8 else _decode_one(raw)
-            except msgspec.DecodeError:
+                line = decode(raw) if fast and length <= longest else _decode_one(raw, longest)
+            except (msgspec.DecodeError, RecursionError):
                 line = _lenient(raw)
             if line is None:
                 offset += length
@@ -697,12 +708,13 @@ def _extend_time_bounds(state: _FileState, first: int) -> None:
     min_from.extend(new_least)
 
 
-def _decode_one(raw: bytes) -> _IndexedLine | _LenientLine | None:
-    """The slow path for a block that is not all valid UTF-8."""
+def _decode_one(raw: bytes, longest: int) -> _IndexedLine | _LenientLine | None:
+    """The slow path, for a line the fast one may not be trusted with."""
+    if len(raw) >= longest or too_deep(raw) or not (raw.isascii() or is_utf8(raw)):
+        return _lenient(raw)  # decode_line decides
     try:
-        raw.decode()
         return _line_decoder.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, RecursionError):
         return _lenient(raw)
 
 
@@ -755,11 +767,3 @@ def _seconds(timestamp: str) -> float:
     except ValueError:
         return float("nan")
     return float("nan") if moment.tzinfo is None else moment.timestamp()
-
-
-def _is_utf8(block: bytes) -> bool:
-    try:
-        block.decode()
-    except UnicodeDecodeError:
-        return False
-    return True

@@ -1,10 +1,13 @@
 """Scanning the journal forward and backward, and reporting the lines that are not events.
 
-Reading is forgiving (SPEC §1): a line is an event when it is a JSON object
-whose ``event_id``, ``task_id``, ``type`` and ``timestamp`` are strings; every
-other field, known or not, is kept as it is. Blank lines are skipped quietly;
-any other line that is not an event is reported as a ``BadLine`` and the scan
-goes on. Only lines ended by ``\\n`` count: an unterminated last line is an
+Reading is forgiving (SPEC §1): a line is an event when it is valid UTF-8, is
+JSON nested at most ``MAX_DEPTH`` levels deep with no int of over 4,300
+digits, and is an object whose ``event_id``, ``task_id``, ``type`` and
+``timestamp`` are strings; every other field, known or not, is kept as it is
+(a float past the largest double as its literal, a string).
+Blank lines are skipped quietly; any other line is reported as a ``BadLine``
+with one of the reasons below, never a dependency's wording, and the scan goes
+on. Only lines ended by ``\\n`` count: an unterminated last line is an
 append in progress or a crash remnant, never an event.
 
 Everything here reads with ``os.pread`` on a descriptor the caller may hold, so
@@ -13,7 +16,10 @@ one query sees one file even if the path is replaced meanwhile.
 
 from __future__ import annotations
 
+import math
 import os
+import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -32,7 +38,35 @@ UNTERMINATED_REASON: Final = (
     "unterminated last line (an append in progress, or left by a crash: the next append ends it)"
 )
 
-_any_decoder: Final = msgspec.json.Decoder()
+# serde_json, which the Rust tool reads with, stops at 128 levels too. A fixed
+# bound also keeps the answer the same however deep the caller's stack is.
+MAX_DEPTH: Final = 128
+NOT_UTF8: Final = "not valid UTF-8"
+NOT_JSON: Final = "not valid JSON"
+TOO_DEEP: Final = f"nested too deeply (over {MAX_DEPTH} levels)"
+NUMBER_OUT_OF_RANGE: Final = "holds an integer too long to read"
+_MAX_INT_DIGITS: Final = 4300  # msgspec's bound, as Python's default one
+
+
+def _read_float(literal: str) -> float | str:
+    """A float, or for one past the largest double (``1e400``) its literal as a
+    string: kept, not refused (a struct decoder that skips it could not refuse
+    it), and not infinity, which JSON cannot carry back out."""
+    value = float(literal)
+    return value if math.isfinite(value) else literal
+
+
+_any_decoder: Final = msgspec.json.Decoder(float_hook=_read_float)
+# What JSON strings look like, escapes included: removed before counting brackets.
+# An unterminated one runs to the end of the line: with its closing quote
+# required, each quote after it would start a scan to the end again (a line of
+# escaped quotes took minutes).
+_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKETS: Final = bytes(byte for byte in range(256) if byte not in b"[]{}")
+# The quick check of ``suspect``: a block's opening brackets (all as "[") and
+# line ends, and nothing else.
+_OPENINGS: Final = bytes(ord("[") if byte in b"[{" else byte for byte in range(256))
+_NOT_OPENINGS: Final = bytes(byte for byte in range(256) if byte not in b"[{\n")
 
 
 class _EventShape(msgspec.Struct):
@@ -79,12 +113,18 @@ class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
 
 def decode_line(raw: bytes) -> dict[str, Any] | str:
     """The event a line (without its ``\\n``) holds, or the reason it holds none."""
+    if not (raw.isascii() or is_utf8(raw)):
+        return NOT_UTF8
+    if too_deep(raw):
+        return TOO_DEEP
     try:
         value = _any_decoder.decode(raw)
-    except UnicodeDecodeError:
-        return "not valid UTF-8"
-    except msgspec.DecodeError as exc:
-        return f"not valid JSON: {exc}"
+    except msgspec.ValidationError:  # untyped, it refuses only ints Python will not read
+        return NUMBER_OUT_OF_RANGE
+    except msgspec.DecodeError:
+        return NOT_JSON
+    except RecursionError:  # under MAX_DEPTH, but the caller's stack was already deep
+        return TOO_DEEP
     if not isinstance(value, dict):
         return f"not an event: a JSON {type(value).__name__}, not an object"
     for field in REQUIRED_FIELDS:
@@ -95,6 +135,47 @@ def decode_line(raw: bytes) -> dict[str, Any] | str:
 
 def is_blank(raw: bytes) -> bool:
     return not raw.strip()
+
+
+def too_deep(raw: bytes) -> bool:
+    """Whether the JSON on ``raw`` nests over ``MAX_DEPTH`` levels.
+
+    No decoder may see such a line: msgspec's raise ``RecursionError``.
+    Counting brackets answers most lines at C speed; only a line with more
+    opening brackets than ``MAX_DEPTH`` is walked, strings left out.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for byte in _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        if byte in b"[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def suspect(block: bytes) -> bool:
+    """Whether some line of ``block`` might nest over ``MAX_DEPTH`` levels.
+
+    A struct decoder, which skips the fields it does not want, takes such a
+    line while ``decode_line`` refuses it, so the fast paths send the lines of
+    a suspect block through ``too_deep``. One C-speed pass; most blocks pass.
+    """
+    return b"[" * (MAX_DEPTH + 1) in block.translate(_OPENINGS, _NOT_OPENINGS)
+
+
+def longest_fast_line() -> int:
+    """The length from which a line may hold an int too long to read.
+
+    msgspec reads no int of over 4,300 digits (nor over Python's own limit, if
+    lower), and a struct decoder skips over one unchecked: only a line at least
+    that long can hold one, so only those need a whole decode.
+    """
+    limit = sys.get_int_max_str_digits()
+    return min(limit, _MAX_INT_DIGITS) if limit else _MAX_INT_DIGITS
 
 
 def complete_end(fd: int, size: int) -> int:
@@ -246,12 +327,15 @@ def verify(
         lines = events = 0
         bad: list[BadLine] = []
         done = 0
+        longest = longest_fast_line()
         for base, block in forward_chunks(fd, 0, size):
             offset = base
+            careful = suspect(block)
             for raw in block.split(b"\n"):
                 lines += 1
                 if not is_blank(raw):
-                    if _is_event(raw):
+                    whole = len(raw) >= longest or (careful and too_deep(raw))
+                    if _is_event(raw, whole):
                         events += 1
                     else:
                         bad.append(BadLine(line=lines, offset=offset, reason=_reason(raw)))
@@ -270,13 +354,25 @@ def verify(
     )
 
 
-def _is_event(raw: bytes) -> bool:
-    # The struct decoder skips unknown fields without checking their UTF-8,
-    # so the strict check is asked separately (it is fast for valid text).
+def _is_event(raw: bytes, whole: bool) -> bool:
+    """``decode_line``'s answer, faster: the struct decoder skips the fields it does
+    not want, so what it cannot see is checked apart: their UTF-8 here, their depth
+    and numbers by the caller, who says when only a ``whole`` decode will do."""
+    if whole:
+        return not isinstance(decode_line(raw), str)
     try:
         _shape_decoder.decode(raw)
+        raw.decode()  # the UTF-8 of what the struct decoder skipped
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def is_utf8(raw: bytes) -> bool:
+    """Whether ``raw`` is valid UTF-8 (surrogates encoded as bytes are not)."""
+    try:
         raw.decode()
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except UnicodeDecodeError:
         return False
     return True
 

@@ -17,6 +17,9 @@ from journal_core.location import resolve_journal_path
 Durability = Literal["always", "flush"]
 DURABILITY_MODES: Final = ("always", "flush")
 DEFAULT_LOCK_TIMEOUT: Final = 10.0
+# Past this a wait is a hang, not a timeout; and the thread primitives refuse
+# waits over about 2**63 nanoseconds with an OverflowError.
+MAX_LOCK_TIMEOUT: Final = 3600.0
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,8 +57,9 @@ def _lock_timeout(raw: str | None) -> float:
         value = float(raw)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or not 0 < value <= MAX_LOCK_TIMEOUT:
         raise InvalidSetting(
-            "TASK_JOURNAL_LOCK_TIMEOUT", f"{raw!r} is not a positive number of seconds"
+            "TASK_JOURNAL_LOCK_TIMEOUT",
+            f"{raw!r} is not a number of seconds over 0 and at most {MAX_LOCK_TIMEOUT:g}",
         )
     return value

@@ -21,6 +21,7 @@ from pydantic import ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
 from journal_core import Journal, JournalError, new_event
+from journal_core.clip import clip_page
 
 __all__ = ["register_tools"]
 
@@ -347,19 +348,22 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         (event_id, task_id, type, timestamp, author, source, text, refs, status, meta, ...).
         When next_cursor is not null there is more: call again with cursor=next_cursor and
         the same filters. A page too large for one answer is cut at an event boundary,
-        with truncated=true and a note.
+        with truncated=true and a note; an event too large alone comes cut where marked
+        "[cut: ...]", with "cut": true.
 
         Example: {"task_id": "tj-8f3k2m9q1z", "types": ["decision", "finding"], "limit": 20}
         """
         page = await _in_worker(
-            lambda: journal.read_events(
-                task_id=task_id,
-                types=types,
-                since=since,
-                until=until,
-                limit=limit,
-                cursor=cursor,
-                order=order,
+            lambda: clip_page(
+                journal.read_events(
+                    task_id=task_id,
+                    types=types,
+                    since=since,
+                    until=until,
+                    limit=limit,
+                    cursor=cursor,
+                    order=order,
+                )
             )
         )
         return _result(page)
@@ -392,7 +396,9 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         Example: {"status": "open", "query": "flaky test"}
         """
         page = await _in_worker(
-            lambda: journal.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
+            lambda: clip_page(
+                journal.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
+            )
         )
         return _result(page)
 

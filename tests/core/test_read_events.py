@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from journal_core import EVENT_TYPES, InvalidQuery, Journal, JournalUnavailable, Settings
 from journal_core import index as index_module
+from journal_core.cursor import CursorState, encode_cursor
 from journal_core.index import PAGE_BYTES, EventPage, JournalIndex
 from tests.core.journal_lines import append_in_child, event, write
 
@@ -324,6 +326,56 @@ def test_a_cursor_past_the_end_of_a_truncated_file_is_refused(journal_path: Path
         file.truncate(10)
     with pytest.raises(InvalidQuery, match="replaced or truncated"):
         index.read_events(order="oldest", limit=3, cursor=cursor)
+
+
+def forged(cursor: str | None, shift: int) -> str:
+    """``cursor`` with its byte position moved by ``shift``, and nothing else changed."""
+    assert cursor is not None
+    state = msgspec.msgpack.decode(
+        base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), type=CursorState
+    )
+    return encode_cursor(msgspec.structs.replace(state, position=state.position + shift))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param({}, id="newest"),
+        pytest.param({"order": "oldest"}, id="oldest"),
+        pytest.param({"task_id": T}, id="by-task"),
+        pytest.param({"types": ["finding"], "order": "oldest"}, id="by-type"),
+    ],
+)
+def test_a_cursor_forged_to_point_inside_a_line_is_refused(
+    journal_path: Path, query: dict[str, Any]
+) -> None:
+    write(journal_path, *numbered(4))
+    index = JournalIndex(journal_path)
+    cursor = forged(index.read_events(limit=2, **query).next_cursor, -5)
+    with pytest.raises(InvalidQuery, match="not a cursor this journal gave out"):
+        index.read_events(limit=2, cursor=cursor, **query)
+
+
+def test_a_cursor_forged_with_a_deeply_nested_extra_element_is_refused(
+    journal_path: Path,
+) -> None:
+    write(journal_path, *numbered(4))
+    index = JournalIndex(journal_path)
+    cursor = index.read_events(limit=2).next_cursor
+    assert cursor is not None
+    packed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    # One more element in the array: a list nested 100,000 deep (msgpack fixarray of 1).
+    forged = bytes([packed[0] + 1]) + packed[1:] + b"\x91" * 100_000 + b"\x90"
+    with pytest.raises(InvalidQuery, match="not a cursor this journal gave out"):
+        index.read_events(limit=2, cursor=base64.urlsafe_b64encode(forged).decode())
+
+
+def test_a_tasks_cursor_forged_to_point_inside_a_line_is_refused(journal_path: Path) -> None:
+    write(journal_path, *(event(type="open", task_id=f"tj-{n}") for n in range(3)))
+    index = JournalIndex(journal_path)
+    cursor = forged(index.list_tasks(limit=1).next_cursor, 7)
+    with pytest.raises(InvalidQuery, match="not a cursor this journal gave out"):
+        index.list_tasks(limit=1, cursor=cursor)
 
 
 def test_a_cursor_for_a_deleted_journal_is_refused(journal_path: Path) -> None:

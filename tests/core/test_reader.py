@@ -57,33 +57,98 @@ def test_blank_lines_are_skipped_without_a_report(journal_path: Path) -> None:
     assert verify(journal_path).bad_lines == []
 
 
+def line_with(extra: bytes) -> bytes:
+    """A good event line with one more field, ``"extra"``, holding ``extra`` as it is."""
+    return line()[:-2] + b', "extra": ' + extra + b"}\n"
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
         pytest.param(b"not json at all\n", "not valid JSON", id="not-json"),
         pytest.param(b'{"event_id": "\xff\xfe"}\n', "not valid UTF-8", id="bad-utf8"),
-        pytest.param(b"[1, 2, 3]\n", "not an event: a JSON list", id="array"),
-        pytest.param(b'"text"\n', "not an event: a JSON str", id="string"),
+        pytest.param(line_with(b'"\xc3\x28"'), "not valid UTF-8", id="bad-utf8-unknown-field"),
+        # A surrogate written as UTF-8 bytes (CESU-8), and as a lone JSON escape.
+        pytest.param(line_with(b'"\xed\xa0\x80"'), "not valid UTF-8", id="surrogate-bytes"),
+        pytest.param(line_with(b'"\\ud800"'), "not valid JSON", id="lone-surrogate-escape"),
+        pytest.param(b"[" * 1000 + b"\n", "nested too deeply (over 128 levels)", id="deep-list"),
+        pytest.param(
+            b'{"a":' * 1000 + b"1" + b"}" * 1000 + b"\n",
+            "nested too deeply (over 128 levels)",
+            id="deep-object",
+        ),
+        pytest.param(
+            line_with(b"[" * 500 + b"]" * 500),
+            "nested too deeply (over 128 levels)",
+            id="deep-unknown-field",
+        ),
+        pytest.param(line_with(b"9" * 5000), "holds an integer too long to read", id="huge-int"),
+        pytest.param(b"[1, 2, 3]\n", "not an event: a JSON list, not an object", id="array"),
+        pytest.param(b'"text"\n', "not an event: a JSON str, not an object", id="string"),
         pytest.param(
             msgspec.json.encode({k: v for k, v in event().items() if k != "task_id"}) + b"\n",
-            "'task_id' is missing",
+            "not an event: 'task_id' is missing or not a string",
             id="no-task-id",
         ),
-        pytest.param(line(timestamp=12), "'timestamp' is missing or not a string", id="int-time"),
+        pytest.param(
+            line(timestamp=12),
+            "not an event: 'timestamp' is missing or not a string",
+            id="int-time",
+        ),
         pytest.param(line()[:-2] + b"\n", "not valid JSON", id="cut-short"),
+        # Brackets inside a string are not nesting, even in one never closed.
+        pytest.param(
+            b'{"a": "' + b'\\"' * 50 + b"[" * 200 + b"\n",
+            "not valid JSON",
+            id="brackets-in-an-unterminated-string",
+        ),
     ],
 )
-def test_a_bad_line_is_reported_and_the_scan_goes_on(
+def test_a_bad_line_is_reported_with_our_reason_and_the_scan_goes_on(
     journal_path: Path, raw: bytes, reason: str
 ) -> None:
     before, after = event(text="before"), event(text="after")
     write(journal_path, before, raw, after)
-    items = list(iter_forward(journal_path))
-    assert events_of(items) == [before, after]
-    (bad,) = bad_of(items)
-    assert bad.line == 2
-    assert bad.offset == len(msgspec.json.encode(before)) + 1
-    assert reason in bad.reason
+    offset = len(msgspec.json.encode(before)) + 1
+    forward = list(iter_forward(journal_path))
+    assert events_of(forward) == [before, after]
+    assert bad_of(forward) == [BadLine(line=2, offset=offset, reason=reason)]
+    assert bad_of(list(iter_backward(journal_path))) == [
+        BadLine(line=None, offset=offset, reason=reason)
+    ]
+    assert verify(journal_path).bad_lines == [BadLine(line=2, offset=offset, reason=reason)]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(line_with(b"[" * 126 + b"]" * 126), id="nested-128-levels"),
+        pytest.param(line(text="[" * 1000 + "{" * 1000), id="brackets-in-a-string"),
+        pytest.param(line_with(b'"\\"' + b"[" * 500 + b'"'), id="brackets-after-an-escaped-quote"),
+        pytest.param(line_with(b"9" * 4000), id="long-int"),
+        pytest.param(line_with(b"1" + b"0" * 308 + b".0"), id="largest-float"),
+        pytest.param(line_with(b"[1e308, 1e-400, 12345678901234567890123]"), id="odd-numbers"),
+        pytest.param(line_with(b"9" * 4300), id="int-of-4300-digits"),
+    ],
+)
+def test_a_line_near_the_bounds_is_an_event_on_every_path(journal_path: Path, raw: bytes) -> None:
+    write(journal_path, raw)
+    (record,) = iter_forward(journal_path)
+    assert isinstance(record, Record)
+    assert record.event == msgspec.json.decode(raw)
+    assert verify(journal_path).events == 1
+
+
+@pytest.mark.parametrize("literal", ["1e400", "-1e999", "1" + "0" * 400 + ".5"])
+def test_a_float_past_the_largest_double_is_kept_as_its_literal(
+    journal_path: Path, literal: str
+) -> None:
+    # JSON has no infinity to give it back as, and a reader must not drop the line.
+    write(journal_path, line_with(literal.encode()))
+    (record,) = iter_forward(journal_path)
+    assert isinstance(record, Record)
+    assert record.event["extra"] == literal
+    assert verify(journal_path).events == 1
 
 
 def test_unknown_fields_and_enum_values_are_kept(journal_path: Path) -> None:
@@ -198,12 +263,3 @@ def test_verify_of_an_empty_journal_finds_nothing(journal_path: Path) -> None:
     write(journal_path, b"")
     report = verify(journal_path)
     assert (report.lines, report.events, report.bad_lines) == (0, 0, [])
-
-
-def test_verify_counts_a_line_with_bad_utf8_in_an_unknown_field_as_bad(
-    journal_path: Path,
-) -> None:
-    good = line()
-    write(journal_path, good[:-2] + b', "extra": "\xc3\x28"}\n')
-    (bad,) = verify(journal_path).bad_lines
-    assert bad.reason == "not valid UTF-8"

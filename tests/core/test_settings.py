@@ -43,6 +43,9 @@ def test_durability_argument_wins_over_the_environment(tmp_path: Path) -> None:
         pytest.param({"TASK_JOURNAL_LOCK_TIMEOUT": "-1"}, "LOCK_TIMEOUT", id="timeout-negative"),
         pytest.param({"TASK_JOURNAL_LOCK_TIMEOUT": "nan"}, "LOCK_TIMEOUT", id="timeout-nan"),
         pytest.param({"TASK_JOURNAL_LOCK_TIMEOUT": "inf"}, "LOCK_TIMEOUT", id="timeout-inf"),
+        pytest.param({"TASK_JOURNAL_LOCK_TIMEOUT": "0"}, "LOCK_TIMEOUT", id="timeout-zero"),
+        pytest.param({"TASK_JOURNAL_LOCK_TIMEOUT": "1e10"}, "LOCK_TIMEOUT", id="timeout-1e10"),
+        pytest.param({"TASK_JOURNAL_LOCK_TIMEOUT": "3600.5"}, "LOCK_TIMEOUT", id="timeout-over-1h"),
     ],
 )
 def test_bad_setting_is_refused_naming_it(
@@ -51,3 +54,9 @@ def test_bad_setting_is_refused_naming_it(
     with pytest.raises(InvalidSetting) as refused:
         Settings.from_env(str(tmp_path / "j.jsonl"), environ=environ)
     assert name in str(refused.value)
+
+
+def test_a_lock_timeout_of_an_hour_is_the_longest_accepted(tmp_path: Path) -> None:
+    environ = {"TASK_JOURNAL_LOCK_TIMEOUT": "3600"}
+    settings = Settings.from_env(str(tmp_path / "j.jsonl"), environ=environ)
+    assert settings.lock_timeout == 3600.0

@@ -11,6 +11,7 @@ import pytest
 from journal_core import (
     InvalidEvent,
     Journal,
+    Refs,
     TaskAlreadyOpen,
     TaskNotFound,
     new_event,
@@ -98,6 +99,23 @@ INVALID_EVENTS = [
     pytest.param({"refs": {"files": "a.py"}}, "refs", id="refs-list-is-a-string"),
     pytest.param({"refs": {"events": ["abc"]}}, "refs", id="refs-event-not-ulid"),
     pytest.param({"refs": ["a.py"]}, "refs", id="refs-not-an-object"),
+    # A lone surrogate passes a str check but cannot be written as UTF-8.
+    pytest.param({"refs": {"files": ["a\udc80.py"]}}, "refs.files", id="refs-lone-surrogate"),
+    pytest.param({"meta": {"k\ud800": 1}}, "meta", id="meta-key-lone-surrogate"),
+    pytest.param({"meta": {"a": {"\udfff": 1}}}, "meta.a", id="nested-meta-key-lone-surrogate"),
+    pytest.param({"meta": {"note": "\ud800"}}, "meta.note", id="meta-value-lone-surrogate"),
+    pytest.param(
+        {"type": "open", "task_id": None, "title": "T\ud800"},
+        "meta.title",
+        id="title-lone-surrogate",
+    ),
+    pytest.param({"idempotency_key": "\ud800"}, "meta.idempotency_key", id="key-lone-surrogate"),
+    pytest.param({"refs": {"files": ["f"] * 257}}, "refs.files", id="refs-257-files"),
+    pytest.param({"refs": {"commits": ["c" * 4097]}}, "refs.commits", id="ref-4097-bytes"),
+    pytest.param({"refs": {"files": ["\u00e9" * 2049]}}, "refs.files", id="ref-over-in-bytes"),
+    # Each field under its own limit, the line over 256 KiB: the heaviest field is named.
+    pytest.param({"text": "\x01" * 60000}, "text", id="text-escapes-over-the-line-limit"),
+    pytest.param({"refs": {"files": ["f" * 4000] * 70}}, "refs", id="refs-over-the-line-limit"),
     pytest.param({"type": "open", "task_id": None, "title": 42}, "title", id="title-non-string"),
     pytest.param({"type": "open", "task_id": None, "title": " "}, "title", id="title-blank"),
     pytest.param({"title": "A title"}, "title", id="title-on-finding"),
@@ -126,6 +144,11 @@ BYPASSING_EVENTS = [
     pytest.param({"event_id": "not-a-ulid"}, "event_id", id="bad-event-id"),
     pytest.param({"timestamp": "yesterday"}, "timestamp", id="bad-timestamp"),
     pytest.param({"schema_version": "2.0"}, "schema_version", id="other-schema-version"),
+    pytest.param({"confidence": True}, "confidence", id="confidence-bool"),
+    pytest.param({"confidence": "0.5"}, "confidence", id="confidence-string"),
+    pytest.param({"refs": Refs(files=("a\udc80.py",))}, "refs.files", id="refs-lone-surrogate"),
+    pytest.param({"meta": {"\ud800": "v"}}, "meta", id="meta-key-lone-surrogate"),
+    pytest.param({"text": "\x00" * 50000}, "text", id="line-over-the-limit"),
 ]
 
 
@@ -143,6 +166,20 @@ def test_invalid_event_built_without_new_event_is_refused_at_append(
 
 def test_text_of_exactly_the_limit_is_accepted(journal: Journal, task_id: str) -> None:
     event = new_event(type="finding", text="\u00e9" * 32768, task_id=task_id)
+    assert journal.append(event).event_id == event.event_id
+
+
+def test_refs_up_to_their_limits_are_accepted(journal: Journal, task_id: str) -> None:
+    files = ["a" * 2 + "\u00e9" * 2047] + [f"f{n}.py" for n in range(255)]  # 4096 bytes, 256
+    event = new_event(type="finding", text="many", task_id=task_id, refs={"files": files})
+    assert journal.append(event).event_id == event.event_id
+
+
+def test_a_line_of_exactly_the_limit_is_accepted(journal: Journal, task_id: str) -> None:
+    small = new_event(type="finding", text="x", task_id=task_id)
+    room = journal.settings.limits.max_line_bytes - len(msgspec.json.encode(small)) - 1
+    event = msgspec.structs.replace(small, text="x" + "\x01" * (room // 6) + "y" * (room % 6))
+    assert len(msgspec.json.encode(event)) + 1 == journal.settings.limits.max_line_bytes
     assert journal.append(event).event_id == event.event_id
 
 

@@ -24,18 +24,38 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 texts = st.text(st.characters(codec="utf-8"), min_size=1, max_size=200).filter(
     lambda text: bool(text.strip())
 )
-garbage_lines = st.binary(max_size=300).map(lambda raw: raw.replace(b"\n", b"") + b"\n")
+
+
+def good_line(text: str) -> tuple[dict[str, Any], bytes]:
+    event = event_to_dict(new_event(type="open", text=text))
+    return event, json.dumps(event, ensure_ascii=False).encode() + b"\n"
+
+
+# Lines no decoder may see as they are: nested past any recursion limit, or numbers
+# past a double (each inside an otherwise good event, or alone).
+hostile_values = st.one_of(
+    st.integers(100, 3000).map(lambda n: b"[" * n + b"]" * n),
+    st.integers(100, 3000).map(lambda n: b'{"a":' * n + b"1" + b"}" * n),
+    st.integers(1, 5).map(lambda n: b"9" * (4300 * n)),
+    st.sampled_from([b"1e400", b"-1e999", b"1" + b"0" * 400 + b".5"]),
+)
+hostile_lines = st.tuples(texts, hostile_values, st.booleans()).map(
+    lambda parts: (
+        (good_line(parts[0])[1][:-2] + b',"x":' + parts[1] + b"}\n")
+        if parts[2]
+        else parts[1] + b"\n"
+    )
+)
+garbage_lines = st.one_of(
+    st.binary(max_size=300).map(lambda raw: raw.replace(b"\n", b"") + b"\n"), hostile_lines
+)
+
 # A journal: good lines (None: the next one) and garbage lines in any order, perhaps ended
 # by an unterminated tail such as a crash leaves.
 layouts = st.tuples(
     st.lists(st.one_of(st.none(), garbage_lines), max_size=40),
     st.binary(max_size=100).map(lambda raw: raw.replace(b"\n", b"")),
 )
-
-
-def good_line(text: str) -> tuple[dict[str, Any], bytes]:
-    event = event_to_dict(new_event(type="open", text=text))
-    return event, json.dumps(event, ensure_ascii=False).encode() + b"\n"
 
 
 def scan_everything(path: Path) -> tuple[list[Record], list[Record]]:
@@ -59,13 +79,17 @@ def read_all_through_the_journal(path: Path) -> Iterator[dict[str, Any]]:
     journal = Journal(Settings(journal_path=path))
     try:
         cursor = None
+        count = 0
         while True:
             page = journal.read_events(limit=500, order="oldest", cursor=cursor)
             yield from page.events
+            count += len(page.events)
             if page.next_cursor is None:
                 break
             cursor = page.next_cursor
-        journal.list_tasks(status="any", limit=500)
+        # The index (behind list_tasks) counts the events the scans read, no more, no less.
+        tasks = journal.list_tasks(status="any", limit=500).tasks
+        assert sum(task.event_count for task in tasks) == count
     finally:
         journal.close()
 
