@@ -1,4 +1,4 @@
-"""The task journal library: events, the durable writer, the reader and the index.
+"""The task journal library: events, the durable writer, the reader, the index and packs.
 
 Plain, typed and synchronous: it imports neither ``mcp`` nor ``anyio``, so the
 MCP server, the command line and hooks all share it at no start-up cost.
@@ -31,6 +31,7 @@ from journal_core.events import (
 from journal_core.index import EventPage, TaskPage, TaskSummary
 from journal_core.journal import AppendResult, FlushResult, Journal
 from journal_core.location import resolve_journal_path
+from journal_core.pack import Pack, Resume
 from journal_core.reader import BadLine, VerifyReport
 from journal_core.settings import DURABILITY_MODES, Settings
 from journal_core.writer import WriterStats
@@ -57,7 +58,9 @@ __all__ = [
     "JournalUnavailable",
     "JournalWriteFailed",
     "Limits",
+    "Pack",
     "Refs",
+    "Resume",
     "Settings",
     "TaskAlreadyOpen",
     "TaskNotFound",

@@ -46,6 +46,8 @@ STATUSES: Final = ("confirmed", "suggested")
 EVIDENCE_STRENGTHS: Final = ("weak", "medium", "strong")
 OUTCOME_TAGS: Final = ("done", "abandoned", "superseded")
 REF_KINDS: Final = ("commits", "files", "events")
+# The events that set a task's goal (meta.goal): its open, and each change of direction.
+GOAL_TYPES: Final = ("open", "redirect")
 
 _CROCKFORD: Final = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # A ULID is 128 bits in 26 characters, so the first one can only be 0-7.
@@ -166,6 +168,7 @@ def new_event(
     text: str,
     task_id: str | None = None,
     title: str | None = None,
+    goal: str | None = None,
     author: str = "agent",
     source: str = "chat",
     refs: Mapping[str, Sequence[str]] | None = None,
@@ -180,7 +183,7 @@ def new_event(
 ) -> Event:
     """Build a new event with a fresh id and time, and validate it.
 
-    ``type="open"`` without ``task_id`` starts a new task. ``title`` and
+    ``type="open"`` without ``task_id`` starts a new task. ``title``, ``goal`` and
     ``idempotency_key`` are stored in ``meta``. Raises ``InvalidEvent``.
     """
     meta_dict = _check_meta_mapping(meta)
@@ -190,6 +193,16 @@ def new_event(
         if "title" in meta_dict and meta_dict["title"] != title:
             raise InvalidEvent("title", "given both as an argument and in meta with other values")
         meta_dict["title"] = title
+    if goal is not None:
+        if type not in GOAL_TYPES:
+            raise InvalidEvent(
+                "goal",
+                f"is only for type 'open' or 'redirect', not {type!r}; "
+                "to change a task's goal append a 'redirect' with the new goal",
+            )
+        if "goal" in meta_dict and meta_dict["goal"] != goal:
+            raise InvalidEvent("goal", "given both as an argument and in meta with other values")
+        meta_dict["goal"] = goal
     if idempotency_key is not None:
         meta_dict["idempotency_key"] = idempotency_key
     if task_id is None:
@@ -333,7 +346,7 @@ def _check_meta(event_type: str, meta: object, limits: Limits) -> None:
     size = len(_encoder.encode(meta))
     if size > limits.max_meta_bytes:
         raise InvalidEvent("meta", f"is {size} bytes, over the {limits.max_meta_bytes}-byte limit")
-    for key in ("title", "session_id", "reason", "outcome"):
+    for key in ("title", "goal", "session_id", "reason", "outcome"):
         if key in meta and (not isinstance(meta[key], str) or not meta[key].strip()):
             raise InvalidEvent(f"meta.{key}", "must be a non-empty string")
     if "parent_id" in meta:
@@ -344,6 +357,8 @@ def _check_meta(event_type: str, meta: object, limits: Limits) -> None:
             raise InvalidEvent(
                 "idempotency_key", f"must be a non-empty string of at most {_MAX_KEY_CHARS} chars"
             )
+    if "goal" in meta and event_type not in GOAL_TYPES:
+        raise InvalidEvent("meta.goal", "is only for type 'open' or 'redirect'")
     if "outcome_tag" in meta:
         if event_type != "close":
             raise InvalidEvent("meta.outcome_tag", "is only for type 'close'")

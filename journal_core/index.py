@@ -116,6 +116,7 @@ class EventPage(msgspec.Struct, frozen=True, kw_only=True):
 class _IndexedMeta(msgspec.Struct, gc=False):
     title: Any = None
     idempotency_key: Any = None
+    parent_id: Any = None
 
 
 class _IndexedLine(msgspec.Struct, gc=False):
@@ -136,6 +137,7 @@ class _LenientLine(msgspec.Struct, gc=False):
     time: float
     title: Any
     idempotency_key: Any
+    parent_id: Any
 
 
 _line_decoder: Final = msgspec.json.Decoder(_IndexedLine)
@@ -181,6 +183,8 @@ class _FileState:
         self.min_from = array("d")
         self.tasks: dict[str, _Task] = {}
         self.keys: dict[str, int] = {}  # idempotency key -> ordinal of its first event
+        # parent task id -> the tasks whose open event names it in meta.parent_id
+        self.children: dict[str, list[str]] = {}
 
 
 class JournalIndex:
@@ -348,6 +352,18 @@ class JournalIndex:
                 truncated=truncated,
                 note=TRUNCATED_NOTE if truncated else None,
             )
+
+    def subtasks(self, task_id: str) -> list[TaskSummary]:
+        """The tasks whose ``open`` event's ``meta.parent_id`` is ``task_id``, in the
+        order they were opened."""
+        with self._open() as fd, self._lock:
+            if fd is None:
+                return []
+            self._sync(fd)
+            state = self._state
+            return [
+                _summary(fd, state, state.tasks[child]) for child in state.children.get(task_id, ())
+            ]
 
     # --- inside the lock ------------------------------------------------------------
 
@@ -577,8 +593,10 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
                 when = line.timestamp.timestamp()
                 meta = line.meta
                 title, key = (None, None) if meta is None else (meta.title, meta.idempotency_key)
+                parent = None if meta is None else meta.parent_id
             else:
                 when, title, key = line.time, line.title, line.idempotency_key
+                parent = line.parent_id
             kind = line.type
             offsets.append(offset)
             lengths.append(length)
@@ -591,6 +609,8 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
                     task.set_title(_text(raw))  # a stand-in until an open names it
             task.ordinals.append(ordinal)
             task.last = ordinal
+            if kind == "open" and not task.opened and isinstance(parent, str):
+                state.children.setdefault(parent, []).append(line.task_id)
             if kind in state_types:
                 _apply(task, kind, title, raw)
             if key is not None and isinstance(key, str):
@@ -680,6 +700,7 @@ def _lenient(raw: bytes) -> _LenientLine | None:
         time=_seconds(event["timestamp"]),
         title=meta.get("title"),
         idempotency_key=meta.get("idempotency_key"),
+        parent_id=meta.get("parent_id"),
     )
 
 

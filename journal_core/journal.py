@@ -9,9 +9,20 @@ from typing import Any
 
 import msgspec
 
-from journal_core.errors import JournalUnavailable, TaskAlreadyOpen, TaskNotFound
+from journal_core.errors import InvalidQuery, JournalUnavailable, TaskAlreadyOpen, TaskNotFound
 from journal_core.events import Event, event_to_dict, validate_event
-from journal_core.index import EventPage, JournalIndex, TaskPage
+from journal_core.index import EventPage, JournalIndex, TaskPage, TaskSummary
+from journal_core.pack import (
+    RESUME_TOKENS,
+    Pack,
+    Resume,
+    build_pack,
+    build_resume,
+    check_budget,
+    check_mode,
+    export_pr,
+)
+from journal_core.query import MAX_LIMIT
 from journal_core.reader import VerifyReport, verify
 from journal_core.settings import Settings
 from journal_core.writer import JournalWriter, Verdict, WriterStats
@@ -123,6 +134,77 @@ class Journal:
     ) -> TaskPage:
         with self._reading():
             return self._index.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
+
+    def task_events(self, task_id: str) -> Iterator[dict[str, Any]]:
+        """Every event of the task, oldest first, as the plain objects of their lines.
+
+        Raises ``InvalidQuery`` when the journal has no event of that task.
+        """
+        cursor: str | None = None
+        while True:
+            with self._reading():
+                page = self._index.read_events(
+                    task_id=task_id, order="oldest", limit=MAX_LIMIT, cursor=cursor
+                )
+            yield from page.events
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+
+    def task_pack(
+        self, task_id: str, *, mode: str = "compact", budget_tokens: int | None = None
+    ) -> Pack:
+        """The task as a briefing to resume from, within a budget (see ``journal_core.pack``).
+
+        Raises ``InvalidQuery`` for a bad mode or budget, or a task with no events.
+        """
+        check_mode(mode)
+        if budget_tokens is not None:
+            check_budget(budget_tokens)
+        events = self._events_of(task_id)
+        return build_pack(
+            task_id, events, self.subtasks(task_id), mode=mode, budget_tokens=budget_tokens
+        )
+
+    def resume(self, *, budget_tokens: int = RESUME_TOKENS) -> Resume:
+        """The briefing of the open tasks, most recently active first: the newest as a
+        compact pack, the others one line each, within ``budget_tokens``."""
+        check_budget(budget_tokens)
+        with self._reading():
+            page = self._index.list_tasks(status="open", limit=MAX_LIMIT)
+            if not page.tasks:
+                return build_resume([], [], budget_tokens=budget_tokens)
+            # Only the first page can be shown; the rest are counted.
+            count = len(page.tasks)
+            cursor = page.next_cursor
+            while cursor is not None:
+                more = self._index.list_tasks(status="open", limit=MAX_LIMIT, cursor=cursor)
+                count += len(more.tasks)
+                cursor = more.next_cursor
+            newest = page.tasks[0].task_id
+            subtasks = self._index.subtasks(newest)
+        events = self._events_of(newest)
+        return build_resume(
+            page.tasks, events, subtasks, budget_tokens=budget_tokens, task_count=count
+        )
+
+    def export_pr(self, task_id: str) -> str:
+        """A pull request description in Markdown from the task's goal, decisions,
+        rejections, evidence, files and commits."""
+        return export_pr(task_id, self._events_of(task_id), self.subtasks(task_id))
+
+    def subtasks(self, task_id: str) -> list[TaskSummary]:
+        """The tasks whose ``open`` event names ``task_id`` in ``meta.parent_id``."""
+        with self._reading():
+            return self._index.subtasks(task_id)
+
+    def _events_of(self, task_id: str) -> list[dict[str, Any]]:
+        events = list(self.task_events(task_id))
+        if not events:
+            raise InvalidQuery(
+                "task_id", f"no task '{task_id}' in this journal; list_tasks shows the tasks"
+            )
+        return events
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
         with self._reading():

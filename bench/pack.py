@@ -1,0 +1,168 @@
+"""How fast a resume pack is built: one table, every row from one run.
+
+Generates (once, cached under ``bench/data/``) a journal of one big task of 10,000
+events (a realistic mix: findings, evidence, decisions with alternatives, rejections,
+hypotheses, corrections, supersedes and refs) among 40,000 events of 400 other tasks,
+then times, warm (the index built, the file in the page cache), the median and p95 of
+each call over the big task: reading its events, the pure pack build, ``task_pack`` in
+each mode, ``resume`` and ``export_pr``.
+
+Run: ``python bench/pack.py [--events 10000] [--runs 21]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from journal_core import Journal, Settings
+from journal_core.events import format_timestamp, new_event_id, new_task_id
+from journal_core.pack import build_pack
+
+DATA = Path(__file__).resolve().parent / "data"
+GENERATOR_VERSION = 1
+TARGET_MS = 50.0
+BIG_TASK = "tj-benchpack0"
+VOCABULARY = (
+    "the upload fixture socket leak retry timeout parser index cursor lock fsync writer "
+    "reader decision finding build scan memory newest oldest filter query title status"
+)
+WORDS = VOCABULARY.split()
+KINDS = ("finding", "finding", "evidence", "hypothesis", "decision", "rejection", "constraint")
+
+
+def generate(path: Path, events: int, others: int, other_events: int) -> None:
+    """Write the journal: the big task's events interleaved with the other tasks'."""
+    import datetime as dt
+
+    rng = random.Random(20261202)
+    encode = msgspec.json.Encoder().encode
+    moment = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    other_ids = [new_task_id() for _ in range(others)]
+    opened: set[str] = set()
+    big_ids: list[str] = []
+
+    def line(task_id: str, kind: str, **fields: Any) -> bytes:
+        nonlocal moment
+        moment += dt.timedelta(milliseconds=rng.randrange(1, 3000))
+        event_id = new_event_id(moment)
+        if task_id == BIG_TASK:
+            big_ids.append(event_id)
+        event = {
+            "event_id": event_id,
+            "schema_version": "1.0",
+            "task_id": task_id,
+            "type": kind,
+            "timestamp": format_timestamp(moment),
+            "author": "agent",
+            "source": "chat",
+            "text": " ".join(rng.choices(WORDS, k=rng.randrange(8, 40))),
+            "refs": fields.pop("refs", {}),
+            **fields,
+            "status": "suggested" if rng.random() < 0.05 else "confirmed",
+            "meta": fields.pop("meta", {}),
+        }
+        return encode(event) + b"\n"
+
+    partial = path.with_suffix(".partial")
+    with partial.open("wb") as file:
+        file.write(line(BIG_TASK, "open", meta={"title": "The big task", "goal": "Resume fast"}))
+        big_left, other_left = events - 1, other_events
+        while big_left or other_left:
+            if other_left and (not big_left or rng.random() < other_left / (other_left + big_left)):
+                task_id = rng.choice(other_ids)
+                kind = "open" if task_id not in opened else rng.choice(KINDS)
+                opened.add(task_id)
+                meta = {"title": "Task " + task_id} if kind == "open" else {}
+                file.write(line(task_id, kind, meta=meta))
+                other_left -= 1
+                continue
+            kind = rng.choice(KINDS)
+            fields: dict[str, Any] = {}
+            roll = rng.random()
+            if roll < 0.05:
+                kind, fields["corrects"] = "correction", rng.choice(big_ids)
+            elif roll < 0.08:
+                fields["supersedes"] = rng.choice(big_ids)
+            if rng.random() < 0.3:
+                fields["refs"] = {
+                    "files": [f"src/{rng.choice(WORDS)}.py"],
+                    "events": [rng.choice(big_ids)],
+                }
+            if kind == "decision":
+                fields["meta"] = {
+                    "alternatives": [
+                        {"option": "one way", "chosen": True, "rationale": "simpler"},
+                        {"option": "another", "chosen": False, "rationale": "slower"},
+                    ]
+                }
+            file.write(line(BIG_TASK, kind, **fields))
+            big_left -= 1
+    partial.replace(path)
+
+
+def timed_runs(action: Callable[[], object], runs: int) -> list[float]:
+    action()  # warm up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000, help="events of the big task")
+    parser.add_argument("--runs", type=int, default=21, help="timed runs per row")
+    args = parser.parse_args()
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"pack-v{GENERATOR_VERSION}-{args.events}.jsonl"
+    if not path.exists():
+        print(f"generating {path.name} ...", file=sys.stderr)
+        generate(path, args.events, others=400, other_events=4 * args.events)
+    journal = Journal(Settings(journal_path=path))
+    journal.build_index()
+    events = list(journal.task_events(BIG_TASK))
+    rows: list[tuple[str, Callable[[], object], float | None]] = [
+        ("task_events (read the task's lines)", lambda: list(journal.task_events(BIG_TASK)), None),
+        ("build_pack compact (pure, events in hand)", lambda: build_pack(BIG_TASK, events), None),
+        (
+            "build_pack full (pure, events in hand)",
+            lambda: build_pack(BIG_TASK, events, mode="full"),
+            None,
+        ),
+        ("task_pack compact", lambda: journal.task_pack(BIG_TASK), TARGET_MS),
+        ("task_pack full", lambda: journal.task_pack(BIG_TASK, mode="full"), TARGET_MS),
+        ("task_pack budget 2,000", lambda: journal.task_pack(BIG_TASK, budget_tokens=2000), None),
+        ("resume (open tasks of the journal)", journal.resume, None),
+        ("export_pr", lambda: journal.export_pr(BIG_TASK), None),
+    ]
+    size_mb = path.stat().st_size / 1e6
+    print(f"journal: {path.name}, {size_mb:.1f} MB; the task: {len(events)} events; warm")
+    print(f"{'measure':<44} {'p50 ms':>8} {'p95 ms':>8} {'target':>8}  verdict")
+    failed = False
+    for name, action, target in rows:
+        times = sorted(timed_runs(action, args.runs))
+        p50 = statistics.median(times)
+        p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+        verdict = ""
+        if target is not None:
+            verdict = "ok" if p50 < target else "SLOW"
+            failed = failed or p50 >= target
+        shown = f"< {target:g}" if target is not None else ""
+        print(f"{name:<44} {p50:>8.1f} {p95:>8.1f} {shown:>8}  {verdict}")
+    journal.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,721 @@
+"""Resume packs (SPEC §8): a task's events in, a briefing to resume from out.
+
+Everything here is a pure function of the events (plain dicts as read from the
+journal, oldest first) and the task's subtasks: no files, no clock. The journal
+facade reads the events and hands them in; the front ends only show the result.
+
+How the events fold into sections:
+
+- The title is the ``open`` event's ``meta.title`` (else its text), as renamed
+  since; the status is set by the last ``open``/``reopen``/``close``. The goal is
+  ``meta.goal`` of the ``open``, replaced by each ``redirect`` (its ``meta.goal``,
+  else its text: a redirect is a change of direction). The outcome is the last
+  ``close``'s ``meta.outcome`` (else its text), shown while the task is closed.
+- An event X is *amended* by a later ``correction`` whose ``corrects`` is X: X
+  keeps its place and shows the correction's text, marked ``[corrected]`` (the
+  newest correction wins, and a corrected correction passes its text on).
+- X is *withdrawn* when an event of another type corrects it (a ``rejection``
+  correcting a decision: the decision was corrected away) or when any event's
+  ``supersedes`` is X. Withdrawn events leave every list of what holds.
+- A hypothesis is *answered* once a ``finding``, ``decision`` or ``rejection``
+  refers to it: names it in ``refs.events``, ``corrects`` or ``supersedes``.
+  Only unanswered ones are listed as open. Anything else, say evidence
+  naming it, supports it but does not answer it.
+- Events with ``status: suggested`` are marked ``?``.
+
+Fitting a budget: tokens are estimated as UTF-8 bytes / 4, rounded up, and a
+pack never exceeds its budget. When it would, whole items are left out from
+the least important end (oldest first within a section): recent events, then
+lifecycle, findings, evidence, artifacts, subtasks, open hypotheses,
+constraints, rejections, and decisions last. The pack then ends with a note
+saying what was left out and ``truncated`` is true. Only a header too long for
+a tiny budget is cut mid-text. In ``compact`` mode each text is also shortened
+to a few hundred characters (ending in "…"); that is the mode, not a cut.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, Protocol
+
+import msgspec
+
+from journal_core.errors import InvalidQuery
+
+__all__ = [
+    "COMPACT_TOKENS",
+    "FULL_TOKENS",
+    "MAX_BUDGET_TOKENS",
+    "MIN_BUDGET_TOKENS",
+    "PACK_MODES",
+    "RESUME_TOKENS",
+    "Pack",
+    "Resume",
+    "TaskRow",
+    "build_pack",
+    "build_resume",
+    "check_budget",
+    "check_mode",
+    "estimate_tokens",
+    "export_pr",
+]
+
+PACK_MODES: Final = ("compact", "full")
+COMPACT_TOKENS: Final = 600
+FULL_TOKENS: Final = 20_000
+MIN_BUDGET_TOKENS: Final = 100
+MAX_BUDGET_TOKENS: Final = 20_000
+RESUME_TOKENS: Final = 1_500
+
+_BYTES_PER_TOKEN: Final = 4
+_TITLE_CHARS: Final = 200
+_COMPACT_TEXT_CHARS: Final = 300  # one item in compact mode
+_HEADER_TEXT_CHARS: Final = {"compact": 300, "full": 2_000}  # the goal and the outcome
+_RECENT_CHARS: Final = 100  # one line of Recent events: a reminder, the text is above
+_RECENT_COUNT: Final = {"compact": 5, "full": 20}
+_ELLIPSIS: Final = "…"
+_WHITESPACE: Final = re.compile(r"\s+")
+
+# Types whose events "answer" a hypothesis that they refer to.
+_ANSWERS: Final = frozenset({"finding", "decision", "rejection"})
+_REF_KINDS: Final = ("files", "commits", "events")
+_REF_LABELS: Final = {"files": "file", "commits": "commit", "events": "event"}
+_LIFECYCLE_VERBS: Final = {
+    "open": "opened",
+    "redirect": "redirected",
+    "rename": "renamed",
+    "close": "closed",
+    "reopen": "reopened",
+}
+
+
+class Pack(msgspec.Struct, frozen=True, kw_only=True):
+    """One task as a briefing; ``markdown`` is what an agent reads."""
+
+    task_id: str
+    title: str
+    status: str  # "open" or "closed"
+    goal: str | None
+    outcome: str | None
+    event_count: int
+    markdown: str
+    truncated: bool
+
+
+class Resume(msgspec.Struct, frozen=True, kw_only=True):
+    """The briefing of a journal's open tasks; ``markdown`` is "" when none is open."""
+
+    markdown: str
+    task_count: int
+    truncated: bool = False
+
+
+class TaskRow(Protocol):
+    """What a pack shows of another task (a subtask, or an open task in a resume)."""
+
+    @property
+    def task_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def event_count(self) -> int: ...
+    @property
+    def last_event_at(self) -> str: ...
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens as the packs count them: UTF-8 bytes / 4, rounded up."""
+    return -(-len(text.encode()) // _BYTES_PER_TOKEN)
+
+
+def check_mode(mode: object) -> str:
+    if isinstance(mode, str) and mode in PACK_MODES:
+        return mode
+    raise InvalidQuery("mode", f"must be 'compact' or 'full', got {mode!r}")
+
+
+def check_budget(budget_tokens: object, field: str = "budget_tokens") -> int:
+    if (
+        not isinstance(budget_tokens, int)
+        or isinstance(budget_tokens, bool)
+        or not MIN_BUDGET_TOKENS <= budget_tokens <= MAX_BUDGET_TOKENS
+    ):
+        raise InvalidQuery(
+            field,
+            f"must be a whole number from {MIN_BUDGET_TOKENS} to {MAX_BUDGET_TOKENS}, "
+            f"got {budget_tokens!r}",
+        )
+    return budget_tokens
+
+
+# --- reading the events, whatever their fields hold ------------------------------------
+
+
+def _text(event: Mapping[str, Any]) -> str:
+    text = event.get("text")
+    return text if isinstance(text, str) else ""
+
+
+def _meta(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    meta = event.get("meta")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def _meta_text(event: Mapping[str, Any], key: str) -> str | None:
+    value = _meta(event).get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _id_field(event: Mapping[str, Any], key: str) -> str | None:
+    value = event.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _refs(event: Mapping[str, Any], kind: str) -> list[str]:
+    refs = event.get("refs")
+    items = refs.get(kind) if isinstance(refs, Mapping) else None
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, str) and item.strip()]
+
+
+def _one_line(text: str, chars: int | None) -> str:
+    flat = _WHITESPACE.sub(" ", text).strip()
+    return _clip(flat, chars)
+
+
+def _clip(text: str, chars: int | None) -> str:
+    if chars is None or len(text) <= chars:
+        return text
+    return text[: chars - 1].rstrip() + _ELLIPSIS
+
+
+# --- folding the events -----------------------------------------------------------------
+
+
+class _Fold:
+    """The facts a pack is built from, gathered in one pass over the task's events."""
+
+    def __init__(self, task_id: str, events: Sequence[Mapping[str, Any]]) -> None:
+        self.task_id = task_id
+        self.events = events
+        self.title = ""
+        self.status = "open"
+        self.goal: str | None = None
+        self.outcome: str | None = None
+        self.outcome_tag: str | None = None
+        self.by_type: dict[str, list[Mapping[str, Any]]] = {}  # oldest first
+        self.amended: dict[str, Mapping[str, Any]] = {}  # event id -> its newest correction
+        self.withdrawn: set[str] = set()
+        self.answered: set[str] = set()
+        self.artifacts: dict[tuple[str, str], None] = {}  # (kind, ref), in the order named
+        self.suggested = False
+        seen: set[object] = set()
+        opened = False
+        # The hot loop of a big task: most events name nothing, so each test is a
+        # dict lookup that finds None before any type check.
+        for event in events:
+            kind = event.get("type")
+            if not isinstance(kind, str):
+                continue
+            same_kind = self.by_type.get(kind)
+            if same_kind is None:
+                self.by_type[kind] = [event]
+            else:
+                same_kind.append(event)
+            corrects = event.get("corrects")
+            # Only an earlier event of this task can be corrected or superseded here.
+            if corrects is not None and isinstance(corrects, str) and corrects in seen:
+                if kind == "correction":
+                    self.amended[corrects] = event
+                else:
+                    self.withdrawn.add(corrects)
+            supersedes = event.get("supersedes")
+            if supersedes is not None and isinstance(supersedes, str) and supersedes in seen:
+                self.withdrawn.add(supersedes)
+            seen.add(event.get("event_id"))
+            if event.get("refs"):
+                for ref_kind in _REF_KINDS:
+                    for ref in _refs(event, ref_kind):
+                        self.artifacts.setdefault((ref_kind, ref.strip()), None)
+                if kind in _ANSWERS:
+                    self.answered.update(_refs(event, "events"))
+            if kind in _ANSWERS:
+                self.answered.update(ref for ref in (corrects, supersedes) if isinstance(ref, str))
+            if event.get("status") == "suggested":
+                self.suggested = True
+            if kind not in _LIFECYCLE_VERBS:
+                continue
+            if kind in ("open", "rename"):
+                title = _meta_text(event, "title") or _text(event).strip()
+                if title and (kind == "rename" or not opened):
+                    self.title = title
+            if kind == "open":
+                opened = True
+                self.goal = _meta_text(event, "goal") or self.goal
+            elif kind == "redirect":
+                self.goal = _meta_text(event, "goal") or _text(event).strip() or self.goal
+            if kind in ("open", "reopen"):
+                self.status = "open"
+            elif kind == "close":
+                self.status = "closed"
+                self.outcome = _meta_text(event, "outcome") or _text(event).strip() or None
+                self.outcome_tag = _meta_text(event, "outcome_tag")
+        if not self.title and events:
+            self.title = _text(events[0]).strip()  # a stand-in until an open names it
+        self.title = _one_line(self.title, _TITLE_CHARS) or "(untitled)"
+
+    def shown(self, event: Mapping[str, Any]) -> tuple[str, bool, bool]:
+        """The text to show for ``event``, whether a correction gave it, whether suggested."""
+        current = event
+        suggested = event.get("status") == "suggested"
+        seen: set[str] = set()
+        while (event_id := _id_field(current, "event_id")) in self.amended and event_id not in seen:
+            assert event_id is not None
+            seen.add(event_id)
+            current = self.amended[event_id]
+            suggested = suggested or current.get("status") == "suggested"
+        return _text(current), current is not event, suggested
+
+    def holding(self, kind: str) -> list[Mapping[str, Any]]:
+        """The events of ``kind`` that still hold (not withdrawn), newest first."""
+        events = self.by_type.get(kind, [])
+        withdrawn = self.withdrawn
+        if not withdrawn:
+            return events[::-1]
+        return [event for event in reversed(events) if event.get("event_id") not in withdrawn]
+
+
+# --- sections -------------------------------------------------------------------------
+
+
+class _Section:
+    """A heading and its items, most important first: what is cut goes from the end.
+
+    Items are rendered only when asked for, so a task of ten thousand findings costs
+    the few that fit, not all of them.
+    """
+
+    def __init__(
+        self, key: str, heading: str, sources: Sequence[Any], render: Callable[[Any], str]
+    ) -> None:
+        self.key = key
+        self.heading = heading
+        self.heading_size = len(heading.encode()) + 5  # "\n## heading\n"
+        self.count = len(sources)
+        self.kept = 0
+        self._sources = sources
+        self._render = render
+        self._items: list[str] = []
+
+    def item(self, index: int) -> str:
+        while len(self._items) <= index:
+            self._items.append(self._render(self._sources[len(self._items)]))
+        return self._items[index]
+
+    def lines(self) -> list[str]:
+        if not self.kept:
+            return []
+        return ["", f"## {self.heading}", *(self.item(index) for index in range(self.kept))]
+
+
+# The order sections are cut in when over budget: least important first.
+_CUT_ORDER: Final = (
+    "recent",
+    "lifecycle",
+    "findings",
+    "evidence",
+    "artifacts",
+    "subtasks",
+    "hypotheses",
+    "constraints",
+    "rejected",
+    "decisions",
+)
+_CUT_NAMES: Final = {
+    "recent": "recent events",
+    "lifecycle": "lifecycle",
+    "findings": "findings",
+    "evidence": "evidence",
+    "artifacts": "artifacts",
+    "subtasks": "subtasks",
+    "hypotheses": "open hypotheses",
+    "constraints": "constraints",
+    "rejected": "rejections",
+    "decisions": "decisions",
+}
+
+
+def _marks(suggested: bool, corrected: bool) -> str:
+    return ("? " if suggested else "") + ("[corrected] " if corrected else "")
+
+
+def _item(fold: _Fold, event: Mapping[str, Any], mode: str, extra: str = "") -> str:
+    text, corrected, suggested = fold.shown(event)
+    if mode == "compact":
+        body = _one_line(text, _COMPACT_TEXT_CHARS)
+    else:
+        # Continuation lines indented, so a paragraph stays inside its list item.
+        body = "\n  ".join(line.rstrip() for line in text.strip().splitlines())
+    return f"- {_marks(suggested, corrected)}{body}{extra}"
+
+
+def _confidence(event: Mapping[str, Any]) -> str:
+    value = event.get("confidence")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f" (confidence {value:g})"
+    return ""
+
+
+def _strength(event: Mapping[str, Any]) -> str:
+    value = event.get("evidence_strength")
+    return f" ({value})" if isinstance(value, str) else ""
+
+
+def _alternatives(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The decision's ``meta.alternatives`` that have an option."""
+    found = _meta(event).get("alternatives")
+    return [
+        alternative
+        for alternative in (found if isinstance(found, list) else [])
+        if isinstance(alternative, Mapping) and isinstance(alternative.get("option"), str)
+    ]
+
+
+def _decision_item(fold: _Fold, event: Mapping[str, Any], mode: str) -> str:
+    lines = [_item(fold, event, mode, _confidence(event))]
+    chars = _COMPACT_TEXT_CHARS if mode == "compact" else None
+    for alternative in _alternatives(event):
+        chosen = "chosen" if alternative.get("chosen") is True else "not chosen"
+        rationale = alternative.get("rationale")
+        why = f": {rationale}" if isinstance(rationale, str) and rationale.strip() else ""
+        lines.append(f"  - {chosen}: {_one_line(alternative['option'] + why, chars)}")
+    return "\n".join(lines)
+
+
+def _artifact_item(artifact: tuple[str, str]) -> str:
+    kind, ref = artifact
+    return f"- {_REF_LABELS[kind]} `{_one_line(ref, 300)}`"
+
+
+def _lifecycle_item(event: Mapping[str, Any], mode: str) -> str:
+    kind = event["type"]
+    verb = _LIFECYCLE_VERBS[kind]
+    what = _text(event)
+    if kind in ("open", "rename"):
+        what = _meta_text(event, "title") or what
+    elif kind == "close":
+        tag = _meta_text(event, "outcome_tag")
+        verb += f" ({tag})" if tag else ""
+        what = _meta_text(event, "outcome") or what
+    elif kind == "reopen":
+        what = _meta_text(event, "reason") or what
+    elif kind == "redirect":
+        what = _meta_text(event, "goal") or what
+    return f"- {_when(event)} {verb}: {_one_line(what, _HEADER_TEXT_CHARS[mode])}"
+
+
+def _recent_item(fold: _Fold, event: Mapping[str, Any]) -> str:
+    text, corrected, suggested = fold.shown(event)
+    return (
+        f"- {_when(event)} {event.get('type')}: "
+        f"{_marks(suggested, corrected)}{_one_line(text, _RECENT_CHARS)}"
+    )
+
+
+def _when(event: Mapping[str, Any]) -> str:
+    when = event.get("timestamp")
+    return when if isinstance(when, str) else "?"
+
+
+def _subtask_item(row: TaskRow) -> str:
+    return f"- {row.task_id} [{row.status}] {_one_line(row.title, _TITLE_CHARS)}"
+
+
+def _sections(fold: _Fold, subtasks: Sequence[TaskRow], mode: str) -> dict[str, _Section]:
+    """The sections in the order they are shown."""
+
+    def item(extra: Callable[[Mapping[str, Any]], str] | None = None) -> Callable[[Any], str]:
+        return lambda event: _item(fold, event, mode, extra(event) if extra else "")
+
+    hypotheses = [
+        event for event in fold.holding("hypothesis") if event.get("event_id") not in fold.answered
+    ]
+    lifecycle = [event for event in fold.events if event.get("type") in _LIFECYCLE_VERBS]
+    recent = list(reversed(fold.events[-_RECENT_COUNT[mode] :]))
+    sections = [
+        _Section(
+            "decisions",
+            "Active decisions",
+            fold.holding("decision"),
+            lambda event: _decision_item(fold, event, mode),
+        ),
+        _Section("constraints", "Constraints", fold.holding("constraint"), item()),
+        _Section("rejected", "Rejected (do not retry)", fold.holding("rejection"), item()),
+        _Section("hypotheses", "Open hypotheses", hypotheses, item(_confidence)),
+        _Section("findings", "Findings (newest first)", fold.holding("finding"), item()),
+        _Section("evidence", "Evidence (newest first)", fold.holding("evidence"), item(_strength)),
+        _Section("artifacts", "Artifacts", list(fold.artifacts), _artifact_item),
+        _Section("subtasks", "Subtasks", subtasks, _subtask_item),
+        _Section("lifecycle", "Lifecycle", lifecycle, lambda event: _lifecycle_item(event, mode)),
+        _Section(
+            "recent",
+            "Recent events (newest first)",
+            recent,
+            lambda event: _recent_item(fold, event),
+        ),
+    ]
+    return {section.key: section for section in sections}
+
+
+def _header(fold: _Fold, mode: str) -> list[str]:
+    chars = _HEADER_TEXT_CHARS[mode]
+    count = len(fold.events)
+    last = fold.events[-1].get("timestamp") if fold.events else None
+    span = f" · last event {last}" if isinstance(last, str) else ""
+    lines = [
+        f"# {fold.title} [{fold.status}]",
+        f"{fold.task_id} · {count} event{'' if count == 1 else 's'}{span}",
+    ]
+    if fold.goal:
+        lines.append(f"Goal: {_one_line(fold.goal, chars)}")
+    if fold.status == "closed" and fold.outcome:
+        tag = f" ({fold.outcome_tag})" if fold.outcome_tag else ""
+        lines.append(f"Outcome{tag}: {_one_line(fold.outcome, chars)}")
+    if fold.suggested:
+        lines.append("(? marks suggested items, not yet confirmed.)")
+    return lines
+
+
+# --- fitting the budget ---------------------------------------------------------------
+
+
+def _cut_note(budget: int, sections: Mapping[str, _Section]) -> str:
+    parts = [
+        f"{_CUT_NAMES[key]} {sections[key].count - sections[key].kept}"
+        for key in _CUT_ORDER
+        if sections[key].kept < sections[key].count
+    ]
+    return f"_Cut to fit {budget} tokens; left out: {', '.join(parts) or 'the end'}._"
+
+
+def _lines_size(lines: Sequence[str]) -> int:
+    return sum(len(line.encode()) + 1 for line in lines)
+
+
+def _fill(head_size: int, sections: Mapping[str, _Section], room: int) -> tuple[bool, int]:
+    """Keep items, most important section first, while they fit in ``room`` bytes.
+
+    Cutting from the least important end comes to this: the sections are kept whole
+    down to the first that does not fit, that one keeps the items that fit from its
+    start, and those less important keep none. Returns whether all fit, and the size.
+    """
+    used = head_size
+    whole = True
+    for key in reversed(_CUT_ORDER):
+        section = sections[key]
+        section.kept = 0
+        if not whole:
+            continue
+        for index in range(section.count):
+            size = len(section.item(index).encode()) + 1
+            if index == 0:
+                size += section.heading_size
+            if used + size > room:
+                whole = False
+                break
+            used += size
+            section.kept += 1
+    return whole, used
+
+
+def _fit(header: list[str], sections: Mapping[str, _Section], budget: int) -> tuple[str, bool]:
+    """The Markdown of ``header`` and ``sections`` within ``budget`` tokens, and whether
+    anything was left out to get there (see the module docstring for the order)."""
+    limit = budget * _BYTES_PER_TOKEN
+    head_size = _lines_size(header)
+    whole, used = _fill(head_size, sections, limit)
+    if whole:
+        return _join(header, sections), False
+    # Room for the note that says what was cut: it grows as more is cut, so fill again
+    # until it fits beside what is kept (a round or two).
+    reserve = 0
+    while True:
+        note = _cut_note(budget, sections)
+        need = len(note.encode()) + 2  # "\n" + note + "\n"
+        if used + need <= limit:
+            return _join(header, sections) + "\n" + note + "\n", True
+        if need <= reserve:
+            break  # nothing is left to cut but the header
+        reserve = need
+        _, used = _fill(head_size, sections, limit - reserve)
+    # Only the header is left and it is too long: cut it mid-text, keeping the note if
+    # it fits at all.
+    tail = "\n" + note + "\n"
+    if len(tail.encode()) + len(_ELLIPSIS.encode()) + 1 > limit:
+        tail = "\n"
+    room = limit - len(tail.encode()) - len(_ELLIPSIS.encode())
+    cut = "\n".join(header).encode()[:room].decode(errors="ignore")
+    return cut + _ELLIPSIS + tail, True
+
+
+def _join(header: list[str], sections: Mapping[str, _Section]) -> str:
+    lines = list(header)
+    for section in sections.values():
+        lines.extend(section.lines())
+    return "\n".join(lines) + "\n"
+
+
+# --- the public functions -------------------------------------------------------------
+
+
+def build_pack(
+    task_id: str,
+    events: Sequence[Mapping[str, Any]],
+    subtasks: Sequence[TaskRow] = (),
+    *,
+    mode: str = "compact",
+    budget_tokens: int | None = None,
+) -> Pack:
+    """The pack of the task whose events (oldest first) and subtasks are given.
+
+    ``mode`` sets the detail and the default budget (compact: about 600 tokens, each
+    text shortened; full: 20,000, texts whole); ``budget_tokens`` overrides the budget.
+    Raises ``InvalidQuery`` for a bad mode or budget.
+    """
+    mode = check_mode(mode)
+    if budget_tokens is None:
+        budget = COMPACT_TOKENS if mode == "compact" else FULL_TOKENS
+    else:
+        budget = check_budget(budget_tokens)
+    return _pack(task_id, events, subtasks, mode, budget)
+
+
+def _pack(
+    task_id: str,
+    events: Sequence[Mapping[str, Any]],
+    subtasks: Sequence[TaskRow],
+    mode: str,
+    budget: int,
+) -> Pack:
+    fold = _Fold(task_id, events)
+    markdown, truncated = _fit(_header(fold, mode), _sections(fold, subtasks, mode), budget)
+    return Pack(
+        task_id=task_id,
+        title=fold.title,
+        status=fold.status,
+        goal=fold.goal,
+        outcome=fold.outcome if fold.status == "closed" else None,
+        event_count=len(events),
+        markdown=markdown,
+        truncated=truncated,
+    )
+
+
+def build_resume(
+    open_tasks: Sequence[TaskRow],
+    newest_events: Sequence[Mapping[str, Any]],
+    newest_subtasks: Sequence[TaskRow] = (),
+    *,
+    budget_tokens: int = RESUME_TOKENS,
+    task_count: int | None = None,
+) -> Resume:
+    """The briefing of the open tasks, most recently active first (``open_tasks`` in
+    that order, ``newest_events`` the first one's events): that task as a compact pack,
+    the others one line each, all within ``budget_tokens``.
+
+    ``task_count`` is the number of open tasks when ``open_tasks`` holds only the first
+    of them. Raises ``InvalidQuery`` for a bad budget.
+    """
+    budget = check_budget(budget_tokens)
+    count = len(open_tasks) if task_count is None else task_count
+    if not open_tasks:
+        return Resume(markdown="", task_count=0)
+    limit = budget * _BYTES_PER_TOKEN
+    plural = "" if count == 1 else "s"
+    intro = f"{count} open task{plural} in this journal, most recently active first.\n\n"
+    others = [_task_line(row) for row in open_tasks[1:]]
+    hidden = count - len(open_tasks)  # open tasks not even handed in
+    heading = "\n## Other open tasks\n"
+    wanted = 0
+    if others or hidden:
+        wanted = len(heading) + _lines_size(others) + (len(_more_line(hidden)) + 1 if hidden else 0)
+    # The newest task gets a compact pack's budget, less what the others need, up to a
+    # third of the whole: the briefing is about the task most likely to be resumed.
+    room = limit - len(intro.encode()) - min(wanted, limit // 3)
+    pack_budget = max(1, min(COMPACT_TOKENS, room // _BYTES_PER_TOKEN))
+    pack = _pack(open_tasks[0].task_id, newest_events, newest_subtasks, "compact", pack_budget)
+    text = intro + pack.markdown
+    used = len(text.encode())
+    truncated = pack.truncated
+    if wanted:
+        listed: list[str] = []
+        used += len(heading)
+        for shown, line in enumerate(others):
+            rest = len(others) - shown - 1 + hidden
+            more_size = len(_more_line(rest).encode()) + 1 if rest else 0
+            if used + len(line.encode()) + 1 + more_size > limit:
+                break
+            listed.append(line)
+            used += len(line.encode()) + 1
+        rest = len(others) - len(listed) + hidden
+        if rest:
+            truncated = True
+            more = _more_line(rest)
+            if used + len(more.encode()) + 1 <= limit:
+                listed.append(more)
+        if listed:
+            text += heading + "\n".join(listed) + "\n"
+    return Resume(markdown=text, task_count=count, truncated=truncated)
+
+
+def _task_line(row: TaskRow) -> str:
+    return (
+        f"- {row.task_id} · {_one_line(row.title, 80)} · {row.event_count} events · "
+        f"last {row.last_event_at}"
+    )
+
+
+def _more_line(count: int) -> str:
+    return f"- … and {count} more (list the open tasks to see them)"
+
+
+def export_pr(
+    task_id: str, events: Sequence[Mapping[str, Any]], subtasks: Sequence[TaskRow] = ()
+) -> str:
+    """A pull request description from a task: Summary from the goal, Changes from the
+    decisions, Why this approach from the rejections (and the alternatives not chosen),
+    Verification from the evidence, then the affected files and commits. Sections with
+    nothing to say are left out; texts are whole."""
+    fold = _Fold(task_id, events)
+    lines = [f"# {fold.title}", ""]
+    summary = fold.goal or (_text(events[0]).strip() if events else "")
+    lines += ["## Summary", "", summary or fold.title]
+    if fold.status == "closed" and fold.outcome:
+        lines += ["", f"Outcome: {fold.outcome}"]
+    lines.append("")
+
+    def section(heading: str, items: list[str]) -> None:
+        if items:
+            lines.extend([f"## {heading}", "", *items, ""])
+
+    decisions = list(reversed(fold.holding("decision")))  # in the order they were taken
+    section("Changes", [_item(fold, event, "full") for event in decisions])
+    why = [_item(fold, event, "full") for event in reversed(fold.holding("rejection"))]
+    for event in decisions:
+        for alternative in _alternatives(event):
+            if alternative.get("chosen") is False:
+                rationale = alternative.get("rationale")
+                because = f": {rationale}" if isinstance(rationale, str) and rationale else ""
+                why.append(f"- Not {alternative['option']}{because}")
+    section("Why this approach", why)
+    evidence = reversed(fold.holding("evidence"))
+    section("Verification", [_item(fold, event, "full", _strength(event)) for event in evidence])
+    section("Affected files", [f"- `{ref}`" for kind, ref in fold.artifacts if kind == "files"])
+    section("Commits", [f"- {ref}" for kind, ref in fold.artifacts if kind == "commits"])
+    section("Subtasks", [_subtask_item(row) for row in subtasks])
+    lines.append(f"Task journal: {task_id}")
+    return "\n".join(lines) + "\n"

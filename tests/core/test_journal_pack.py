@@ -1,0 +1,92 @@
+"""The journal reads a task's events, subtasks and open tasks for its packs and briefings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from journal_core import InvalidQuery, Journal, Settings, new_event
+
+
+def append(journal: Journal, kind: str, text: str, task_id: str | None = None, **kw: Any) -> str:
+    return journal.append(new_event(type=kind, text=text, task_id=task_id, **kw)).task_id
+
+
+def test_task_events_are_all_of_the_task_oldest_first(journal: Journal, task_id: str) -> None:
+    other = append(journal, "open", "another task")
+    for n in range(1_200):  # over two pages of the index's reads
+        append(journal, "finding", f"finding {n}", task_id)
+        if n % 100 == 0:
+            append(journal, "finding", "elsewhere", other)
+    events = list(journal.task_events(task_id))
+    assert [event["text"] for event in events] == ["a task"] + [
+        f"finding {n}" for n in range(1_200)
+    ]
+
+
+def test_the_pack_of_a_task_shows_its_goal_and_decisions(journal: Journal) -> None:
+    task_id = append(journal, "open", "Started", title="Importer", goal="Port it to msgspec")
+    append(journal, "decision", "Decode into structs", task_id)
+    pack = journal.task_pack(task_id)
+    assert (pack.title, pack.goal, pack.event_count) == ("Importer", "Port it to msgspec", 2)
+    assert "- Decode into structs" in pack.markdown.splitlines()
+
+
+def test_the_pack_of_an_unknown_task_is_refused(journal: Journal, task_id: str) -> None:
+    with pytest.raises(InvalidQuery, match="no task 'tj-nothere00'"):
+        journal.task_pack("tj-nothere00")
+
+
+def test_the_pack_refuses_a_bad_budget_before_reading(journal_path: Path) -> None:
+    journal = Journal(Settings(journal_path=journal_path))
+    with pytest.raises(InvalidQuery, match="budget_tokens"):
+        journal.task_pack("tj-8f3k2m9q1z", budget_tokens=50)
+
+
+def test_subtasks_are_the_tasks_opened_with_this_parent(journal: Journal, task_id: str) -> None:
+    first = append(journal, "open", "first part", title="Part 1", meta={"parent_id": task_id})
+    append(journal, "open", "unrelated", title="Other")
+    second = append(journal, "open", "second part", title="Part 2", meta={"parent_id": task_id})
+    append(journal, "close", "done", first, meta={"outcome_tag": "done"})
+    rows = [(row.task_id, row.title, row.status) for row in journal.subtasks(task_id)]
+    assert rows == [(first, "Part 1", "closed"), (second, "Part 2", "open")]
+    assert f"- {first} [closed] Part 1" in journal.task_pack(task_id).markdown.splitlines()
+
+
+def test_subtasks_opened_by_another_process_are_seen(journal: Journal, task_id: str) -> None:
+    assert journal.subtasks(task_id) == []
+    other = Journal(journal.settings)
+    child = append(other, "open", "a part", meta={"parent_id": task_id})
+    other.close()
+    assert [row.task_id for row in journal.subtasks(task_id)] == [child]
+
+
+def test_resume_of_a_journal_that_does_not_exist_is_empty(journal_path: Path) -> None:
+    resume = Journal(Settings(journal_path=journal_path)).resume()
+    assert (resume.markdown, resume.task_count) == ("", 0)
+
+
+def test_resume_leaves_out_closed_tasks(journal: Journal, task_id: str) -> None:
+    append(journal, "close", "done", task_id, meta={"outcome_tag": "done"})
+    assert journal.resume().markdown == ""
+
+
+def test_resume_packs_the_most_recently_active_open_task(journal: Journal, task_id: str) -> None:
+    newer = append(journal, "open", "newer", title="Newer task")
+    append(journal, "finding", "the old task moves again", task_id)
+    resume = journal.resume()
+    lines = resume.markdown.splitlines()
+    assert resume.task_count == 2
+    assert "# A task [open]" in lines
+    assert any(line.startswith(f"- {newer} · Newer task") for line in lines)
+
+
+def test_export_pr_of_a_task(journal: Journal) -> None:
+    task_id = append(journal, "open", "Started", title="Importer", goal="Port it to msgspec")
+    append(journal, "decision", "Decode into structs", task_id, refs={"files": ["imp.py"]})
+    text = journal.export_pr(task_id)
+    assert text.startswith("# Importer\n\n## Summary\n\nPort it to msgspec\n")
+    assert "## Changes\n\n- Decode into structs\n" in text
+    assert "## Affected files\n\n- `imp.py`\n" in text
