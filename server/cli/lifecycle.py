@@ -184,18 +184,14 @@ def _require_task(journal: Journal, task_id: str, flag: str) -> None:
 
 
 def _create(args: argparse.Namespace) -> int:
-    meta: dict[str, Any] = {}
-    if args.goal is not None:
-        meta["goal"] = args.goal
-    if args.parent is not None:
-        meta["parent_id"] = args.parent
     return _write(
         args,
         print_task=True,
         type="open",
         text=args.context if args.context is not None else args.title,
         title=args.title,
-        meta=meta,
+        goal=args.goal,
+        meta=None if args.parent is None else {"parent_id": args.parent},
     )
 
 
@@ -235,7 +231,7 @@ def _goal(args: argparse.Namespace) -> int:
         type="redirect",
         text=f"Goal: {args.text}",
         task_id=args.task,
-        meta={"goal": args.text},
+        goal=args.text,
     )
 
 
