@@ -4,7 +4,6 @@ Scripts written for the Rust ``task-journal`` call these with its words and flag
 read back what it prints: the task id for ``create``, the event id for the others.
 """
 
-import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -12,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from journal_core import Event, Journal, Settings
-from journal_core.events import format_timestamp, new_event_id
 from tests.cli.conftest import CallMain, run_cli
+from tests.cli.past import append_at, open_task_at
 
 TASK_ID = re.compile(r"tj-[0-9a-hjkmnp-tv-z]{10}\n")
 EVENT_ID = re.compile(r"[0-7][0-9A-HJKMNP-TV-Z]{25}\n")
@@ -209,45 +207,14 @@ def test_json_prints_the_append_result(journal: Path, created: str) -> None:
     assert (result["task_id"], result["type"], result["duplicate"]) == (created, "finding", False)
 
 
-def _append_at(journal_path: Path, moment: dt.datetime, **fields: Any) -> None:
-    """Write an event with a timestamp in the past, as an old journal holds."""
-    journal = Journal(Settings(journal_path=journal_path))
-    try:
-        journal.append(
-            Event(
-                event_id=new_event_id(moment),
-                timestamp=format_timestamp(moment),
-                **fields,
-            )
-        )
-    finally:
-        journal.close()
-
-
 @pytest.fixture
 def aged(journal: Path) -> dict[str, str]:
     """Three open tasks last touched 30, 8 and 1 days ago, and one closed 40 days ago."""
-    now = dt.datetime.now(dt.UTC)
     ids = {}
     for name, days in (("old", 30), ("week", 8), ("fresh", 1), ("closed", 40)):
-        task = f"tj-{name}"
-        ids[name] = task
-        _append_at(
-            journal,
-            now - dt.timedelta(days=days),
-            task_id=task,
-            type="open",
-            text=f"{name} task",
-            meta={"title": f"{name} task"},
-        )
-        if name == "closed":
-            _append_at(
-                journal,
-                now - dt.timedelta(days=days),
-                task_id=task,
-                type="close",
-                text="Done",
-            )
+        ids[name] = f"tj-{name}"
+        open_task_at(journal, ids[name], days, f"{name} task")
+    append_at(journal, 40, task_id=ids["closed"], type="close", text="Done")
     return ids
 
 
