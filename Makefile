@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench conformance clean
+.PHONY: run test lint bench conformance claude-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,5 +35,10 @@ bench: $(STAMP)
 conformance: $(STAMP)
 	bash scripts/conformance.sh
 
+# The real Claude Code CLI (installed into .claude-check/) validates and installs this
+# repository as a plugin from a fresh clone, and must list its MCP server as Connected.
+claude-check:
+	bash scripts/claude-check.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .claude-check
