@@ -47,10 +47,13 @@ mkdir -p "$work/home" "$project"
 git -C "$project" init --quiet
 
 # A HOME of its own, and none of the caller's Claude Code or journal settings.
+# MCP_TIMEOUT: the plugin's first start installs its dependencies, which takes about
+# 10 s on an idle machine but over Claude Code's default 30 s on a loaded one (the
+# README says so for users too); the check is of the plugin, not of the machine's load.
 run_claude() {
     env -u CLAUDE_CONFIG_DIR -u TASK_JOURNAL_PATH -u TASK_JOURNAL_DATA_DIR \
         -u TASK_JOURNAL_PYTHON -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u XDG_CACHE_HOME \
-        HOME="$work/home" "$claude" "$@"
+        HOME="$work/home" MCP_TIMEOUT="${MCP_TIMEOUT:-120000}" "$claude" "$@"
 }
 
 step() {

@@ -19,7 +19,8 @@ always the plugin's own, in a Python that has the dependencies:
   newer, or the virtualenv's own), so it needs the package index (or a pip configured
   with a local one) once. It is made again when
   that list or the Python version changes. One process makes it, under a lock; any
-  other waits and then uses it.
+  other waits and then uses it. The making goes on even if Claude Code stops waiting
+  for the server's first start (30 s by default): the next start finds it done.
 
 ``--if-ready`` is for the SessionStart hook: it must not spend a session's start
 installing, so when the virtualenv is not there yet it exits 0 at once (the MCP
@@ -88,26 +89,39 @@ def is_ready(venv: Path, stamp: str) -> bool:
         return False
 
 
-def make_venv(venv: Path, requirements: list[str], stamp: str) -> None:
-    """Make the virtualenv and install ``requirements`` into it; the stamp goes last.
+def make_venv(venv: Path) -> None:
+    """Make the virtualenv and install the dependencies into it; the stamp goes last.
 
-    Claude Code gives a starting MCP server 30 s, so this is kept short: when this
-    Python has pip, the virtualenv gets none of its own (ensurepip alone takes seconds)
-    and this pip installs into it; and nothing is byte-compiled ahead of use.
+    Run as ``plugin_launcher.py --make-venv VENV`` in a session of its own (see
+    ``ready_python``). A virtualenv left half made by an earlier, killed run is
+    finished, not started again: pip skips what is already installed. Claude Code gives
+    a starting MCP server 30 s, so this is kept short: when this Python has pip, the
+    virtualenv gets none of its own (ensurepip alone takes seconds) and this pip installs
+    into it; and nothing is byte-compiled ahead of use.
     """
-    if venv.exists():
-        shutil.rmtree(venv)
-    say(f"installing its Python dependencies into {venv} (once)")
+    requirements = dependencies()
+    python = venv_python(venv)
+    version = venv / "task-journal-python"
+    wanted_version = ".".join(map(str, sys.version_info[:2]))
     has_pip = importlib.util.find_spec("pip") is not None
-    make = [sys.executable, "-m", "venv", *(["--without-pip"] if has_pip else []), str(venv)]
-    subprocess.run(make, check=True, stdout=sys.stderr)
-    if has_pip:
-        pip = [sys.executable, "-m", "pip", "--python", str(venv_python(venv))]
-    else:
-        pip = [str(venv_python(venv)), "-m", "pip"]
+    if not python.exists() or not version.exists() or version.read_text() != wanted_version:
+        if venv.exists():
+            shutil.rmtree(venv)
+        without_pip = ["--without-pip"] if has_pip else []
+        subprocess.run([sys.executable, "-m", "venv", *without_pip, str(venv)], check=True)
+        version.write_text(wanted_version)
+    pip = (
+        [sys.executable, "-m", "pip", "--python", str(python)]
+        if has_pip
+        else [
+            str(python),
+            "-m",
+            "pip",
+        ]
+    )
     install = ["install", "--quiet", "--no-compile", "--disable-pip-version-check"]
-    subprocess.run([*pip, *install, *requirements], check=True, stdout=sys.stderr)
-    (venv / "task-journal-stamp").write_text(stamp)
+    subprocess.run([*pip, *install, *requirements], check=True)
+    (venv / "task-journal-stamp").write_text(wanted_stamp(requirements))
 
 
 def ready_python(if_ready: bool) -> Path | None:
@@ -116,8 +130,7 @@ def ready_python(if_ready: bool) -> Path | None:
     explicit = os.environ.get("TASK_JOURNAL_PYTHON")
     if explicit:
         return Path(explicit)
-    requirements = dependencies()
-    stamp = wanted_stamp(requirements)
+    stamp = wanted_stamp(dependencies())
     folder = data_dir()
     venv = folder / "venv"
     if is_ready(venv, stamp):
@@ -125,15 +138,36 @@ def ready_python(if_ready: bool) -> Path | None:
     if if_ready:
         return None
     folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "venv.log"
     with open(folder / "venv.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another start may be making it: wait for it
-        if not is_ready(venv, stamp):
-            make_venv(venv, requirements, stamp)
+        if is_ready(venv, stamp):
+            return venv_python(venv)
+        say(f"installing its Python dependencies into {venv} (once; log: {log})")
+        # The maker runs in a session of its own, holding the lock too, and writes to a
+        # log, not to our stderr: if Claude Code gives up on this start and kills it, the
+        # environment is still finished for the next start.
+        with open(log, "w") as output:
+            made = subprocess.run(
+                [sys.executable, __file__, "--make-venv", str(venv)],
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                pass_fds=(lock.fileno(),),
+                check=False,
+            )
+        if made.returncode != 0:
+            tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+            raise OSError(f"{' / '.join(tail) or 'no output'} (the whole log: {log})")
     return venv_python(venv)
 
 
 def main(argv: list[str]) -> int:
     args = argv[1:]
+    if args[:1] == ["--make-venv"] and len(args) == 2:
+        make_venv(Path(args[1]))
+        return 0
     if_ready = args[:1] == ["--if-ready"]
     if if_ready:
         args = args[1:]
@@ -150,7 +184,7 @@ def main(argv: list[str]) -> int:
         return 0 if if_ready else EXIT_UNUSABLE
     try:
         python = ready_python(if_ready)
-    except (OSError, subprocess.CalledProcessError) as err:
+    except OSError as err:
         say(
             f"could not make its Python environment ({err}). Check that pip can reach a "
             "package index, or set TASK_JOURNAL_PYTHON to a Python that has "
