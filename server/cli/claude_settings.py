@@ -40,8 +40,12 @@ def _runs_ours(command: object, args: tuple[str, ...]) -> bool:
     )
 
 
+def is_our_hook_command(command: object) -> bool:
+    return _runs_ours(command, HOOK_ARGS)
+
+
 def _is_our_hook(entry: object) -> bool:
-    return isinstance(entry, dict) and _runs_ours(entry.get("command"), HOOK_ARGS)
+    return isinstance(entry, dict) and is_our_hook_command(entry.get("command"))
 
 
 def is_our_statusline(value: object) -> bool:
