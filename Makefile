@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/roundtrip.py
 	$(BIN)/python bench/read.py
 	$(BIN)/python bench/pack.py
+	$(BIN)/python bench/agents.py
 
 conformance: $(STAMP)
 	bash scripts/conformance.sh
