@@ -45,7 +45,7 @@ def register(add: AddCommand) -> None:
         f"""\
   echo '{{"cwd": "'$PWD'", "hook_event_name": "SessionStart"}}' | {PROG} hook session-start
   {PROG} install-hooks     # puts it into ~/.claude/settings.json""",
-        _no_action,
+        _session_start,  # the one hook there is; argparse asks for its name all the same
     )
     events = hook.add_subparsers(title="hooks", metavar="HOOK", required=True)
     session_start = events.add_parser(
@@ -56,7 +56,6 @@ def register(add: AddCommand) -> None:
         "Prints nothing when there is no journal or no open task; always exits 0.",
     )
     add_journal_options(session_start, default=argparse.SUPPRESS)
-    session_start.set_defaults(run=_session_start)
 
     add(
         "statusline",
@@ -95,10 +94,6 @@ brings the hook itself.""",
     install.add_argument(
         "--uninstall", action="store_true", help="take out what install-hooks added"
     )
-
-
-def _no_action(args: argparse.Namespace) -> int:
-    raise AssertionError("argparse requires a hook name")  # pragma: no cover
 
 
 # --- hook session-start ----------------------------------------------------------
