@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import shlex
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +169,8 @@ def save(path: Path, document: dict[str, Any]) -> Path | None:
         os.chmod(backup, mode)
     except FileNotFoundError:
         mode = 0o600
+    import tempfile  # here: every command imports this module, and only install-hooks writes
+
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
