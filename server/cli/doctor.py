@@ -243,12 +243,12 @@ def _clients(project: Path) -> Iterator[Check]:
             ok=True,
             detail=f"plugin {plugin} enabled: it brings the server and the SessionStart hook",
         )
-    for settings_file in (
-        config / "settings.json",
-        project / ".claude" / "settings.json",
-        project / ".claude" / "settings.local.json",
+    for settings_file, scope in (
+        (config / "settings.json", ""),
+        (project / ".claude" / "settings.json", " --scope project"),
+        (project / ".claude" / "settings.local.json", None),  # install-hooks never writes it
     ):
-        yield from _hook_checks(settings_file)
+        yield from _hook_checks(settings_file, plugin=plugin, uninstall_scope=scope)
     claude_json = home / ".claude.json"
     sources: list[tuple[str, Path, list[str]]] = [
         ("claude code", claude_json, ["mcpServers"]),
@@ -262,6 +262,14 @@ def _clients(project: Path) -> Iterator[Check]:
     for client, path, keys in sources:
         for check in _server_checks(client, path, keys):
             found += 1
+            if plugin and client == "claude code" and check.ok:
+                check = Check(
+                    name=client,
+                    ok=False,
+                    detail=f"{check.detail}: a second server, beside the plugin's",
+                    fix="the plugin runs the server already; remove this entry "
+                    "(claude mcp remove, or edit the file)",
+                )
             yield check
     if not found:
         yield Check(
@@ -290,7 +298,7 @@ def _enabled_plugin(settings_file: Path) -> str | None:
     return None
 
 
-def _hook_checks(path: Path) -> Iterator[Check]:
+def _hook_checks(path: Path, *, plugin: str | None, uninstall_scope: str | None) -> Iterator[Check]:
     if not path.is_file():
         return
     try:
@@ -301,8 +309,23 @@ def _hook_checks(path: Path) -> Iterator[Check]:
     for group in document.get("hooks", {}).get("SessionStart", []):
         for entry in group.get("hooks", []):
             command = entry.get("command") if isinstance(entry, dict) else None
-            if claude_settings.is_our_hook_command(command):
-                yield _program_check("claude code", f"SessionStart hook in {path}", str(command))
+            if not claude_settings.is_our_hook_command(command):
+                continue
+            where = f"SessionStart hook in {path}"
+            if plugin:
+                how = (
+                    "remove it from that file"
+                    if uninstall_scope is None
+                    else f"{PROG} install-hooks --uninstall{uninstall_scope}"
+                )
+                yield Check(
+                    name="claude code",
+                    ok=False,
+                    detail=f"{where}: the plugin brings it too, so sessions get the briefing twice",
+                    fix=how,
+                )
+            else:
+                yield _program_check("claude code", where, str(command))
     if claude_settings.is_our_statusline(document.get("statusLine")):
         command = document["statusLine"]["command"]
         yield _program_check("claude code", f"status line in {path}", command)

@@ -175,22 +175,59 @@ def test_claude_desktop_and_vs_code_configs_are_found(
     assert lines_named(outcome, "vs")[0].startswith("ok ")
 
 
-def test_installed_hooks_and_the_plugin_are_recognised(
-    project: Path, home: Path, env: dict[str, str]
-) -> None:
-    run_cli("install-hooks", "--statusline", env=env, cwd=project)
+def enable_plugin(home: Path) -> None:
+    """What claude plugin install leaves in the user's settings."""
     settings = home / ".claude" / "settings.json"
-    document = json.loads(settings.read_text())
+    document = json.loads(settings.read_text()) if settings.exists() else {}
     document["enabledPlugins"] = {"task-journal@task-journal-mcp": True}
-    settings.write_text(json.dumps(document))
+    write_json(settings, document)
+
+
+def test_installed_hooks_are_recognised(project: Path, home: Path, env: dict[str, str]) -> None:
+    run_cli("install-hooks", "--statusline", env=env, cwd=project)
+
+    outcome = doctor(env, project)
+
+    claude = lines_named(outcome, "claude")
+    assert any(line.startswith("ok ") and "SessionStart hook in" in line for line in claude)
+    assert any(line.startswith("ok ") and "status line in" in line for line in claude)
+
+
+def test_the_plugin_is_recognised(project: Path, home: Path, env: dict[str, str]) -> None:
+    enable_plugin(home)
 
     outcome = doctor(env, project)
 
     assert outcome.status == 0, outcome.stdout
-    claude = lines_named(outcome, "claude")
-    assert any("plugin task-journal@task-journal-mcp enabled" in line for line in claude)
-    assert any("SessionStart hook in" in line for line in claude)
-    assert any("status line in" in line for line in claude)
+    [line] = lines_named(outcome, "claude")
+    assert "plugin task-journal@task-journal-mcp enabled" in line
+
+
+def test_the_plugin_and_an_installed_hook_would_brief_twice(
+    project: Path, home: Path, env: dict[str, str]
+) -> None:
+    run_cli("install-hooks", "--scope", "project", env=env, cwd=project)
+    enable_plugin(home)
+
+    outcome = doctor(env, project)
+
+    assert outcome.status == 1
+    [line] = [line for line in lines_named(outcome, "claude") if line.startswith("fix ")]
+    assert "briefing twice" in line
+    assert line.endswith("task-journal install-hooks --uninstall --scope project")
+
+
+def test_the_plugin_and_a_claude_mcp_add_server_would_both_run(
+    configured: Path, home: Path, env: dict[str, str]
+) -> None:
+    enable_plugin(home)
+
+    outcome = doctor(env, configured)
+
+    assert outcome.status == 1
+    [line] = [line for line in lines_named(outcome, "claude") if line.startswith("fix ")]
+    assert str(configured / ".mcp.json") in line
+    assert "a second server" in line
 
 
 def test_no_client_at_all_says_how_to_add_one(project: Path, env: dict[str, str]) -> None:
