@@ -353,6 +353,41 @@ class JournalIndex:
                 note=TRUNCATED_NOTE if truncated else None,
             )
 
+    def task_events(self, task_id: str) -> list[dict[str, Any]]:
+        """Every event of the task, oldest first; ``[]`` for a task with none.
+
+        The lines are read after the lock is let go, from the descriptor the index was
+        brought up to date with: appends do not move them, and a file replaced since
+        is still the one that descriptor reads, so the events are one consistent set.
+        """
+        with self._open() as fd:
+            if fd is None:
+                return []
+            with self._lock:
+                self._sync(fd)
+                state = self._state
+                task = state.tasks.get(task_id)
+                if task is None:
+                    return []
+                offsets, lengths = state.offsets, state.lengths
+                lines = [(offsets[ordinal], lengths[ordinal]) for ordinal in task.ordinals]
+            events = []
+            for offset, length in lines:
+                event = read_line(fd, offset, length)
+                if event is not None:
+                    events.append(event)
+            return events
+
+    def count_tasks(self, status: str = "open") -> int:
+        """How many tasks have this status (``open``, ``closed`` or ``any``)."""
+        status = check_task_status(status)
+        with self._open() as fd, self._lock:
+            if fd is None:
+                return 0
+            self._sync(fd)
+            tasks = self._state.tasks.values()
+            return len(tasks) if status == "any" else sum(t.status == status for t in tasks)
+
     def subtasks(self, task_id: str) -> list[TaskSummary]:
         """The tasks whose ``open`` event's ``meta.parent_id`` is ``task_id``, in the
         order they were opened."""

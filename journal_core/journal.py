@@ -136,20 +136,11 @@ class Journal:
             return self._index.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
 
     def task_events(self, task_id: str) -> Iterator[dict[str, Any]]:
-        """Every event of the task, oldest first, as the plain objects of their lines.
-
-        Raises ``InvalidQuery`` when the journal has no event of that task.
-        """
-        cursor: str | None = None
-        while True:
-            with self._reading():
-                page = self._index.read_events(
-                    task_id=task_id, order="oldest", limit=MAX_LIMIT, cursor=cursor
-                )
-            yield from page.events
-            cursor = page.next_cursor
-            if cursor is None:
-                return
+        """Every event of the task, oldest first, as the plain objects of their lines;
+        nothing for a task the journal does not hold."""
+        with self._reading():
+            events = self._index.task_events(task_id)
+        yield from events
 
     def task_pack(
         self, task_id: str, *, mode: str = "compact", budget_tokens: int | None = None
@@ -171,16 +162,11 @@ class Journal:
         compact pack, the others one line each, within ``budget_tokens``."""
         check_budget(budget_tokens)
         with self._reading():
+            # Only as many as one page can be shown; the rest are counted.
             page = self._index.list_tasks(status="open", limit=MAX_LIMIT)
             if not page.tasks:
                 return build_resume([], [], budget_tokens=budget_tokens)
-            # Only the first page can be shown; the rest are counted.
-            count = len(page.tasks)
-            cursor = page.next_cursor
-            while cursor is not None:
-                more = self._index.list_tasks(status="open", limit=MAX_LIMIT, cursor=cursor)
-                count += len(more.tasks)
-                cursor = more.next_cursor
+            count = self._index.count_tasks("open")
             newest = page.tasks[0].task_id
             subtasks = self._index.subtasks(newest)
         events = self._events_of(newest)

@@ -25,7 +25,7 @@ How the events fold into sections:
 
 Fitting a budget: tokens are estimated as UTF-8 bytes / 4, rounded up, and a
 pack never exceeds its budget. When it would, whole items are left out from
-the least important end (oldest first within a section): recent events, then
+the least important end, the oldest first within a section: recent events, then
 lifecycle, findings, evidence, artifacts, subtasks, open hypotheses,
 constraints, rejections, and decisions last. The pack then ends with a note
 saying what was left out and ``truncated`` is true. Only a header too long for
@@ -161,7 +161,7 @@ def _text(event: Mapping[str, Any]) -> str:
 
 def _meta(event: Mapping[str, Any]) -> Mapping[str, Any]:
     meta = event.get("meta")
-    return meta if isinstance(meta, Mapping) else {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _meta_text(event: Mapping[str, Any], key: str) -> str | None:
@@ -172,14 +172,6 @@ def _meta_text(event: Mapping[str, Any], key: str) -> str | None:
 def _id_field(event: Mapping[str, Any], key: str) -> str | None:
     value = event.get(key)
     return value if isinstance(value, str) else None
-
-
-def _refs(event: Mapping[str, Any], kind: str) -> list[str]:
-    refs = event.get("refs")
-    items = refs.get(kind) if isinstance(refs, Mapping) else None
-    if not isinstance(items, list):
-        return []
-    return [item for item in items if isinstance(item, str) and item.strip()]
 
 
 def _one_line(text: str, chars: int | None) -> str:
@@ -213,42 +205,54 @@ class _Fold:
         self.answered: set[str] = set()
         self.artifacts: dict[tuple[str, str], None] = {}  # (kind, ref), in the order named
         self.suggested = False
+        self.lifecycle: list[Mapping[str, Any]] = []  # open, redirect, rename, close, reopen
         seen: set[object] = set()
         opened = False
-        # The hot loop of a big task: most events name nothing, so each test is a
-        # dict lookup that finds None before any type check.
+        by_type, amended, withdrawn = self.by_type, self.amended, self.withdrawn
+        answered, artifacts = self.answered, self.artifacts
+        # The hot loop of a big task: most events name nothing, so each test below is
+        # a dict lookup that finds None before any type check.
         for event in events:
             kind = event.get("type")
             if not isinstance(kind, str):
                 continue
-            same_kind = self.by_type.get(kind)
+            same_kind = by_type.get(kind)
             if same_kind is None:
-                self.by_type[kind] = [event]
+                by_type[kind] = [event]
             else:
                 same_kind.append(event)
-            corrects = event.get("corrects")
+            answers = kind in _ANSWERS
             # Only an earlier event of this task can be corrected or superseded here.
+            corrects = event.get("corrects")
             if corrects is not None and isinstance(corrects, str) and corrects in seen:
                 if kind == "correction":
-                    self.amended[corrects] = event
+                    amended[corrects] = event
                 else:
-                    self.withdrawn.add(corrects)
+                    withdrawn.add(corrects)
+                if answers:
+                    answered.add(corrects)
             supersedes = event.get("supersedes")
             if supersedes is not None and isinstance(supersedes, str) and supersedes in seen:
-                self.withdrawn.add(supersedes)
+                withdrawn.add(supersedes)
+                if answers:
+                    answered.add(supersedes)
             seen.add(event.get("event_id"))
-            if event.get("refs"):
+            refs = event.get("refs")
+            if refs and isinstance(refs, dict):
                 for ref_kind in _REF_KINDS:
-                    for ref in _refs(event, ref_kind):
-                        self.artifacts.setdefault((ref_kind, ref.strip()), None)
-                if kind in _ANSWERS:
-                    self.answered.update(_refs(event, "events"))
-            if kind in _ANSWERS:
-                self.answered.update(ref for ref in (corrects, supersedes) if isinstance(ref, str))
+                    items = refs.get(ref_kind)
+                    if not items or not isinstance(items, list):
+                        continue
+                    for item in items:
+                        if isinstance(item, str) and (ref := item.strip()):
+                            artifacts.setdefault((ref_kind, ref), None)
+                            if answers and ref_kind == "events":
+                                answered.add(ref)
             if event.get("status") == "suggested":
                 self.suggested = True
             if kind not in _LIFECYCLE_VERBS:
                 continue
+            self.lifecycle.append(event)
             if kind in ("open", "rename"):
                 title = _meta_text(event, "title") or _text(event).strip()
                 if title and (kind == "rename" or not opened):
@@ -300,9 +304,16 @@ class _Section:
     """
 
     def __init__(
-        self, key: str, heading: str, sources: Sequence[Any], render: Callable[[Any], str]
+        self,
+        key: str,
+        heading: str,
+        sources: Sequence[Any],
+        render: Callable[[Any], str],
+        *,
+        shown_reversed: bool = False,
     ) -> None:
         self.key = key
+        self.shown_reversed = shown_reversed  # kept newest first, shown oldest first
         self.heading = heading
         self.heading_size = len(heading.encode()) + 5  # "\n## heading\n"
         self.count = len(sources)
@@ -319,7 +330,8 @@ class _Section:
     def lines(self) -> list[str]:
         if not self.kept:
             return []
-        return ["", f"## {self.heading}", *(self.item(index) for index in range(self.kept))]
+        items = [self.item(index) for index in range(self.kept)]
+        return ["", f"## {self.heading}", *(reversed(items) if self.shown_reversed else items)]
 
 
 # The order sections are cut in when over budget: least important first.
@@ -381,7 +393,7 @@ def _alternatives(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [
         alternative
         for alternative in (found if isinstance(found, list) else [])
-        if isinstance(alternative, Mapping) and isinstance(alternative.get("option"), str)
+        if isinstance(alternative, dict) and isinstance(alternative.get("option"), str)
     ]
 
 
@@ -444,7 +456,6 @@ def _sections(fold: _Fold, subtasks: Sequence[TaskRow], mode: str) -> dict[str, 
     hypotheses = [
         event for event in fold.holding("hypothesis") if event.get("event_id") not in fold.answered
     ]
-    lifecycle = [event for event in fold.events if event.get("type") in _LIFECYCLE_VERBS]
     recent = list(reversed(fold.events[-_RECENT_COUNT[mode] :]))
     sections = [
         _Section(
@@ -460,7 +471,13 @@ def _sections(fold: _Fold, subtasks: Sequence[TaskRow], mode: str) -> dict[str, 
         _Section("evidence", "Evidence (newest first)", fold.holding("evidence"), item(_strength)),
         _Section("artifacts", "Artifacts", list(fold.artifacts), _artifact_item),
         _Section("subtasks", "Subtasks", subtasks, _subtask_item),
-        _Section("lifecycle", "Lifecycle", lifecycle, lambda event: _lifecycle_item(event, mode)),
+        _Section(
+            "lifecycle",
+            "Lifecycle",
+            fold.lifecycle[::-1],
+            lambda event: _lifecycle_item(event, mode),
+            shown_reversed=True,
+        ),
         _Section(
             "recent",
             "Recent events (newest first)",
@@ -631,7 +648,8 @@ def build_resume(
     of them. Raises ``InvalidQuery`` for a bad budget.
     """
     budget = check_budget(budget_tokens)
-    count = len(open_tasks) if task_count is None else task_count
+    # At least those handed in: a task closed since they were listed still counts once.
+    count = len(open_tasks) if task_count is None else max(task_count, len(open_tasks))
     if not open_tasks:
         return Resume(markdown="", task_count=0)
     limit = budget * _BYTES_PER_TOKEN

@@ -1,5 +1,6 @@
-"""The MCP server: the journal's tools over one Journal, and the instructions sent at
-initialize. The tools themselves are in ``server.tools``."""
+"""The MCP server: the journal's tools, resources and prompts over one Journal, and the
+instructions sent at initialize. The tools are in ``server.tools``, the resources and
+prompts in ``server.resources``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from mcp.server import MCPServer
 
 from journal_core import Journal
 from server import __version__
+from server.resources import register_resources
 from server.tools import register_tools
 
 __all__ = ["INSTRUCTIONS", "SERVER_NAME", "build_server"]
@@ -19,7 +21,8 @@ that survives restarts, context resets and crashes. Nothing in it is ever edited
 or deleted; mistakes are fixed by appending a correction.
 
 When to journal:
-- Work starts: append_event(type="open", title=..., text=...) and keep the task_id it returns.
+- Work starts: append_event(type="open", title=..., goal=<one sentence>, text=...) and \
+keep the task_id it returns.
 - As things happen, append one event each: hypothesis (a guess to test), finding \
 (something you learned), evidence (what supports or refutes something), decision \
 (a choice, with meta.alternatives), rejection (an approach you ruled out and why), \
@@ -28,7 +31,11 @@ constraint (a limit you must respect). Record them when they happen, not at the 
 - Work ends: type="close" with meta.outcome and meta.outcome_tag (done, abandoned \
 or superseded).
 - Before resuming a task (new session, after a context reset): list_tasks, then \
-read_events(task_id=...) to read it back, and type="reopen" if it was closed.
+task_pack(task_id=...): one briefing of its goal, decisions, rejections, open \
+hypotheses and findings (read_events has every event). Append type="reopen" if it \
+was closed.
+- To find earlier work, or what was already tried and rejected, before you retry \
+something: search_events(query=...).
 
 Pass idempotency_key when you might retry an append: a repeat returns the first \
 event and writes nothing. If appends answer durable=false (the server runs with \
@@ -46,4 +53,5 @@ def build_server(journal: Journal) -> MCPServer:
     )
 
     register_tools(server, journal)
+    register_resources(server, journal)
     return server

@@ -45,6 +45,7 @@ Status = Literal["confirmed", "suggested"]
 EvidenceStrength = Literal["weak", "medium", "strong"]
 Order = Literal["newest", "oldest"]
 TaskStatus = Literal["open", "closed", "any"]
+PackMode = Literal["compact", "full"]
 
 
 class RefsInput(TypedDict, closed=True):
@@ -127,7 +128,20 @@ class ListTasksOutput(TypedDict):
     note: str | None
 
 
-# The hints of the two reading tools, all four set: they change nothing, and a repeat
+class TaskPackOutput(TypedDict):
+    """A task as a briefing to resume from."""
+
+    task_id: str
+    title: str
+    status: str
+    goal: str | None
+    outcome: str | None
+    event_count: int
+    markdown: str
+    truncated: bool
+
+
+# The hints of the reading tools, all four set: they change nothing, and a repeat
 # answers the same (given the same journal).
 _READER_HINTS = ToolAnnotations(
     read_only_hint=True,
@@ -190,6 +204,13 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         title: Annotated[
             str | None, Field(description="Short name of the task; for type='open' (or 'rename').")
         ] = None,
+        goal: Annotated[
+            str | None,
+            Field(
+                description="What the task is for, in one sentence; for type='open', or "
+                "'redirect' when the goal changes. Shown first in every task_pack."
+            ),
+        ] = None,
         author: Annotated[Author, Field(description="Who says this.")] = "agent",
         source: Annotated[Source, Field(description="Where it came from.")] = "chat",
         refs: Annotated[
@@ -250,6 +271,7 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
                     text=text,
                     task_id=task_id,
                     title=title,
+                    goal=goal,
                     author=author,
                     source=source,
                     refs=cast("dict[str, Any] | None", refs),
@@ -373,3 +395,44 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
             lambda: journal.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
         )
         return _result(page)
+
+    @server.tool(
+        title="Get a task back as a briefing to resume from",
+        annotations=_READER_HINTS,
+    )
+    async def task_pack(
+        task_id: Annotated[str, Field(description="The task to brief on.")],
+        mode: Annotated[
+            PackMode,
+            Field(
+                description="'compact' (default, about 600 tokens) or 'full' (every text whole)."
+            ),
+        ] = "compact",
+        budget_tokens: Annotated[
+            int | None,
+            Field(ge=100, le=20_000, description="An exact budget instead of the mode's."),
+        ] = None,
+    ) -> Annotated[CallToolResult, TaskPackOutput]:
+        """Get one task back as a short Markdown briefing: its goal, active decisions (with
+        the alternatives considered), constraints, what was rejected and why, open
+        hypotheses, findings and evidence (newest first), files and commits, subtasks,
+        lifecycle and recent events. Corrected events show their correction; superseded
+        ones are left out; suggested ones are marked "?".
+
+        Call it before resuming a task (a new session, after a context reset, when picking
+        up someone else's work) instead of paging through read_events. When truncated is
+        true the briefing was cut to fit, least important first: ask for mode="full" or a
+        larger budget_tokens, or read_events for everything.
+
+        Returns {task_id, title, status, goal, outcome, event_count, markdown, truncated}.
+
+        Example: {"task_id": "tj-8f3k2m9q1z"}
+        """
+        pack = await _in_worker(
+            lambda: journal.task_pack(task_id, mode=mode, budget_tokens=budget_tokens)
+        )
+        # The briefing itself as the text, for clients that read only the text.
+        return CallToolResult(
+            content=[TextContent(type="text", text=pack.markdown)],
+            structured_content=msgspec.to_builtins(pack),
+        )

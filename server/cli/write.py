@@ -33,7 +33,8 @@ def register(add: AddCommand) -> None:
             "append",
             "Append one event to the journal.",
             f"""\
-  {PROG} append open "Port the importer to msgspec" --title "msgspec importer"
+  {PROG} append open "Port the importer to msgspec" --title "msgspec importer" \\
+      --goal "Decode the importer's input with msgspec structs"
   {PROG} append decision "Keep the sidecar lock" --task tj-8f3k2m9q1z --ref-file writer.py
   git log -1 --format=%B | {PROG} append finding - --task tj-8f3k2m9q1z --author hook
   {PROG} append close "Merged" --task tj-8f3k2m9q1z --meta '{{"outcome_tag": "done"}}'
@@ -53,6 +54,9 @@ def _add_append_options(parser: argparse.ArgumentParser) -> None:
         "--task", metavar="TASK_ID", help="the task (leave out with TYPE open for a new one)"
     )
     parser.add_argument("--title", help="the task's title (with open)")
+    parser.add_argument(
+        "--goal", help="what the task is for, in one sentence (with open, or redirect)"
+    )
     parser.add_argument("--author", default="agent", help=f"{', '.join(AUTHORS)} (default: agent)")
     parser.add_argument("--source", default="cli", help=f"{', '.join(SOURCES)} (default: cli)")
     for kind, what in (("file", "a file"), ("commit", "a commit"), ("event", "an event id")):
@@ -119,6 +123,7 @@ def _append(args: argparse.Namespace) -> int:
         text=_event_text(args.text),
         task_id=args.task,
         title=args.title,
+        goal=args.goal,
         author=args.author,
         source=args.source,
         refs=refs or None,

@@ -90,3 +90,17 @@ def test_export_pr_of_a_task(journal: Journal) -> None:
     assert text.startswith("# Importer\n\n## Summary\n\nPort it to msgspec\n")
     assert "## Changes\n\n- Decode into structs\n" in text
     assert "## Affected files\n\n- `imp.py`\n" in text
+
+
+def test_resume_counts_every_open_task_beyond_the_first_page(journal: Journal) -> None:
+    for n in range(520):  # more than one page of list_tasks
+        append(journal, "open", f"task {n}")
+    resume = journal.resume()
+    assert resume.task_count == 520
+    assert resume.markdown.splitlines()[0] == (
+        "520 open tasks in this journal, most recently active first."
+    )
+    listed = sum(line.startswith("- tj-") for line in resume.markdown.splitlines())
+    assert resume.markdown.splitlines()[-1] == (
+        f"- … and {519 - listed} more (list the open tasks to see them)"
+    )

@@ -445,6 +445,19 @@ def test_the_goal_survives_the_smallest_budget() -> None:
     assert estimate_tokens(pack.markdown) <= 100
 
 
+def test_a_header_longer_than_the_budget_is_cut_mid_text_and_says_so() -> None:
+    story = Story()
+    story.open("T" * 200, goal="G" * 1000)
+    story.add("decision", "Keep the retry")
+    pack = story.pack(budget_tokens=100)
+    assert pack.truncated
+    assert len(pack.markdown.encode()) <= 400
+    assert pack.markdown.startswith("# " + "T" * 100)
+    assert pack.markdown.splitlines()[-1] == (
+        "_Cut to fit 100 tokens; left out: recent events 2, lifecycle 1, decisions 1._"
+    )
+
+
 @pytest.mark.parametrize("budget", [99, 20_001, True, "600", 1.5])
 def test_a_budget_outside_100_to_20000_is_refused(budget: Any) -> None:
     with pytest.raises(InvalidQuery, match="budget_tokens"):
@@ -510,6 +523,26 @@ def test_a_pack_never_exceeds_its_budget(
 
 
 # --- resume and export-pr ---------------------------------------------------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    titles=st.lists(texts, min_size=1, max_size=80),
+    hidden=st.integers(0, 1_000),
+    finding=texts,
+    budget=st.integers(100, 3_000),
+)
+def test_a_resume_never_exceeds_its_budget(
+    titles: list[str], hidden: int, finding: str, budget: int
+) -> None:
+    story = Story()
+    story.open(titles[0], goal=finding)
+    for _ in range(10):
+        story.add("finding", finding)
+    rows = [Row(task_id=f"tj-{n:010d}", title=title) for n, title in enumerate(titles)]
+    resume = build_resume(rows, story.events, budget_tokens=budget, task_count=len(rows) + hidden)
+    assert estimate_tokens(resume.markdown) <= budget
+    assert resume.task_count == len(rows) + hidden
 
 
 def test_resume_of_no_open_task_is_empty() -> None:
@@ -583,3 +616,15 @@ def test_export_pr_draws_each_section_from_its_events() -> None:
         "## Commits\n\n- a1b2c3d\n\n"
         f"Task journal: {TASK}\n"
     )
+
+
+def test_the_lifecycle_loses_its_oldest_entries_first() -> None:
+    story = Story()
+    story.open("Flaky test")
+    for n in range(30):
+        story.add("rename", f"name {n}", meta={"title": f"Name number {n}"})
+    pack = story.pack(mode="full", budget_tokens=300)
+    lifecycle = section(pack.markdown, "Lifecycle")
+    assert 0 < len(lifecycle) < 31
+    assert lifecycle[-1].endswith("renamed: Name number 29")
+    assert lifecycle[0].endswith(f"renamed: Name number {30 - len(lifecycle)}")

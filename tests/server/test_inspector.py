@@ -1,4 +1,4 @@
-"""A real third-party client, the MCP Inspector's CLI, lists the tools and appends an event."""
+"""A real third-party client, the MCP Inspector's CLI: tools, resources and prompts."""
 
 import json
 import shutil
@@ -6,6 +6,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from journal_core import Journal, Settings, new_event
 
 pytestmark = pytest.mark.slow
 
@@ -57,6 +59,7 @@ def test_inspector_lists_the_tools(
         "flush",
         "list_tasks",
         "read_events",
+        "task_pack",
     ]
 
 
@@ -83,3 +86,98 @@ def test_inspector_appends_an_event(
     [line] = journal_path.read_text().splitlines()
     written = json.loads(line)
     assert (written["task_id"], written["text"]) == (task_id, "Opened from the MCP Inspector")
+
+
+def opened_task(journal_path: Path) -> str:
+    """A journal holding one open task with a goal and a decision; its task id."""
+    journal = Journal(Settings(journal_path=journal_path))
+    journal.open()
+    try:
+        task_id = journal.append(
+            new_event(type="open", text="Started", title="Inspected", goal="Be inspected")
+        ).task_id
+        journal.append(new_event(type="decision", text="Use the Inspector", task_id=task_id))
+    finally:
+        journal.close()
+    return task_id
+
+
+def test_inspector_lists_and_reads_the_resources(
+    npx: str, server_command: Path, journal_path: Path, child_env: dict[str, str]
+) -> None:
+    task_id = opened_task(journal_path)
+    listed = inspector(npx, server_command, journal_path, child_env, "--method", "resources/list")
+    assert listed.returncode == 0, listed.stderr
+    assert [r["uri"] for r in json.loads(listed.stdout)["resources"]] == ["journal://tasks"]
+    templates = inspector(
+        npx, server_command, journal_path, child_env, "--method", "resources/templates/list"
+    )
+    assert templates.returncode == 0, templates.stderr
+    [template] = json.loads(templates.stdout)["resourceTemplates"]
+    assert (template["uriTemplate"], template["mimeType"]) == (
+        "journal://tasks/{task_id}",
+        "text/markdown",
+    )
+    read = inspector(
+        npx,
+        server_command,
+        journal_path,
+        child_env,
+        "--method",
+        "resources/read",
+        "--uri",
+        f"journal://tasks/{task_id}",
+    )
+    assert read.returncode == 0, read.stderr
+    [contents] = json.loads(read.stdout)["contents"]
+    assert contents["mimeType"] == "text/markdown"
+    assert contents["text"].startswith("# Inspected [open]\n")
+    assert "- Use the Inspector\n" in contents["text"]
+
+
+def test_inspector_lists_and_gets_the_prompts(
+    npx: str, server_command: Path, journal_path: Path, child_env: dict[str, str]
+) -> None:
+    task_id = opened_task(journal_path)
+    listed = inspector(npx, server_command, journal_path, child_env, "--method", "prompts/list")
+    assert listed.returncode == 0, listed.stderr
+    prompts = {prompt["name"]: prompt for prompt in json.loads(listed.stdout)["prompts"]}
+    assert sorted(prompts) == ["resume", "resume_task"]
+    assert [a["name"] for a in prompts["resume_task"]["arguments"]] == ["task_id"]
+    got = inspector(
+        npx,
+        server_command,
+        journal_path,
+        child_env,
+        "--method",
+        "prompts/get",
+        "--prompt-name",
+        "resume_task",
+        "--prompt-args",
+        f"task_id={task_id}",
+    )
+    assert got.returncode == 0, got.stderr
+    [message] = json.loads(got.stdout)["messages"]
+    assert "Goal: Be inspected" in message["content"]["text"].splitlines()
+
+
+def test_inspector_calls_task_pack(
+    npx: str, server_command: Path, journal_path: Path, child_env: dict[str, str]
+) -> None:
+    task_id = opened_task(journal_path)
+    done = inspector(
+        npx,
+        server_command,
+        journal_path,
+        child_env,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "task_pack",
+        "--tool-arg",
+        f"task_id={task_id}",
+    )
+    assert done.returncode == 0, done.stderr
+    pack = json.loads(done.stdout)["structuredContent"]
+    assert (pack["title"], pack["goal"], pack["event_count"]) == ("Inspected", "Be inspected", 2)
+    assert "- Use the Inspector" in pack["markdown"].splitlines()
