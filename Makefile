@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench conformance lock clean
+.PHONY: run test lint bench conformance claude-check lock clean
 
 # Set-up talks on stderr only: `make run` hands stdout to the MCP protocol. The
 # versions come from requirements/dev.lock (exact, with hashes), so a fresh clone
@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/roundtrip.py
 	$(BIN)/python bench/read.py
 	$(BIN)/python bench/pack.py
+	$(BIN)/python bench/agents.py
 
 conformance: $(STAMP)
 	bash scripts/conformance.sh
@@ -48,5 +49,10 @@ lock:
 	    --output-file requirements/dev.lock pyproject.toml requirements/build.in
 	rm -rf .lock-venv
 
+# The real Claude Code CLI (installed into .claude-check/) validates and installs this
+# repository as a plugin from a fresh clone, and must list its MCP server as Connected.
+claude-check:
+	bash scripts/claude-check.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage bench/data .conformance
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage bench/data .conformance .claude-check

@@ -19,7 +19,7 @@ from typing import Any
 
 from journal_core import DURABILITY_MODES, JournalError
 from server import VersionAction
-from server.cli import maintain, pack, read, serve, write
+from server.cli import claude, doctor, export, lifecycle, maintain, pack, read, serve, write
 from server.cli.arguments import check_utf8_arguments
 from server.cli.command import (
     EXIT_BAD_LINES,
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 # The command modules, in the order their commands are listed in --help.
-_COMMAND_MODULES = (write, read, pack, maintain, serve)
+_COMMAND_MODULES = (write, lifecycle, read, pack, export, maintain, doctor, claude, serve)
 
 _MAIN_EPILOG = f"""\
 The journal: --journal, else $TASK_JOURNAL_PATH, else the per-project journal

@@ -38,14 +38,13 @@ def register(add: AddCommand) -> None:
   {PROG} append open "Port the importer to msgspec" --title "msgspec importer" \\
       --goal "Decode the importer's input with msgspec structs"
   {PROG} append decision "Keep the sidecar lock" --task tj-8f3k2m9q1z --ref-file writer.py
-  git log -1 --format=%B | {PROG} event finding - --task tj-8f3k2m9q1z --author hook
+  git log -1 --format=%B | {PROG} append finding - --task tj-8f3k2m9q1z --author hook
   {PROG} append close "Merged" --task tj-8f3k2m9q1z --meta '{{"outcome_tag": "done"}}'
 
 Prints "<event id> <task id>", or the whole result with --json. Repeating an append
 with the same --idempotency-key writes nothing and prints the first event's ids.
-"event" is another name for "append".""",
+The Rust tool's form, '{PROG} event TASK_ID --type TYPE --text TEXT', is 'event'.""",
             _append,
-            aliases=["event"],
         )
     )
 

@@ -1,4 +1,4 @@
-"""task-journal append (alias event): one event in, its ids out; refused input writes nothing."""
+"""task-journal append: one event in, its ids out; refused input writes nothing."""
 
 # The tables of refused input hold each whole error message on one line, to be read as it prints.
 # ruff: noqa: E501
@@ -36,14 +36,6 @@ def test_open_prints_the_event_id_and_the_new_task_id(journal: Path) -> None:
         "cli",
         "confirmed",
     )
-
-
-def test_event_is_another_name_for_append(journal: Path) -> None:
-    outcome = run_cli("event", "open", "Started from a hook", "--author", "hook")
-
-    assert outcome.status == 0, outcome.stderr
-    [written] = lines_of(journal)
-    assert (written["type"], written["author"]) == ("open", "hook")
 
 
 def test_json_prints_the_append_result(journal: Path, task_id: str) -> None:

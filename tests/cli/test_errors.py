@@ -104,7 +104,6 @@ def test_help_names_every_command_and_the_exit_statuses(call_main: CallMain) -> 
         *((command, command) for command in ("append", "show", "read", "tasks", "flush")),
         ("verify", "verify"),
         *((command, command) for command in ("path", "serve")),
-        pytest.param("event", "append", id="event-is-append"),
     ],
 )
 def test_every_command_has_help_with_examples(call_main: CallMain, command: str, name: str) -> None:

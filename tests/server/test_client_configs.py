@@ -35,6 +35,8 @@ async def test_client_entry_starts_a_server_on_the_projects_journal(
 ) -> None:
     project = tmp_path / "project"
     (project / ".git").mkdir(parents=True)
+    home = tmp_path / "home"
+    home.mkdir()
     entry = server_entry(client)
     # What the editor does: expand its variables, run the command from PATH in the project.
     args = [arg.replace("${workspaceFolder}", str(project)) for arg in entry["args"]]
@@ -42,10 +44,22 @@ async def test_client_entry_starts_a_server_on_the_projects_journal(
     params = StdioServerParameters(
         command=entry["command"],
         args=args,
-        env={**child_env, **entry.get("env", {}), "PATH": path},
+        env={**child_env, **entry.get("env", {}), "PATH": path, "HOME": str(home)},
         cwd=project,
     )
     async with Client(params) as connected:
         opened = await call_ok(connected, "append_event", {"type": "open", "text": client})
-    journal = Path(child_env["TASK_JOURNAL_DATA_DIR"]) / "events" / f"{project_hash(project)}.jsonl"
+    if client == "claude-desktop":
+        # No project there: the entry names a journal of its own, under the user's home.
+        journal = home / "task-journal" / "desktop.jsonl"
+    else:
+        events = Path(child_env["TASK_JOURNAL_DATA_DIR"]) / "events"
+        journal = events / f"{project_hash(project)}.jsonl"
     assert opened["task_id"] in journal.read_text()
+
+
+def test_the_readme_gives_claude_desktop_the_examples_arguments() -> None:
+    readme = (EXAMPLE.parent / "README.md").read_text()
+    entry = {"mcpServers": {"task-journal": server_entry("claude-desktop")}}
+
+    assert json.dumps(entry) in readme

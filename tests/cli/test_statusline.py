@@ -1,0 +1,60 @@
+"""task-journal statusline: one line for Claude Code's status bar, never an error."""
+
+from pathlib import Path
+
+from tests.cli.conftest import run_cli
+from tests.cli.past import append_at, open_task_at
+
+
+def test_shows_the_latest_open_task_the_open_count_and_the_stale_count(journal: Path) -> None:
+    open_task_at(journal, "tj-old0000001", 30, "Idle for a month")
+    open_task_at(journal, "tj-busy000001", 20, "Opened long ago, touched today")
+    open_task_at(journal, "tj-new0000001", 1, "Opened yesterday")
+    open_task_at(journal, "tj-done000001", 40, "Closed")
+    append_at(journal, 39, task_id="tj-done000001", type="close", text="Merged")
+    append_at(journal, 0, task_id="tj-busy000001", type="finding", text="Still failing")
+
+    outcome = run_cli("statusline")
+
+    assert (outcome.status, outcome.stderr) == (0, "")
+    assert outcome.stdout == "[tj-busy000001 · open: 3 · stale: 1]\n"
+
+
+def test_a_task_idle_exactly_seven_days_is_stale(journal: Path) -> None:
+    open_task_at(journal, "tj-week000001", 7.01, "A week idle")
+
+    assert run_cli("statusline").stdout == "[tj-week000001 · open: 1 · stale: 1]\n"
+
+
+def test_no_open_task_shows_the_counts_alone(journal: Path) -> None:
+    open_task_at(journal, "tj-done000001", 2, "Closed")
+    append_at(journal, 1, task_id="tj-done000001", type="close", text="Merged")
+
+    assert run_cli("statusline").stdout == "[open: 0 · stale: 0]\n"
+
+
+def test_no_journal_prints_nothing(journal: Path) -> None:
+    outcome = run_cli("statusline")
+
+    assert (outcome.status, outcome.stdout, outcome.stderr) == (0, "", "")
+    assert not journal.exists()
+
+
+def test_an_unreadable_journal_prints_nothing_and_exits_0(journal: Path) -> None:
+    journal.mkdir(parents=True)  # a folder where the file should be
+
+    outcome = run_cli("statusline")
+
+    assert (outcome.status, outcome.stdout) == (0, "")
+    assert outcome.stderr.startswith("task-journal: warning: statusline: ")
+
+
+def test_the_per_project_journal_is_the_working_directorys(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    created = run_cli("create", "Project task", cwd=project).stdout.strip()
+
+    outcome = run_cli("statusline", cwd=project)
+
+    assert outcome.stdout == f"[{created} · open: 1 · stale: 0]\n"
+    assert run_cli("statusline", cwd=tmp_path).stdout == ""

@@ -1,0 +1,70 @@
+"""The plugin's manifests say what Claude Code needs, and agree with the package."""
+
+import re
+import shlex
+import tomllib
+
+from tests.plugin.conftest import (
+    HOOKS,
+    LAUNCHER,
+    MARKETPLACE,
+    PLUGIN_MANIFEST,
+    ROOT,
+    hook_command,
+    load,
+)
+
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def test_the_plugin_the_marketplace_and_the_package_have_one_version() -> None:
+    marketplace = load(MARKETPLACE)
+    [entry] = marketplace["plugins"]
+
+    assert load(PLUGIN_MANIFEST)["version"] == VERSION
+    assert entry["version"] == VERSION
+    assert marketplace["metadata"]["version"] == VERSION
+
+
+def test_the_marketplace_offers_this_folder_as_the_plugin() -> None:
+    [entry] = load(MARKETPLACE)["plugins"]
+
+    assert entry["name"] == load(PLUGIN_MANIFEST)["name"] == "task-journal"
+    assert entry["source"] == "./"
+    assert load(MARKETPLACE)["name"] == "task-journal-mcp"
+
+
+def test_the_mcp_server_starts_through_the_launcher_from_the_plugin_root() -> None:
+    server = load(PLUGIN_MANIFEST)["mcpServers"]["task-journal"]
+
+    assert server["command"] == "python3"
+    assert server["args"] == [
+        "${CLAUDE_PLUGIN_ROOT}/scripts/plugin_launcher.py",
+        "task-journal-mcp",
+    ]
+    assert (ROOT / "scripts" / "plugin_launcher.py") == LAUNCHER
+    assert LAUNCHER.is_file()
+
+
+def test_the_session_start_hook_runs_the_cli_only_when_ready() -> None:
+    words = shlex.split(hook_command())
+
+    assert words == [
+        "python3",
+        "${CLAUDE_PLUGIN_ROOT}/scripts/plugin_launcher.py",
+        "--if-ready",
+        "task-journal",
+        "hook",
+        "session-start",
+    ]
+    assert list(load(HOOKS)["hooks"]) == ["SessionStart"]
+
+
+def test_the_skill_has_the_frontmatter_claude_code_reads() -> None:
+    text = (ROOT / "skills" / "task-journal" / "SKILL.md").read_text()
+    match = re.match(r"---\nname: (.+)\ndescription: (.+)\n---\n", text)
+
+    assert match is not None
+    assert match.group(1) == "task-journal"
+    assert len(match.group(2)) < 1024
+    assert len(text.split()) < 600  # short: it is loaded into the model's context
