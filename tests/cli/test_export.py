@@ -146,8 +146,9 @@ def test_events_list_shows_the_newest_events_first(
     assert (outcome.status, outcome.stderr) == (0, "")
     rows = outcome.stdout.splitlines()
     assert len(rows) == 2
-    assert rows[0].split()[2:4] == ["close", "Merged"]
-    assert rows[1].split()[2:4] == ["finding", "json"]
+    # Each row as `read` prints it: short id, date, time, task, type, text.
+    assert rows[0].split()[4:6] == ["close", "Merged"]
+    assert rows[1].split()[4:6] == ["finding", "json"]
 
 
 def test_events_list_pages_past_the_read_limit(journal: Path) -> None:
