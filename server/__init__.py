@@ -156,15 +156,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         journal.open()
     except JournalError as err:
         return _error(err, EXIT_UNUSABLE)
-    # Index the journal in the background, so that a big one does not make the client's
-    # first call wait; calls that come sooner wait for the index as they would anyway.
-    threading.Thread(target=_build_index, args=(journal,), name="index", daemon=True).start()
     try:
         return _serve(journal, args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     finally:
         journal.close()
+
+
+def _index_in_background(journal: Journal) -> None:
+    """Index the journal in a thread, so that a big one does not make the client's first
+    call wait; calls that come sooner wait for the index as they would anyway.
+
+    Called only once the SDK is imported and the server built: a build running beside
+    those imports holds the GIL and makes initialize several times slower.
+    """
+    threading.Thread(target=_build_index, args=(journal,), name="index", daemon=True).start()
 
 
 def _build_index(journal: Journal) -> None:
@@ -179,6 +186,7 @@ def _serve(journal: Journal, args: argparse.Namespace) -> int:
 
     server = build_server(journal)
     if args.transport == "stdio":
+        _index_in_background(journal)
         _announce(journal, "stdio")
         try:
             server.run()
@@ -198,6 +206,7 @@ def _serve(journal: Journal, args: argparse.Namespace) -> int:
         sockets = listen(args.host, args.port)
     except CannotListen as err:
         return _error(err, EXIT_UNUSABLE)
+    _index_in_background(journal)
     _announce(journal, f"{args.transport} on {mcp_url(args.host, args.port)}")
     serve_http(app, sockets)
     return 0
