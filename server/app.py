@@ -3,13 +3,22 @@ initialize. The tools themselves are in ``server.tools``."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from typing import Any
+
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp_types import CallToolResult, Icon, InputRequiredResult, ToolAnnotations
+from pydantic import ValidationError
 
 from journal_core import Journal
 from server import __version__
+from server.refusals import schema_refusal, unknown_arguments, unknown_arguments_refusal
 from server.tools import register_tools
 
-__all__ = ["INSTRUCTIONS", "SERVER_NAME", "build_server"]
+__all__ = ["INSTRUCTIONS", "SERVER_NAME", "JournalServer", "build_server"]
 
 SERVER_NAME = "task-journal"
 
@@ -36,9 +45,67 @@ durability "flush"), call flush after important events.\
 """
 
 
+class JournalServer(MCPServer):
+    """The SDK's server with the journal's rules for every tool registered on it.
+
+    - A tool's description is its docstring without the docstring's indentation.
+    - An argument the tool does not have is refused by name, not ignored.
+    - A refusal (bad arguments, or a ToolError the tool raised) reaches the client as
+      its own sentence, without the SDK's "Error executing tool NAME:" prefix and with
+      schema errors reworded from the validator's dump (server.refusals).
+    """
+
+    def add_tool(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: ToolAnnotations | None = None,
+        icons: list[Icon] | None = None,
+        meta: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> None:
+        if description is None and fn.__doc__:
+            description = inspect.cleandoc(fn.__doc__)
+        super().add_tool(
+            fn,
+            name=name,
+            title=title,
+            description=description,
+            annotations=annotations,
+            icons=icons,
+            meta=meta,
+            structured_output=structured_output,
+        )
+        # Say in the schema what call_tool enforces: clients may check before sending.
+        schema = self._tool_input_schema(name or fn.__name__)
+        if schema is not None:
+            schema["additionalProperties"] = False
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        schema = self._tool_input_schema(name)
+        if schema is not None and (unknown := unknown_arguments(arguments, schema)):
+            raise ToolError(unknown_arguments_refusal(name, unknown, schema))
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise  # a crash: the SDK keeps its details on the server
+        except ToolError as err:
+            cause = err.__cause__
+            if isinstance(cause, ValidationError) and schema is not None:
+                # Chained to the validation error: the SDK logs its field names.
+                raise ToolError(schema_refusal(cause, schema)) from cause
+            if isinstance(cause, ToolError):  # the tool's own refusal, already a sentence
+                raise ToolError(str(cause)) from cause.__cause__
+            raise
+
+
 def build_server(journal: Journal) -> MCPServer:
     """Make the MCP server whose tools work on ``journal`` (already opened by the caller)."""
-    server: MCPServer = MCPServer(
+    server: MCPServer = JournalServer(
         SERVER_NAME,
         title="Task journal",
         version=__version__,

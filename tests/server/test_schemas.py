@@ -140,3 +140,20 @@ def enum_of(schema: dict[str, Any], prop: dict[str, Any]) -> list[str]:
         if "enum" in choice:
             return list(choice["enum"])
     raise AssertionError(f"no enum in {prop}")
+
+
+@pytest.mark.parametrize("name", TOOL_NAMES)
+async def test_tool_description_is_sent_without_docstring_indentation(
+    tools: dict[str, Tool], name: str
+) -> None:
+    description = tools[name].description
+    assert description is not None
+    assert description == description.strip()
+    assert [line for line in description.splitlines() if line.startswith(" ")] == []
+
+
+@pytest.mark.parametrize("name", TOOL_NAMES)
+async def test_input_schema_says_unknown_arguments_are_refused(
+    tools: dict[str, Tool], name: str
+) -> None:
+    assert tools[name].input_schema["additionalProperties"] is False
