@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from journal_core import Journal
 from server import __version__
 from server.refusals import schema_refusal, unknown_arguments, unknown_arguments_refusal
+from server.stdio import serve_stdio
 from server.tools import register_tools
 
 __all__ = ["INSTRUCTIONS", "SERVER_NAME", "JournalServer", "build_server"]
@@ -50,6 +51,7 @@ class JournalServer(MCPServer):
 
     - A tool's description is its docstring without the docstring's indentation.
     - An argument the tool does not have is refused by name, not ignored.
+    - Over stdio, a line the SDK cannot read still gets a JSON-RPC error (server.stdio).
     - A refusal (bad arguments, or a ToolError the tool raised) reaches the client as
       its own sentence, without the SDK's "Error executing tool NAME:" prefix and with
       schema errors reworded from the validator's dump (server.refusals).
@@ -82,6 +84,10 @@ class JournalServer(MCPServer):
         schema = self._tool_input_schema(name or fn.__name__)
         if schema is not None:
             schema["additionalProperties"] = False
+
+    async def run_stdio_async(self) -> None:
+        # The SDK's loop over our stdio transport, which answers the lines it cannot read.
+        await serve_stdio(self._lowlevel_server)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
