@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import math
 import os
 import sys
 import threading
 from collections.abc import Sequence
 
 from journal_core import DURABILITY_MODES, Journal, JournalError, Settings
+from server.limits import HttpLimits
+from server.logs import RepeatFilter
 
 __all__ = ["VersionAction", "__version__", "main"]
 
@@ -29,6 +32,9 @@ logger = logging.getLogger(__name__)
 EXIT_USAGE = 2
 EXIT_UNUSABLE = 3
 EXIT_INTERRUPTED = 130
+
+# A request timeout past an hour is a mistake, and far past it overflows the event loop.
+_MAX_TIMEOUT_S = 3600.0
 
 __version__: str
 """The installed package's version, read on first use (see ``__getattr__``)."""
@@ -128,6 +134,30 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("TASK_JOURNAL_TOKEN"),
         help="bearer token streamable-http clients must send (default $TASK_JOURNAL_TOKEN)",
     )
+    limits = HttpLimits()
+    parser.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=limits.max_connections,
+        metavar="N",
+        help="streamable-http: open connections at most; more are answered 503 "
+        f"(default {limits.max_connections}, fewer if the open-file limit is low)",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=_positive_int,
+        default=limits.max_sessions,
+        metavar="N",
+        help=f"streamable-http: MCP sessions at most (default {limits.max_sessions})",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_positive_seconds,
+        default=limits.request_timeout,
+        metavar="SECONDS",
+        help="streamable-http: time for a request to arrive whole, headers and body; a "
+        f"slower one is answered 408 and closed (default {limits.request_timeout:g})",
+    )
     parser.add_argument(
         "--log-level",
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
@@ -135,6 +165,28 @@ def _parser() -> argparse.ArgumentParser:
         help="how much to log on stderr (default WARNING)",
     )
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= _MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 and at most {_MAX_TIMEOUT_S}"
+        )
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=args.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RepeatFilter())
     try:
         settings = Settings.from_env(
             journal=args.journal, project_dir=args.project_dir, durability=args.durability
@@ -197,9 +251,14 @@ def _serve(journal: Journal, args: argparse.Namespace) -> int:
         return 0
     from server.http import CannotListen, UnsafeBind, build_http_app, listen, mcp_url, serve_http
 
+    limits = HttpLimits(
+        max_connections=args.max_connections,
+        max_sessions=args.max_sessions,
+        request_timeout=args.request_timeout,
+    )
     # Both checks come before the start-up line, which promises a server that is listening.
     try:
-        app = build_http_app(server, host=args.host, auth_token=args.auth_token)
+        app = build_http_app(server, host=args.host, auth_token=args.auth_token, limits=limits)
     except UnsafeBind as err:
         return _error(err, EXIT_USAGE)
     try:
@@ -208,7 +267,7 @@ def _serve(journal: Journal, args: argparse.Namespace) -> int:
         return _error(err, EXIT_UNUSABLE)
     _index_in_background(journal)
     _announce(journal, f"{args.transport} on {mcp_url(args.host, args.port)}")
-    serve_http(app, sockets)
+    serve_http(app, sockets, limits)
     return 0
 
 
