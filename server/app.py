@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp_types import CallToolResult, Icon, InputRequiredResult, ToolAnnotations
+from mcp_types import (
+    CallToolResult,
+    Icon,
+    InputRequiredResult,
+    Prompt,
+    Resource,
+    ResourceTemplate,
+    ToolAnnotations,
+)
 from pydantic import ValidationError
 
 from journal_core import Journal
@@ -49,7 +57,8 @@ durability "flush"), call flush after important events.\
 class JournalServer(MCPServer):
     """The SDK's server with the journal's rules for every tool registered on it.
 
-    - A tool's description is its docstring without the docstring's indentation.
+    - A tool's description is its docstring without the docstring's indentation, and so
+      are a prompt's and a resource's.
     - An argument the tool does not have is refused by name, not ignored.
     - Over stdio, a line the SDK cannot read still gets a JSON-RPC error (server.stdio).
     - A refusal (bad arguments, or a ToolError the tool raised) reaches the client as
@@ -85,6 +94,18 @@ class JournalServer(MCPServer):
         if schema is not None:
             schema["additionalProperties"] = False
 
+    # Prompts and resources registered from functions take their docstrings too; their
+    # descriptions are cleaned as they are listed (templates have no registration hook).
+
+    async def list_prompts(self) -> list[Prompt]:
+        return [_dedented(prompt) for prompt in await super().list_prompts()]
+
+    async def list_resources(self) -> list[Resource]:
+        return [_dedented(resource) for resource in await super().list_resources()]
+
+    async def list_resource_templates(self) -> list[ResourceTemplate]:
+        return [_dedented(template) for template in await super().list_resource_templates()]
+
     async def run_stdio_async(self) -> None:
         # The SDK's loop over our stdio transport, which answers the lines it cannot read.
         await serve_stdio(self._lowlevel_server)
@@ -107,6 +128,15 @@ class JournalServer(MCPServer):
             if isinstance(cause, ToolError):  # the tool's own refusal, already a sentence
                 raise ToolError(str(cause)) from cause.__cause__
             raise
+
+
+_Described = TypeVar("_Described", Prompt, Resource, ResourceTemplate)
+
+
+def _dedented(item: _Described) -> _Described:
+    if not item.description:
+        return item
+    return item.model_copy(update={"description": inspect.cleandoc(item.description)})
 
 
 def build_server(journal: Journal) -> MCPServer:

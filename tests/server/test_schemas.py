@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # ships no stubs; mcp depends on it
@@ -15,7 +16,10 @@ from journal_core import (
     EVIDENCE_STRENGTHS,
     SOURCES,
     STATUSES,
+    Journal,
+    Settings,
 )
+from server.app import build_server
 
 pytestmark = pytest.mark.anyio
 
@@ -157,3 +161,46 @@ async def test_input_schema_says_unknown_arguments_are_refused(
     tools: dict[str, Tool], name: str
 ) -> None:
     assert tools[name].input_schema["additionalProperties"] is False
+
+
+async def test_prompts_and_resources_are_described_without_docstring_indentation(
+    journal_path: Path,
+) -> None:
+    journal = Journal(Settings(journal_path=journal_path))
+    journal.open()
+    server = build_server(journal)
+
+    @server.prompt()
+    async def greet() -> str:
+        """Say hello.
+
+        Then stop.
+        """
+        return "hello"
+
+    @server.resource("journal://example")
+    async def example() -> str:
+        """One resource.
+
+        With a second paragraph.
+        """
+        return "x"
+
+    @server.resource("journal://examples/{name}")
+    async def examples(name: str) -> str:
+        """A template.
+
+        With a second paragraph.
+        """
+        return name
+
+    try:
+        async with Client(server) as client:
+            [prompt] = (await client.list_prompts()).prompts
+            [resource] = (await client.list_resources()).resources
+            [template] = (await client.list_resource_templates()).resource_templates
+    finally:
+        journal.close()
+    assert prompt.description == "Say hello.\n\nThen stop."
+    assert resource.description == "One resource.\n\nWith a second paragraph."
+    assert template.description == "A template.\n\nWith a second paragraph."
