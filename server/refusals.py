@@ -50,7 +50,7 @@ def schema_refusal(error: ValidationError, schema: Schema) -> str:
     first = error.errors(include_url=False)[0]
     loc = tuple(first["loc"])
     kind, value, ctx = first["type"], first.get("input"), first.get("ctx") or {}
-    name = _path(loc)
+    name = _path(loc) or "arguments"  # an empty loc: the arguments as a whole
     if kind == "extra_forbidden":
         parent = _at(schema, loc[:-1]) or {}
         return (
