@@ -10,18 +10,19 @@ A notification (a message without an id) gets no answer, as JSON-RPC requires.
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
 import sys
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any, Self, cast
 
 import anyio
-from anyio.abc import ObjectReceiveStream, ObjectSendStream
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
+from mcp.shared._stream_protocols import ReadStream, WriteStream
 from mcp.shared.message import SessionMessage
 from mcp_types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, RequestId
 from pydantic import ValidationError
@@ -40,11 +41,9 @@ async def serve_stdio(server: Server[Any]) -> None:
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(encoding="utf-8", errors="replace")  # as the SDK reads stdin
     stdin = cast("anyio.AsyncFile[str]", _kept(anyio.wrap_file(sys.stdin), lines))
-    async with stdio_server(stdin=stdin) as (read_stream, write_stream):
-        readable_send, readable = anyio.create_memory_object_stream[SessionMessage | Exception](0)
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(_answer_unreadable, read_stream, lines, readable_send, write_stream)
-            await server.run(readable, write_stream, server.create_initialization_options())
+    async with stdio_server(stdin=stdin) as (items, replies):
+        readable = _Answering(items, lines, replies)
+        await server.run(readable, replies, server.create_initialization_options())
 
 
 async def _kept(source: anyio.AsyncFile[str], lines: deque[str]) -> AsyncIterator[str]:
@@ -53,23 +52,53 @@ async def _kept(source: anyio.AsyncFile[str], lines: deque[str]) -> AsyncIterato
         yield line
 
 
-async def _answer_unreadable(
-    items: ObjectReceiveStream[SessionMessage | Exception],
-    lines: deque[str],
-    readable: ObjectSendStream[SessionMessage | Exception],
-    replies: ObjectSendStream[SessionMessage],
-) -> None:
-    """Pass messages on to the server; answer each line the SDK could not read."""
-    async with items, readable:
-        async for item in items:
-            line = lines.popleft()
+class _Answering:
+    """The reader's items as the server reads them: messages pass on; each line the
+    reader could not read is answered here, and the server never sees it."""
+
+    def __init__(
+        self,
+        items: ReadStream[SessionMessage | Exception],
+        lines: deque[str],
+        replies: WriteStream[SessionMessage],
+    ) -> None:
+        self._items = items
+        self._lines = lines
+        self._replies = replies
+
+    @property
+    def last_context(self) -> contextvars.Context | None:
+        """The sender's context of the last message, which the SDK's dispatcher runs in."""
+        return getattr(self._items, "last_context", None)
+
+    async def receive(self) -> SessionMessage | Exception:
+        while True:
+            item = await self._items.receive()
+            line = self._lines.popleft()
             if not isinstance(item, Exception):
-                await readable.send(item)
-                continue
+                return item
             answer = unreadable_answer(line, item)
             if answer is not None:
                 logger.info("answered an unreadable line: %s", answer.error.message)
-                await replies.send(SessionMessage(answer))
+                await self._replies.send(SessionMessage(answer))
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> SessionMessage | Exception:
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        await self._items.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
 class _Unparsable:
