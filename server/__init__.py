@@ -192,13 +192,13 @@ def _positive_seconds(text: str) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the MCP server until its client goes away; return the exit status."""
     args = _parser().parse_args(argv)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.addFilter(RepeatFilter())  # an error in a loop is one line a minute, not a flood
     logging.basicConfig(
-        stream=sys.stderr,
+        handlers=[stderr],
         level=args.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RepeatFilter())
     try:
         settings = Settings.from_env(
             journal=args.journal, project_dir=args.project_dir, durability=args.durability
