@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import math
 import os
 import sys
 import threading
 from collections.abc import Sequence
 
 from journal_core import DURABILITY_MODES, Journal, JournalError, Settings
+from server.limits import HttpLimits
+from server.logs import RepeatFilter
 
 __all__ = ["VersionAction", "__version__", "main"]
 
@@ -29,6 +32,9 @@ logger = logging.getLogger(__name__)
 EXIT_USAGE = 2
 EXIT_UNUSABLE = 3
 EXIT_INTERRUPTED = 130
+
+# A request timeout past an hour is a mistake, and far past it overflows the event loop.
+_MAX_TIMEOUT_S = 3600.0
 
 __version__: str
 """The installed package's version, read on first use (see ``__getattr__``)."""
@@ -128,6 +134,30 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("TASK_JOURNAL_TOKEN"),
         help="bearer token streamable-http clients must send (default $TASK_JOURNAL_TOKEN)",
     )
+    limits = HttpLimits()
+    parser.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=limits.max_connections,
+        metavar="N",
+        help="streamable-http: open connections at most; more are answered 503 "
+        f"(default {limits.max_connections}, fewer if the open-file limit is low)",
+    )
+    parser.add_argument(
+        "--max-sessions",
+        type=_positive_int,
+        default=limits.max_sessions,
+        metavar="N",
+        help=f"streamable-http: MCP sessions at most (default {limits.max_sessions})",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_positive_seconds,
+        default=limits.request_timeout,
+        metavar="SECONDS",
+        help="streamable-http: time for a request to arrive whole, headers and body; a "
+        f"slower one is answered 408 and closed (default {limits.request_timeout:g})",
+    )
     parser.add_argument(
         "--log-level",
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
@@ -137,11 +167,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= _MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 and at most {_MAX_TIMEOUT_S}"
+        )
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the MCP server until its client goes away; return the exit status."""
     args = _parser().parse_args(argv)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.addFilter(RepeatFilter())  # an error in a loop is one line a minute, not a flood
     logging.basicConfig(
-        stream=sys.stderr,
+        handlers=[stderr],
         level=args.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
@@ -156,15 +210,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         journal.open()
     except JournalError as err:
         return _error(err, EXIT_UNUSABLE)
-    # Index the journal in the background, so that a big one does not make the client's
-    # first call wait; calls that come sooner wait for the index as they would anyway.
-    threading.Thread(target=_build_index, args=(journal,), name="index", daemon=True).start()
     try:
         return _serve(journal, args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     finally:
         journal.close()
+
+
+def _index_in_background(journal: Journal) -> None:
+    """Index the journal in a thread, so that a big one does not make the client's first
+    call wait; calls that come sooner wait for the index as they would anyway.
+
+    Called only once the SDK is imported and the server built: a build running beside
+    those imports holds the GIL and makes initialize several times slower.
+    """
+    threading.Thread(target=_build_index, args=(journal,), name="index", daemon=True).start()
 
 
 def _build_index(journal: Journal) -> None:
@@ -179,6 +240,7 @@ def _serve(journal: Journal, args: argparse.Namespace) -> int:
 
     server = build_server(journal)
     if args.transport == "stdio":
+        _index_in_background(journal)
         _announce(journal, "stdio")
         try:
             server.run()
@@ -189,17 +251,23 @@ def _serve(journal: Journal, args: argparse.Namespace) -> int:
         return 0
     from server.http import CannotListen, UnsafeBind, build_http_app, listen, mcp_url, serve_http
 
+    limits = HttpLimits(
+        max_connections=args.max_connections,
+        max_sessions=args.max_sessions,
+        request_timeout=args.request_timeout,
+    )
     # Both checks come before the start-up line, which promises a server that is listening.
     try:
-        app = build_http_app(server, host=args.host, auth_token=args.auth_token)
+        app = build_http_app(server, host=args.host, auth_token=args.auth_token, limits=limits)
     except UnsafeBind as err:
         return _error(err, EXIT_USAGE)
     try:
         sockets = listen(args.host, args.port)
     except CannotListen as err:
         return _error(err, EXIT_UNUSABLE)
+    _index_in_background(journal)
     _announce(journal, f"{args.transport} on {mcp_url(args.host, args.port)}")
-    serve_http(app, sockets)
+    serve_http(app, sockets, limits)
     return 0
 
 

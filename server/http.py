@@ -4,26 +4,39 @@ The journal holds whatever agents wrote into it, so the HTTP face is closed by d
 it binds 127.0.0.1, refuses a non-loopback address unless a token is set, checks the
 token on every request, and keeps the SDK's DNS-rebinding protection (Host and Origin
 checks) on whatever the address.
+
+It is bounded too (HttpLimits): a request must arrive whole within a time limit, and
+connections and MCP sessions are capped, so that clients that connect and never finish
+a request cannot hold the server's file descriptors and starve real calls.
 """
 
+import asyncio
 import errno
 import hmac
 import ipaddress
+import logging
 import os
+import resource
 import socket
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
+import h11
 import uvicorn
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from server.limits import HttpLimits
 
 __all__ = [
     "ALLOWED_HOSTS_ENV",
     "BearerTokenMiddleware",
     "CannotListen",
+    "HttpLimits",
     "UnsafeBind",
     "build_http_app",
     "check_bind",
@@ -37,8 +50,17 @@ __all__ = [
 ALLOWED_HOSTS_ENV = "TASK_JOURNAL_ALLOWED_HOSTS"
 """Extra Host names (comma-separated) a non-loopback server answers to, any port."""
 
+logger = logging.getLogger(__name__)
+
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 _WILDCARD_BINDS = ("", "0.0.0.0", "::")  # noqa: S104  (names to recognise, not to bind)
+
+
+_DEFAULT_LIMITS = HttpLimits()
+
+# File descriptors kept for what is not a connection: the journal, its lock and
+# index, the listening sockets, stdio, the event loop's own.
+_RESERVED_FDS = 32
 
 
 class UnsafeBind(ValueError):
@@ -67,12 +89,26 @@ def check_bind(host: str, auth_token: str | None) -> None:
             "the HTTP auth token is empty: pass a long random --auth-token "
             "(or set TASK_JOURNAL_TOKEN), or unset it to serve on loopback only"
         )
+    if auth_token is not None and (odd := _first_unsendable(auth_token)) is not None:
+        # Clients send such characters in different encodings (Latin-1 from browsers and
+        # Node, UTF-8 from curl, none at all from httpx): refused here, rather than
+        # served with a token that matches for some clients and never for others.
+        raise UnsafeBind(
+            f"the HTTP auth token holds {odd!r}, which is not a visible ASCII character, "
+            "so clients would not send it alike: use letters, digits and punctuation "
+            'only (python -c "import secrets; print(secrets.token_urlsafe(32))" makes one)'
+        )
     if auth_token is None and not is_loopback(host):
         raise UnsafeBind(
             f"refusing to serve the journal on non-loopback host {host!r} without a token: "
             "pass --auth-token (or set TASK_JOURNAL_TOKEN) so that every request must carry "
             "'Authorization: Bearer <token>', or bind 127.0.0.1"
         )
+
+
+def _first_unsendable(token: str) -> str | None:
+    """The first character of `token` outside visible ASCII (! to ~), if any."""
+    return next((char for char in token if not "!" <= char <= "~"), None)
 
 
 def _host_for_header(host: str) -> str:
@@ -112,7 +148,7 @@ class BearerTokenMiddleware:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self._token = token.encode()
+        self._token = token.encode("ascii")  # check_bind refused any other token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._authorized(scope):
@@ -127,9 +163,13 @@ class BearerTokenMiddleware:
 
     def _authorized(self, scope: Scope) -> bool:
         scheme, _, given = Headers(scope=scope).get("authorization", "").partition(" ")
-        # The scheme is case-insensitive (RFC 9110); the token is compared in constant
-        # time, so it cannot be guessed byte by byte from response times.
-        return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), self._token)
+        # The scheme is case-insensitive (RFC 9110). The token is compared as the bytes
+        # received (Starlette decoded them as Latin-1; encoding back gives them again)
+        # with the token's ASCII bytes, in constant time, so that it cannot be guessed
+        # byte by byte from response times.
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.encode("latin-1"), self._token
+        )
 
 
 def _extra_hosts(environ: Mapping[str, str]) -> list[str]:
@@ -142,6 +182,7 @@ def build_http_app(
     host: str,
     auth_token: str | None,
     environ: Mapping[str, str] = os.environ,
+    limits: HttpLimits = _DEFAULT_LIMITS,
 ) -> ASGIApp:
     """The ASGI app serving `server` at /mcp, with the checks `serve_http` promises.
 
@@ -150,7 +191,9 @@ def build_http_app(
     """
     check_bind(host, auth_token)
     app: ASGIApp = server.streamable_http_app(
-        transport_security=transport_security(host, _extra_hosts(environ)), host=host
+        transport_security=transport_security(host, _extra_hosts(environ)),
+        host=host,
+        max_sessions=limits.max_sessions,
     )
     if auth_token is not None:
         app = BearerTokenMiddleware(app, auth_token)
@@ -198,16 +241,119 @@ def listen(host: str, port: int) -> list[socket.socket]:
     return sockets
 
 
-def serve_http(app: ASGIApp, sockets: list[socket.socket]) -> None:
-    """Serve `app` (from `build_http_app`) on `sockets` (from `listen`) until interrupted.
-
-    The sockets are closed on return.
+def serve_http(
+    app: ASGIApp,
+    sockets: list[socket.socket],
+    limits: HttpLimits = _DEFAULT_LIMITS,
+) -> None:
+    """Serve `app` (from `build_http_app`) on `sockets` (from `listen`) until interrupted,
+    within `limits`. The sockets are closed on return.
     """
+    limits = _within_open_file_limit(limits)
     # log_config=None: uvicorn's loggers follow the logging the entry point set up (stderr,
     # --log-level) rather than uvicorn's own; no access log, so no per-request lines.
-    config = uvicorn.Config(app, log_config=None, access_log=False)
+    # backlog: asyncio accepts up to this many connections per wake-up, before any is
+    # refused, so a burst cannot take many more descriptors than the cap allows.
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        http=_bounded_protocol(limits),
+        backlog=limits.max_connections,
+    )
     try:
         uvicorn.Server(config).run(sockets=sockets)
     finally:
         for sock in sockets:
             sock.close()
+
+
+def _within_open_file_limit(limits: HttpLimits) -> HttpLimits:
+    """`limits` with at most as many connections as the open-file limit leaves room for.
+
+    Past that limit accept() fails with EMFILE, and then nothing works, not even the
+    journal's own files; refusing a connection costs a descriptor for a moment only.
+    """
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or limits.max_connections <= soft - _RESERVED_FDS:
+        return limits
+    room = max(1, soft - _RESERVED_FDS)
+    logger.warning(
+        "serving at most %d connections, not %d: the open-file limit is %d (ulimit -n)",
+        room,
+        limits.max_connections,
+        soft,
+    )
+    return replace(limits, max_connections=room)
+
+
+def _plain_response(status: str, text: str) -> bytes:
+    """A whole HTTP/1.1 response that closes the connection, written before any request
+    is read, or instead of the answer to one that never arrived whole."""
+    body = (text + "\n").encode()
+    return (
+        f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+
+
+_TOO_MANY_CONNECTIONS = _plain_response(
+    "503 Service Unavailable", "Too many connections to this server; retry in a moment."
+)
+_REQUEST_TIMEOUT = _plain_response(
+    "408 Request Timeout", "The request did not arrive whole in time; send it again."
+)
+
+# Once the client is done sending (or cannot send any more), its request is whole.
+_REQUEST_ARRIVED = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR)
+
+
+class _BoundedProtocol(H11Protocol):
+    """uvicorn's h11 protocol with the two bounds uvicorn lacks: a cap on open
+    connections, enforced as each one opens, and a time limit on a request's arrival
+    (uvicorn times out only an idle keep-alive connection, never one mid-request)."""
+
+    limits: HttpLimits
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self._deadline: asyncio.TimerHandle | None = None
+        if len(self.connections) > self.limits.max_connections:
+            self.transport.write(_TOO_MANY_CONNECTIONS)
+            self.transport.close()
+            return
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state in _REQUEST_ARRIVED:
+            self._disarm()
+        elif self._deadline is None:  # the first bytes of the next request on this connection
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._deadline = self.loop.call_later(self.limits.request_timeout, self._expire)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expire(self) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or not self.cycle.response_started:
+            self.transport.write(_REQUEST_TIMEOUT)
+        # Closing tells the application, if it is waiting for the body, that the client
+        # is gone (http.disconnect); whatever it sends then is dropped.
+        self.transport.close()
+
+
+def _bounded_protocol(limits: HttpLimits) -> type[_BoundedProtocol]:
+    """The protocol class uvicorn builds for each connection, bound to `limits`."""
+    return type("BoundedProtocol", (_BoundedProtocol,), {"limits": limits})

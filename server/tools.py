@@ -236,7 +236,14 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         ] = None,
         confidence: Annotated[
             float | None,
-            Field(ge=0.0, le=1.0, allow_inf_nan=False, description="How sure, 0.0 to 1.0."),
+            # strict: true and "0.5" are refused, not read as 1.0 and 0.5.
+            Field(
+                strict=True,
+                ge=0.0,
+                le=1.0,
+                allow_inf_nan=False,
+                description="How sure, 0.0 to 1.0.",
+            ),
         ] = None,
         evidence_strength: Annotated[
             EvidenceStrength | None, Field(description="How strong the evidence is.")

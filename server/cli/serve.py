@@ -14,6 +14,9 @@ _SERVE_OPTIONS = (
     "host",
     "port",
     "auth_token",
+    "max_connections",
+    "max_sessions",
+    "request_timeout",
     "log_level",
 )
 
@@ -34,6 +37,13 @@ def register(add: AddCommand) -> None:
         "--auth-token",
         metavar="TOKEN",
         help="bearer token HTTP clients must send (default $TASK_JOURNAL_TOKEN)",
+    )
+    serve.add_argument("--max-connections", metavar="N", help="HTTP connections at most (64)")
+    serve.add_argument("--max-sessions", metavar="N", help="MCP sessions over HTTP at most (32)")
+    serve.add_argument(
+        "--request-timeout",
+        metavar="SECONDS",
+        help="time for an HTTP request to arrive whole (default 10)",
     )
     serve.add_argument("--log-level", help="DEBUG, INFO, WARNING (default) or ERROR")
 

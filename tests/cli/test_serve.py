@@ -58,3 +58,14 @@ def test_serve_returns_the_status_of_a_value_the_server_refuses(
     assert (outcome.status, outcome.stdout) == (2, "")
     assert "--log-level" in outcome.stderr
     assert not journal.exists()
+
+
+@pytest.mark.parametrize("option", ["--max-connections", "--max-sessions", "--request-timeout"])
+def test_serve_hands_the_http_limits_on_to_the_server(
+    journal: Path, call_main: CallMain, option: str
+) -> None:
+    outcome = call_main("serve", "--transport", "streamable-http", option, "0")
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert f"argument {option}: '0' is not" in outcome.stderr
+    assert not journal.exists()

@@ -178,6 +178,38 @@ def test_blank_token_is_refused(token: str) -> None:
         check_bind("127.0.0.1", token)
 
 
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param("jöurnal-s3cret", id="latin-1-letter"),
+        pytest.param("s3cret-€uro", id="beyond-latin-1"),
+        pytest.param("two words", id="inner-space"),
+    ],
+)
+def test_token_outside_visible_ascii_is_refused(token: str) -> None:
+    # Clients encode such characters differently: the token would match for some only.
+    with pytest.raises(UnsafeBind, match="not a visible ASCII character"):
+        check_bind("127.0.0.1", token)
+
+
+def test_program_refuses_a_non_ascii_token_at_start(journal_path: Path) -> None:
+    done = subprocess.run(
+        [str(PROGRAM), "--transport", "streamable-http", "--port", str(free_port())],
+        env=program_env(journal_path, TASK_JOURNAL_TOKEN="jöurnal-s3cret"),  # noqa: S106
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_S,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "task-journal-mcp: error: the HTTP auth token holds 'ö', which is not a visible "
+        "ASCII character, so clients would not send it alike: use letters, digits and "
+        'punctuation only (python -c "import secrets; print(secrets.token_urlsafe(32))" '
+        "makes one)\n"
+    )
+
+
 # --- the real program -------------------------------------------------------------------
 
 

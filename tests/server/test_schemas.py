@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # ships no stubs; mcp depends on it
@@ -15,7 +16,10 @@ from journal_core import (
     EVIDENCE_STRENGTHS,
     SOURCES,
     STATUSES,
+    Journal,
+    Settings,
 )
+from server.app import build_server
 
 pytestmark = pytest.mark.anyio
 
@@ -141,3 +145,72 @@ def enum_of(schema: dict[str, Any], prop: dict[str, Any]) -> list[str]:
         if "enum" in choice:
             return list(choice["enum"])
     raise AssertionError(f"no enum in {prop}")
+
+
+@pytest.mark.parametrize("name", TOOL_NAMES)
+async def test_tool_description_is_sent_without_docstring_indentation(
+    tools: dict[str, Tool], name: str
+) -> None:
+    description = tools[name].description
+    assert description is not None
+    assert description == description.strip()
+    assert [line for line in description.splitlines() if line.startswith(" ")] == []
+
+
+@pytest.mark.parametrize("name", TOOL_NAMES)
+async def test_input_schema_says_unknown_arguments_are_refused(
+    tools: dict[str, Tool], name: str
+) -> None:
+    assert tools[name].input_schema["additionalProperties"] is False
+
+
+async def test_prompts_and_resources_are_described_without_docstring_indentation(
+    journal_path: Path,
+) -> None:
+    journal = Journal(Settings(journal_path=journal_path))
+    journal.open()
+    server = build_server(journal)
+
+    @server.prompt()
+    async def greet() -> str:
+        """Say hello.
+
+        Then stop.
+        """
+        return "hello"
+
+    @server.resource("journal://example")
+    async def example() -> str:
+        """One resource.
+
+        With a second paragraph.
+        """
+        return "x"
+
+    @server.resource("journal://examples/{name}")
+    async def examples(name: str) -> str:
+        """A template.
+
+        With a second paragraph.
+        """
+        return name
+
+    try:
+        async with Client(server) as client:
+            prompts = (await client.list_prompts()).prompts
+            resources = (await client.list_resources()).resources
+            templates = (await client.list_resource_templates()).resource_templates
+    finally:
+        journal.close()
+    descriptions = {
+        **{prompt.name: prompt.description for prompt in prompts},
+        **{resource.uri: resource.description for resource in resources},
+        **{template.uri_template: template.description for template in templates},
+    }
+    assert descriptions["greet"] == "Say hello.\n\nThen stop."
+    assert descriptions["journal://example"] == "One resource.\n\nWith a second paragraph."
+    assert descriptions["journal://examples/{name}"] == "A template.\n\nWith a second paragraph."
+    # The server's own prompts and resources too: no line starts with indentation.
+    for name, description in descriptions.items():
+        assert description is not None, name
+        assert not any(line.startswith(" ") for line in description.splitlines()), name

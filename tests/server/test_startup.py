@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,9 @@ import pytest
 from anyio.abc import Process
 from mcp import Client, StdioServerParameters
 
+from journal_core import Journal
 from journal_core.location import project_hash
-from server import __version__
+from server import __version__, main
 from tests.server.conftest import call_ok
 
 pytestmark = pytest.mark.anyio
@@ -299,3 +301,30 @@ def test_client_closing_stdout_early_stops_the_server_without_a_traceback(
     _, stderr = child.communicate(timeout=60)
     assert child.returncode == 0
     assert "Traceback" not in stderr.decode()
+
+
+class _ServerThatStopsAtOnce:
+    def run(self) -> None:
+        """Serve nothing: the client is gone as soon as it came."""
+
+
+def test_index_build_starts_only_once_the_server_is_built(
+    monkeypatch: pytest.MonkeyPatch, journal_path: Path
+) -> None:
+    # An index build started before the SDK's imports fights them for the GIL and makes
+    # initialize several times slower on a big journal.
+    release = threading.Event()
+    monkeypatch.setattr(Journal, "build_index", lambda self: release.wait(30))
+    threads_while_building: list[str] = []
+
+    def build_server(journal: Journal) -> _ServerThatStopsAtOnce:
+        threads_while_building.extend(thread.name for thread in threading.enumerate())
+        return _ServerThatStopsAtOnce()
+
+    monkeypatch.setattr("server.app.build_server", build_server)
+    try:
+        assert main(["--journal", str(journal_path)]) == 0
+    finally:
+        release.set()
+    assert threads_while_building
+    assert "index" not in threads_while_building

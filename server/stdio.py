@@ -1,0 +1,175 @@
+"""The stdio transport: the SDK's, with an answer for every request it cannot read.
+
+The SDK's stdio reader drops a line it cannot parse or validate (JSON nested over 200
+levels, a lone surrogate escape, an integer of over 4,300 digits, anything that is not
+a JSON-RPC message) after a debug log line, and the client waits for an answer forever.
+Here each such line is answered as JSON-RPC 2.0 asks: -32700 (parse error) or -32600
+(invalid request), with the request's id when it can be read from the line, else null.
+A notification (a message without an id) gets no answer, as JSON-RPC requires.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import io
+import json
+import logging
+import sys
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any, Self, cast
+
+import anyio
+from mcp.server.lowlevel import Server
+from mcp.server.stdio import stdio_server
+from mcp.shared._stream_protocols import ReadStream, WriteStream
+from mcp.shared.message import SessionMessage
+from mcp_types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, RequestId
+from pydantic import ValidationError
+
+__all__ = ["serve_stdio", "unreadable_answer"]
+
+logger = logging.getLogger(__name__)
+
+
+async def serve_stdio(server: Server[Any]) -> None:
+    """Serve ``server`` on stdin and stdout until the client closes stdin."""
+    # Each line read is kept until the SDK's reader has turned it into its one item (a
+    # message or an exception), so that an exception can be paired with its line: the
+    # reader yields exactly one item per line, in order.
+    lines: deque[str] = deque()
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")  # as the SDK reads stdin
+    stdin = cast("anyio.AsyncFile[str]", _kept(anyio.wrap_file(sys.stdin), lines))
+    async with stdio_server(stdin=stdin) as (items, replies):
+        readable = _Answering(items, lines, replies)
+        await server.run(readable, replies, server.create_initialization_options())
+
+
+async def _kept(source: anyio.AsyncFile[str], lines: deque[str]) -> AsyncIterator[str]:
+    async for line in source:
+        lines.append(line)
+        yield line
+
+
+class _Answering:
+    """The reader's items as the server reads them: messages pass on; each line the
+    reader could not read is answered here, and the server never sees it."""
+
+    def __init__(
+        self,
+        items: ReadStream[SessionMessage | Exception],
+        lines: deque[str],
+        replies: WriteStream[SessionMessage],
+    ) -> None:
+        self._items = items
+        self._lines = lines
+        self._replies = replies
+
+    @property
+    def last_context(self) -> contextvars.Context | None:
+        """The sender's context of the last message, which the SDK's dispatcher runs in."""
+        return getattr(self._items, "last_context", None)
+
+    async def receive(self) -> SessionMessage | Exception:
+        while True:
+            item = await self._items.receive()
+            line = self._lines.popleft()
+            if not isinstance(item, Exception):
+                return item
+            answer = unreadable_answer(line, item)
+            if answer is not None:
+                logger.info("answered an unreadable line: %s", answer.error.message)
+                await self._replies.send(SessionMessage(answer))
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> SessionMessage | Exception:
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        await self._items.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class _Unparsable:
+    """What a line that is not JSON at all parses to."""
+
+
+_UNPARSABLE = _Unparsable()
+
+# The reader's own limits, said in the answer when a line is JSON beyond them.
+_LIMITS = (
+    "this server reads JSON nested at most 200 levels deep, integers of at most 4,300 "
+    "digits, and \\ud800-\\udfff escapes only in surrogate pairs"
+)
+
+
+def unreadable_answer(line: str, error: Exception) -> JSONRPCError | None:
+    """The JSON-RPC error answering ``line``, which the SDK refused with ``error``; None
+    when no answer is due (a blank line, a notification)."""
+    if not line.strip():
+        return None
+    message = _lenient(line)
+    if isinstance(message, dict) and "method" in message and "id" not in message:
+        return None  # a notification: JSON-RPC never answers one
+    request_id = _request_id(message)
+    first = error.errors(include_url=False)[0] if isinstance(error, ValidationError) else None
+    if first is None or first["type"] == "json_invalid":
+        reason = first["msg"].removeprefix("Invalid JSON: ") if first else str(error)
+        if message is _UNPARSABLE:
+            text = (
+                f"Parse error: the line is not JSON ({reason}); send one JSON-RPC message a line."
+            )
+        else:
+            text = f"Parse error: the message is beyond this server's limits ({reason}): {_LIMITS}."
+        return _error(request_id, PARSE_ERROR, text)
+    return _error(
+        request_id,
+        INVALID_REQUEST,
+        "Invalid Request: the line is JSON but not a JSON-RPC 2.0 request, notification "
+        'or response; send {"jsonrpc": "2.0", "id": ..., "method": ..., "params": {...}}.',
+    )
+
+
+def _error(request_id: RequestId | None, code: int, message: str) -> JSONRPCError:
+    return JSONRPCError(jsonrpc="2.0", id=request_id, error=ErrorData(code=code, message=message))
+
+
+def _lenient(line: str) -> object:
+    """``line`` parsed by a reader without the SDK's limits, enough to find an id."""
+    try:
+        # Integers are not converted (Python refuses over 4,300 digits); only a
+        # short one can be an id worth sending back.
+        return json.loads(line, parse_int=_short_int)
+    except (ValueError, RecursionError):
+        return _UNPARSABLE
+
+
+def _short_int(digits: str) -> object:
+    return int(digits) if len(digits) <= 20 else _UNPARSABLE
+
+
+def _request_id(message: object) -> RequestId | None:
+    """The id of ``message`` when it has one a reply can carry (an integer or a string)."""
+    if not isinstance(message, dict):
+        return None
+    request_id = message.get("id")
+    if isinstance(request_id, int) and not isinstance(request_id, bool):
+        return request_id
+    if isinstance(request_id, str):
+        try:
+            request_id.encode()
+        except UnicodeEncodeError:  # a lone surrogate cannot go back out as UTF-8
+            return None
+        return request_id
+    return None
