@@ -126,15 +126,15 @@ def warm(action: Callable[[], object], repeat: int = 21) -> tuple[float, float]:
 
 
 def child(mode: str, path: Path) -> dict[str, Any]:
-    from journal_core.index import JournalIndex
     from journal_core.reader import verify
+    from journal_core.store import JournalStore
 
     results: dict[str, Any] = {}
-    index = JournalIndex(path)
+    index = JournalStore(path)
     if mode == "newest-cold":
         results["newest-50, cold process"] = timed(lambda: index.read_events(limit=50))
         results["oldest-50, cold process"] = timed(
-            lambda: JournalIndex(path).read_events(limit=50, order="oldest")
+            lambda: JournalStore(path).read_events(limit=50, order="oldest")
         )
     elif mode == "index":
         results["rss_before_mb"] = resident_mb()[0]

@@ -12,6 +12,7 @@ server's ``main``.
 """
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -119,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status (see ``task-journal --help``)."""
+    # The library warns through logging (an index it cannot write, say): one line each,
+    # worded like the command's own messages.
+    logging.basicConfig(format=f"{PROG}: warning: %(message)s", level=logging.WARNING)
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:
