@@ -20,7 +20,7 @@ from typing import Any
 
 from journal_core import DURABILITY_MODES, JournalError
 from server import VersionAction
-from server.cli import maintain, read, serve, write
+from server.cli import find, maintain, read, serve, write
 from server.cli.command import (
     EXIT_BAD_LINES,
     EXIT_BROKEN_PIPE,
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 # The command modules, in the order their commands are listed in --help.
-_COMMAND_MODULES = (write, read, maintain, serve)
+_COMMAND_MODULES = (write, read, find, maintain, serve)
 
 _MAIN_EPILOG = f"""\
 The journal: --journal, else $TASK_JOURNAL_PATH, else the per-project journal

@@ -19,7 +19,7 @@ from journal_core import (
 
 pytestmark = pytest.mark.anyio
 
-TOOL_NAMES = ["append_event", "flush", "list_tasks", "read_events"]
+TOOL_NAMES = ["append_event", "flush", "list_tasks", "read_events", "search_events"]
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ async def test_instructions_tell_an_agent_when_to_journal(in_process_client: Cli
         assert step in instructions
 
 
-async def test_the_four_tools_are_listed(tools: dict[str, Tool]) -> None:
+async def test_the_tools_are_listed(tools: dict[str, Tool]) -> None:
     assert sorted(tools) == TOOL_NAMES
 
 
@@ -66,6 +66,7 @@ async def test_every_tool_sets_all_four_annotations(tools: dict[str, Tool], name
         pytest.param("flush", False, True, id="flush"),
         pytest.param("read_events", True, True, id="read_events"),
         pytest.param("list_tasks", True, True, id="list_tasks"),
+        pytest.param("search_events", True, True, id="search_events"),
     ],
 )
 async def test_hints_say_what_each_tool_does(
