@@ -85,6 +85,8 @@ def decode_line(raw: bytes) -> dict[str, Any] | str:
         return "not valid UTF-8"
     except msgspec.DecodeError as exc:
         return f"not valid JSON: {exc}"
+    except RecursionError:
+        return "not valid JSON: nested too deeply"
     if not isinstance(value, dict):
         return f"not an event: a JSON {type(value).__name__}, not an object"
     for field in REQUIRED_FIELDS:
