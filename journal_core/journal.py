@@ -291,8 +291,16 @@ class Journal:
         since_s = parse_instant("since", since)
         until_s = parse_instant("until", until)
         limit = check_search_limit(limit)
+        # The parsed query, not the text: it holds no lone surrogates, which the digest's
+        # encoder refuses, and texts that parse alike search alike.
         digest = filters_digest(
-            query, rejected, task_id, sorted(wanted or ()), since_s, until_s, all_projects
+            msgspec.to_builtins(parsed),
+            rejected,
+            None if task_id is None else task_id.encode("utf-8", "surrogatepass"),
+            sorted(wanted or ()),
+            since_s,
+            until_s,
+            all_projects,
         )
         identity = self._index.identity()
         skip = 0
