@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/append.py
 	$(BIN)/python bench/roundtrip.py
 	$(BIN)/python bench/read.py
+	$(BIN)/python bench/find.py
 
 conformance: $(STAMP)
 	bash scripts/conformance.sh

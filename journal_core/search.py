@@ -179,16 +179,26 @@ def plain_words(query: Query) -> Query:
 def document(event: Mapping[str, Any]) -> dict[str, str]:
     """The searchable columns of an event: its text, its title and goal (as written on
     this event), its refs, and a decision's rejected alternatives."""
+    return dict(zip(COLUMNS, document_row(event), strict=True))
+
+
+def document_row(event: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
+    """``document`` as a tuple in ``COLUMNS`` order; the index calls it for every line."""
     meta = event.get("meta")
-    if not isinstance(meta, dict):
-        meta = {}
-    return {
-        "text": _string(event.get("text")),
-        "title": _string(meta.get("title")),
-        "goal": _string(meta.get("goal")),
-        "refs": " ".join(_ref_items(event.get("refs"))),
-        "rejected": " ".join(_rejected_options(event.get("type"), meta.get("alternatives"))),
-    }
+    title = goal = rejected = ""
+    if isinstance(meta, dict) and meta:
+        title = _string(meta.get("title"))
+        goal = _string(meta.get("goal"))
+        if "alternatives" in meta:
+            rejected = " ".join(_rejected_options(event.get("type"), meta["alternatives"]))
+    refs = event.get("refs")
+    return (
+        _string(event.get("text")),
+        title,
+        goal,
+        " ".join(_ref_items(refs)) if refs else "",
+        rejected,
+    )
 
 
 def _string(value: object) -> str:

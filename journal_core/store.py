@@ -66,7 +66,16 @@ from journal_core.query import (
     parse_instant,
 )
 from journal_core.reader import backward_lines, complete_end, decode_line, forward_chunks, read_line
-from journal_core.search import COLUMNS, WEIGHTS, Query, document, matches, scan_score, to_fts
+from journal_core.search import (
+    COLUMNS,
+    WEIGHTS,
+    Query,
+    document,
+    document_row,
+    matches,
+    scan_score,
+    to_fts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -922,7 +931,7 @@ def _index_lines(
                 )
             )
             if fts:
-                documents.append((offset, *document(event).values()))
+                documents.append((offset, *document_row(event)))
             key = meta.get("idempotency_key")
             if isinstance(key, str):
                 keys.append((key, offset))
@@ -1085,6 +1094,8 @@ def _connect(target: str) -> sqlite3.Connection:
     # The index can always be built again, so a commit need not wait for the disk;
     # in WAL mode NORMAL still never leaves a corrupt database.
     conn.execute("PRAGMA synchronous = NORMAL")
+    # Room for the pages of the indexes a catch-up touches all over (tasks, types).
+    conn.execute("PRAGMA cache_size = -65536")
     return conn
 
 
