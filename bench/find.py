@@ -41,7 +41,7 @@ _TO_CROCKFORD = bytes.maketrans(
 _TO_TASK_ID = bytes.maketrans(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789abcdefghjkmnpqrstvwxyz"
 )
-_SYLLABLES = [
+_SYLLABLES = tuple("ka lo mi ne ru sa ti vo be da fe gi ho ju ly mo nu pa qe ri so tu".split(" "))
     "ka",
     "lo",
     "mi",
