@@ -41,8 +41,11 @@ _TO_CROCKFORD = bytes.maketrans(
 _TO_TASK_ID = bytes.maketrans(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789abcdefghjkmnpqrstvwxyz"
 )
-# Syllables that words are made of (SIM905 would have the list written out).
-_SYLLABLES = tuple("ka lo mi ne ru sa ti vo be da fe gi ho ju ly mo nu pa qe ri so tu".split(" "))
+# Syllables that words are made of, two letters each.
+_SYLLABLES = [
+    "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "be", "da", "fe",
+    "gi", "ho", "ju", "ly", "mo", "nu", "pa", "qe", "ri", "so", "tu",
+]  # fmt: skip
 OTHER_TYPES = ("hypothesis", "finding", "evidence", "decision", "rejection", "constraint")
 
 
