@@ -12,7 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,9 @@ def task_id(journal_path: Path) -> str:
 
 
 def cli(
-    *args: str, prefix: tuple[str, ...] = (), **kwargs: object
+    *args: str,
+    prefix: tuple[str, ...] = (),
+    preexec_fn: Callable[[], object] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*prefix, str(CLI), *args],
@@ -43,7 +45,7 @@ def cli(
         text=True,
         check=False,
         timeout=60,
-        **kwargs,  # type: ignore[arg-type]
+        preexec_fn=preexec_fn,
     )
 
 
@@ -56,16 +58,6 @@ def without_dac_override() -> tuple[str, ...]:
     if setpriv is None:
         pytest.skip("running as root, and setpriv (util-linux) is missing")
     return (setpriv, "--bounding-set=-dac_override,-dac_read_search", "--")
-
-
-@pytest.fixture
-def read_only_folder(journal_path: Path) -> Iterator[Path]:
-    folder = journal_path.parent
-    folder.chmod(0o500)
-    try:
-        yield folder
-    finally:
-        folder.chmod(0o700)
 
 
 @pytest.mark.parametrize("index_there", [False, True], ids=["no-index-yet", "index-there"])
