@@ -49,7 +49,6 @@ from journal_core.store import (
     IndexView,
     JournalStore,
     TaskPage,
-    TaskSummary,
 )
 from journal_core.writer import JournalWriter, Verdict, WriterStats
 
@@ -225,26 +224,6 @@ class Journal:
             limit=limit,
             cursor=cursor,
         )
-
-    def subtasks(self, task_id: str) -> list[TaskSummary]:
-        """Tasks whose ``open`` event's ``meta.parent_id`` is ``task_id``, latest first."""
-        with self._reading():
-            return self._index.subtasks(task_id)
-
-    def task_ids_with_prefix(self, prefix: str) -> list[str]:
-        """Task ids that start with ``prefix`` (short ids on the command line)."""
-        with self._reading():
-            return self._index.task_ids_with_prefix(prefix)
-
-    def has_event(self, event_id: str) -> bool:
-        with self._reading():
-            return self._index.has_event(event_id)
-
-    def task_events(self, task_id: str) -> Iterator[dict[str, Any]]:
-        """All of a task's events, oldest first."""
-        with self._reading():
-            events = self._index.task_events(task_id)
-        return iter(events)
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
         with self._reading():

@@ -131,12 +131,11 @@ KEY_EVENT: Final = """SELECT events.offset, events.length FROM keys
 HAS_EVENT: Final = "SELECT 1 FROM events WHERE event_id = ? LIMIT 1"
 TASK_IDS_WITH_PREFIX: Final = """SELECT task_id FROM tasks
     WHERE task_id >= :prefix AND substr(task_id, 1, length(:prefix)) = :prefix
-    ORDER BY task_id LIMIT :limit"""
+    ORDER BY task_id"""
+# In the order the tasks were first seen, which is the order they were opened.
 SUBTASKS: Final = """SELECT task_id, title, status, created_at, last_event_at, event_count
-    FROM tasks WHERE parent_id = ? ORDER BY last_offset DESC"""
-TASK_SUMMARY: Final = """SELECT task_id, title, status, created_at, last_event_at, event_count,
-    goal, parent_id FROM tasks WHERE task_id = ?"""
-COUNT_EVENTS: Final = "SELECT count(*) FROM events"
+    FROM tasks WHERE parent_id = ? ORDER BY id"""
+COUNT_TASKS: Final = "SELECT count(*) FROM tasks WHERE :status = 'any' OR status = :status"
 
 # --- time bounds ----------------------------------------------------------------------
 

@@ -336,17 +336,24 @@ class JournalStore:
     def has_event(self, event_id: str) -> bool:
         return self._run(lambda view: view.has_event(event_id))
 
-    def task_ids_with_prefix(self, prefix: str, limit: int = 50) -> list[str]:
-        """Task ids that start with ``prefix``, in order (for short ids on the command line)."""
-        return self._run(lambda view: view.task_ids_with_prefix(prefix, limit))
+    def task_ids_with_prefix(self, prefix: str) -> list[str]:
+        """The ids of the tasks that start with ``prefix``, sorted (for ids taken by a
+        unique prefix, as git takes commit ids)."""
+        return self._run(lambda view: view.task_ids_with_prefix(prefix), empty=list)
 
     def subtasks(self, task_id: str) -> list[TaskSummary]:
-        """Tasks whose ``open`` event's ``meta.parent_id`` is ``task_id``, latest first."""
-        return self._run(lambda view: view.subtasks(task_id))
+        """The tasks whose ``open`` event's ``meta.parent_id`` is ``task_id``, in the order
+        they were opened."""
+        return self._run(lambda view: view.subtasks(task_id), empty=list)
 
     def task_events(self, task_id: str) -> list[dict[str, Any]]:
-        """All of a task's events, oldest first (none for an unknown task)."""
-        return self._run(lambda view: view.task_events(task_id))
+        """Every event of the task, oldest first; ``[]`` for a task with none."""
+        return self._run(lambda view: view.task_events(task_id), empty=list)
+
+    def count_tasks(self, status: str = "open") -> int:
+        """How many tasks have this status (``open``, ``closed`` or ``any``)."""
+        status = check_task_status(status)
+        return self._run(lambda view: view.count_tasks(status), empty=lambda: 0)
 
     # --- reading ----------------------------------------------------------------------
 
@@ -673,11 +680,12 @@ class IndexView:
     def has_event(self, event_id: str) -> bool:
         return self.conn.execute(sql.HAS_EVENT, (event_id,)).fetchone() is not None
 
-    def task_ids_with_prefix(self, prefix: str, limit: int) -> list[str]:
-        rows = self.conn.execute(
-            sql.TASK_IDS_WITH_PREFIX, {"prefix": prefix, "limit": limit}
-        ).fetchall()
+    def task_ids_with_prefix(self, prefix: str) -> list[str]:
+        rows = self.conn.execute(sql.TASK_IDS_WITH_PREFIX, {"prefix": prefix}).fetchall()
         return [row[0] for row in rows]
+
+    def count_tasks(self, status: str) -> int:
+        return int(self.conn.execute(sql.COUNT_TASKS, {"status": status}).fetchone()[0])
 
     def subtasks(self, task_id: str) -> list[TaskSummary]:
         return [_summary(row) for row in self.conn.execute(sql.SUBTASKS, (task_id,))]
@@ -959,10 +967,10 @@ def _apply(task: _Task, kind: str, meta: dict[str, Any], event: dict[str, Any]) 
     if kind == "redirect":
         return
     if kind == "open":
-        task.opened = True
         parent = meta.get("parent_id")
-        if isinstance(parent, str):
+        if not task.opened and isinstance(parent, str):
             task.parent_id = parent
+        task.opened = True
     if kind in ("open", "reopen"):
         task.status = "open"
     if kind in ("open", "rename"):

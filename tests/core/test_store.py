@@ -215,3 +215,57 @@ def test_paging_and_time_filters_agree_after_many_catch_up_steps(
     )
     assert [e["text"] for e in page.events] == [f"h{h}" for h in hours if 2 <= h < 8]
     kept.close()
+
+
+def test_subtasks_are_the_tasks_opened_with_this_parent_in_opening_order(
+    journal_path: Path,
+) -> None:
+    write(
+        journal_path,
+        event(type="open", text="parent"),
+        event(task_id="tj-b", type="open", text="second child", meta={"parent_id": T}),
+        event(task_id="tj-a", type="open", text="first? no, later", meta={"parent_id": T}),
+        event(task_id="tj-c", type="open", text="elsewhere", meta={"parent_id": "tj-x"}),
+        event(task_id="tj-b", type="close", text="done"),
+    )
+    kept = JournalStore(journal_path)
+    children = kept.subtasks(T)
+    assert [(t.task_id, t.status) for t in children] == [("tj-b", "closed"), ("tj-a", "open")]
+    assert kept.subtasks("tj-none") == []
+    kept.close()
+
+
+def test_task_ids_with_a_prefix_are_sorted(journal_path: Path) -> None:
+    write(
+        journal_path,
+        *(event(task_id=task, type="open") for task in ("tj-b2", "tj-a1", "tj-b1", "xx")),
+    )
+    kept = JournalStore(journal_path)
+    assert kept.task_ids_with_prefix("tj-b") == ["tj-b1", "tj-b2"]
+    assert kept.task_ids_with_prefix("tj-%") == []  # not a pattern
+    assert kept.task_ids_with_prefix("") == ["tj-a1", "tj-b1", "tj-b2", "xx"]
+    kept.close()
+
+
+def test_tasks_are_counted_by_status(journal_path: Path) -> None:
+    write(
+        journal_path,
+        event(type="open"),
+        event(task_id="tj-b", type="open"),
+        event(task_id="tj-b", type="close"),
+    )
+    kept = JournalStore(journal_path)
+    assert [kept.count_tasks(status) for status in ("open", "closed", "any")] == [1, 1, 2]
+    kept.close()
+
+
+def test_task_events_and_has_event_answer_from_the_index(journal_path: Path) -> None:
+    opened, other, found = write(
+        journal_path, event(type="open"), event(task_id="tj-b", type="open"), event()
+    )
+    kept = JournalStore(journal_path)
+    assert kept.task_events(T) == [opened, found]
+    assert kept.task_events("tj-none") == []
+    assert kept.has_event(other["event_id"])
+    assert not kept.has_event("01KMZ3T4J8Q7W2E5R6T7Y8V9H0")
+    kept.close()
