@@ -297,16 +297,10 @@ class JournalStore:
 
     def status(self) -> IndexStatus:
         """Where the index is, whether it is in use, and how much it holds."""
-        view_counts: list[int] = []
-
-        def count(view: IndexView) -> None:
-            view_counts.extend((view.state.events, view.state.end))
-
         journal_bytes = 0
         with contextlib.suppress(FileNotFoundError):
             journal_bytes = os.stat(self.path).st_size
-        self._run(count)
-        events, end = view_counts or (0, 0)
+        events, end = self._run(lambda view: (view.state.events, view.state.end))
         return IndexStatus(
             path=str(self.index_path),
             ok=self._problem is None,
@@ -496,8 +490,17 @@ class JournalStore:
         """
         with self._lock, _open_journal(self.path) as fd:
             if fd is None:
-                return empty() if empty is not None else work(_empty_view(self))
-            for _ in range(3):
+                if empty is not None:
+                    return empty()
+                view = _empty_view(self)
+                try:
+                    return work(view)
+                finally:
+                    view.release()
+            rebuilt = False
+            # Ends: a corrupt file is rebuilt once, then the index goes to memory, where
+            # a failure is raised (``_give_up_file``).
+            while True:
                 try:
                     view = self._view(self._connection(), fd)
                     try:
@@ -508,14 +511,14 @@ class JournalStore:
                     raise  # a bug here, not a problem with the file
                 except sqlite3.DatabaseError as error:
                     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-                    if code in _CORRUPT_CODES and not self._in_memory:
+                    if code in _CORRUPT_CODES and not self._in_memory and not rebuilt:
                         log.warning("the index %s is corrupt; building it again", self.index_path)
                         self._discard()
+                        rebuilt = True
                         continue
                     self._give_up_file(error)
                 except _IndexUnusable as error:
                     self._give_up_file(error)
-            raise AssertionError("the index in memory failed")  # pragma: no cover
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is not None and not self._in_memory:
@@ -644,17 +647,26 @@ class IndexView:
     """The index in one read transaction, caught up with the open journal ``fd``."""
 
     def __init__(
-        self, store: JournalStore, conn: sqlite3.Connection, fd: int | None, state: _State
+        self,
+        store: JournalStore,
+        conn: sqlite3.Connection,
+        fd: int | None,
+        state: _State,
+        *,
+        own_connection: bool = False,
     ) -> None:
         self.store = store
         self.conn = conn
         self.fd = fd
         self.state = state
         self.fts = store._use_fts
+        self._own_connection = own_connection
 
     def release(self) -> None:
         with contextlib.suppress(sqlite3.Error):
             self.conn.execute("COMMIT")
+        if self._own_connection:
+            self.conn.close()
 
     def line(self, offset: int, length: int) -> dict[str, Any]:
         assert self.fd is not None
@@ -1048,7 +1060,7 @@ def _empty_view(store: JournalStore) -> IndexView:
     conn = _connect(":memory:")
     _reset(conn, store._use_fts)
     conn.execute("BEGIN")
-    return IndexView(store, conn, None, _empty_state((0, 0), store._use_fts))
+    return IndexView(store, conn, None, _empty_state((0, 0), store._use_fts), own_connection=True)
 
 
 def _write_state(conn: sqlite3.Connection, state: _State) -> None:
