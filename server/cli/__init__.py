@@ -118,11 +118,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _LibraryWarnings(logging.Handler):
+    """journal_core's warnings (an index it cannot write, say) as lines like the command's
+    own, on whatever stderr is when they come."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        note(f"warning: {record.getMessage()}")
+
+
+def _show_library_warnings() -> None:
+    library = logging.getLogger("journal_core")
+    if not any(isinstance(handler, _LibraryWarnings) for handler in library.handlers):
+        library.addHandler(_LibraryWarnings(logging.WARNING))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status (see ``task-journal --help``)."""
-    # The library warns through logging (an index it cannot write, say): one line each,
-    # worded like the command's own messages.
-    logging.basicConfig(format=f"{PROG}: warning: %(message)s", level=logging.WARNING)
+    _show_library_warnings()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:
