@@ -196,7 +196,7 @@ def document_row(event: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
         _string(event.get("text")),
         title,
         goal,
-        " ".join(_ref_items(refs)) if refs else "",
+        " ".join(_ref_items(refs)) if refs and isinstance(refs, dict) else "",
         rejected,
     )
 
@@ -205,13 +205,14 @@ def _string(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _ref_items(refs: object) -> Iterable[str]:
-    if not isinstance(refs, dict):
-        return
-    for kind in ("files", "commits", "events"):
-        items = refs.get(kind)
-        if isinstance(items, list):
-            yield from (item for item in items if isinstance(item, str))
+def _ref_items(refs: object) -> list[str]:
+    found: list[str] = []
+    if isinstance(refs, dict):
+        for kind in ("files", "commits", "events"):
+            items = refs.get(kind)
+            if isinstance(items, list):
+                found += [item for item in items if isinstance(item, str)]
+    return found
 
 
 def _rejected_options(kind: object, alternatives: object) -> Iterable[str]:

@@ -582,16 +582,24 @@ class JournalStore:
         self._in_memory = True
 
     def _view(self, conn: sqlite3.Connection, fd: int) -> IndexView:
-        """Catch up, then open a read transaction whose state matches ``fd``'s file."""
+        """A read transaction on the index, caught up with ``fd``'s file first if need be."""
         stat = os.fstat(fd)
         identity = (stat.st_dev, stat.st_ino)
+        target = complete_end(fd, stat.st_size)
         for _ in range(5):
-            self._catch_up(conn, fd, identity)
             conn.execute("BEGIN")
             state = _read_state(conn)
-            if state is not None and _trusted(state, fd, identity, self._use_fts):
+            if (
+                not self._force_reset
+                and state is not None
+                and state.end >= target
+                and _trusted(state, fd, identity, self._use_fts)
+            ):
                 return IndexView(self, conn, fd, state)
-            conn.execute("ROLLBACK")  # another process rebuilt it for another file meanwhile
+            conn.execute("ROLLBACK")
+            self._catch_up(conn, fd, identity, target)
+        # Caught up five times, and each time another process had rebuilt the index for
+        # another file by the time it was read.
         raise _IndexUnusable("other processes keep rebuilding it for another file")
 
     @property
@@ -600,19 +608,12 @@ class JournalStore:
 
     # --- catching up: the one path from lines to derived state ------------------------
 
-    def _catch_up(self, conn: sqlite3.Connection, fd: int, identity: tuple[int, int]) -> None:
-        """Index the complete lines between the index's end and the file's, a step per
+    def _catch_up(
+        self, conn: sqlite3.Connection, fd: int, identity: tuple[int, int], target: int
+    ) -> None:
+        """Index the complete lines between the index's end and ``target``, a step per
         transaction, rebuilding first when the index does not match the file."""
-        target = complete_end(fd, os.fstat(fd).st_size)
         fts = self._use_fts
-        state = _read_state(conn)
-        if (
-            not self._force_reset
-            and state is not None
-            and state.end >= target
-            and _trusted(state, fd, identity, fts)
-        ):
-            return  # the usual case: nothing new, no write lock taken
         tasks: dict[str, _Task] = {}
         ours = -1  # the end our own last step committed: if it is still the end, the
         # task rows in ``tasks`` are still current
@@ -911,8 +912,9 @@ def _index_lines(
         offset = base
         for raw in block.split(b"\n"):
             length = len(raw) + 1
-            # The reader's classification decides what is an event, as for every reader.
-            event = decode_line(raw) if raw.strip() else None
+            # The reader's classification decides what is an event, as for every reader
+            # (a blank line is not one either).
+            event = decode_line(raw) if raw else None
             if event is None or isinstance(event, str):
                 offset += length
                 continue
