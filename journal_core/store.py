@@ -39,6 +39,7 @@ import math
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -535,6 +536,9 @@ class JournalStore:
                 self._conn = _connect(":memory:")
             else:
                 self._conn, self._conn_identity = self._connect_file()
+            # A store dropped without close() still closes its connection (newer Pythons
+            # warn about one left to the garbage collector).
+            weakref.finalize(self, self._conn.close)
         return self._conn
 
     def _connect_file(self) -> tuple[sqlite3.Connection, tuple[int, int]]:

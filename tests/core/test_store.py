@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -84,9 +85,8 @@ def test_a_corrupt_index_is_deleted_and_built_again(
     with caplog.at_level(logging.WARNING):
         assert tasks(journal_path)[0].event_count == 2
     assert "corrupt" in caplog.text
-    assert sqlite3.connect(index_of(journal_path)).execute("PRAGMA quick_check").fetchone() == (
-        "ok",
-    )
+    with contextlib.closing(sqlite3.connect(index_of(journal_path))) as conn:
+        assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
 
 
 def test_an_index_with_wrong_counts_in_its_pages_is_not_believed(journal_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_an_index_copied_beside_another_journal_is_not_believed(tmp_path: Path) 
 def test_an_index_of_an_older_schema_is_built_again(journal_path: Path) -> None:
     write(journal_path, event(type="open"), event())
     assert tasks(journal_path)[0].event_count == 2
-    with sqlite3.connect(index_of(journal_path)) as conn:
+    with contextlib.closing(sqlite3.connect(index_of(journal_path))) as conn, conn:
         conn.execute("UPDATE state SET schema = schema - 1, events = 99")
         conn.execute("DELETE FROM tasks")
     assert tasks(journal_path)[0].event_count == 2
@@ -151,7 +151,7 @@ def test_rebuild_drops_the_index_and_builds_it_again(journal_path: Path) -> None
     write(journal_path, event(type="open"), event())
     kept = JournalStore(journal_path)
     assert kept.list_tasks().tasks[0].event_count == 2
-    with sqlite3.connect(index_of(journal_path)) as conn:
+    with contextlib.closing(sqlite3.connect(index_of(journal_path))) as conn, conn:
         conn.execute("UPDATE tasks SET event_count = 7")  # wrong, and undetectable
     kept.rebuild()
     assert kept.list_tasks().tasks[0].event_count == 2

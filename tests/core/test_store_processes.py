@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sqlite3
@@ -107,7 +108,7 @@ def test_a_process_killed_while_catching_up_leaves_an_index_the_next_one_can_use
     child.send_signal(signal.SIGKILL)
     child.communicate(timeout=60)
     index = Path(f"{journal_path}.index.sqlite")
-    with sqlite3.connect(index) as conn:
+    with contextlib.closing(sqlite3.connect(index)) as conn, conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         (indexed,) = conn.execute("SELECT events FROM state").fetchone()
     assert 0 < indexed < EVENTS  # killed midway: part of the journal is in the index
@@ -125,6 +126,6 @@ def test_four_processes_catching_up_at_once_agree_with_a_scan(journal_path: Path
         results.append(json.loads(out.splitlines()[-1]))
     expected = scanned(journal_path)
     assert all(result == expected for result in results)
-    with sqlite3.connect(Path(f"{journal_path}.index.sqlite")) as conn:
+    with contextlib.closing(sqlite3.connect(Path(f"{journal_path}.index.sqlite"))) as conn, conn:
         assert conn.execute("SELECT events FROM state").fetchone() == (EVENTS,)
         assert conn.execute("SELECT count(*) FROM events").fetchone() == (EVENTS,)
