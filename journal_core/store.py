@@ -74,6 +74,7 @@ from journal_core.search import (
     document,
     document_row,
     matches,
+    plain_words,
     scan_score,
     to_fts,
 )
@@ -105,6 +106,7 @@ _UNKNOWN_TYPE: Final = 255  # a newer writer's type: kept, never matched by a fi
 _STATE_TYPES: Final = frozenset({"open", "reopen", "close", "rename", "redirect"})
 # SQLite's primary result codes for a file that is not a sound database.
 _CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+_SQLITE_ERROR: Final = 1  # what a malformed MATCH expression gives
 
 _T = TypeVar("_T")
 
@@ -829,16 +831,22 @@ class IndexView:
         }
         if rejected:
             statement = sql.SEARCH_REJECTED
-            arguments.update(
-                match=to_fts(query),
-                match_rejected=to_fts(query, "rejected"),
-                rejection=_TYPE_CODES["rejection"],
-                decision=_TYPE_CODES["decision"],
-            )
+            arguments.update(rejection=_TYPE_CODES["rejection"], decision=_TYPE_CODES["decision"])
         else:
             statement = sql.SEARCH
-            arguments["match"] = to_fts(query)
-        rows = self.conn.execute(statement, arguments).fetchall()
+        rows: list[tuple[int, int, float]] = []
+        # Our expressions are well-formed by construction; should the engine still
+        # refuse one, the words are searched plainly, and then nothing is found.
+        for attempt in (query, plain_words(query)):
+            arguments["match"] = to_fts(attempt)
+            arguments["match_rejected"] = to_fts(attempt, "rejected")
+            try:
+                rows = self.conn.execute(statement, arguments).fetchall()
+                break
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorcode", 0) != _SQLITE_ERROR:
+                    raise  # busy, I/O: the index's trouble, not the query's
+                log.warning("the search engine refused %r (%s)", arguments["match"], error)
         return [
             Hit(
                 score=-score,

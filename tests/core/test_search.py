@@ -340,3 +340,26 @@ def test_tokens_follow_the_unicode61_tokenizer() -> None:
         "cafe",
         "ĳx",
     ]
+
+
+def test_a_query_the_engine_refuses_is_searched_as_plain_words(
+    searchable: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = to_fts
+    calls: list[Query] = []
+
+    def refused_first(query: Query, column: str | None = None) -> str:
+        if column is None:
+            calls.append(query)
+        return '"unclosed' if len(calls) == 1 else real(query, column)
+
+    monkeypatch.setattr(store, "to_fts", refused_first)
+    assert found(searchable, "lexer OR nothing") == []  # plain words: lexer AND nothing
+    assert calls[1] == Query(((Term(("lexer",)),), (Term(("nothing",)),)))
+
+
+def test_a_query_the_engine_refuses_twice_finds_nothing_and_raises_nothing(
+    searchable: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "to_fts", lambda query, column=None: '"unclosed')
+    assert found(searchable, "parser") == []
