@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/read.py
 	$(BIN)/python bench/pack.py
 	$(BIN)/python bench/agents.py
+	$(BIN)/python bench/find.py
 
 conformance: $(STAMP)
 	bash scripts/conformance.sh

@@ -1,10 +1,12 @@
-"""The task journal library: events, the durable writer, the reader, the index and packs.
+"""The task journal library: events, the durable writer, the reader, the index, search
+and packs.
 
 Plain, typed and synchronous: it imports neither ``mcp`` nor ``anyio``, so the
 MCP server, the command line and hooks all share it at no start-up cost.
 """
 
 from journal_core.errors import (
+    IdempotencyKeyReused,
     InvalidEvent,
     InvalidQuery,
     InvalidSetting,
@@ -14,6 +16,8 @@ from journal_core.errors import (
     JournalWriteFailed,
     TaskAlreadyOpen,
     TaskNotFound,
+    TaskStateConflict,
+    UnknownEvent,
 )
 from journal_core.events import (
     AUTHORS,
@@ -28,12 +32,13 @@ from journal_core.events import (
     event_to_dict,
     new_event,
 )
-from journal_core.index import EventPage, TaskPage, TaskSummary
 from journal_core.journal import AppendResult, FlushResult, Journal
 from journal_core.location import resolve_journal_path
 from journal_core.pack import Pack, Resume
 from journal_core.reader import BadLine, VerifyReport
+from journal_core.search import SearchHit, SearchPage
 from journal_core.settings import DURABILITY_MODES, Settings
+from journal_core.store import EventPage, IndexStatus, TaskPage, TaskSummary
 from journal_core.writer import WriterStats
 
 __all__ = [
@@ -49,6 +54,8 @@ __all__ = [
     "Event",
     "EventPage",
     "FlushResult",
+    "IdempotencyKeyReused",
+    "IndexStatus",
     "InvalidEvent",
     "InvalidQuery",
     "InvalidSetting",
@@ -61,11 +68,15 @@ __all__ = [
     "Pack",
     "Refs",
     "Resume",
+    "SearchHit",
+    "SearchPage",
     "Settings",
     "TaskAlreadyOpen",
     "TaskNotFound",
     "TaskPage",
+    "TaskStateConflict",
     "TaskSummary",
+    "UnknownEvent",
     "VerifyReport",
     "WriterStats",
     "event_to_dict",

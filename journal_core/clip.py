@@ -19,7 +19,7 @@ from typing import Any, Final, TypeVar
 
 import msgspec
 
-from journal_core.index import PAGE_BYTES, EventPage, TaskPage, TaskSummary
+from journal_core.store import PAGE_BYTES, EventPage, TaskPage, TaskSummary
 
 WHOLE: Final = "task-journal read --json shows it whole"
 CUT_NOTE: Final = (

@@ -90,3 +90,42 @@ class InvalidSetting(JournalError):
         self.name = name
         self.reason = reason
         super().__init__(f"invalid setting {name}: {reason}")
+
+
+class TaskStateConflict(JournalError):
+    """A ``close`` of a closed task, or a ``reopen`` of an open one."""
+
+    def __init__(self, task_id: str, event_type: str, status: str) -> None:
+        self.task_id = task_id
+        self.event_type = event_type
+        self.status = status
+        if event_type == "close":
+            advice = "it needs no second close (append type='reopen' first to resume it)"
+        else:
+            advice = "reopen is only for a closed task; append the next event directly"
+        super().__init__(f"task '{task_id}' is {status}: {advice}")
+
+
+class UnknownEvent(JournalError):
+    """``corrects``, ``supersedes`` or ``refs.events`` names an event the journal lacks."""
+
+    def __init__(self, field: str, event_id: str) -> None:
+        self.field = field
+        self.event_id = event_id
+        super().__init__(
+            f"{field} names the event '{event_id}', which is not in this journal; "
+            "pass the event_id of an existing event (read_events shows them)"
+        )
+
+
+class IdempotencyKeyReused(JournalError):
+    """An idempotency key came back with another task or type than its first event's."""
+
+    def __init__(self, key: str, task_id: str, event_type: str) -> None:
+        self.key = key
+        self.task_id = task_id
+        self.event_type = event_type
+        super().__init__(
+            f"idempotency_key '{key}' was already used for a '{event_type}' event of task "
+            f"'{task_id}'; use a new key for a different append"
+        )

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from journal_core.errors import InvalidQuery, JournalUnavailable, TaskAlreadyOpen, TaskNotFound
+from journal_core.cursor import (
+    CURSOR_VERSION,
+    CursorState,
+    decode_cursor,
+    encode_cursor,
+    filters_digest,
+)
+from journal_core.errors import (
+    IdempotencyKeyReused,
+    InvalidQuery,
+    JournalError,
+    JournalUnavailable,
+    TaskAlreadyOpen,
+    TaskNotFound,
+    TaskStateConflict,
+    UnknownEvent,
+)
 from journal_core.events import Event, event_to_dict, validate_event
-from journal_core.index import EventPage, JournalIndex, TaskPage, TaskSummary
+from journal_core.location import data_dir
 from journal_core.pack import (
     RESUME_TOKENS,
     Pack,
@@ -22,10 +39,33 @@ from journal_core.pack import (
     check_mode,
     export_pr,
 )
-from journal_core.query import MAX_LIMIT
+from journal_core.query import MAX_LIMIT, check_task_id, check_types, parse_instant
 from journal_core.reader import VerifyReport, verify
+from journal_core.search import (
+    DEFAULT_SEARCH_LIMIT,
+    SearchHit,
+    SearchPage,
+    check_search_limit,
+    document,
+    parse,
+    snippet,
+)
 from journal_core.settings import Settings
+from journal_core.store import (
+    PAGE_BYTES,
+    TRUNCATED_NOTE,
+    EventPage,
+    Hit,
+    IndexStatus,
+    IndexView,
+    JournalStore,
+    TaskPage,
+    TaskSummary,
+)
 from journal_core.writer import JournalWriter, Verdict, WriterStats
+
+# The largest position a search cursor may hold (how many hits were given so far).
+_MAX_SKIP = 1 << 31
 
 
 class AppendResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,7 +91,8 @@ class Journal:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.path: Path = settings.journal_path
-        self._index = JournalIndex(self.path)
+        self._index = JournalStore(self.path)
+        self._caught_up = False
         self._writer = JournalWriter(
             self.path,
             durability=settings.durability,
@@ -67,14 +108,25 @@ class Journal:
         self._writer.open()
 
     def build_index(self) -> None:
-        """Index the whole file now, so the first query or append does not pay for it."""
+        """Bring the index up to date now, so the first query or append does not pay for it."""
         self._index.build()
+        self._caught_up = True
+
+    def rebuild_index(self) -> None:
+        """Drop the derived index and build it again from the journal."""
+        with self._reading():
+            self._index.rebuild()
+
+    def index_status(self) -> IndexStatus:
+        """Where the index is, whether it is usable, and how much of the journal it holds."""
+        with self._reading():
+            return self._index.status()
 
     def append(self, event: Event) -> AppendResult:
         """Append ``event`` (validated again here: nothing unchecked reaches the file)."""
         validate_event(event, self.settings.limits)
-        if not self._index.built:
-            # Build outside the write lock: under it (in _admit) only the lines
+        if not self._caught_up:
+            # Catch up outside the write lock: under it (in _admit) only the lines
             # appended since are left to read, never a whole journal.
             self.build_index()
         written = self._writer.append(event)
@@ -197,6 +249,56 @@ class Journal:
         with self._reading():
             return self._index.task_ids_with_prefix(prefix)
 
+    def search(
+        self,
+        query: str,
+        *,
+        task_id: str | None = None,
+        types: Sequence[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        all_projects: bool = False,
+        limit: int = DEFAULT_SEARCH_LIMIT,
+        cursor: str | None = None,
+    ) -> SearchPage:
+        """Events matching ``query`` (SPEC §7), best first; see ``journal_core.search``."""
+        return self._search(
+            query,
+            rejected=False,
+            task_id=task_id,
+            types=types,
+            since=since,
+            until=until,
+            all_projects=all_projects,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def rejected(
+        self,
+        topic: str,
+        *,
+        task_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        all_projects: bool = False,
+        limit: int = DEFAULT_SEARCH_LIMIT,
+        cursor: str | None = None,
+    ) -> SearchPage:
+        """What was tried and turned down about ``topic``: matching rejections, and
+        decisions whose rejected alternatives match."""
+        return self._search(
+            topic,
+            rejected=True,
+            task_id=task_id,
+            types=None,
+            since=since,
+            until=until,
+            all_projects=all_projects,
+            limit=limit,
+            cursor=cursor,
+        )
+
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
         with self._reading():
             return verify(self.path, progress)
@@ -215,34 +317,189 @@ class Journal:
 
     def close(self) -> None:
         self._writer.close()
+        self._index.close()
 
     def _admit(self, events: Sequence[Event]) -> list[Verdict]:
-        """Under the write lock: refuse orphans and second opens, answer repeated keys.
+        """Under the write lock: refuse what the journal on disk does not allow, answer
+        repeated keys. The index is first caught up with the file's end, so what other
+        processes appended a moment ago counts."""
+        return self._index.query(lambda view: _verdicts(view, events))
 
-        The index is first brought up to the file's end, so what other processes
-        appended a moment ago counts; ``batch_*`` covers events earlier in this batch.
-        """
-        self._index.refresh()
-        batch_opened: set[str] = set()
-        batch_keys: dict[str, dict[str, Any]] = {}
-        verdicts: list[Verdict] = []
-        for event in events:
-            key = event.idempotency_key
-            if key is not None:
-                earlier = batch_keys.get(key) or self._index.find_key(key)
-                if earlier is not None:
+    def _search(
+        self,
+        query: str,
+        *,
+        rejected: bool,
+        task_id: str | None,
+        types: Sequence[str] | None,
+        since: str | None,
+        until: str | None,
+        all_projects: bool,
+        limit: int,
+        cursor: str | None,
+    ) -> SearchPage:
+        parsed = parse(query)
+        task_id = check_task_id(task_id)
+        wanted = check_types(types)
+        since_s = parse_instant("since", since)
+        until_s = parse_instant("until", until)
+        limit = check_search_limit(limit)
+        # The parsed query, not the text: it holds no lone surrogates, which the digest's
+        # encoder refuses, and texts that parse alike search alike.
+        digest = filters_digest(
+            msgspec.to_builtins(parsed),
+            rejected,
+            None if task_id is None else task_id.encode("utf-8", "surrogatepass"),
+            sorted(wanted or ()),
+            since_s,
+            until_s,
+            all_projects,
+        )
+        identity = self._index.identity()
+        skip = 0
+        if cursor is not None:
+            # The position of a search cursor is how many hits were given already.
+            skip = decode_cursor(
+                cursor,
+                kind="search",
+                order="best",
+                filters=digest,
+                identity=identity,
+                size=_MAX_SKIP,
+                fd=None,  # a count of hits given, not a place in the file
+            )
+        stores = [(self.path, self._index)]
+        if all_projects:
+            stores += [(path, JournalStore(path)) for path in _other_journals(self.path)]
+        found: list[tuple[Hit, Path]] = []
+        try:
+            with self._reading():
+                for path, store in stores:
+                    hits = store.search_hits(
+                        parsed,
+                        rejected=rejected,
+                        task_id=task_id,
+                        types=wanted,
+                        since=since_s,
+                        until=until_s,
+                        count=limit + 1 if not all_projects else skip + limit + 1,
+                        skip=skip if not all_projects else 0,
+                    )
+                    found += [(hit, path) for hit in hits]
+        finally:
+            for _, store in stores[1:]:
+                store.close()
+        if all_projects:
+            found.sort(key=lambda pair: (-pair[0].score, -pair[0].offset))
+            found = found[skip:]
+        page: list[SearchHit] = []
+        used = 0
+        for hit, path in found[:limit]:
+            size = len(msgspec.json.encode(hit.event))
+            if page and used + size > PAGE_BYTES:
+                break
+            used += size
+            page.append(
+                SearchHit(
+                    event=hit.event,
+                    title=hit.title,
+                    snippet=snippet(document(hit.event), parsed),
+                    score=round(hit.score, 6),
+                    journal=str(path) if all_projects else None,
+                )
+            )
+        truncated = len(page) < len(found[:limit])
+        next_cursor = None
+        if len(page) < len(found) and identity is not None:
+            next_cursor = encode_cursor(
+                CursorState(CURSOR_VERSION, "search", "best", skip + len(page), digest, *identity)
+            )
+        return SearchPage(
+            hits=page,
+            next_cursor=next_cursor,
+            truncated=truncated,
+            note=TRUNCATED_NOTE if truncated else None,
+        )
+
+
+def _other_journals(path: Path) -> list[Path]:
+    """The journals in the data folder's ``events/``, other than ``path``."""
+    folder = data_dir(os.environ) / "events"
+    try:
+        found = sorted(folder.glob("*.jsonl"))
+    except OSError:
+        return []
+    return [other for other in found if other.resolve() != path.resolve() and other.is_file()]
+
+
+def _verdicts(view: IndexView, events: Sequence[Event]) -> list[Verdict]:
+    """What admission says of each event of a batch, given the index of the file on disk.
+
+    ``opened``, ``status``, ``keys`` and ``ids`` carry what the events earlier in the
+    batch (admitted, not yet written) change.
+    """
+    opened: set[str] = set()
+    status: dict[str, str] = {}
+    keys: dict[str, dict[str, Any]] = {}
+    ids: set[str] = set()
+    verdicts: list[Verdict] = []
+    for event in events:
+        key = event.idempotency_key
+        if key is not None:
+            earlier = keys.get(key) or view.find_key(key)
+            if earlier is not None:
+                if not _same_append(earlier, event):
+                    verdicts.append(
+                        IdempotencyKeyReused(
+                            key, str(earlier.get("task_id")), str(earlier.get("type"))
+                        )
+                    )
+                else:
                     verdicts.append(earlier)
-                    continue
-            opened = event.task_id in batch_opened or self._index.has_open(event.task_id)
-            if event.type == "open" and opened:
-                verdicts.append(TaskAlreadyOpen(event.task_id))
                 continue
-            if event.type != "open" and not opened:
-                verdicts.append(TaskNotFound(event.task_id))
-                continue
-            if event.type == "open":
-                batch_opened.add(event.task_id)
-            if key is not None:
-                batch_keys[key] = event_to_dict(event)
-            verdicts.append(None)
-        return verdicts
+        verdict = _refusal(view, event, opened, status, ids)
+        verdicts.append(verdict)
+        if verdict is not None:
+            continue
+        if event.type == "open":
+            opened.add(event.task_id)
+        if event.type in ("open", "reopen"):
+            status[event.task_id] = "open"
+        elif event.type == "close":
+            status[event.task_id] = "closed"
+        ids.add(event.event_id)
+        if key is not None:
+            keys[key] = event_to_dict(event)
+    return verdicts
+
+
+def _refusal(
+    view: IndexView, event: Event, opened: set[str], status: dict[str, str], ids: set[str]
+) -> JournalError | None:
+    state = view.task_state(event.task_id)
+    was_opened = event.task_id in opened or (state is not None and state.opened)
+    if event.type == "open":
+        return TaskAlreadyOpen(event.task_id) if was_opened else None
+    if not was_opened:
+        return TaskNotFound(event.task_id)
+    now = status.get(event.task_id) or (state.status if state is not None else "open")
+    if (event.type == "close" and now == "closed") or (event.type == "reopen" and now == "open"):
+        return TaskStateConflict(event.task_id, event.type, now)
+    named = [("corrects", event.corrects), ("supersedes", event.supersedes)]
+    named += [("refs.events", event_id) for event_id in event.refs.events]
+    for field, event_id in named:
+        if isinstance(event_id, str) and event_id not in ids and not view.has_event(event_id):
+            return UnknownEvent(field, event_id)
+    return None
+
+
+def _same_append(earlier: dict[str, Any], event: Event) -> bool:
+    """Whether ``event`` repeats the append that wrote ``earlier`` with the same key.
+
+    A repeated ``open`` carries a task id of its own making (the caller did not know
+    the first one's), so an ``open`` repeats an ``open`` whatever its task id; any
+    other type repeats only an event of its task and type.
+    """
+    if event.type == "open":
+        return earlier.get("type") == "open"
+    return (earlier.get("task_id"), earlier.get("type")) == (event.task_id, event.type)

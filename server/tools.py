@@ -142,6 +142,25 @@ class TaskPackOutput(TypedDict):
     truncated: bool
 
 
+class SearchHitObject(TypedDict):
+    """One match: the event, its task's title, a snippet with the matches in **bold**."""
+
+    event: EventObject
+    title: str
+    snippet: str
+    score: float
+    journal: str | None
+
+
+class SearchEventsOutput(TypedDict):
+    """One page of matches, best first."""
+
+    hits: list[SearchHitObject]
+    next_cursor: str | None
+    truncated: bool
+    note: str | None
+
+
 # The hints of the reading tools, all four set: they change nothing, and a repeat
 # answers the same (given the same journal).
 _READER_HINTS = ToolAnnotations(
@@ -449,3 +468,66 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
             content=[TextContent(type="text", text=pack.markdown)],
             structured_content=msgspec.to_builtins(pack),
         )
+
+    @server.tool(
+        title="Search the task journal",
+        annotations=_READER_HINTS,
+    )
+    async def search_events(
+        query: Annotated[
+            str,
+            Field(
+                description=(
+                    'Words that must all match; "a phrase", prefix*, a OR b, -word to '
+                    "exclude. Paths and identifiers match by their parts (refresh.rs)."
+                )
+            ),
+        ],
+        task_id: Annotated[
+            str | None, Field(description="Only this task's events. Omit for all tasks.")
+        ] = None,
+        types: Annotated[
+            list[EventType] | None, Field(description="Only events of these types.")
+        ] = None,
+        since: Annotated[
+            str | None,
+            Field(description="RFC 3339 timestamp; events at or after it (inclusive)."),
+        ] = None,
+        until: Annotated[
+            str | None,
+            Field(description="RFC 3339 timestamp; events before it (exclusive)."),
+        ] = None,
+        all_projects: Annotated[
+            bool, Field(description="Search every project's journal, not just this one.")
+        ] = False,
+        limit: Annotated[int, Field(ge=1, le=100, description="Most hits to return.")] = 20,
+        cursor: Annotated[
+            str | None, Field(description="next_cursor from the previous page, to go on.")
+        ] = None,
+    ) -> Annotated[CallToolResult, SearchEventsOutput]:
+        """Find journal events by their words: what was tried, found, decided or rejected
+        before, in this task, another task, or (all_projects) another project.
+
+        Call it before starting on something that may have been worked on already, and
+        before retrying an approach, to see whether it was rejected (types=["rejection"]).
+        Matches the text, the task title, the goal and refs (files, commits).
+
+        Returns {hits, next_cursor, truncated, note}, best match first: each hit is {event,
+        title, snippet, score, journal}; snippet is up to 200 characters around the
+        matches, marked **like this**; journal names the file when all_projects is true.
+
+        Example: {"query": "token refresh -flaky", "types": ["decision", "rejection"]}
+        """
+        page = await _in_worker(
+            lambda: journal.search(
+                query,
+                task_id=task_id,
+                types=types,
+                since=since,
+                until=until,
+                all_projects=all_projects,
+                limit=limit,
+                cursor=cursor,
+            )
+        )
+        return _result(page)

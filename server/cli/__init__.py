@@ -12,6 +12,7 @@ server's ``main``.
 """
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -19,7 +20,18 @@ from typing import Any
 
 from journal_core import DURABILITY_MODES, JournalError
 from server import VersionAction
-from server.cli import claude, doctor, export, lifecycle, maintain, pack, read, serve, write
+from server.cli import (
+    claude,
+    doctor,
+    export,
+    find,
+    lifecycle,
+    maintain,
+    pack,
+    read,
+    serve,
+    write,
+)
 from server.cli.arguments import check_utf8_arguments
 from server.cli.command import (
     EXIT_BAD_LINES,
@@ -51,7 +63,7 @@ __all__ = [
 ]
 
 # The command modules, in the order their commands are listed in --help.
-_COMMAND_MODULES = (write, lifecycle, read, pack, export, maintain, doctor, claude, serve)
+_COMMAND_MODULES = (write, lifecycle, read, find, pack, export, maintain, doctor, claude, serve)
 
 _MAIN_EPILOG = f"""\
 The journal: --journal, else $TASK_JOURNAL_PATH, else the per-project journal
@@ -127,8 +139,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _LibraryWarnings(logging.Handler):
+    """journal_core's warnings (an index it cannot write, say) as lines like the command's
+    own, on whatever stderr is when they come."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        note(f"warning: {record.getMessage()}")
+
+
+def _show_library_warnings() -> None:
+    library = logging.getLogger("journal_core")
+    if not any(isinstance(handler, _LibraryWarnings) for handler in library.handlers):
+        library.addHandler(_LibraryWarnings(logging.WARNING))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status (see ``task-journal --help``)."""
+    _show_library_warnings()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exit_:

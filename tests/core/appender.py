@@ -125,6 +125,9 @@ def _fsize(journal: Journal, task_id: str, headroom: int, text_bytes: int, die: 
     # Ignored (Python's default), the signal turns into a failed write; with the
     # system's default action, it kills the process in the middle of the write.
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL if die else signal.SIG_IGN)
+    # The cap holds for every file the process writes: bring the index up to date
+    # first, so that the journal's write is the one that meets it.
+    journal.build_index()
     size = journal.path.stat().st_size
     _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     resource.setrlimit(resource.RLIMIT_FSIZE, (size + headroom, hard))

@@ -9,24 +9,24 @@ from typing import Any
 
 import pytest
 
-from journal_core.index import JournalIndex, TaskSummary
+from journal_core.store import JournalStore, TaskSummary
 from tests.core.journal_lines import event, finish, line, start_appender, write
 
 T = "tj-aaaaaaaaaa"
 
 
-def summary(index: JournalIndex, task_id: str = T) -> TaskSummary:
+def summary(index: JournalStore, task_id: str = T) -> TaskSummary:
     return next(t for t in index.list_tasks(status="any").tasks if t.task_id == task_id)
 
 
 def test_a_task_takes_its_title_from_the_open_events_meta_title(journal_path: Path) -> None:
     write(journal_path, event(type="open", text="the text", meta={"title": "The title"}))
-    assert summary(JournalIndex(journal_path)).title == "The title"
+    assert summary(JournalStore(journal_path)).title == "The title"
 
 
 def test_a_task_without_a_meta_title_takes_its_open_events_text(journal_path: Path) -> None:
     write(journal_path, event(type="open", text="Fix the parser"))
-    assert summary(JournalIndex(journal_path)).title == "Fix the parser"
+    assert summary(JournalStore(journal_path)).title == "Fix the parser"
 
 
 def test_a_rename_event_gives_the_task_a_new_title(journal_path: Path) -> None:
@@ -35,12 +35,12 @@ def test_a_rename_event_gives_the_task_a_new_title(journal_path: Path) -> None:
         event(type="open", text="old"),
         event(type="rename", text="renamed", meta={"title": "New title"}),
     )
-    assert summary(JournalIndex(journal_path)).title == "New title"
+    assert summary(JournalStore(journal_path)).title == "New title"
 
 
 def test_a_long_title_is_cut_to_200_characters(journal_path: Path) -> None:
     write(journal_path, event(type="open", text="x" * 5000))
-    title = summary(JournalIndex(journal_path)).title
+    title = summary(JournalStore(journal_path)).title
     assert len(title) == 200
     assert title.endswith("…")
 
@@ -58,7 +58,7 @@ def test_status_follows_the_last_close_or_reopen(
     journal_path: Path, types: list[str], status: str
 ) -> None:
     write(journal_path, *(event(type=kind) for kind in types))
-    assert summary(JournalIndex(journal_path)).status == status
+    assert summary(JournalStore(journal_path)).status == status
 
 
 def test_a_summary_counts_events_and_gives_first_and_last_times(journal_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_a_summary_counts_events_and_gives_first_and_last_times(journal_path: Pa
         event(timestamp="2026-01-02T00:00:00.000Z"),
         event(timestamp="2026-01-03T00:00:00.000Z"),
     )
-    assert summary(JournalIndex(journal_path)) == TaskSummary(
+    assert summary(JournalStore(journal_path)) == TaskSummary(
         task_id=T,
         title="a finding",
         status="open",
@@ -81,7 +81,7 @@ def test_a_summary_counts_events_and_gives_first_and_last_times(journal_path: Pa
 
 def test_has_open_is_true_only_for_a_task_with_an_open_event(journal_path: Path) -> None:
     write(journal_path, event(type="open"), event(task_id="tj-orphan", type="finding"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     index.refresh()
     assert index.has_open(T)
     assert not index.has_open("tj-orphan")
@@ -94,7 +94,7 @@ def test_find_key_gives_the_first_event_with_that_key(journal_path: Path) -> Non
         event(type="open", meta={"idempotency_key": "k1"}),
         event(meta={"idempotency_key": "k1"}),
     )
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     index.refresh()
     assert index.find_key("k1") == first
     assert index.find_key("k2") is None
@@ -102,13 +102,13 @@ def test_find_key_gives_the_first_event_with_that_key(journal_path: Path) -> Non
 
 def test_has_open_and_find_key_index_the_file_on_first_use(journal_path: Path) -> None:
     (opened,) = write(journal_path, event(type="open", meta={"idempotency_key": "k"}))
-    assert JournalIndex(journal_path).has_open(T)
-    assert JournalIndex(journal_path).find_key("k") == opened
+    assert JournalStore(journal_path).has_open(T)
+    assert JournalStore(journal_path).find_key("k") == opened
 
 
 def test_find_key_notices_a_replaced_file(journal_path: Path) -> None:
     write(journal_path, event(type="open", meta={"idempotency_key": "old"}))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     index.build()
     replacement = journal_path.with_name("new.jsonl")
     (new,) = write(replacement, event(type="open", meta={"idempotency_key": "new"}))
@@ -127,7 +127,7 @@ def test_lines_that_are_not_events_are_left_out_of_the_index(journal_path: Path)
         b'{"event_id": "\xff", "task_id": "tj-aaaaaaaaaa", "type": "close", "timestamp": "x"}\n',
         event(),
     )
-    found = summary(JournalIndex(journal_path))
+    found = summary(JournalStore(journal_path))
     assert (found.event_count, found.status) == (2, "open")
 
 
@@ -143,7 +143,7 @@ def test_lines_that_are_not_events_are_left_out_of_the_index(journal_path: Path)
 )
 def test_an_event_with_odd_fields_is_still_indexed(journal_path: Path, odd: dict[str, Any]) -> None:
     _, odd_event = write(journal_path, event(type="open"), event(**odd))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     assert summary(index).event_count == 2
     assert index.read_events(task_id=T).events[0] == odd_event
 
@@ -151,7 +151,7 @@ def test_an_event_with_odd_fields_is_still_indexed(journal_path: Path, odd: dict
 def test_an_unterminated_last_line_is_indexed_once_it_is_ended(journal_path: Path) -> None:
     torn = line(text="in progress")
     write(journal_path, event(type="open"), torn[:-5])
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     assert summary(index).event_count == 1
     write(journal_path, torn[-5:])
     assert summary(index).event_count == 2
@@ -159,7 +159,7 @@ def test_an_unterminated_last_line_is_indexed_once_it_is_ended(journal_path: Pat
 
 def test_the_index_catches_up_with_appends_from_another_process(journal_path: Path) -> None:
     write(journal_path, event(type="open"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     index.refresh()
     ids = finish(start_appender(journal_path, T, 20))
     index.refresh()
@@ -170,7 +170,7 @@ def test_the_index_catches_up_with_appends_from_another_process(journal_path: Pa
 
 def test_the_index_stays_right_while_another_process_appends(journal_path: Path) -> None:
     write(journal_path, event(type="open"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     child = start_appender(journal_path, T, 300)
     seen: list[str] = []
     try:
@@ -194,7 +194,7 @@ def test_the_index_stays_right_while_another_process_appends(journal_path: Path)
 
 def test_a_replaced_file_is_indexed_again(journal_path: Path) -> None:
     write(journal_path, event(type="open", text="old task"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     assert summary(index).title == "old task"
     replacement = journal_path.with_name("new.jsonl")
     write(replacement, event(task_id="tj-new", type="open", text="new task"))
@@ -205,7 +205,7 @@ def test_a_replaced_file_is_indexed_again(journal_path: Path) -> None:
 
 def test_a_truncated_file_is_indexed_again(journal_path: Path) -> None:
     write(journal_path, event(type="open"), event(), event(type="close"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     assert summary(index).status == "closed"
     with journal_path.open("r+b") as file:
         file.truncate(len(line(type="open")))
@@ -216,7 +216,7 @@ def test_a_file_truncated_and_regrown_past_its_old_size_is_indexed_again(
     journal_path: Path,
 ) -> None:
     write(journal_path, event(type="open", text="first"), event(type="close"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     assert summary(index).status == "closed"
     with journal_path.open("r+b") as file:
         file.truncate(0)
@@ -227,7 +227,7 @@ def test_a_file_truncated_and_regrown_past_its_old_size_is_indexed_again(
 
 def test_a_deleted_file_leaves_an_empty_index(journal_path: Path) -> None:
     write(journal_path, event(type="open"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     index.refresh()
     journal_path.unlink()
     index.refresh()
@@ -239,7 +239,7 @@ def test_threads_can_query_and_refresh_one_index_while_another_process_appends(
     journal_path: Path,
 ) -> None:
     write(journal_path, event(type="open"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     child = start_appender(journal_path, T, 100)
     failures: list[BaseException] = []
 

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journal_core import EVENT_TYPES, InvalidQuery, Journal, JournalUnavailable, Settings
-from journal_core import index as index_module
+from journal_core import store as index_module
 from journal_core.cursor import CursorState, encode_cursor
-from journal_core.index import PAGE_BYTES, EventPage, JournalIndex
+from journal_core.store import PAGE_BYTES, EventPage, JournalStore
 from tests.core.journal_lines import append_in_child, event, write
 
 T = "tj-aaaaaaaaaa"
@@ -31,7 +31,7 @@ def numbered(count: int, **fields: Any) -> list[dict[str, Any]]:
     return [event(text=f"n{n}", **fields) for n in range(count)]
 
 
-def every_page(index: JournalIndex, **query: Any) -> list[EventPage]:
+def every_page(index: JournalStore, **query: Any) -> list[EventPage]:
     pages = [index.read_events(**query)]
     while pages[-1].next_cursor is not None:
         pages.append(index.read_events(**query, cursor=pages[-1].next_cursor))
@@ -40,17 +40,17 @@ def every_page(index: JournalIndex, **query: Any) -> list[EventPage]:
 
 def test_events_come_newest_first_by_default(journal_path: Path) -> None:
     write(journal_path, *numbered(3))
-    assert texts(JournalIndex(journal_path).read_events()) == ["n2", "n1", "n0"]
+    assert texts(JournalStore(journal_path).read_events()) == ["n2", "n1", "n0"]
 
 
 def test_order_oldest_gives_file_order(journal_path: Path) -> None:
     write(journal_path, *numbered(3))
-    assert texts(JournalIndex(journal_path).read_events(order="oldest")) == ["n0", "n1", "n2"]
+    assert texts(JournalStore(journal_path).read_events(order="oldest")) == ["n0", "n1", "n2"]
 
 
 def test_a_page_holds_50_events_by_default(journal_path: Path) -> None:
     write(journal_path, *numbered(120))
-    page = JournalIndex(journal_path).read_events()
+    page = JournalStore(journal_path).read_events()
     assert len(page.events) == 50
     assert page.next_cursor is not None
     assert not page.truncated
@@ -58,36 +58,36 @@ def test_a_page_holds_50_events_by_default(journal_path: Path) -> None:
 
 def test_the_last_page_has_no_cursor(journal_path: Path) -> None:
     write(journal_path, *numbered(3))
-    page = JournalIndex(journal_path).read_events(limit=3)
+    page = JournalStore(journal_path).read_events(limit=3)
     assert (len(page.events), page.next_cursor) == (3, None)
 
 
 def test_a_journal_not_yet_created_reads_as_empty(journal_path: Path) -> None:
-    page = JournalIndex(journal_path).read_events()
+    page = JournalStore(journal_path).read_events()
     assert (page.events, page.next_cursor) == ([], None)
 
 
 def test_events_are_the_objects_of_their_lines(journal_path: Path) -> None:
     written = write(journal_path, event(type="open", meta={"title": "T"}, colour="blue"))
-    assert JournalIndex(journal_path).read_events().events == written
+    assert JournalStore(journal_path).read_events().events == written
 
 
 def test_bad_lines_are_skipped(journal_path: Path) -> None:
     write(journal_path, event(text="a"), b"junk\n", b"\n", event(text="b"), b"torn")
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     assert texts(index.read_events()) == ["b", "a"]
     assert texts(index.read_events(task_id=T)) == ["b", "a"]
 
 
 def test_task_id_selects_one_tasks_events(journal_path: Path) -> None:
     write(journal_path, event(text="mine"), event(task_id="tj-other", text="theirs"))
-    assert texts(JournalIndex(journal_path).read_events(task_id=T)) == ["mine"]
+    assert texts(JournalStore(journal_path).read_events(task_id=T)) == ["mine"]
 
 
 def test_an_unknown_task_id_is_refused_with_a_pointer_to_list_tasks(journal_path: Path) -> None:
     write(journal_path, event())
     with pytest.raises(InvalidQuery) as refused:
-        JournalIndex(journal_path).read_events(task_id="tj-nosuchtask")
+        JournalStore(journal_path).read_events(task_id="tj-nosuchtask")
     assert refused.value.field == "task_id"
     assert "no task 'tj-nosuchtask' in this journal" in str(refused.value)
     assert "list_tasks" in str(refused.value)
@@ -101,7 +101,7 @@ def test_types_selects_events_of_those_types(journal_path: Path) -> None:
         event(type="decision", text="d"),
         event(type="milestone", text="unknown type"),
     )
-    page = JournalIndex(journal_path).read_events(types=["decision", "open"])
+    page = JournalStore(journal_path).read_events(types=["decision", "open"])
     assert texts(page) == ["d", "o"]
 
 
@@ -110,7 +110,7 @@ def test_since_is_inclusive_and_until_exclusive(journal_path: Path) -> None:
         journal_path,
         *(event(text=f"h{h}", timestamp=f"2026-11-25T{h:02d}:00:00.000Z") for h in range(6)),
     )
-    page = JournalIndex(journal_path).read_events(
+    page = JournalStore(journal_path).read_events(
         since="2026-11-25T01:00:00Z", until="2026-11-25T04:00:00.000Z"
     )
     assert texts(page) == ["h3", "h2", "h1"]
@@ -122,14 +122,14 @@ def test_since_and_until_compare_instants_across_offsets(journal_path: Path) -> 
         event(text="utc", timestamp="2026-11-25T10:00:00.000Z"),
         event(text="plus-two", timestamp="2026-11-25T13:00:00.000+02:00"),  # 11:00 UTC
     )
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     assert texts(index.read_events(since="2026-11-25T12:30:00+02:00")) == ["plus-two"]
     assert texts(index.read_events(until="2026-11-25T06:30:00-04:00")) == ["utc"]
 
 
 def test_a_timestamp_that_is_not_rfc3339_matches_no_time_filter(journal_path: Path) -> None:
     write(journal_path, event(text="odd", timestamp="last tuesday"), event(text="ok"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     assert texts(index.read_events(since="2000-01-01T00:00:00Z")) == ["ok"]
     assert texts(index.read_events()) == ["ok", "odd"]
 
@@ -145,7 +145,7 @@ def test_time_filters_find_events_written_out_of_time_order(
         journal_path,
         *(event(text=f"h{h}", timestamp=f"2026-11-25T{h:02d}:00:00.000Z") for h in (5, 6, 7)),
     )
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     index.refresh()
     write(journal_path, event(text="late h1", timestamp="2026-11-25T01:00:00.000Z"))
     write(journal_path, event(text="h8", timestamp="2026-11-25T08:00:00.000Z"))
@@ -167,7 +167,7 @@ def test_all_filters_apply_together(journal_path: Path) -> None:
         event(type="decision", text="wrong type", timestamp="2026-11-25T10:00:00.000Z"),
         event(task_id="tj-other", text="other task", timestamp="2026-11-25T10:00:00.000Z"),
     )
-    page = JournalIndex(journal_path).read_events(
+    page = JournalStore(journal_path).read_events(
         task_id=T, types=["finding"], since="2026-11-25T00:00:00Z"
     )
     assert texts(page) == ["match"]
@@ -196,20 +196,20 @@ def test_bad_arguments_are_refused(
 ) -> None:
     write(journal_path, event())
     with pytest.raises(InvalidQuery) as refused:
-        JournalIndex(journal_path).read_events(**arguments)
+        JournalStore(journal_path).read_events(**arguments)
     assert refused.value.field == field
 
 
 def test_limits_of_1_and_500_are_accepted(journal_path: Path) -> None:
     write(journal_path, *numbered(3))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     assert len(index.read_events(limit=1).events) == 1
     assert len(index.read_events(limit=500).events) == 3
 
 
 def test_every_event_type_is_a_valid_filter(journal_path: Path) -> None:
     write(journal_path, *(event(type=kind) for kind in EVENT_TYPES))
-    page = JournalIndex(journal_path).read_events(types=list(EVENT_TYPES))
+    page = JournalStore(journal_path).read_events(types=list(EVENT_TYPES))
     assert len(page.events) == len(EVENT_TYPES)
 
 
@@ -226,7 +226,7 @@ def test_paging_returns_every_event_exactly_once(
     journal_path: Path, order: str, query: dict[str, Any]
 ) -> None:
     written = write(journal_path, *numbered(23, type="finding"))
-    pages = every_page(JournalIndex(journal_path), limit=5, order=order, **query)
+    pages = every_page(JournalStore(journal_path), limit=5, order=order, **query)
     got = [e["event_id"] for page in pages for e in page.events]
     expected = [e["event_id"] for e in written]
     assert got == (expected[::-1] if order == "newest" else expected)
@@ -238,7 +238,7 @@ def test_newest_first_paging_while_others_append_returns_each_older_event_once(
     journal_path: Path, task_filter: str | None
 ) -> None:
     written = write(journal_path, event(type="open", text="start"), *numbered(11))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     page = index.read_events(task_id=task_filter, limit=4)
     got = [e["event_id"] for e in page.events]
     while page.next_cursor is not None:
@@ -254,7 +254,7 @@ def test_oldest_first_paging_while_others_append_returns_every_event_once(
 ) -> None:
     written = write(journal_path, event(type="open", text="start"), *numbered(5))
     expected = [e["event_id"] for e in written]
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     page = index.read_events(task_id=task_filter, order="oldest", limit=4)
     got = [e["event_id"] for e in page.events]
     for _ in range(3):
@@ -274,9 +274,9 @@ def test_oldest_first_paging_while_others_append_returns_every_event_once(
 
 def test_a_cursor_works_in_another_index_of_the_same_file(journal_path: Path) -> None:
     write(journal_path, *numbered(4))
-    first = JournalIndex(journal_path).read_events(limit=2)
+    first = JournalStore(journal_path).read_events(limit=2)
     assert first.next_cursor is not None
-    rest = JournalIndex(journal_path).read_events(limit=2, cursor=first.next_cursor)
+    rest = JournalStore(journal_path).read_events(limit=2, cursor=first.next_cursor)
     assert texts(rest) == ["n1", "n0"]
 
 
@@ -293,7 +293,7 @@ def test_a_cursor_from_other_filters_is_refused(
     journal_path: Path, changed: dict[str, Any]
 ) -> None:
     write(journal_path, *numbered(4), event(task_id="tj-other"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = index.read_events(limit=1).next_cursor
     with pytest.raises(InvalidQuery) as refused:
         index.read_events(limit=1, cursor=cursor, **changed)
@@ -302,14 +302,14 @@ def test_a_cursor_from_other_filters_is_refused(
 
 def test_a_limit_change_between_pages_is_allowed(journal_path: Path) -> None:
     write(journal_path, *numbered(4))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = index.read_events(limit=1).next_cursor
     assert texts(index.read_events(limit=3, cursor=cursor)) == ["n2", "n1", "n0"]
 
 
 def test_a_cursor_from_a_replaced_file_is_refused(journal_path: Path) -> None:
     write(journal_path, *numbered(4))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = index.read_events(limit=1).next_cursor
     replacement = journal_path.with_name("new.jsonl")
     write(replacement, *numbered(4))
@@ -320,7 +320,7 @@ def test_a_cursor_from_a_replaced_file_is_refused(journal_path: Path) -> None:
 
 def test_a_cursor_past_the_end_of_a_truncated_file_is_refused(journal_path: Path) -> None:
     write(journal_path, *numbered(4))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = index.read_events(order="oldest", limit=3).next_cursor
     with journal_path.open("r+b") as file:
         file.truncate(10)
@@ -350,7 +350,7 @@ def test_a_cursor_forged_to_point_inside_a_line_is_refused(
     journal_path: Path, query: dict[str, Any]
 ) -> None:
     write(journal_path, *numbered(4))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = forged(index.read_events(limit=2, **query).next_cursor, -5)
     with pytest.raises(InvalidQuery, match="not a cursor this journal gave out"):
         index.read_events(limit=2, cursor=cursor, **query)
@@ -360,7 +360,7 @@ def test_a_cursor_forged_with_a_deeply_nested_extra_element_is_refused(
     journal_path: Path,
 ) -> None:
     write(journal_path, *numbered(4))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = index.read_events(limit=2).next_cursor
     assert cursor is not None
     packed = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
@@ -372,7 +372,7 @@ def test_a_cursor_forged_with_a_deeply_nested_extra_element_is_refused(
 
 def test_a_tasks_cursor_forged_to_point_inside_a_line_is_refused(journal_path: Path) -> None:
     write(journal_path, *(event(type="open", task_id=f"tj-{n}") for n in range(3)))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = forged(index.list_tasks(limit=1).next_cursor, 7)
     with pytest.raises(InvalidQuery, match="not a cursor this journal gave out"):
         index.list_tasks(limit=1, cursor=cursor)
@@ -380,7 +380,7 @@ def test_a_tasks_cursor_forged_to_point_inside_a_line_is_refused(journal_path: P
 
 def test_a_cursor_for_a_deleted_journal_is_refused(journal_path: Path) -> None:
     write(journal_path, *numbered(4))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = index.read_events(limit=1).next_cursor
     journal_path.unlink()
     with pytest.raises(InvalidQuery):
@@ -389,7 +389,7 @@ def test_a_cursor_for_a_deleted_journal_is_refused(journal_path: Path) -> None:
 
 def test_a_task_list_cursor_is_refused_by_read_events(journal_path: Path) -> None:
     write(journal_path, *(event(type="open", task_id=f"tj-{n}") for n in range(3)))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = index.list_tasks(limit=1).next_cursor
     with pytest.raises(InvalidQuery, match="pages through tasks"):
         index.read_events(cursor=cursor)
@@ -400,7 +400,7 @@ def test_a_big_page_is_cut_at_an_event_boundary_with_a_note(
     journal_path: Path, task_filter: str | None
 ) -> None:
     written = write(journal_path, *numbered(40, meta={"pad": "x" * 9000}))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     pages = every_page(index, task_id=task_filter, limit=50)
     first = pages[0]
     assert first.truncated
@@ -415,7 +415,7 @@ def test_a_big_page_is_cut_at_an_event_boundary_with_a_note(
 
 def test_an_event_bigger_than_a_page_comes_alone(journal_path: Path) -> None:
     write(journal_path, event(text="small"), event(text="big " + "x" * 100_000))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     page = index.read_events()
     assert [len(e["text"]) for e in page.events] == [100_004]
     assert page.truncated
@@ -508,7 +508,7 @@ def test_pages_hold_exactly_the_matching_events_in_order(
     with pytest.MonkeyPatch.context() as patch:
         # Small blocks of time bounds, so that the bounds cut into these short journals.
         patch.setattr(index_module, "_BLOCK", block)
-        index = JournalIndex(path)
+        index = JournalStore(path)
         index.refresh()  # indexes ``before`` at once, then ``after`` a line at a time
         written = write(path, *(_nearly_sorted(before) if sort_before else before))
         index.refresh()
@@ -519,7 +519,7 @@ def test_pages_hold_exactly_the_matching_events_in_order(
 
 
 def _check_pages(
-    index: JournalIndex,
+    index: JournalStore,
     written: list[dict[str, Any]],
     task_id: str | None,
     types: list[str] | None,
@@ -581,7 +581,7 @@ def test_time_filters_keep_exactly_the_events_in_the_window(
     split = max(0, len(lines) - appended)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(index_module, "_BLOCK", block)
-        index = JournalIndex(path)
+        index = JournalStore(path)
         write(path, *lines[:split])
         index.refresh()
         for line in lines[split:]:  # the rest appended one at a time, as others do

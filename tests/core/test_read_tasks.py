@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from journal_core import InvalidQuery
-from journal_core.index import JournalIndex, TaskPage
+from journal_core.store import JournalStore, TaskPage
 from tests.core.journal_lines import event, write
 
 
@@ -22,7 +22,7 @@ def opened(task_id: str, title: str = "a task") -> dict[str, Any]:
 
 def test_open_tasks_are_listed_by_default(journal_path: Path) -> None:
     write(journal_path, opened("tj-a"), opened("tj-b"), event(task_id="tj-a", type="close"))
-    assert ids(JournalIndex(journal_path).list_tasks()) == ["tj-b"]
+    assert ids(JournalStore(journal_path).list_tasks()) == ["tj-b"]
 
 
 @pytest.mark.parametrize(
@@ -41,12 +41,12 @@ def test_status_selects_tasks(journal_path: Path, status: str, expected: list[st
         event(task_id="tj-a", type="close"),
         opened("tj-c"),
     )
-    assert ids(JournalIndex(journal_path).list_tasks(status=status)) == expected
+    assert ids(JournalStore(journal_path).list_tasks(status=status)) == expected
 
 
 def test_tasks_with_the_latest_activity_come_first(journal_path: Path) -> None:
     write(journal_path, opened("tj-a"), opened("tj-b"), opened("tj-c"), event(task_id="tj-a"))
-    assert ids(JournalIndex(journal_path).list_tasks()) == ["tj-a", "tj-c", "tj-b"]
+    assert ids(JournalStore(journal_path).list_tasks()) == ["tj-a", "tj-c", "tj-b"]
 
 
 def test_query_matches_titles_ignoring_case(journal_path: Path) -> None:
@@ -56,13 +56,13 @@ def test_query_matches_titles_ignoring_case(journal_path: Path) -> None:
         opened("tj-b", "Write docs"),
         opened("tj-c", "PARSER speed"),
     )
-    page = JournalIndex(journal_path).list_tasks(query="parser")
+    page = JournalStore(journal_path).list_tasks(query="parser")
     assert ids(page) == ["tj-c", "tj-a"]
 
 
 def test_paging_lists_every_task_once(journal_path: Path) -> None:
     write(journal_path, *(opened(f"tj-{n:02d}") for n in range(12)))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     page = index.list_tasks(limit=5)
     got = ids(page)
     while page.next_cursor is not None:
@@ -73,11 +73,11 @@ def test_paging_lists_every_task_once(journal_path: Path) -> None:
 
 def test_the_last_task_page_has_no_cursor(journal_path: Path) -> None:
     write(journal_path, opened("tj-a"), opened("tj-b"))
-    assert JournalIndex(journal_path).list_tasks(limit=2).next_cursor is None
+    assert JournalStore(journal_path).list_tasks(limit=2).next_cursor is None
 
 
 def test_a_journal_not_yet_created_has_no_tasks(journal_path: Path) -> None:
-    page = JournalIndex(journal_path).list_tasks()
+    page = JournalStore(journal_path).list_tasks()
     assert (page.tasks, page.next_cursor) == ([], None)
 
 
@@ -96,13 +96,13 @@ def test_bad_arguments_are_refused(
 ) -> None:
     write(journal_path, opened("tj-a"))
     with pytest.raises(InvalidQuery) as refused:
-        JournalIndex(journal_path).list_tasks(**arguments)
+        JournalStore(journal_path).list_tasks(**arguments)
     assert refused.value.field == field
 
 
 def test_a_cursor_for_another_status_is_refused(journal_path: Path) -> None:
     write(journal_path, opened("tj-a"), opened("tj-b"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = index.list_tasks(limit=1).next_cursor
     with pytest.raises(InvalidQuery) as refused:
         index.list_tasks(status="any", limit=1, cursor=cursor)
@@ -111,7 +111,7 @@ def test_a_cursor_for_another_status_is_refused(journal_path: Path) -> None:
 
 def test_an_event_cursor_is_refused_by_list_tasks(journal_path: Path) -> None:
     write(journal_path, opened("tj-a"), opened("tj-b"))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     cursor = index.read_events(limit=1).next_cursor
     with pytest.raises(InvalidQuery, match="pages through events"):
         index.list_tasks(cursor=cursor)
@@ -119,7 +119,7 @@ def test_an_event_cursor_is_refused_by_list_tasks(journal_path: Path) -> None:
 
 def test_a_big_task_page_is_cut_with_a_cursor_to_go_on(journal_path: Path) -> None:
     write(journal_path, *(opened(f"tj-{n:03d}", "t" * 300) for n in range(500)))
-    index = JournalIndex(journal_path)
+    index = JournalStore(journal_path)
     page = index.list_tasks(limit=500)
     assert page.truncated
     assert page.note is not None

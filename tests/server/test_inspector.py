@@ -59,6 +59,7 @@ def test_inspector_lists_the_tools(
         "flush",
         "list_tasks",
         "read_events",
+        "search_events",
         "task_pack",
     ]
 

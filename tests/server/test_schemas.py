@@ -23,7 +23,7 @@ from server.app import build_server
 
 pytestmark = pytest.mark.anyio
 
-TOOL_NAMES = ["append_event", "flush", "list_tasks", "read_events", "task_pack"]
+TOOL_NAMES = ["append_event", "flush", "list_tasks", "read_events", "search_events", "task_pack"]
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ async def test_instructions_tell_an_agent_when_to_journal(in_process_client: Cli
         assert step in instructions
 
 
-async def test_the_five_tools_are_listed(tools: dict[str, Tool]) -> None:
+async def test_the_tools_are_listed(tools: dict[str, Tool]) -> None:
     assert sorted(tools) == TOOL_NAMES
 
 
@@ -70,6 +70,7 @@ async def test_every_tool_sets_all_four_annotations(tools: dict[str, Tool], name
         pytest.param("flush", False, True, id="flush"),
         pytest.param("read_events", True, True, id="read_events"),
         pytest.param("list_tasks", True, True, id="list_tasks"),
+        pytest.param("search_events", True, True, id="search_events"),
         pytest.param("task_pack", True, True, id="task_pack"),
     ],
 )

@@ -265,6 +265,7 @@ async def test_python_dash_m_server_serves_the_same_tools(
         "flush",
         "list_tasks",
         "read_events",
+        "search_events",
         "task_pack",
     ]
     assert opened["task_id"] in journal_path.read_text()

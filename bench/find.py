@@ -1,0 +1,298 @@
+"""How fast the persisted index and search are on a big journal: one table, medians of runs.
+
+Generates (once, cached under ``bench/data/``) a journal of 1,000,000 events across
+10,000 tasks, about 330 MB, whose texts draw on a vocabulary of a few thousand words
+with a long tail (as prose does), with file and commit refs on some events. Each run
+works on a copy, so the cached file stays as generated. Rows:
+
+- building the index from scratch, full text included, in a fresh process: wall time,
+  peak resident memory, and the index's size against the journal's;
+- a fresh process catching up 1,000 lines appended since the index was written;
+- a whole fresh ``task-journal append finding ... --task X``, start-up included;
+- a two-word search in a warm process (p50 and p99 over many queries);
+- a whole fresh ``task-journal search``.
+
+Run: ``python bench/find.py [--events 1000000] [--tasks 10000] [--runs 5]``; a smaller
+``--events`` makes a quick run. Machine load shows in the numbers: the load average is
+printed with the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import compileall
+import itertools
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data"
+GENERATOR_VERSION = 1
+_TO_CROCKFORD = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+)
+_TO_TASK_ID = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789abcdefghjkmnpqrstvwxyz"
+)
+# Syllables that words are made of, two letters each.
+_SYLLABLES = [
+    "ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "be", "da", "fe",
+    "gi", "ho", "ju", "ly", "mo", "nu", "pa", "qe", "ri", "so", "tu",
+]  # fmt: skip
+OTHER_TYPES = ("hypothesis", "finding", "evidence", "decision", "rejection", "constraint")
+
+
+def vocabulary(rng: random.Random, size: int = 4000) -> list[str]:
+    words: set[str] = set()
+    while len(words) < size:
+        words.add("".join(rng.choices(_SYLLABLES, k=rng.randint(2, 4))))
+    return sorted(words)
+
+
+def generate(path: Path, events: int, tasks: int) -> None:
+    """Write the journal fast: lines are formatted, not encoded field by field."""
+    rng = random.Random(20261202)
+    words = vocabulary(rng)
+    # Zipf-like weights: the n-th word is 1/n as common as the first.
+    weights = [1 / (n + 1) for n in range(len(words))]
+    cumulative = list(itertools.accumulate(weights))
+    task_ids = [
+        "tj-" + base64.b32encode(rng.randbytes(10)).translate(_TO_TASK_ID)[:10].decode()
+        for _ in range(tasks)
+    ]
+    opened = [False] * tasks
+    ms = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+    partial = path.with_suffix(".partial")
+    with partial.open("w", buffering=1 << 22) as file:
+        for n in range(events):
+            ms += rng.randrange(1, 3000)
+            k = rng.randrange(tasks)
+            event_id = (
+                (
+                    base64.b32encode((ms << 30).to_bytes(10, "big"))[:10]
+                    + base64.b32encode(rng.randbytes(10))
+                )
+                .translate(_TO_CROCKFORD)
+                .decode()
+            )
+            seconds, millis = divmod(ms, 1000)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
+            text = " ".join(rng.choices(words, cum_weights=cumulative, k=rng.randint(12, 22)))
+            meta = ""
+            if not opened[k]:
+                opened[k] = True
+                kind = "open"
+                meta = '"title":"' + text[:40] + '"'
+            else:
+                kind = "close" if rng.random() < 0.01 else rng.choice(OTHER_TYPES)
+            if n % 10 == 0:
+                meta += ("," if meta else "") + f'"idempotency_key":"k{n}"'
+            refs = ""
+            if n % 4 == 0:
+                refs = f'"files":["src/{words[n % 97]}/{words[n % 89]}.rs"]'
+            if n % 7 == 0:
+                refs += ("," if refs else "") + f'"commits":["{rng.randbytes(20).hex()}"]'
+            file.write(
+                f'{{"event_id":"{event_id}","schema_version":"1.0","task_id":"{task_ids[k]}",'
+                f'"type":"{kind}","timestamp":"{stamp}","author":"agent","source":"chat",'
+                f'"text":"{text}","refs":{{{refs}}},"status":"confirmed","meta":{{{meta}}}}}\n'
+            )
+    partial.replace(path)
+
+
+# --- what runs in the child processes ------------------------------------------------------
+
+# A fresh process that only brings the index up to date: what a hook or a one-off
+# command pays before its own work.
+CATCH_UP = """
+import sys
+from pathlib import Path
+from journal_core.store import JournalStore
+store = JournalStore(Path(sys.argv[1]))
+store.refresh()
+store.close()
+"""
+
+
+def peak_mb() -> float:
+    for row in Path("/proc/self/status").read_text().splitlines():
+        if row.startswith("VmHWM:"):
+            return int(row.split()[1]) / 1024
+    return 0.0
+
+
+def child(mode: str, path: Path) -> dict[str, Any]:
+    from journal_core import Journal, Settings
+    from journal_core.store import JournalStore
+
+    if mode == "build":
+        started = time.perf_counter()
+        store = JournalStore(path)
+        store.build()
+        wall = time.perf_counter() - started
+        store.close()
+        return {"wall_s": wall, "peak_mb": peak_mb()}
+    if mode == "search":
+        journal = Journal(Settings(journal_path=path))
+        words = [e["text"].split() for e in journal.read_events(limit=500).events]
+        rng = random.Random(7)
+        queries = [" ".join(rng.sample(ws, 2)) for ws in words for _ in range(2)]
+        journal.search(queries[0])
+        times = []
+        for query in queries:
+            started = time.perf_counter()
+            journal.search(query)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        return {
+            "p50_ms": statistics.median(times),
+            "p99_ms": times[int(len(times) * 0.99) - 1],
+            "queries": len(times),
+            "example": queries[0],
+        }
+    raise SystemExit(f"unknown mode {mode}")
+
+
+def run_child(mode: str, path: Path) -> tuple[float, dict[str, Any]]:
+    """(wall ms of the whole child, what it printed)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall = (time.perf_counter() - started) * 1000
+    return wall, json.loads(done.stdout)
+
+
+def whole(argv: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    return (time.perf_counter() - started) * 1000
+
+
+def index_bytes(path: Path) -> int:
+    return sum(
+        Path(f"{path}.index.sqlite{suffix}").stat().st_size
+        for suffix in ("", "-wal", "-shm")
+        if Path(f"{path}.index.sqlite{suffix}").exists()
+    )
+
+
+def drop_index(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}.index.sqlite{suffix}").unlink(missing_ok=True)
+
+
+def append_raw(path: Path, task_id: str, count: int, start: int) -> None:
+    """Append ``count`` lines as another writer would (the index has not seen them)."""
+    from journal_core.events import encode_line, new_event
+
+    with path.open("ab") as file:
+        for n in range(count):
+            event = new_event(type="finding", text=f"appended line {start + n}", task_id=task_id)
+            file.write(encode_line(event))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--build-runs", type=int, default=None, help="default: --runs")
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child[0], Path(args.child[1]))))
+        return
+
+    DATA.mkdir(exist_ok=True)
+    source = DATA / f"find-v{GENERATOR_VERSION}-{args.events}-{args.tasks}.jsonl"
+    if not source.exists():
+        started = time.perf_counter()
+        generate(source, args.events, args.tasks)
+        print(f"generated {source.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    # Fresh processes are timed as installed: with their bytecode compiled, whatever
+    # PYTHONDONTWRITEBYTECODE says (else each start compiles every changed module).
+    root = Path(__file__).resolve().parent.parent
+    for package in ("journal_core", "server"):
+        compileall.compile_dir(root / package, quiet=1)
+    work = DATA / "find-work.jsonl"
+    drop_index(work)
+    shutil.copyfile(source, work)
+    size = work.stat().st_size
+    cli = str(Path(sys.executable).parent / "task-journal")
+
+    builds = []
+    for _ in range(args.build_runs or args.runs):
+        drop_index(work)
+        builds.append(run_child("build", work)[1])
+    build_s = statistics.median(b["wall_s"] for b in builds)
+    build_peak = max(b["peak_mb"] for b in builds)
+    ratio = index_bytes(work) / size
+
+    with work.open("rb") as file:
+        task_id = json.loads(file.readline())["task_id"]
+    catch_ups = []
+    for run in range(args.runs):
+        append_raw(work, task_id, 1000, run * 1000)
+        catch_ups.append(whole([sys.executable, "-c", CATCH_UP, str(work)]))
+    bare = statistics.median(whole([sys.executable, "-c", "pass"]) for _ in range(args.runs))
+    appends = [
+        whole([cli, "--journal", str(work), "append", "finding", "one more", "--task", task_id])
+        for _ in range(args.runs)
+    ]
+    _, searched = run_child("search", work)
+    fresh_searches = [
+        whole([cli, "--journal", str(work), "search", searched["example"], "--json"])
+        for _ in range(args.runs)
+    ]
+
+    print(
+        f"journal: {args.events:,} events, {args.tasks:,} tasks, {size / 1e6:.0f} MB; "
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}; median of {args.runs} runs "
+        f"({len(builds)} for the build)"
+    )
+    rows = [
+        ("index build from scratch, full text included", f"{build_s:,.1f} s", "< 60 s"),
+        ("  peak resident memory of that process", f"{build_peak:,.0f} MB", "< 300 MB"),
+        ("  index size / journal size", f"{ratio:.2f}", "<= 1"),
+        (
+            "fresh process catching up 1,000 new lines",
+            f"{statistics.median(catch_ups):,.0f} ms",
+            "< 150 ms",
+        ),
+        (
+            "fresh `task-journal append finding ... --task X`",
+            f"{statistics.median(appends):,.0f} ms",
+            "< 150 ms",
+        ),
+        ("two-word search, warm, in process: p50", f"{searched['p50_ms']:,.2f} ms", "< 20 ms"),
+        (f"  p99 (of {searched['queries']} queries)", f"{searched['p99_ms']:,.2f} ms", "< 100 ms"),
+        (
+            "fresh `task-journal search` (two words)",
+            f"{statistics.median(fresh_searches):,.0f} ms",
+            "< 300 ms",
+        ),
+        ("  of which a bare `python -c pass`", f"{bare:,.0f} ms", ""),
+    ]
+    header = ("measure", "result", "target")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main()

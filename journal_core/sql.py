@@ -1,0 +1,225 @@
+"""Every SQL statement of the derived index (SPEC §6), named, with parameters.
+
+The schema is versioned by ``SCHEMA_VERSION`` in the ``state`` row: an index
+made by another version is dropped and built again, never read. Events are
+keyed by the byte offset of their line, which grows with file order, so a
+range of offsets is a range of the file and a cursor's position needs no
+translation. Times are POSIX seconds (NULL when a timestamp is not RFC 3339,
+so that it matches no time filter). ``types`` filters are a bit mask over the
+type codes, so one statement serves any set of types. Statements are written out
+whole, never assembled from strings.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+SCHEMA_VERSION: Final = 1
+
+# Tables of every schema version so far, dropped when the index is built again.
+DROP: Final = (
+    "DROP TABLE IF EXISTS state",
+    "DROP TABLE IF EXISTS tasks",
+    "DROP TABLE IF EXISTS events",
+    "DROP TABLE IF EXISTS keys",
+    "DROP TABLE IF EXISTS blocks",
+    "DROP TABLE IF EXISTS fts",
+)
+
+CREATE: Final = (
+    # One row: which file was indexed, how far, and the digest of the bytes just before.
+    """CREATE TABLE state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        schema INTEGER NOT NULL,
+        device INTEGER NOT NULL,
+        inode INTEGER NOT NULL,
+        end_offset INTEGER NOT NULL,
+        tail BLOB NOT NULL,
+        events INTEGER NOT NULL,
+        fts INTEGER NOT NULL
+    )""",
+    """CREATE TABLE tasks (
+        id INTEGER PRIMARY KEY,
+        task_id TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        folded_title TEXT NOT NULL,
+        status TEXT NOT NULL,
+        opened INTEGER NOT NULL,
+        last_offset INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        last_event_at TEXT NOT NULL,
+        event_count INTEGER NOT NULL,
+        parent_id TEXT,
+        goal TEXT
+    )""",
+    "CREATE INDEX tasks_by_last ON tasks (last_offset)",
+    "CREATE INDEX tasks_by_status ON tasks (status, last_offset)",
+    "CREATE INDEX tasks_by_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL",
+    """CREATE TABLE events (
+        offset INTEGER PRIMARY KEY,
+        length INTEGER NOT NULL,
+        type INTEGER NOT NULL,
+        time REAL,
+        task INTEGER NOT NULL,
+        event_id TEXT NOT NULL
+    )""",
+    "CREATE INDEX events_by_task ON events (task, offset)",
+    "CREATE INDEX events_by_type ON events (type, offset)",
+    "CREATE INDEX events_by_id ON events (event_id)",
+    # The offset of the first event that carried each idempotency key.
+    "CREATE TABLE keys (key TEXT PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID",
+    # Per block of events (``store._BLOCK`` of them, in file order): where it starts, the
+    # greatest time up to its end and the least time from its start on. Both never
+    # decrease from block to block, so a time bound finds its first block by index.
+    """CREATE TABLE blocks (
+        number INTEGER PRIMARY KEY,
+        start INTEGER NOT NULL,
+        max_upto REAL NOT NULL,
+        min_from REAL NOT NULL
+    )""",
+    "CREATE INDEX blocks_by_max ON blocks (max_upto, number)",
+    "CREATE INDEX blocks_by_min ON blocks (min_from, number)",
+)
+
+# Contentless: the text stays in the journal (snippets are made from the line), so
+# the index holds only the tokens. unicode61 with accents folded; see search.py.
+CREATE_FTS: Final = """CREATE VIRTUAL TABLE fts USING fts5 (
+    text, title, goal, refs, rejected,
+    content = '', tokenize = 'unicode61 remove_diacritics 2'
+)"""
+
+FTS5_AVAILABLE: Final = "SELECT sqlite_compileoption_used('ENABLE_FTS5')"
+
+# --- state --------------------------------------------------------------------------
+
+READ_STATE: Final = (
+    "SELECT schema, device, inode, end_offset, tail, events, fts FROM state WHERE id = 1"
+)
+WRITE_STATE: Final = """INSERT OR REPLACE INTO state
+    (id, schema, device, inode, end_offset, tail, events, fts)
+    VALUES (1, :schema, :device, :inode, :end_offset, :tail, :events, :fts)"""
+
+# --- catching up ----------------------------------------------------------------------
+
+LAST_TASK_NUMBER: Final = "SELECT coalesce(max(id), 0) FROM tasks"
+READ_TASK: Final = """SELECT id, task_id, title, folded_title, status, opened, last_offset,
+    created_at, last_event_at, event_count, parent_id, goal FROM tasks WHERE task_id = ?"""
+WRITE_TASK: Final = """INSERT OR REPLACE INTO tasks (id, task_id, title, folded_title, status,
+    opened, last_offset, created_at, last_event_at, event_count, parent_id, goal)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+INSERT_EVENT: Final = (
+    "INSERT INTO events (offset, length, type, time, task, event_id) VALUES (?, ?, ?, ?, ?, ?)"
+)
+INSERT_KEY: Final = "INSERT OR IGNORE INTO keys (key, offset) VALUES (?, ?)"
+INSERT_FTS: Final = (
+    "INSERT INTO fts (rowid, text, title, goal, refs, rejected) VALUES (?, ?, ?, ?, ?, ?)"
+)
+BLOCK: Final = "SELECT start, max_upto FROM blocks WHERE number = ?"
+TIMES_FROM: Final = "SELECT offset, time FROM events WHERE offset >= ? ORDER BY offset"
+LOWER_MIN_FROM: Final = (
+    "UPDATE blocks SET min_from = :least WHERE number < :before AND min_from > :least"
+)
+WRITE_BLOCK: Final = (
+    "INSERT OR REPLACE INTO blocks (number, start, max_upto, min_from) VALUES (?, ?, ?, ?)"
+)
+
+# --- point queries ------------------------------------------------------------------
+
+TASK_STATE: Final = "SELECT id, opened, status FROM tasks WHERE task_id = ?"
+KEY_EVENT: Final = """SELECT events.offset, events.length FROM keys
+    JOIN events ON events.offset = keys.offset WHERE keys.key = ?"""
+HAS_EVENT: Final = "SELECT 1 FROM events WHERE event_id = ? LIMIT 1"
+TASK_IDS_WITH_PREFIX: Final = """SELECT task_id FROM tasks
+    WHERE task_id >= :prefix AND substr(task_id, 1, length(:prefix)) = :prefix
+    ORDER BY task_id"""
+# In the order the tasks were first seen, which is the order they were opened.
+SUBTASKS: Final = """SELECT task_id, title, status, created_at, last_event_at, event_count
+    FROM tasks WHERE parent_id = ? ORDER BY id"""
+COUNT_TASKS: Final = "SELECT count(*) FROM tasks WHERE :status = 'any' OR status = :status"
+
+# --- time bounds ----------------------------------------------------------------------
+
+# The first block whose events could be at or after ``since``; before it, none is.
+FIRST_BLOCK_REACHING: Final = (
+    "SELECT start FROM blocks WHERE max_upto >= ? ORDER BY max_upto, number LIMIT 1"
+)
+# The first block from which every event is at or after ``until``.
+FIRST_BLOCK_PAST: Final = (
+    "SELECT start FROM blocks WHERE min_from >= ? ORDER BY min_from, number LIMIT 1"
+)
+
+# --- reading events -----------------------------------------------------------------
+# ``:lo`` and ``:hi`` bound the offsets (time bounds and cursor); the time filters are
+# NULL when not given. One statement per order: SQLite walks the index either way.
+
+EVENTS_NEWEST: Final = """SELECT offset, length FROM events
+    WHERE offset >= :lo AND offset < :hi
+    AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
+    ORDER BY offset DESC LIMIT :limit"""
+EVENTS_OLDEST: Final = """SELECT offset, length FROM events
+    WHERE offset >= :lo AND offset < :hi
+    AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
+    ORDER BY offset LIMIT :limit"""
+TASK_EVENTS_NEWEST: Final = """SELECT offset, length FROM events
+    WHERE task = :task AND (:mask IS NULL OR (:mask >> type) & 1)
+    AND offset >= :lo AND offset < :hi
+    AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
+    ORDER BY offset DESC LIMIT :limit"""
+TASK_EVENTS_OLDEST: Final = """SELECT offset, length FROM events
+    WHERE task = :task AND (:mask IS NULL OR (:mask >> type) & 1)
+    AND offset >= :lo AND offset < :hi
+    AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
+    ORDER BY offset LIMIT :limit"""
+TYPE_EVENTS_NEWEST: Final = """SELECT offset, length FROM events
+    WHERE type = :type AND offset >= :lo AND offset < :hi
+    AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
+    ORDER BY offset DESC LIMIT :limit"""
+TYPE_EVENTS_OLDEST: Final = """SELECT offset, length FROM events
+    WHERE type = :type AND offset >= :lo AND offset < :hi
+    AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
+    ORDER BY offset LIMIT :limit"""
+ALL_TASK_EVENTS: Final = "SELECT offset, length FROM events WHERE task = ? ORDER BY offset"
+
+# --- tasks ----------------------------------------------------------------------------
+
+TASKS_ANY: Final = """SELECT task_id, title, status, created_at, last_event_at, event_count,
+        last_offset
+    FROM tasks
+    WHERE last_offset < :bound AND (:needle IS NULL OR instr(folded_title, :needle) > 0)
+    ORDER BY last_offset DESC LIMIT :limit"""
+TASKS_WITH_STATUS: Final = """SELECT task_id, title, status, created_at, last_event_at,
+        event_count, last_offset
+    FROM tasks
+    WHERE status = :status AND last_offset < :bound
+    AND (:needle IS NULL OR instr(folded_title, :needle) > 0)
+    ORDER BY last_offset DESC LIMIT :limit"""
+
+# --- search ---------------------------------------------------------------------------
+# Best first: bm25 is lower for better matches; the later line wins a tie.
+
+SEARCH: Final = """SELECT events.offset, events.length,
+        bm25(fts, :w_text, :w_title, :w_goal, :w_refs, :w_rejected) AS score
+    FROM fts JOIN events ON events.offset = fts.rowid
+    WHERE fts MATCH :match
+    AND (:task IS NULL OR events.task = :task) AND (:mask IS NULL OR (:mask >> events.type) & 1)
+    AND (:since IS NULL OR events.time >= :since) AND (:until IS NULL OR events.time < :until)
+    ORDER BY score, events.offset DESC LIMIT :limit OFFSET :skip"""
+# Rejections that match anywhere, and decisions whose rejected alternatives match.
+SEARCH_REJECTED: Final = """SELECT offset, length, score FROM (
+        SELECT events.offset, events.length,
+            bm25(fts, :w_text, :w_title, :w_goal, :w_refs, :w_rejected) AS score
+        FROM fts JOIN events ON events.offset = fts.rowid
+        WHERE fts MATCH :match AND events.type = :rejection
+        AND (:task IS NULL OR events.task = :task)
+        AND (:since IS NULL OR events.time >= :since)
+        AND (:until IS NULL OR events.time < :until)
+        UNION ALL
+        SELECT events.offset, events.length,
+            bm25(fts, :w_text, :w_title, :w_goal, :w_refs, :w_rejected) AS score
+        FROM fts JOIN events ON events.offset = fts.rowid
+        WHERE fts MATCH :match_rejected AND events.type = :decision
+        AND (:task IS NULL OR events.task = :task)
+        AND (:since IS NULL OR events.time >= :since)
+        AND (:until IS NULL OR events.time < :until)
+    ) ORDER BY score, offset DESC LIMIT :limit OFFSET :skip"""
+TASK_TITLES: Final = "SELECT title FROM tasks WHERE id = (SELECT task FROM events WHERE offset = ?)"

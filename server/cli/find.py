@@ -1,0 +1,142 @@
+"""``search``, ``rejected`` and ``rebuild-state``: finding earlier work, and the index it uses."""
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from journal_core import EVENT_TYPES, InvalidQuery, SearchPage
+from server.cli.command import (
+    EXIT_OK,
+    PROG,
+    AddCommand,
+    add_json,
+    emit,
+    note_rest,
+    open_journal,
+    settings_of,
+)
+from server.cli.render import event_lines, json_text, size_text
+
+
+def register(add: AddCommand) -> None:
+    search = add(
+        "search",
+        "Find events by their words, best match first: one line each, matches in **bold**.",
+        f"""\
+  {PROG} search "token refresh"
+  {PROG} search 'refresh.rs -flaky' --type decision --type rejection
+  {PROG} search '"sidecar lock" OR flock' --all-projects --json
+
+Words must all match; "a phrase", prefix*, a OR b and -word (exclude) work as
+expected. Text, task titles, goals and refs (files, commits) are searched; paths
+and identifiers match by their parts (src/auth, test_token_refresh).""",
+        _search,
+    )
+    search.add_argument("query", metavar="QUERY", help="what to look for")
+    _add_common(search)
+    search.add_argument("--task", metavar="TASK_ID", help="only this task's events")
+    search.add_argument(
+        "--type",
+        dest="types",
+        metavar="TYPE",
+        action="append",
+        help=f"only events of this type (repeatable): {' '.join(EVENT_TYPES)}",
+    )
+
+    rejected = add(
+        "rejected",
+        "What was already tried and turned down about a topic: rejections, and the "
+        "alternatives decisions passed over.",
+        f"""\
+  {PROG} rejected "retry loop"
+  {PROG} rejected cache --since 30 --all-projects""",
+        _rejected,
+    )
+    rejected.add_argument("topic", metavar="TOPIC", help="what to look for")
+    _add_common(rejected)
+    rejected.add_argument(
+        "--since", metavar="DAYS", type=float, help="only events of the last DAYS days"
+    )
+
+    add_json(
+        add(
+            "rebuild-state",
+            "Build the journal's derived index (search, tasks, keys) again from the journal.",
+            f"""\
+  {PROG} rebuild-state
+
+The index (<journal>.index.sqlite) is rebuilt by itself whenever it does not match
+the journal; this forces it, after a restore from backup, say. Nothing in the
+journal changes.""",
+            _rebuild,
+        )
+    )
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--all-projects",
+        action="store_true",
+        help="search every project's journal in the data folder, not just this one",
+    )
+    parser.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
+    parser.add_argument("--cursor", help="go on from where a previous page stopped")
+    add_json(parser)
+
+
+def _search(args: argparse.Namespace) -> int:
+    with open_journal(settings_of(args)) as journal:
+        page = journal.search(
+            args.query,
+            task_id=args.task,
+            types=args.types,
+            all_projects=args.all_projects,
+            limit=args.limit,
+            cursor=args.cursor,
+        )
+    return _show(page, args)
+
+
+def _rejected(args: argparse.Namespace) -> int:
+    since = None
+    if args.since is not None:
+        if not args.since > 0:
+            raise InvalidQuery("--since", f"must be a positive number of days, got {args.since}")
+        moment = dt.datetime.now(dt.UTC) - dt.timedelta(days=args.since)
+        since = moment.isoformat().replace("+00:00", "Z")
+    with open_journal(settings_of(args)) as journal:
+        page = journal.rejected(
+            args.topic,
+            since=since,
+            all_projects=args.all_projects,
+            limit=args.limit,
+            cursor=args.cursor,
+        )
+    return _show(page, args)
+
+
+def _show(page: SearchPage, args: argparse.Namespace) -> int:
+    if args.json:
+        emit(json_text(page))
+        return EXIT_OK
+    # The event lines of ``read``, with the snippet in place of the whole text.
+    shown = [{**hit.event, "text": hit.snippet} for hit in page.hits]
+    for hit, line in zip(page.hits, event_lines(shown), strict=True):
+        emit(line if hit.journal is None else f"{Path(hit.journal).stem}  {line}")
+    note_rest(page.note, page.next_cursor, "hits")
+    return EXIT_OK
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    with open_journal(settings_of(args)) as journal:
+        journal.rebuild_index()
+        status = journal.index_status()
+    if args.json:
+        emit(json_text(status))
+    else:
+        state = "" if status.ok else f" (not usable, kept in memory: {status.problem})"
+        emit(
+            f"{status.path}: {status.events_indexed} events from "
+            f"{size_text(status.bytes_indexed)} of the journal{state}"
+        )
+    return EXIT_OK

@@ -1,0 +1,83 @@
+"""``search``, ``rejected`` and ``rebuild-state`` on the command line."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import CallMain, run_cli
+
+
+@pytest.fixture
+def worked_on(journal: Path, task_id: str, call_main: CallMain) -> str:
+    """A task with a finding, a decision that passed over a retry loop, and a rejection."""
+    steps = [
+        ("finding", "The token refresh races with logout", "--ref-file", "src/auth/refresh.rs"),
+        (
+            "decision",
+            "Take a mutex around the refresh",
+            "--meta",
+            json.dumps(
+                {"alternatives": [{"option": "retry loop", "chosen": False, "rationale": "racy"}]}
+            ),
+        ),
+        ("rejection", "A retry loop only hides the race"),
+    ]
+    for kind, text, *flags in steps:
+        assert call_main("append", kind, text, "--task", task_id, *flags).status == 0
+    return task_id
+
+
+def test_search_prints_one_line_per_hit_with_the_matches_marked(
+    worked_on: str, call_main: CallMain
+) -> None:
+    outcome = call_main("search", "refresh.rs")
+    assert outcome.status == 0, outcome.stderr
+    (line,) = outcome.stdout.splitlines()
+    assert worked_on in line
+    assert "finding" in line
+    assert "**refresh**" in line
+
+
+def test_search_json_is_the_page_of_hits(worked_on: str, call_main: CallMain) -> None:
+    outcome = call_main("search", "refresh", "--type", "decision", "--json")
+    page = json.loads(outcome.stdout)
+    assert [hit["event"]["type"] for hit in page["hits"]] == ["decision"]
+    assert page["hits"][0]["title"] == "Flaky upload"
+    assert page["next_cursor"] is None
+
+
+def test_rejected_finds_rejections_and_passed_over_alternatives(
+    worked_on: str, call_main: CallMain
+) -> None:
+    outcome = call_main("rejected", "retry loop", "--since", "1", "--json")
+    hits = json.loads(outcome.stdout)["hits"]
+    assert sorted(hit["event"]["type"] for hit in hits) == ["decision", "rejection"]
+
+
+def test_rejected_refuses_a_since_that_is_not_a_positive_number_of_days(
+    worked_on: str, call_main: CallMain
+) -> None:
+    outcome = call_main("rejected", "retry", "--since", "0")
+    assert outcome.status == 2
+    assert "--since" in outcome.stderr
+
+
+def test_an_empty_search_is_refused_with_exit_2(worked_on: str) -> None:
+    outcome = run_cli("search", "  ")
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert "empty" in outcome.stderr
+    assert "Traceback" not in outcome.stderr
+
+
+def test_rebuild_state_builds_the_index_again_and_says_what_it_holds(
+    worked_on: str, journal: Path, call_main: CallMain
+) -> None:
+    index = Path(f"{journal}.index.sqlite")
+    index.write_bytes(b"not a database")
+    outcome = call_main("rebuild-state", "--json")
+    assert outcome.status == 0, outcome.stderr
+    status = json.loads(outcome.stdout)
+    assert (status["ok"], status["events_indexed"]) == (True, 4)
+    assert status["path"] == str(index)
+    assert json.loads(call_main("search", "mutex", "--json").stdout)["hits"]

@@ -1,0 +1,167 @@
+"""Admission under the write lock: what the journal on disk does not allow is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from journal_core import (
+    IdempotencyKeyReused,
+    Journal,
+    JournalError,
+    Settings,
+    TaskStateConflict,
+    UnknownEvent,
+    new_event,
+)
+from tests.core.journal_lines import append_in_child
+
+MISSING = "01KMZ3T4J8Q7W2E5R6T7Y8V9H0"
+
+
+def lines(journal: Journal) -> int:
+    return journal.path.read_bytes().count(b"\n")
+
+
+def test_a_close_of_a_closed_task_is_refused_saying_it_is_closed(
+    journal: Journal, task_id: str
+) -> None:
+    journal.append(new_event(type="close", text="done", task_id=task_id))
+    before = lines(journal)
+    with pytest.raises(TaskStateConflict, match=f"task '{task_id}' is closed") as refused:
+        journal.append(new_event(type="close", text="done again", task_id=task_id))
+    assert (refused.value.task_id, refused.value.status) == (task_id, "closed")
+    assert lines(journal) == before
+
+
+def test_a_reopen_of_an_open_task_is_refused_saying_it_is_open(
+    journal: Journal, task_id: str
+) -> None:
+    with pytest.raises(TaskStateConflict, match=f"task '{task_id}' is open"):
+        journal.append(new_event(type="reopen", text="again", task_id=task_id))
+
+
+def test_close_reopen_close_is_accepted(journal: Journal, task_id: str) -> None:
+    for kind in ("close", "reopen", "close"):
+        journal.append(new_event(type=kind, text=kind, task_id=task_id))
+    assert journal.list_tasks(status="closed").tasks[0].task_id == task_id
+
+
+def test_a_close_after_another_process_closed_the_task_is_refused(
+    journal: Journal, task_id: str
+) -> None:
+    other = Journal(Settings(journal_path=journal.path, durability="flush"))
+    other.append(new_event(type="close", text="closed elsewhere", task_id=task_id))
+    other.close()
+    with pytest.raises(TaskStateConflict):
+        journal.append(new_event(type="close", text="done", task_id=task_id))
+
+
+@pytest.mark.parametrize(
+    "naming",
+    [
+        pytest.param({"corrects": MISSING}, id="corrects"),
+        pytest.param({"supersedes": MISSING}, id="supersedes"),
+        pytest.param({"refs": {"events": [MISSING]}}, id="refs.events"),
+    ],
+)
+def test_an_event_naming_an_event_not_in_the_journal_is_refused(
+    journal: Journal, task_id: str, naming: dict[str, object]
+) -> None:
+    before = lines(journal)
+    with pytest.raises(UnknownEvent, match=MISSING) as refused:
+        journal.append(new_event(type="correction", text="fix", task_id=task_id, **naming))  # type: ignore[arg-type]
+    assert refused.value.event_id == MISSING
+    assert lines(journal) == before
+
+
+def test_an_event_naming_an_event_another_process_wrote_is_accepted(
+    journal: Journal, task_id: str
+) -> None:
+    (written,) = append_in_child(journal.path, task_id, 1)
+    journal.append(new_event(type="correction", text="fix", task_id=task_id, corrects=written))
+
+
+def test_an_event_may_name_one_earlier_in_the_same_batch(journal: Journal, task_id: str) -> None:
+    first = new_event(type="finding", text="first", task_id=task_id)
+    second = new_event(type="correction", text="fix", task_id=task_id, corrects=first.event_id)
+    # Both reach admission together, as one group commit, before either is on disk.
+    assert journal._admit([first, second]) == [None, None]
+
+
+def test_a_close_and_a_reopen_in_one_batch_count_each_other(journal: Journal, task_id: str) -> None:
+    close = new_event(type="close", text="done", task_id=task_id)
+    again = new_event(type="close", text="done", task_id=task_id)
+    verdicts = journal._admit([close, again])
+    assert verdicts[0] is None
+    assert isinstance(verdicts[1], TaskStateConflict)
+
+
+@pytest.mark.parametrize(
+    ("task_change", "type_change"),
+    [
+        pytest.param(True, False, id="other-task"),
+        pytest.param(False, True, id="other-type"),
+    ],
+)
+def test_an_idempotency_key_reused_for_another_task_or_type_is_refused_naming_it(
+    journal: Journal, task_id: str, task_change: bool, type_change: bool
+) -> None:
+    journal.append(new_event(type="finding", text="a", task_id=task_id, idempotency_key="k-1"))
+    other_task = journal.append(new_event(type="open", text="other")).task_id
+    before = lines(journal)
+    with pytest.raises(IdempotencyKeyReused, match="'k-1'") as refused:
+        journal.append(
+            new_event(
+                type="decision" if type_change else "finding",
+                text="b",
+                task_id=other_task if task_change else task_id,
+                idempotency_key="k-1",
+            )
+        )
+    assert (refused.value.key, refused.value.task_id, refused.value.event_type) == (
+        "k-1",
+        task_id,
+        "finding",
+    )
+    assert lines(journal) == before
+
+
+def test_an_idempotency_key_repeated_for_the_same_task_and_type_is_a_duplicate(
+    journal: Journal, task_id: str
+) -> None:
+    first = journal.append(new_event(type="close", text="a", task_id=task_id, idempotency_key="k"))
+    # A retry of the close: a duplicate, not a close of a closed task.
+    again = journal.append(new_event(type="close", text="a", task_id=task_id, idempotency_key="k"))
+    assert (again.event_id, again.duplicate) == (first.event_id, True)
+
+
+def test_refusals_are_journal_errors_in_one_sentence(journal: Journal, task_id: str) -> None:
+    with pytest.raises(JournalError) as refused:
+        journal.append(new_event(type="reopen", text="again", task_id=task_id))
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "reopen" in message
+
+
+def test_appends_work_with_an_index_that_cannot_be_written(journal_path: Path) -> None:
+    journal_path.parent.mkdir(parents=True)
+    Path(f"{journal_path}.index.sqlite").mkdir()  # the index cannot be a file there
+    journal = Journal(Settings(journal_path=journal_path, durability="flush"))
+    opened = journal.append(new_event(type="open", text="t"))
+    journal.append(new_event(type="close", text="done", task_id=opened.task_id))
+    with pytest.raises(TaskStateConflict):
+        journal.append(new_event(type="close", text="again", task_id=opened.task_id))
+    journal.close()
+
+
+def test_a_repeated_open_with_its_key_is_a_duplicate_though_it_names_a_new_task(
+    journal: Journal,
+) -> None:
+    # A retried open cannot know the task id the first one made: the key decides.
+    first = journal.append(new_event(type="open", text="a", title="A", idempotency_key="k-open"))
+    again = journal.append(new_event(type="open", text="a", title="A", idempotency_key="k-open"))
+
+    assert again.duplicate
+    assert (again.task_id, again.event_id) == (first.task_id, first.event_id)

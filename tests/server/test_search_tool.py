@@ -1,0 +1,71 @@
+"""search_events through a client: hits best first with snippets, plain refusals."""
+
+from pathlib import Path
+
+import pytest
+from mcp import Client
+
+from tests.server.conftest import call_ok
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_search_events_finds_a_finding_by_its_words_and_a_file_by_its_name(
+    client: Client,
+) -> None:
+    opened = await call_ok(
+        client, "append_event", {"type": "open", "title": "Auth tokens", "text": "Start"}
+    )
+    task_id = opened["task_id"]
+    finding = await call_ok(
+        client,
+        "append_event",
+        {
+            "type": "finding",
+            "task_id": task_id,
+            "text": "The token refresh races with logout",
+            "refs": {"files": ["src/auth/refresh.rs"]},
+        },
+    )
+    for query in ("token refresh", "refresh.rs", "src/auth"):
+        page = await call_ok(client, "search_events", {"query": query})
+        (hit,) = page["hits"]
+        assert hit["event"]["event_id"] == finding["event_id"]
+        assert hit["title"] == "Auth tokens"
+        assert hit["journal"] is None
+    page = await call_ok(client, "search_events", {"query": "token refresh"})
+    assert page["hits"][0]["snippet"] == "The **token** **refresh** races with logout"
+    assert page["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "wording"),
+    [
+        pytest.param("", "is empty", id="empty"),
+        pytest.param("x" * 1001, "over the 1000-character limit", id="too-long"),
+    ],
+)
+async def test_search_events_refuses_an_unusable_query_in_a_sentence(
+    in_process_client: Client, query: str, wording: str
+) -> None:
+    result = await in_process_client.call_tool("search_events", {"query": query})
+    assert result.is_error
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert wording in text
+    assert "sqlite" not in text.lower()
+    assert "fts5" not in text.lower()
+
+
+async def test_search_events_over_all_projects_names_each_hits_journal(
+    in_process_client: Client, journal_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TASK_JOURNAL_DATA_DIR", str(tmp_path / "data"))  # no other journals
+    opened = await call_ok(
+        in_process_client, "append_event", {"type": "open", "text": "Port the importer"}
+    )
+    page = await call_ok(
+        in_process_client, "search_events", {"query": "importer", "all_projects": True}
+    )
+    (hit,) = page["hits"]
+    assert hit["event"]["task_id"] == opened["task_id"]
+    assert hit["journal"] == str(journal_path)
