@@ -19,7 +19,18 @@ from typing import Any
 
 from journal_core import DURABILITY_MODES, JournalError
 from server import VersionAction
-from server.cli import claude, doctor, export, lifecycle, maintain, pack, read, serve, write
+from server.cli import (
+    claude,
+    doctor,
+    export,
+    idle,
+    lifecycle,
+    maintain,
+    pack,
+    read,
+    serve,
+    write,
+)
 from server.cli.arguments import check_utf8_arguments
 from server.cli.command import (
     EXIT_BAD_LINES,
@@ -51,7 +62,7 @@ __all__ = [
 ]
 
 # The command modules, in the order their commands are listed in --help.
-_COMMAND_MODULES = (write, lifecycle, read, pack, export, maintain, doctor, claude, serve)
+_COMMAND_MODULES = (write, lifecycle, read, idle, pack, export, maintain, doctor, claude, serve)
 
 _MAIN_EPILOG = f"""\
 The journal: --journal, else $TASK_JOURNAL_PATH, else the per-project journal

@@ -28,6 +28,7 @@ from server.cli.command import (
     settings_of,
 )
 from server.cli.idle import STALE_DAYS, idle_tasks
+from server.cli.render import visible
 
 # The resume briefing's budget, as SPEC §8 sets it for the resume prompt.
 _BRIEFING_TOKENS = 1500
@@ -176,7 +177,7 @@ def _status_text(settings: Settings) -> str:
     stale = sum(1 for task in tasks if task.days_idle >= STALE_DAYS)
     parts = [f"open: {len(tasks)}", f"stale: {stale}"]
     if tasks:
-        parts.insert(0, tasks[0].task_id)
+        parts.insert(0, visible(tasks[0].task_id))
     return "[" + " · ".join(parts) + "]"
 
 

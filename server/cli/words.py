@@ -49,6 +49,9 @@ FIELD_FLAGS: Final = {
     "cursor": "--cursor",
     "order": "--oldest",
     "query": "--query",
+    # pack's and resume's
+    "mode": "--mode",
+    "budget_tokens": "--budget",
 }
 
 _CURSOR_TEXT: Final = (
@@ -81,6 +84,10 @@ def error_text(error: JournalError) -> str:
     if isinstance(error, InvalidQuery):
         if error.field == "cursor":
             return _CURSOR_TEXT
+        if error.field == "task_id" and error.reason.startswith("no task "):
+            # The core's sentence ends on the tool that lists tasks; say the command.
+            missing = error.reason.partition(";")[0]
+            return f"{missing}; `task-journal tasks --status any` lists its tasks"
         text = f"{flag_of(error.field)} {error.reason}"
         if error.field == "limit":
             text += f" (--all reads past {MAX_LIMIT})"

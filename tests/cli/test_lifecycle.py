@@ -228,7 +228,7 @@ def test_stale_lists_open_tasks_idle_for_the_days_given_longest_first(
     assert [row.split()[0] for row in rows] == [aged["old"], aged["week"]]
     assert "30 days idle" in rows[0]
     assert "old task" in rows[0]
-    assert "close TASK_ID --outcome-tag abandoned" in outcome.stderr
+    assert "close TASK --outcome-tag abandoned" in outcome.stderr
 
 
 def test_stale_days_moves_the_threshold(aged: dict[str, str]) -> None:

@@ -72,7 +72,11 @@ def test_pack_keeps_to_the_budget(goal_task: str, call_main: CallMain) -> None:
     ("args", "words"),
     [
         pytest.param(["tj-nothere00"], "no task 'tj-nothere00'", id="unknown-task"),
-        pytest.param(["TASK", "--budget", "99"], "budget_tokens", id="budget-too-small"),
+        pytest.param(
+            ["TASK", "--budget", "99"],
+            "error: --budget must be a whole number from 100 to 20000, got 99\n",
+            id="budget-too-small",
+        ),
         pytest.param(["TASK", "--mode", "short"], "invalid choice", id="unknown-mode"),
     ],
 )
