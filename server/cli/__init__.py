@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = run(args)
         sys.stdout.flush()  # here, so that a closed pipe is seen below and not at exit
     except JournalError as err:
-        note(f"error: {error_text(err)}")
+        note(f"error: {error_text(err, getattr(args, 'field_flags', None))}")
         return EXIT_JOURNAL if isinstance(err, JOURNAL_FAILURES) else EXIT_REFUSED
     except BrokenPipeError:
         # The reader of stdout went away (`task-journal read | head -1`): stop quietly,

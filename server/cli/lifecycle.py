@@ -40,6 +40,9 @@ def register(add: AddCommand) -> None:
         _create,
     )
     create.add_argument("title", metavar="TITLE", help="the task's title (one line)")
+    create.set_defaults(
+        field_flags={"title": "TITLE", "meta.title": "TITLE", "text": "TITLE or --context"}
+    )
     create.add_argument("--goal", help="one sentence: what the task is to achieve")
     create.add_argument("--context", help="the open event's text (default: the title)")
     create.add_argument(
@@ -58,6 +61,7 @@ For every other option (refs, meta, confidence, stdin text) use '{PROG} append'.
         _event,
     )
     event.add_argument("task", metavar="TASK", help=TASK_HELP)
+    event.set_defaults(field_flags={"type": "--type", "text": "--text"})
     event.add_argument(
         "--type", required=True, metavar="TYPE", help=f"one of: {' '.join(EVENT_TYPES[1:])}"
     )
@@ -79,6 +83,14 @@ For every other option (refs, meta, confidence, stdin text) use '{PROG} append'.
         _close,
     )
     close.add_argument("task", metavar="TASK", help=TASK_HELP)
+    close.set_defaults(
+        field_flags={
+            "text": "--outcome",
+            "meta.outcome": "--outcome",
+            "meta.outcome_tag": "--outcome-tag",
+            "meta.reason": "--reason",
+        }
+    )
     close.add_argument("--outcome", help="one line: what shipped, or why it stopped")
     close.add_argument("--outcome-tag", metavar="TAG", help=" | ".join(OUTCOME_TAGS))
     close.add_argument("--reason", help="why it is closed now")
@@ -92,6 +104,7 @@ For every other option (refs, meta, confidence, stdin text) use '{PROG} append'.
         _reopen,
     )
     reopen.add_argument("task", metavar="TASK", help=TASK_HELP)
+    reopen.set_defaults(field_flags={"text": "--reason", "meta.reason": "--reason"})
     reopen.add_argument("--reason", help="one line: why it is back")
     _add_author(reopen)
 
@@ -103,6 +116,7 @@ For every other option (refs, meta, confidence, stdin text) use '{PROG} append'.
         _goal,
     )
     goal.add_argument("task", metavar="TASK", help=TASK_HELP)
+    goal.set_defaults(field_flags={"text": "GOAL", "goal": "GOAL", "meta.goal": "GOAL"})
     goal.add_argument("text", metavar="GOAL", help="one sentence: what the task is to achieve")
     _add_author(goal)
 
@@ -117,6 +131,7 @@ Written as a finding whose meta.external lists the reference.""",
         _external,
     )
     external.add_argument("task", metavar="TASK", help=TASK_HELP)
+    external.set_defaults(field_flags={"meta.external": "--add"})
     external.add_argument(
         "--add", required=True, metavar="REF", help="the reference, like github:#42"
     )
@@ -222,6 +237,8 @@ def _goal(args: argparse.Namespace) -> int:
 
 
 def _external(args: argparse.Namespace) -> int:
+    if not args.add.strip():
+        raise BadArgument("--add", "must not be empty; give a reference like github:#42")
     return _write(
         args,
         type="finding",
