@@ -55,6 +55,10 @@ def register(add: AddCommand) -> None:
         description="Read Claude Code's SessionStart JSON on stdin; print the resume "
         "briefing of the open tasks of the journal of its cwd as additionalContext. "
         "Prints nothing when there is no journal or no open task; always exits 0.",
+        epilog=f"""examples:
+  echo '{{"cwd": "'$PWD'", "hook_event_name": "SessionStart"}}' | {PROG} hook session-start
+  {PROG} install-hooks     # runs it at every session start of Claude Code""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_journal_options(session_start, default=argparse.SUPPRESS)
 
