@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import msgspec
 
 from journal_core import Journal
+from server.cli.arguments import at_least
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -69,18 +70,10 @@ written as they are read, so a journal of any size exports in the same memory.""
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_journal_options(listing, default=argparse.SUPPRESS)
-    listing.add_argument("--limit", type=_count, default=20, help="this many events (default 20)")
+    listing.add_argument(
+        "--limit", type=at_least(1, "events"), default=20, help="this many events (default 20)"
+    )
     add_json(listing)
-
-
-def _count(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"{count} is not a positive number of events")
-    return count
 
 
 def _events(journal: Journal, **query: Any) -> _Pages:

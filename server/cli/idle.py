@@ -7,6 +7,7 @@ import datetime as dt
 import msgspec
 
 from journal_core import Journal
+from server.cli.arguments import at_least
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -46,21 +47,11 @@ Close the abandoned ones with: {PROG} close TASK --outcome-tag abandoned --reaso
     )
     stale.add_argument(
         "--days",
-        type=_days,
+        type=at_least(0, "days"),
         default=STALE_DAYS,
         help=f"idle for at least this many days (default {STALE_DAYS})",
     )
     add_json(stale)
-
-
-def _days(text: str) -> int:
-    try:
-        days = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
-    if days < 0:
-        raise argparse.ArgumentTypeError(f"{days} is negative; give 0 or more days")
-    return days
 
 
 def days_idle(last_event_at: str, now: dt.datetime) -> int:

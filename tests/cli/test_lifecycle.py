@@ -253,7 +253,10 @@ def test_stale_refuses_negative_days(journal: Path) -> None:
     outcome = run_cli("stale", "--days", "-1")
 
     assert (outcome.status, outcome.stdout) == (2, "")
-    assert "negative" in outcome.stderr
+    assert outcome.stderr == (
+        "task-journal: error: argument --days: -1 is too few; give 0 or more days "
+        "(see 'task-journal stale --help')\n"
+    )
 
 
 @pytest.mark.parametrize(
