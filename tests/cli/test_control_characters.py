@@ -119,3 +119,14 @@ def test_the_hook_leaves_escaping_to_json(hostile: Path, tmp_path: Path) -> None
     assert (outcome.status, outcome.stderr) == (0, "")
     context = json.loads(outcome.stdout)["hookSpecificOutput"]["additionalContext"]
     assert "decision \x1b]0;pwned\x07" in context
+
+
+def test_doctor_shows_a_journal_path_with_escapes_as_escapes(tmp_path: Path) -> None:
+    path = tmp_path / "journal\x1b]0;pwned\x07.jsonl"
+    env = {**os.environ, "TASK_JOURNAL_PATH": str(path), "COLUMNS": ""}
+
+    outcome = run_cli("doctor", env=env)
+
+    assert "journal\\x1b]0;pwned\\x07.jsonl" in outcome.stdout
+    for raw in RAW:
+        assert raw not in outcome.stdout
