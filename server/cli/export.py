@@ -25,6 +25,7 @@ from server.cli.command import (
     emit,
     event_pages,
     open_journal,
+    say_if_no_journal,
     settings_of,
 )
 from server.cli.ids import TASK_HELP, resolve_task
@@ -82,7 +83,10 @@ def _events(journal: Journal, **query: Any) -> _Pages:
 
 
 def _events_list(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args)) as journal:
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        return EXIT_OK
+    with open_journal(settings) as journal:
         pages = _events(journal, order="newest")
         events = list(itertools.islice(itertools.chain.from_iterable(pages), args.limit))
     if args.json:
@@ -95,7 +99,12 @@ def _events_list(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     out = sys.stdout
-    with open_journal(settings_of(args)) as journal:
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        if args.format == "json":
+            out.write("[]\n")  # still one JSON document for the script reading it
+        return EXIT_OK
+    with open_journal(settings) as journal:
         task_id = None if args.task is None else resolve_task(journal, args.task)
         pages = _events(journal, task_id=task_id, order="oldest")
         if args.format == "json":

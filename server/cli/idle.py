@@ -16,6 +16,7 @@ from server.cli.command import (
     emit,
     note,
     open_journal,
+    say_if_no_journal,
     settings_of,
     task_pages,
 )
@@ -82,7 +83,10 @@ def idle_tasks(journal: Journal, now: dt.datetime) -> list[IdleTask]:
 
 def _stale(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC)
-    with open_journal(settings_of(args)) as journal:
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        return EXIT_OK
+    with open_journal(settings) as journal:
         stale = [task for task in idle_tasks(journal, now) if task.days_idle >= args.days]
     stale.sort(key=lambda task: task.days_idle, reverse=True)
     if args.json:

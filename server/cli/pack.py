@@ -18,6 +18,7 @@ from server.cli.command import (
     emit,
     note,
     open_journal,
+    say_if_no_journal,
     settings_of,
 )
 from server.cli.ids import TASK_HELP, resolve_task
@@ -89,7 +90,10 @@ alternatives not chosen), Verification (evidence), affected files, commits.""",
 
 
 def _pack(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args)) as journal:
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        return EXIT_OK
+    with open_journal(settings) as journal:
         task_id = resolve_task(journal, args.task)
         pack = journal.task_pack(task_id, mode=args.mode, budget_tokens=args.budget)
     emit(json_text(pack) if args.json else visible_document(pack.markdown.rstrip("\n")))
@@ -97,7 +101,10 @@ def _pack(args: argparse.Namespace) -> int:
 
 
 def _resume(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args)) as journal:
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        return EXIT_OK
+    with open_journal(settings) as journal:
         resume = journal.resume(budget_tokens=args.budget)
     if args.json:
         emit(json_text(resume))
@@ -109,7 +116,10 @@ def _resume(args: argparse.Namespace) -> int:
 
 
 def _export_pr(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args)) as journal:
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        return EXIT_OK
+    with open_journal(settings) as journal:
         text = journal.export_pr(resolve_task(journal, args.task))
     emit(visible_document(text.rstrip("\n")))
     return EXIT_OK

@@ -99,10 +99,11 @@ def test_resume_briefs_on_the_open_tasks(goal_task: str, call_main: CallMain) ->
     assert any(line.startswith(f"- {other} · Other task") for line in lines)
 
 
-def test_resume_with_no_open_task_prints_nothing(journal: Path, call_main: CallMain) -> None:
+def test_resume_with_no_open_task_prints_nothing(task_id: str, call_main: CallMain) -> None:
+    call_main("close", task_id, "--outcome", "Merged")
     outcome = call_main("resume")
     assert (outcome.status, outcome.stdout) == (0, "")
-    assert "no open task" in outcome.stderr
+    assert outcome.stderr == "task-journal: no open task in this journal\n"
 
 
 def test_resume_json(goal_task: str, call_main: CallMain) -> None:
