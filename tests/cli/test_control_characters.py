@@ -71,27 +71,19 @@ def test_escapes_are_printed_not_obeyed(hostile: Path, args: tuple[str, ...]) ->
         assert raw not in outcome.stderr
 
 
-def test_the_status_line_escapes_a_task_id_a_writer_made_hostile(journal: Path) -> None:
-    write_events(journal, event_line(task_id=f"tj-{HOSTILE}", type="open"))
-
-    outcome = run_cli("statusline")
-
-    assert (outcome.status, outcome.stderr) == (0, "")
-    assert outcome.stdout.startswith(f"[tj-{SHOWN}")
-    for raw in RAW:
-        assert raw not in outcome.stdout
-
-
-def test_stale_escapes_a_task_id_a_writer_made_hostile(journal: Path) -> None:
+@pytest.mark.parametrize(("command", "start"), [("statusline", "["), ("stale", "")])
+def test_a_task_id_a_writer_made_hostile_is_escaped(
+    journal: Path, command: str, start: str
+) -> None:
     write_events(
         journal,
         event_line(task_id=f"tj-{HOSTILE}", type="open", timestamp="2026-11-02T09:00:00.000Z"),
     )
 
-    outcome = run_cli("stale")
+    outcome = run_cli(command)
 
     assert outcome.status == 0, outcome.stderr
-    assert outcome.stdout.startswith(f"tj-{SHOWN}")
+    assert outcome.stdout.startswith(f"{start}tj-{SHOWN}")
     for raw in RAW:
         assert raw not in outcome.stdout
 

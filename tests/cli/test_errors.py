@@ -232,27 +232,3 @@ def test_a_journal_path_that_is_not_utf8_is_a_path_like_any_other(tmp_path: Path
 
     assert (done.returncode, done.stderr) == (0, b"")
     assert os.path.exists(path)
-
-
-@pytest.mark.parametrize(
-    ("args", "said"),
-    [
-        pytest.param(
-            ("events", "list", "--limit", "0"),
-            "argument --limit: 0 is too few; give 1 or more events (see 'task-journal events list --help')",
-            id="events-list-limit",
-        ),
-        pytest.param(
-            ("events", "list", "--limit", "all"),
-            "argument --limit: 'all' is not a whole number of events (see 'task-journal events list --help')",
-            id="events-list-limit-word",
-        ),
-    ],
-)
-def test_events_list_refuses_a_limit_that_is_not_a_count_of_events(
-    call_main: CallMain, args: tuple[str, ...], said: str
-) -> None:
-    outcome = call_main(*args)
-
-    assert (outcome.status, outcome.stdout) == (2, "")
-    assert outcome.stderr == f"task-journal: error: {said}\n"

@@ -37,15 +37,6 @@ from tests.cli.conftest import CallMain
             "--type 'musing' is not an event type",
             id="a-query-argument",
         ),
-    ],
-)
-def test_an_error_is_said_with_the_flags_a_person_types(error: JournalError, said: str) -> None:
-    assert error_text(error) == said
-
-
-@pytest.mark.parametrize(
-    ("error", "said"),
-    [
         pytest.param(
             InvalidQuery("budget_tokens", "must be a whole number from 100 to 20000, got 3"),
             "--budget must be a whole number from 100 to 20000, got 3",
@@ -65,7 +56,7 @@ def test_an_error_is_said_with_the_flags_a_person_types(error: JournalError, sai
         ),
     ],
 )
-def test_the_query_errors_of_packs_are_said_in_flags(error: JournalError, said: str) -> None:
+def test_an_error_is_said_with_the_flags_a_person_types(error: JournalError, said: str) -> None:
     assert error_text(error) == said
 
 
@@ -128,6 +119,18 @@ REFUSALS = [
         ("resume", "--budget", "1"),
         "--budget must be a whole number from 100 to 20000, got 1",
         id="resume-budget",
+    ),
+    pytest.param(
+        ("events", "list", "--limit", "0"),
+        "argument --limit: 0 is too few; give 1 or more events "
+        "(see 'task-journal events list --help')",
+        id="events-list-limit",
+    ),
+    pytest.param(
+        ("events", "list", "--limit", "all"),
+        "argument --limit: 'all' is not a whole number of events "
+        "(see 'task-journal events list --help')",
+        id="events-list-limit-word",
     ),
 ]
 
