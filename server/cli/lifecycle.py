@@ -40,6 +40,7 @@ def register(add: AddCommand) -> None:
         _create,
     )
     create.add_argument("title", metavar="TITLE", help="the task's title (one line)")
+    # field_flags: what each command's errors call the core's fields (words.error_text).
     create.set_defaults(
         field_flags={"title": "TITLE", "meta.title": "TITLE", "text": "TITLE or --context"}
     )
