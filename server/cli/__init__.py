@@ -15,6 +15,7 @@ import argparse
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ from server.cli import (
     doctor,
     export,
     find,
+    idle,
     lifecycle,
     maintain,
     pack,
@@ -62,8 +64,32 @@ __all__ = [
     "main",
 ]
 
-# The command modules, in the order their commands are listed in --help.
-_COMMAND_MODULES = (write, lifecycle, read, find, pack, export, maintain, doctor, claude, serve)
+# The command modules; each registers its commands.
+_COMMAND_MODULES = (
+    write,
+    lifecycle,
+    read,
+    find,
+    idle,
+    pack,
+    export,
+    maintain,
+    doctor,
+    claude,
+    serve,
+)
+
+# How --help lists the commands: by what a person wants to do, in this order. A command
+# in no group is listed under "more" at the end, so none is ever left out.
+_COMMAND_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("record what happens", ("append", "create", "event", "close", "reopen", "goal", "external")),
+    ("read the journal", ("show", "read", "tasks", "events", "search", "rejected", "stale")),
+    ("briefings and documents", ("pack", "resume", "export-pr", "export")),
+    ("look after the journal", ("flush", "verify", "rebuild-state", "path", "doctor")),
+    ("Claude Code and MCP clients", ("hook", "statusline", "install-hooks", "serve")),
+)
+_LIST_WIDTH = 88
+_NAME_WIDTH = len("install-hooks") + 2
 
 _MAIN_EPILOG = f"""\
 The journal: --journal, else $TASK_JOURNAL_PATH, else the per-project journal
@@ -118,12 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
     # overwriting a value given before the subcommand.
     journal_options = Parser(add_help=False)
     add_journal_options(journal_options, default=argparse.SUPPRESS)
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    # The commands are listed in groups at the top of the epilog, not by argparse.
+    commands = parser.add_subparsers(
+        title="commands",
+        metavar="COMMAND",
+        required=True,
+        help=f"one of the commands below; '{PROG} COMMAND --help' tells more",
+    )
+    summaries: dict[str, str] = {}
 
     def add(name: str, summary: str, epilog: str, run: Run, **kwargs: Any) -> Parser:
+        summaries[name] = summary
         sub: Parser = commands.add_parser(
             name,
-            help=summary,
             description=summary,
             epilog="examples:\n" + epilog,
             parents=[journal_options],
@@ -136,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in _COMMAND_MODULES:
         module.register(add)
+    parser.epilog = _command_list(summaries) + "\n" + _MAIN_EPILOG
     return parser
 
 
@@ -153,6 +187,30 @@ def _show_library_warnings() -> None:
         library.addHandler(_LibraryWarnings(logging.WARNING))
 
 
+def _command_list(summaries: dict[str, str]) -> str:
+    """The commands under their groups' headings, each with its summary."""
+    grouped = [name for _, names in _COMMAND_GROUPS for name in names]
+    groups = [*_COMMAND_GROUPS, ("more", tuple(n for n in summaries if n not in grouped))]
+    lines: list[str] = []
+    for title, names in groups:
+        listed = [name for name in names if name in summaries]
+        if not listed:
+            continue
+        if lines:
+            lines.append("")
+        lines.append(f"{title}:")
+        for name in listed:
+            lines.extend(
+                textwrap.wrap(
+                    summaries[name],
+                    _LIST_WIDTH,
+                    initial_indent=f"    {name:<{_NAME_WIDTH}}",
+                    subsequent_indent=" " * (4 + _NAME_WIDTH),
+                )
+            )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status (see ``task-journal --help``)."""
     _show_library_warnings()
@@ -167,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = run(args)
         sys.stdout.flush()  # here, so that a closed pipe is seen below and not at exit
     except JournalError as err:
-        note(f"error: {error_text(err)}")
+        note(f"error: {error_text(err, getattr(args, 'field_flags', None))}")
         return EXIT_JOURNAL if isinstance(err, JOURNAL_FAILURES) else EXIT_REFUSED
     except BrokenPipeError:
         # The reader of stdout went away (`task-journal read | head -1`): stop quietly,

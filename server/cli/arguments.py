@@ -6,11 +6,12 @@ bad argument ends as exit 2 with one line on stderr, never as a traceback.
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import Any, Final
 
 from journal_core import JournalError
 
-__all__ = ["BadArgument", "check_utf8_arguments", "json_object"]
+__all__ = ["BadArgument", "at_least", "check_utf8_arguments", "json_object"]
 
 # Paths for the operating system, where bytes that are not UTF-8 are a valid name.
 _OS_PATH_DESTS: Final = frozenset({"journal", "project_dir"})
@@ -93,3 +94,19 @@ def json_object(flag: str, text: str) -> dict[str, Any]:
     except RecursionError:
         raise BadArgument(flag, "is nested too deep; keep it to a few levels") from None
     return value
+
+
+def at_least(least: int, unit: str) -> Callable[[str], int]:
+    """argparse ``type`` for a count of ``unit`` (days, events): a whole number, ``least``
+    or more."""
+
+    def count(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of {unit}") from None
+        if number < least:
+            raise argparse.ArgumentTypeError(f"{number} is too few; give {least} or more {unit}")
+        return number
+
+    return count

@@ -28,6 +28,7 @@ from server.cli.command import (
     settings_of,
 )
 from server.cli.idle import STALE_DAYS, idle_tasks
+from server.cli.render import visible
 
 # The resume briefing's budget, as SPEC §8 sets it for the resume prompt.
 _BRIEFING_TOKENS = 1500
@@ -54,6 +55,10 @@ def register(add: AddCommand) -> None:
         description="Read Claude Code's SessionStart JSON on stdin; print the resume "
         "briefing of the open tasks of the journal of its cwd as additionalContext. "
         "Prints nothing when there is no journal or no open task; always exits 0.",
+        epilog=f"""examples:
+  echo '{{"cwd": "'$PWD'", "hook_event_name": "SessionStart"}}' | {PROG} hook session-start
+  {PROG} install-hooks     # runs it at every session start of Claude Code""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_journal_options(session_start, default=argparse.SUPPRESS)
 
@@ -176,7 +181,7 @@ def _status_text(settings: Settings) -> str:
     stale = sum(1 for task in tasks if task.days_idle >= STALE_DAYS)
     parts = [f"open: {len(tasks)}", f"stale: {stale}"]
     if tasks:
-        parts.insert(0, tasks[0].task_id)
+        parts.insert(0, visible(tasks[0].task_id))
     return "[" + " · ".join(parts) + "]"
 
 

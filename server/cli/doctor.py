@@ -33,7 +33,7 @@ from server.cli.command import (
     open_journal,
     settings_of,
 )
-from server.cli.render import json_text
+from server.cli.render import json_text, visible
 
 _MIN_PYTHON = (3, 11)
 _SERVER = "task-journal-mcp"
@@ -72,7 +72,8 @@ def _doctor(args: argparse.Namespace) -> int:
         width = max(len(check.name) for check in checks)
         for check in checks:
             line = f"{'ok ' if check.ok else 'fix'}  {check.name:<{width}}  {check.detail}"
-            emit(line if check.ok else f"{line}: {check.fix}")
+            # Paths and settings come from the environment and config files: shown, not obeyed.
+            emit(visible(line if check.ok else f"{line}: {check.fix}"))
     return EXIT_OK if all(check.ok for check in checks) else EXIT_BAD_LINES
 
 

@@ -7,6 +7,7 @@ and the JSON is an array written one event per line.
 """
 
 import argparse
+import itertools
 import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -14,6 +15,7 @@ from typing import Any, TextIO
 import msgspec
 
 from journal_core import Journal
+from server.cli.arguments import at_least
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -21,13 +23,16 @@ from server.cli.command import (
     add_journal_options,
     add_json,
     emit,
+    event_pages,
     open_journal,
+    say_if_no_journal,
     settings_of,
 )
-from server.cli.render import event_lines, json_text
+from server.cli.ids import TASK_HELP, resolve_task
+from server.cli.render import event_lines, json_text, visible_document
 
-_PAGE = 500  # the most read_events gives at once
 _encode = msgspec.json.Encoder().encode
+_Pages = Iterator[list[dict[str, Any]]]
 
 
 def register(add: AddCommand) -> None:
@@ -47,7 +52,7 @@ written as they are read, so a journal of any size exports in the same memory.""
     export.add_argument(
         "--format", choices=("md", "json"), default="md", help="md (default) or json"
     )
-    export.add_argument("--task", metavar="TASK_ID", help="only this task's events")
+    export.add_argument("--task", metavar="TASK", help=f"only this task's events: {TASK_HELP}")
 
     events = add(
         "events",
@@ -66,65 +71,63 @@ written as they are read, so a journal of any size exports in the same memory.""
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_journal_options(listing, default=argparse.SUPPRESS)
-    listing.add_argument("--limit", type=_count, default=20, help="this many events (default 20)")
+    listing.add_argument(
+        "--limit", type=at_least(1, "events"), default=20, help="this many events (default 20)"
+    )
     add_json(listing)
 
 
-def _count(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"{count} is not a positive number of events")
-    return count
-
-
-def _pages(
-    journal: Journal, *, task_id: str | None, order: str, limit: int | None = None
-) -> Iterator[list[dict[str, Any]]]:
-    """Events a page at a time, following the cursor; at most ``limit`` of them."""
-    cursor: str | None = None
-    left = limit
-    while left is None or left > 0:
-        size = _PAGE if left is None else min(_PAGE, left)
-        page = journal.read_events(task_id=task_id, limit=size, cursor=cursor, order=order)
-        if page.events:
-            yield page.events
-        if left is not None:
-            left -= len(page.events)
-        cursor = page.next_cursor
-        if cursor is None:
-            return
+def _events(journal: Journal, **query: Any) -> _Pages:
+    """The events of a query, a page at a time, to the end."""
+    return (page.events for page in event_pages(journal, **query))
 
 
 def _events_list(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args)) as journal:
-        pages = _pages(journal, task_id=None, order="newest", limit=args.limit)
-        if args.json:
-            events = [event for page in pages for event in page]
-            emit(json_text({"events": events}))
-            return EXIT_OK
-        for page in pages:
-            for line in event_lines(page):
-                emit(line)
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        return EXIT_OK
+    with open_journal(settings) as journal:
+        pages = _events(journal, order="newest")
+        events = list(itertools.islice(itertools.chain.from_iterable(pages), args.limit))
+    if args.json:
+        emit(json_text({"events": events}))
+    else:
+        for line in event_lines(events):
+            emit(line)
     return EXIT_OK
 
 
 def _export(args: argparse.Namespace) -> int:
     out = sys.stdout
-    with open_journal(settings_of(args)) as journal:
-        pages = _pages(journal, task_id=args.task, order="oldest")
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        if args.format == "json":
+            out.write("[]\n")  # still one JSON document for the script reading it
+        return EXIT_OK
+    with open_journal(settings) as journal:
+        task_id = None if args.task is None else resolve_task(journal, args.task)
+        pages = _events(journal, task_id=task_id, order="oldest")
         if args.format == "json":
             _write_json(out, pages)
-        elif args.task is None:
-            _write_journal_md(out, journal, pages)
+        elif task_id is None:
+            _write_journal_md(_Escaped(out), journal, pages)
         else:
-            _write_task_md(out, args.task, pages)
+            _write_task_md(_Escaped(out), task_id, pages)
     return EXIT_OK
 
 
-def _write_json(out: TextIO, pages: Iterator[list[dict[str, Any]]]) -> None:
+class _Escaped:
+    """A stream that writes Markdown with its control characters shown, not obeyed: the
+    file may well be read with ``cat`` on a terminal."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, text: str) -> None:
+        self._out.write(visible_document(text))
+
+
+def _write_json(out: TextIO, pages: _Pages) -> None:
     """One JSON array, an event per line, so it streams and still reads as one document."""
     separator = "[\n"
     for page in pages:
@@ -135,7 +138,7 @@ def _write_json(out: TextIO, pages: Iterator[list[dict[str, Any]]]) -> None:
     out.write("[]\n" if separator == "[\n" else "\n]\n")
 
 
-def _write_journal_md(out: TextIO, journal: Journal, pages: Iterator[list[dict[str, Any]]]) -> None:
+def _write_journal_md(out: _Escaped, journal: Journal, pages: _Pages) -> None:
     out.write(f"# Task journal\n\n`{journal.path}`, oldest first.\n\n")
     empty = True
     for page in pages:
@@ -146,7 +149,7 @@ def _write_journal_md(out: TextIO, journal: Journal, pages: Iterator[list[dict[s
         out.write("No events yet.\n")
 
 
-def _write_task_md(out: TextIO, task_id: str, pages: Iterator[list[dict[str, Any]]]) -> None:
+def _write_task_md(out: _Escaped, task_id: str, pages: _Pages) -> None:
     status = "open"
     for number, page in enumerate(pages):
         if number == 0:

@@ -10,6 +10,7 @@ from journal_core import EventPage, Journal, JournalError
 from server.cli.command import event_pages
 
 __all__ = [
+    "TASK_HELP",
     "AmbiguousEventId",
     "AmbiguousTaskId",
     "UnknownEventId",
@@ -17,6 +18,8 @@ __all__ = [
     "resolve_event",
     "resolve_task",
 ]
+
+TASK_HELP: Final = "a task id, or enough of its start to name one task (as git takes commit ids)"
 
 _SHOWN_CANDIDATES: Final = 6
 _ULID_CHARS: Final = 26

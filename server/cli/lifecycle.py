@@ -1,37 +1,29 @@
 """The Rust ``task-journal`` tool's task commands, with its words and flags.
 
 ``create``, ``event``, ``close``, ``reopen``, ``goal`` and ``external`` write one event
-each; ``stale`` lists the open tasks nobody touched for days. Scripts and hooks written
-for the Rust tool call these as they are, so the flags and what is printed (the new
-task's id for ``create``, the event's id for the others) follow it. What the Rust tool
-keeps only in its SQLite state (a goal, an outcome, external references) goes into the
-event's ``meta`` here, so that rebuilding any index from the journal loses nothing.
+each. Scripts and hooks written for the Rust tool call these as they are, so the flags
+and what is printed (the new task's id for ``create``, the event's id for the others)
+follow it. What the Rust tool keeps only in its SQLite state (a goal, an outcome,
+external references) goes into the event's ``meta`` here, so that rebuilding any index
+from the journal loses nothing.
 """
 
 import argparse
-import datetime as dt
 from typing import Any
 
-from journal_core import (
-    EVENT_TYPES,
-    OUTCOME_TAGS,
-    InvalidEvent,
-    InvalidQuery,
-    Journal,
-    new_event,
-)
+from journal_core import EVENT_TYPES, OUTCOME_TAGS, new_event
+from server.cli.arguments import BadArgument
 from server.cli.command import (
     EXIT_OK,
     PROG,
     AddCommand,
     add_json,
     emit,
-    note,
     open_journal,
     settings_of,
 )
-from server.cli.idle import IdleTask, idle_tasks
-from server.cli.render import json_text
+from server.cli.ids import TASK_HELP, UnknownTaskId, resolve_event, resolve_task
+from server.cli.render import json_text, visible
 
 # What the Rust tool writes for events typed at its command line.
 _AUTHOR = "user"
@@ -48,9 +40,15 @@ def register(add: AddCommand) -> None:
         _create,
     )
     create.add_argument("title", metavar="TITLE", help="the task's title (one line)")
+    # field_flags: what each command's errors call the core's fields (words.error_text).
+    create.set_defaults(
+        field_flags={"title": "TITLE", "meta.title": "TITLE", "text": "TITLE or --context"}
+    )
     create.add_argument("--goal", help="one sentence: what the task is to achieve")
     create.add_argument("--context", help="the open event's text (default: the title)")
-    create.add_argument("--parent", metavar="TASK_ID", help="make it a subtask of this task")
+    create.add_argument(
+        "--parent", metavar="TASK", help=f"make it a subtask of this task: {TASK_HELP}"
+    )
     _add_author(create)
 
     event = add(
@@ -58,19 +56,23 @@ def register(add: AddCommand) -> None:
         "Append one event to a task and print its event id (the Rust tool's form).",
         f"""\
   {PROG} event tj-8f3k2m9q1z --type decision --text "Keep the sidecar lock"
-  {PROG} event tj-8f3k2m9q1z --type correction --text "It was 30 s" \\
-      --corrects 01KMZ3T4J8Q7W2E5R6T7Y8V9H0
+  {PROG} event tj-8f3k --type correction --text "It was 30 s" --corrects 01KMZ3T4J8Q7
 
 For every other option (refs, meta, confidence, stdin text) use '{PROG} append'.""",
         _event,
     )
-    event.add_argument("task", metavar="TASK_ID", help="the task")
+    event.add_argument("task", metavar="TASK", help=TASK_HELP)
+    event.set_defaults(field_flags={"type": "--type", "text": "--text"})
     event.add_argument(
         "--type", required=True, metavar="TYPE", help=f"one of: {' '.join(EVENT_TYPES[1:])}"
     )
     event.add_argument("--text", required=True, help="what happened")
-    event.add_argument("--corrects", metavar="EVENT_ID", help="the event this one corrects")
-    event.add_argument("--supersedes", metavar="EVENT_ID", help="the event this one replaces")
+    for flag, what in (("--corrects", "corrects"), ("--supersedes", "replaces")):
+        event.add_argument(
+            flag,
+            metavar="EVENT",
+            help=f"the event this one {what}: its id, or a unique start of it (as show prints)",
+        )
     _add_author(event)
 
     close = add(
@@ -81,7 +83,15 @@ For every other option (refs, meta, confidence, stdin text) use '{PROG} append'.
   {PROG} close tj-8f3k2m9q1z --outcome-tag abandoned --reason "Upstream fixed it\"""",
         _close,
     )
-    close.add_argument("task", metavar="TASK_ID", help="the task")
+    close.add_argument("task", metavar="TASK", help=TASK_HELP)
+    close.set_defaults(
+        field_flags={
+            "text": "--outcome",
+            "meta.outcome": "--outcome",
+            "meta.outcome_tag": "--outcome-tag",
+            "meta.reason": "--reason",
+        }
+    )
     close.add_argument("--outcome", help="one line: what shipped, or why it stopped")
     close.add_argument("--outcome-tag", metavar="TAG", help=" | ".join(OUTCOME_TAGS))
     close.add_argument("--reason", help="why it is closed now")
@@ -94,7 +104,8 @@ For every other option (refs, meta, confidence, stdin text) use '{PROG} append'.
   {PROG} reopen tj-8f3k2m9q1z --reason "The upload test fails again on main\"""",
         _reopen,
     )
-    reopen.add_argument("task", metavar="TASK_ID", help="the task")
+    reopen.add_argument("task", metavar="TASK", help=TASK_HELP)
+    reopen.set_defaults(field_flags={"text": "--reason", "meta.reason": "--reason"})
     reopen.add_argument("--reason", help="one line: why it is back")
     _add_author(reopen)
 
@@ -105,7 +116,8 @@ For every other option (refs, meta, confidence, stdin text) use '{PROG} append'.
   {PROG} goal tj-8f3k2m9q1z "CI green ten runs in a row\"""",
         _goal,
     )
-    goal.add_argument("task", metavar="TASK_ID", help="the task")
+    goal.add_argument("task", metavar="TASK", help=TASK_HELP)
+    goal.set_defaults(field_flags={"text": "GOAL", "goal": "GOAL", "meta.goal": "GOAL"})
     goal.add_argument("text", metavar="GOAL", help="one sentence: what the task is to achieve")
     _add_author(goal)
 
@@ -119,26 +131,12 @@ For every other option (refs, meta, confidence, stdin text) use '{PROG} append'.
 Written as a finding whose meta.external lists the reference.""",
         _external,
     )
-    external.add_argument("task", metavar="TASK_ID", help="the task")
+    external.add_argument("task", metavar="TASK", help=TASK_HELP)
+    external.set_defaults(field_flags={"meta.external": "--add"})
     external.add_argument(
         "--add", required=True, metavar="REF", help="the reference, like github:#42"
     )
     _add_author(external)
-
-    stale = add(
-        "stale",
-        "List open tasks with no event for DAYS days or more, longest idle first.",
-        f"""\
-  {PROG} stale
-  {PROG} stale --days 30 --json | jq -r '.tasks[].task_id'
-
-Close the abandoned ones with: {PROG} close TASK_ID --outcome-tag abandoned --reason WHY""",
-        _stale,
-    )
-    stale.add_argument(
-        "--days", type=_days, default=7, help="idle for at least this many days (default 7)"
-    )
-    add_json(stale)
 
 
 def _add_author(parser: argparse.ArgumentParser) -> None:
@@ -148,39 +146,41 @@ def _add_author(parser: argparse.ArgumentParser) -> None:
     add_json(parser)
 
 
-def _days(text: str) -> int:
-    try:
-        days = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
-    if days < 0:
-        raise argparse.ArgumentTypeError(f"{days} is negative; give 0 or more days")
-    return days
+def _write(
+    args: argparse.Namespace,
+    *,
+    print_task: bool = False,
+    events: tuple[tuple[str, str | None], ...] = (),
+    **fields: Any,
+) -> int:
+    """Build the event from ``fields``, append it, print its id (or the result with --json).
 
-
-def _write(args: argparse.Namespace, *, print_task: bool = False, **fields: Any) -> int:
-    """Build the event from ``fields``, append it, print its id (or the result with --json)."""
+    ``fields["task_id"]`` and ``meta.parent_id`` may be a unique start of a task id, and
+    ``events`` pairs each event-id field with what was typed for it; all are looked up
+    before anything is written, so a refused command does not even create the journal.
+    """
     settings = settings_of(args)
-    event = new_event(author=args.author, source=_SOURCE, limits=settings.limits, **fields)
-    with open_journal(settings, create=True) as journal:
-        if "parent_id" in event.meta:
-            _require_task(journal, event.meta["parent_id"], "--parent")
+    with open_journal(settings) as journal:
+        if fields.get("task_id") is not None:
+            fields["task_id"] = resolve_task(journal, fields["task_id"])
+        meta = fields.get("meta")
+        if meta and "parent_id" in meta:
+            try:
+                meta["parent_id"] = resolve_task(journal, meta["parent_id"])
+            except UnknownTaskId as err:
+                raise BadArgument("--parent", f"names {err}") from err
+        for field, given in events:
+            if given is not None:
+                flag = "--" + field
+                fields[field] = resolve_event(journal, given, flag, fields.get("task_id"))
+        event = new_event(author=args.author, source=_SOURCE, limits=settings.limits, **fields)
+        journal.open()
         result = journal.append(event)
     if args.json:
         emit(json_text(result))
     else:
-        emit(result.task_id if print_task else result.event_id)
+        emit(visible(result.task_id if print_task else result.event_id))
     return EXIT_OK
-
-
-def _require_task(journal: Journal, task_id: str, flag: str) -> None:
-    """Refuse a task id that names no task of this journal (before anything is written)."""
-    try:
-        found = journal.read_events(task_id=task_id, types=["open"], limit=1).events
-    except InvalidQuery:  # a task with no events at all
-        found = []
-    if not found:
-        raise InvalidEvent(flag, f"no task {task_id!r} in this journal; see '{PROG} tasks'")
 
 
 def _create(args: argparse.Namespace) -> int:
@@ -196,13 +196,15 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _event(args: argparse.Namespace) -> int:
+    if args.type == "open":
+        # The core's refusal would speak of --task, which this command does not have.
+        raise BadArgument("--type", f"open starts a new task: use `{PROG} create TITLE`")
     return _write(
         args,
         type=args.type,
         text=args.text,
         task_id=args.task,
-        corrects=args.corrects,
-        supersedes=args.supersedes,
+        events=(("corrects", args.corrects), ("supersedes", args.supersedes)),
     )
 
 
@@ -236,6 +238,8 @@ def _goal(args: argparse.Namespace) -> int:
 
 
 def _external(args: argparse.Namespace) -> int:
+    if not args.add.strip():
+        raise BadArgument("--add", "must not be empty; give a reference like github:#42")
     return _write(
         args,
         type="finding",
@@ -243,30 +247,3 @@ def _external(args: argparse.Namespace) -> int:
         task_id=args.task,
         meta={"external": [args.add]},
     )
-
-
-def _stale(args: argparse.Namespace) -> int:
-    now = dt.datetime.now(dt.UTC)
-    with open_journal(settings_of(args)) as journal:
-        stale = [task for task in idle_tasks(journal, now) if task.days_idle >= args.days]
-    stale.sort(key=lambda task: task.days_idle, reverse=True)
-    if args.json:
-        emit(json_text({"days": args.days, "tasks": stale}))
-        return EXIT_OK
-    if not stale:
-        note(f"no stale tasks: every open task had an event in the last {args.days} days")
-        return EXIT_OK
-    for line in _stale_lines(stale):
-        emit(line)
-    note(f"close the abandoned ones with: {PROG} close TASK_ID --outcome-tag abandoned")
-    return EXIT_OK
-
-
-def _stale_lines(tasks: list[IdleTask]) -> list[str]:
-    width = max(len(task.task_id) for task in tasks)
-    days_width = max(len(str(task.days_idle)) for task in tasks)
-    return [
-        f"{task.task_id:<{width}}  {task.days_idle:>{days_width}} days idle  "
-        f"{task.last_event_at}  {task.title or '(untitled)'}"
-        for task in tasks
-    ]

@@ -18,9 +18,11 @@ from server.cli.command import (
     emit,
     note,
     open_journal,
+    say_if_no_journal,
     settings_of,
 )
-from server.cli.render import json_text
+from server.cli.ids import TASK_HELP, resolve_task
+from server.cli.render import json_text, visible_document
 
 _BUDGETS = f"{MIN_BUDGET_TOKENS} to {MAX_BUDGET_TOKENS}"
 
@@ -40,7 +42,7 @@ Tokens are counted as UTF-8 bytes / 4. When the briefing is cut to fit, its last
 says what was left out (and "truncated" is true with --json).""",
         _pack,
     )
-    pack.add_argument("task", metavar="TASK_ID", help="the task")
+    pack.add_argument("task", metavar="TASK", help=TASK_HELP)
     pack.add_argument(
         "--mode",
         choices=PACK_MODES,
@@ -84,30 +86,40 @@ Summary (the goal), Changes (decisions), Why this approach (rejections and the
 alternatives not chosen), Verification (evidence), affected files, commits.""",
         _export_pr,
     )
-    export_pr.add_argument("task", metavar="TASK_ID", help="the task")
+    export_pr.add_argument("task", metavar="TASK", help=TASK_HELP)
 
 
 def _pack(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args)) as journal:
-        pack = journal.task_pack(args.task, mode=args.mode, budget_tokens=args.budget)
-    emit(json_text(pack) if args.json else pack.markdown.rstrip("\n"))
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        return EXIT_OK
+    with open_journal(settings) as journal:
+        task_id = resolve_task(journal, args.task)
+        pack = journal.task_pack(task_id, mode=args.mode, budget_tokens=args.budget)
+    emit(json_text(pack) if args.json else visible_document(pack.markdown.rstrip("\n")))
     return EXIT_OK
 
 
 def _resume(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args)) as journal:
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        return EXIT_OK
+    with open_journal(settings) as journal:
         resume = journal.resume(budget_tokens=args.budget)
     if args.json:
         emit(json_text(resume))
     elif resume.markdown:
-        emit(resume.markdown.rstrip("\n"))
+        emit(visible_document(resume.markdown.rstrip("\n")))
     else:
         note("no open task in this journal")
     return EXIT_OK
 
 
 def _export_pr(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args)) as journal:
-        text = journal.export_pr(args.task)
-    emit(text.rstrip("\n"))
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        return EXIT_OK
+    with open_journal(settings) as journal:
+        text = journal.export_pr(resolve_task(journal, args.task))
+    emit(visible_document(text.rstrip("\n")))
     return EXIT_OK

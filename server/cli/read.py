@@ -21,7 +21,7 @@ from server.cli.command import (
     settings_of,
     task_pages,
 )
-from server.cli.ids import resolve_task
+from server.cli.ids import TASK_HELP, resolve_task
 from server.cli.render import (
     Look,
     event_block,
@@ -32,8 +32,6 @@ from server.cli.render import (
 )
 from server.cli.story import TaskStory, text_of
 from server.cli.when import time_argument
-
-_TASK_HELP = "a task id, or enough of its start to name one task (as git takes commit ids)"
 
 
 def register(add: AddCommand) -> None:
@@ -52,7 +50,7 @@ and that event shows the text it changes. --json prints the task's state and all
 events as one JSON document.""",
         _show,
     )
-    show.add_argument("task", metavar="TASK", help=_TASK_HELP)
+    show.add_argument("task", metavar="TASK", help=TASK_HELP)
     add_json(show)
 
     read = add(
@@ -71,7 +69,7 @@ When there is more, the next page's --cursor is printed on stderr (next_cursor w
 --json); --all reads to the end instead.""",
         _read,
     )
-    read.add_argument("--task", metavar="TASK", help=f"only this task's events: {_TASK_HELP}")
+    read.add_argument("--task", metavar="TASK", help=f"only this task's events: {TASK_HELP}")
     read.add_argument(
         "--type",
         dest="types",

@@ -44,6 +44,7 @@ __all__ = [
     "task_lines",
     "verify_lines",
     "visible",
+    "visible_document",
 ]
 
 SHORT_ID: Final = 12  # ULID characters shown: the millisecond and two random characters
@@ -53,6 +54,10 @@ _WHITESPACE = re.compile(r"\s+")
 # line's "\ud800", which could not even be written to the terminal).
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+# The same, less the line feed and the tab that a document's layout is made of.
+_DOCUMENT_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 _ELLIPSIS = "…"
 _MIN_TEXT_WIDTH = 20  # below this a cut text says nothing: let the terminal wrap instead
@@ -81,6 +86,12 @@ def now() -> dt.datetime:
 def visible(text: str) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``), not obeyed."""
     return _UNSAFE.sub(_escape, text)
+
+
+def visible_document(text: str) -> str:
+    """``text`` of several lines (Markdown for a file or a terminal) with every control
+    character but line breaks and tabs shown as an escape, as ``visible`` does."""
+    return _DOCUMENT_UNSAFE.sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -5,6 +5,7 @@ messages stay as they are; the errors also carry their facts (field, task id), a
 this module builds the command line's sentence from those.
 """
 
+from collections.abc import Mapping
 from typing import Final
 
 from journal_core import (
@@ -49,6 +50,9 @@ FIELD_FLAGS: Final = {
     "cursor": "--cursor",
     "order": "--oldest",
     "query": "--query",
+    # pack's and resume's
+    "mode": "--mode",
+    "budget_tokens": "--budget",
 }
 
 _CURSOR_TEXT: Final = (
@@ -57,8 +61,14 @@ _CURSOR_TEXT: Final = (
 )
 
 
-def flag_of(field: str) -> str:
-    """The flag or argument a person types for a core field: ``refs.files`` is --ref-file."""
+def flag_of(field: str, flags: Mapping[str, str] | None = None) -> str:
+    """The flag or argument a person types for a core field: ``refs.files`` is --ref-file.
+
+    ``flags`` are the command's own, where it names a field otherwise than ``append``
+    does (``event --type``, ``close --outcome``).
+    """
+    if flags and field in flags:
+        return flags[field]
     if field in FIELD_FLAGS:
         return FIELD_FLAGS[field]
     if field.startswith("meta."):
@@ -66,8 +76,11 @@ def flag_of(field: str) -> str:
     return field
 
 
-def error_text(error: JournalError) -> str:
-    """One sentence for stderr: what was wrong, in the flags a person typed, and the fix."""
+def error_text(error: JournalError, flags: Mapping[str, str] | None = None) -> str:
+    """One sentence for stderr: what was wrong, in the flags a person typed, and the fix.
+
+    ``flags``: the command's own names for fields, over ``FIELD_FLAGS``.
+    """
     if isinstance(error, TaskNotFound):
         return (
             f"task {error.task_id!r} has no 'open' event in this journal; start a task with "
@@ -81,10 +94,14 @@ def error_text(error: JournalError) -> str:
     if isinstance(error, InvalidQuery):
         if error.field == "cursor":
             return _CURSOR_TEXT
-        text = f"{flag_of(error.field)} {error.reason}"
+        if error.field == "task_id" and error.reason.startswith("no task "):
+            # The core's sentence ends on the tool that lists tasks; say the command.
+            missing = error.reason.partition(";")[0]
+            return f"{missing}; `task-journal tasks --status any` lists its tasks"
+        text = f"{flag_of(error.field, flags)} {error.reason}"
         if error.field == "limit":
             text += f" (--all reads past {MAX_LIMIT})"
         return text
     if isinstance(error, InvalidEvent):
-        return f"{flag_of(error.field)} {error.reason}"
+        return f"{flag_of(error.field, flags)} {error.reason}"
     return str(error)

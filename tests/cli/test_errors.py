@@ -3,7 +3,9 @@
 # The table of refused arguments holds each whole error message on one line.
 # ruff: noqa: E501
 
+import argparse
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from server.cli import build_parser
 from tests.cli.conftest import CLI, CallMain, run_cli
 
 
@@ -92,29 +95,46 @@ def test_no_command_is_a_usage_error(journal: Path) -> None:
     assert_one_error_line(outcome.stderr)
 
 
-def test_help_names_every_command_and_the_exit_statuses(call_main: CallMain) -> None:
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    """Every command the parser knows, with its parser: the commands of ``task-journal``
+    and the actions of those that have some (``events list``), by their full name."""
+    found: dict[str, argparse.ArgumentParser] = {}
+
+    def walk(parser: argparse.ArgumentParser, prefix: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found[f"{prefix}{name}"] = sub
+                    walk(sub, f"{prefix}{name} ")
+
+    walk(build_parser(), "")
+    return found
+
+
+COMMANDS = _commands()
+TOP_COMMANDS = [name for name in COMMANDS if " " not in name]
+
+
+def test_help_lists_every_command_once_under_a_heading(call_main: CallMain) -> None:
     outcome = call_main("--help")
 
     assert outcome.status == 0
-    for command in ("append", "show", "read", "tasks", "flush", "verify", "path", "serve"):
-        assert f"    {command}" in outcome.stdout
+    listed = re.findall(r"^    ([a-z-]+) ", outcome.stdout, re.MULTILINE)
+    assert sorted(listed) == sorted(TOP_COMMANDS)
+    assert "\nrecord what happens:\n    append " in outcome.stdout
+    assert "\nread the journal:\n    show " in outcome.stdout
+    assert "\nmore:" not in outcome.stdout
     assert "exit status:" in outcome.stdout
 
 
-@pytest.mark.parametrize(
-    ("command", "name"),
-    [
-        *((command, command) for command in ("append", "show", "read", "tasks", "flush")),
-        ("verify", "verify"),
-        *((command, command) for command in ("path", "serve")),
-    ],
-)
-def test_every_command_has_help_with_examples(call_main: CallMain, command: str, name: str) -> None:
-    outcome = call_main(command, "--help")
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_command_has_help_with_examples(call_main: CallMain, command: str) -> None:
+    outcome = call_main(*command.split(), "--help")
 
     assert outcome.status == 0
-    assert f"usage: task-journal {name} " in outcome.stdout
-    assert "examples:\n  task-journal " in outcome.stdout
+    assert f"usage: task-journal {command} " in outcome.stdout
+    assert "examples:\n  " in outcome.stdout
+    assert "task-journal " in outcome.stdout.partition("examples:")[2]
 
 
 def test_version_prints_the_package_version(call_main: CallMain) -> None:

@@ -11,7 +11,20 @@ from tests.cli.conftest import CallMain, event_line, write_events
 
 
 @pytest.mark.parametrize(
-    "command", [["read"], ["read", "--task", "tj-8f"], ["tasks"], ["show", "tj-8f"]]
+    "command",
+    [
+        ["read"],
+        ["read", "--task", "tj-8f"],
+        ["tasks"],
+        ["show", "tj-8f"],
+        ["pack", "tj-8f"],
+        ["resume"],
+        ["export-pr", "tj-8f"],
+        ["export"],
+        ["export", "--task", "tj-8f"],
+        ["events", "list"],
+        ["stale"],
+    ],
 )
 def test_a_missing_journal_named_by_the_environment_is_said_and_not_created(
     journal: Path, call_main: CallMain, command: list[str]

@@ -72,7 +72,11 @@ def test_pack_keeps_to_the_budget(goal_task: str, call_main: CallMain) -> None:
     ("args", "words"),
     [
         pytest.param(["tj-nothere00"], "no task 'tj-nothere00'", id="unknown-task"),
-        pytest.param(["TASK", "--budget", "99"], "budget_tokens", id="budget-too-small"),
+        pytest.param(
+            ["TASK", "--budget", "99"],
+            "error: --budget must be a whole number from 100 to 20000, got 99\n",
+            id="budget-too-small",
+        ),
         pytest.param(["TASK", "--mode", "short"], "invalid choice", id="unknown-mode"),
     ],
 )
@@ -95,10 +99,11 @@ def test_resume_briefs_on_the_open_tasks(goal_task: str, call_main: CallMain) ->
     assert any(line.startswith(f"- {other} · Other task") for line in lines)
 
 
-def test_resume_with_no_open_task_prints_nothing(journal: Path, call_main: CallMain) -> None:
+def test_resume_with_no_open_task_prints_nothing(task_id: str, call_main: CallMain) -> None:
+    call_main("close", task_id, "--outcome", "Merged")
     outcome = call_main("resume")
     assert (outcome.status, outcome.stdout) == (0, "")
-    assert "no open task" in outcome.stderr
+    assert outcome.stderr == "task-journal: no open task in this journal\n"
 
 
 def test_resume_json(goal_task: str, call_main: CallMain) -> None:

@@ -4,6 +4,7 @@ import pytest
 
 from journal_core import InvalidEvent, InvalidQuery, JournalError, TaskAlreadyOpen, TaskNotFound
 from server.cli.words import error_text
+from tests.cli.conftest import CallMain
 
 
 @pytest.mark.parametrize(
@@ -36,7 +37,111 @@ from server.cli.words import error_text
             "--type 'musing' is not an event type",
             id="a-query-argument",
         ),
+        pytest.param(
+            InvalidQuery("budget_tokens", "must be a whole number from 100 to 20000, got 3"),
+            "--budget must be a whole number from 100 to 20000, got 3",
+            id="pack-budget",
+        ),
+        pytest.param(
+            InvalidQuery("mode", "must be 'compact' or 'full', got 'short'"),
+            "--mode must be 'compact' or 'full', got 'short'",
+            id="pack-mode",
+        ),
+        pytest.param(
+            InvalidQuery(
+                "task_id", "no task 'tj-gone' in this journal; list_tasks shows the tasks"
+            ),
+            "no task 'tj-gone' in this journal; `task-journal tasks --status any` lists its tasks",
+            id="a-task-the-query-does-not-find",
+        ),
     ],
 )
 def test_an_error_is_said_with_the_flags_a_person_types(error: JournalError, said: str) -> None:
     assert error_text(error) == said
+
+
+def test_a_command_s_own_flags_name_the_field_before_append_s() -> None:
+    error = InvalidEvent("meta.outcome_tag", "'bogus' is not one of: done")
+
+    assert error_text(error, {"meta.outcome_tag": "--outcome-tag"}) == (
+        "--outcome-tag 'bogus' is not one of: done"
+    )
+
+
+# Each refusal of a command in the Rust tool's form, word for word: its own flags.
+REFUSALS = [
+    pytest.param(
+        ("event", "{task}", "--type", "musing", "--text", "x"),
+        "--type 'musing' is not one of: open, hypothesis, finding, evidence, decision, "
+        "rejection, constraint, correction, reopen, supersede, close, redirect, rename",
+        id="event-type",
+    ),
+    pytest.param(
+        ("event", "{task}", "--type", "finding", "--text", " "),
+        "--text must not be empty or only whitespace",
+        id="event-text",
+    ),
+    pytest.param(
+        ("event", "{task}", "--type", "open", "--text", "x"),
+        "--type open starts a new task: use `task-journal create TITLE`",
+        id="event-open",
+    ),
+    pytest.param(
+        ("close", "{task}", "--outcome-tag", "finished"),
+        "--outcome-tag 'finished' is not one of: done, abandoned, superseded",
+        id="close-outcome-tag",
+    ),
+    pytest.param(
+        ("close", "{task}", "--outcome", ""),
+        "--outcome must be a non-empty string",
+        id="close-outcome",
+    ),
+    pytest.param(
+        ("reopen", "{task}", "--reason", ""),
+        "--reason must be a non-empty string",
+        id="reopen-reason",
+    ),
+    pytest.param(("goal", "{task}", " "), "GOAL must be a non-empty string", id="goal"),
+    pytest.param(
+        ("external", "{task}", "--add", ""),
+        "--add must not be empty; give a reference like github:#42",
+        id="external",
+    ),
+    pytest.param(
+        ("create", " "), "TITLE or --context must not be empty or only whitespace", id="create"
+    ),
+    pytest.param(
+        ("pack", "{task}", "--budget", "99999"),
+        "--budget must be a whole number from 100 to 20000, got 99999",
+        id="pack-budget",
+    ),
+    pytest.param(
+        ("resume", "--budget", "1"),
+        "--budget must be a whole number from 100 to 20000, got 1",
+        id="resume-budget",
+    ),
+    pytest.param(
+        ("events", "list", "--limit", "0"),
+        "argument --limit: 0 is too few; give 1 or more events "
+        "(see 'task-journal events list --help')",
+        id="events-list-limit",
+    ),
+    pytest.param(
+        ("events", "list", "--limit", "all"),
+        "argument --limit: 'all' is not a whole number of events "
+        "(see 'task-journal events list --help')",
+        id="events-list-limit-word",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "said"), REFUSALS)
+def test_a_refusal_names_the_command_s_own_flags(
+    task_id: str, call_main: CallMain, args: tuple[str, ...], said: str
+) -> None:
+    outcome = call_main(*(arg.format(task=task_id) for arg in args))
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert outcome.stderr == f"task-journal: error: {said}\n"
+    for tool_word in ("list_tasks", "task_id", "type='open'", "meta key"):
+        assert tool_word not in outcome.stderr
