@@ -65,6 +65,7 @@ from journal_core.reader import (
     decode_line,
     forward_chunks,
     is_blank,
+    open_journal_file,
     read_line,
 )
 
@@ -355,7 +356,7 @@ class JournalIndex:
     def _open(self) -> Iterator[int | None]:
         """A read-only descriptor on the journal, ``None`` if there is no file yet."""
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = open_journal_file(self.path)
         except FileNotFoundError:
             yield None
             return

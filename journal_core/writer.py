@@ -1,18 +1,51 @@
 """The one way bytes get into a journal: lock, repair, whole write, cut back, fsync.
 
 Several processes share a journal (one server per editor session, the CLI, hooks),
-and the Rust ``task-journal`` tool may append beside them, so every append
-holds two locks: ``filelock``'s sidecar ``<journal>.lock`` (what our own
-writers agree on) and an exclusive ``flock`` on the journal itself (what the
-Rust writers take).
+and the Rust ``task-journal`` tool may append beside them, so every append holds
+two locks: the sidecar ``<journal>.lock`` (what our own writers agree on) and an
+exclusive ``flock`` on the journal itself (what the Rust writers take).
 
-Within one process appends are group-committed. Callers queue their events and
-wait; one committer thread takes whatever is queued as a batch and writes it
-under one lock hold and one ``fsync``. A filelock acquire costs about as much
-as an fsync here, so while batches keep coming (several threads appending) the
-committer keeps the locks for the next batch, for at most ``_MAX_HOLD_S``.
-A committer that finds the sidecar held waits in the kernel's flock queue
-rather than polling (see ``_acquire_sidecar``).
+Locking. On Unix filelock's lock *is* a ``flock`` of the sidecar file, so the hot
+path takes that same flock itself, on a descriptor it keeps open: about a
+microsecond, against some 130 µs of filelock's bookkeeping per acquire. Every
+filelock user still excludes us and we them. filelock's users may delete and
+re-create the file, so after each flock the writer checks that the path still
+names the inode it locked, and reopens if not. filelock stays where it serves:
+it creates the lock file the first time (``open``), with its own checks, and it
+takes over on a filesystem without ``flock``, where it falls back to its own
+locking. A held lock is waited for by trying again after a growing pause (a try
+costs a microsecond), so a timeout is a plain deadline and no thread or
+descriptor is left behind by a caller that gave up.
+
+Commits. There is no committer thread. An append encodes its line first (an event
+that cannot be encoded fails alone), queues it and, when no other thread of the
+process is writing, writes the queue itself: lock, admit, write, unlock. Threads
+that come meanwhile wait; the writer hands its role to the first of them, who
+writes everything queued by then as one batch (group commit).
+
+Durability (``always`` mode). A batch is synced after the locks and the writer's
+role are let go, so the next batch is written while this one syncs, and one fsync
+covers what every writer, in any process, wrote before it began. Syncs are
+serialized (a mutex in the process, an OFD lock on the sidecar's first bytes
+across processes), and a "synced up to" offset is kept for the journal's inode:
+in the process, and in a record at the start of the sidecar file, read and
+written only under that OFD lock. A batch whose bytes lie below a synced offset
+is answered without an fsync of its own; otherwise the syncer notes the file's
+size X, fsyncs, and records X.
+
+Why this never answers ``durable`` too early: a recorded X was measured before an
+fsync that then succeeded, so every byte below X had been written before that
+fsync began, and an fsync makes durable all of the file's data written before it,
+whichever process wrote it. The record names the inode (a replaced journal starts
+from nothing), nothing truncates a journal below a recorded offset (a cut-back
+removes only the failed write's own bytes, which lie above the size at its
+start), and a record that does not check out (torn, foreign, for a file shorter
+than it claims) counts as nothing synced. A failed fsync may have dropped bytes
+written before it, and Linux then marks them clean, so a later fsync succeeds
+without them: the writer remembers the range it could not sync and never again
+calls bytes there durable (a retried key whose event lies there is answered
+``durable: false``). That memory is the process's own; another process cannot
+know of the failure (Linux reports it to the descriptors open at the time).
 """
 
 from __future__ import annotations
@@ -22,8 +55,11 @@ import errno
 import fcntl
 import logging
 import os
+import struct
+import sys
 import threading
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -31,19 +67,33 @@ from typing import Any, Final
 import filelock
 import msgspec
 
-from journal_core.errors import JournalBusy, JournalError, JournalUnavailable, JournalWriteFailed
+from journal_core.errors import (
+    InvalidEvent,
+    JournalBusy,
+    JournalDurabilityUnknown,
+    JournalError,
+    JournalUnavailable,
+    JournalWriteFailed,
+)
 from journal_core.events import Event, encode_line
+from journal_core.reader import open_journal_file
 
 log = logging.getLogger(__name__)
 
-# How often the journal's own flock (held only by a Rust writer) is tried again.
-_LOCK_POLL_S: Final = 0.0005
-# After a shared batch, how long the committer waits, locks held, for the
-# callers it just answered to queue their next appends: a fraction of an fsync.
-_GATHER_WINDOW_S: Final = 0.001
-# The longest the committer keeps the locks over back-to-back batches, so other
-# processes wait for ours at most this long (plus one batch).
-_MAX_HOLD_S: Final = 0.01
+# A held lock is tried again after a pause that doubles from the first to the last.
+_FIRST_PAUSE_S: Final = 0.00005
+_LAST_PAUSE_S: Final = 0.002
+# Errors of a filesystem that has no flock: filelock's own fallback takes over.
+_NO_FLOCK: Final = frozenset({errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOLCK})
+
+# The sync record at the start of the sidecar: magic, device, inode, synced-up-to
+# offset, and a CRC of those, so that a torn or foreign record counts as nothing.
+_RECORD: Final = struct.Struct("<8sQQQI")
+_MAGIC: Final = b"tjsync1\0"
+# OFD locks (Linux) lock byte ranges per open file, apart from flock; struct flock
+# on the LP64 Linux ABIs: l_type, l_whence, l_start, l_len, l_pid, padding.
+_OFD: Final = sys.platform == "linux" and hasattr(fcntl, "F_OFD_SETLK")
+_FLOCK_STRUCT: Final = struct.Struct("hhqqi4x")
 
 # What an admission check says of each event of a batch, under the lock:
 # None to write it, the earlier event's dict for a duplicate, or an error.
@@ -67,18 +117,38 @@ class Written(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class _Request:
-    """One queued event; its caller sleeps on ``answered`` until the committer releases it."""
+    """One queued event; its caller sleeps on ``wake`` until answered or made the writer."""
 
-    __slots__ = ("answered", "error", "event", "outcome")
+    __slots__ = ("duplicate_of", "error", "event", "line", "outcome", "promoted", "wake")
 
-    def __init__(self, event: Event) -> None:
+    def __init__(self, event: Event, line: bytes) -> None:
         self.event = event
+        self.line = line
         self.outcome: Written | None = None
         self.error: BaseException | None = None
+        self.duplicate_of: dict[str, Any] | None = None
+        self.promoted = False
         # A lock per caller, not one shared condition: answering a batch wakes
         # exactly its callers, who then do not fight over one mutex to return.
-        self.answered = threading.Lock()
-        self.answered.acquire()
+        self.wake = threading.Lock()
+        self.wake.acquire()
+
+    def result(self) -> Written:
+        if self.error is not None:
+            raise self.error
+        assert self.outcome is not None
+        return self.outcome
+
+
+class _Batch(msgspec.Struct, kw_only=True):
+    """What one lock hold wrote: the journal's bytes from ``start`` to ``end``."""
+
+    requests: list[_Request]
+    identity: tuple[int, int]
+    start: int  # the file's size when the lock was taken
+    end: int
+    written: int  # lines
+    sync_fd: int | None = None  # a duplicate of the journal's descriptor, for the fsync
 
 
 def _admit_all(events: Sequence[Event]) -> list[Verdict]:
@@ -107,7 +177,7 @@ def _fsync_dir(folder: Path) -> None:
 class JournalWriter:
     """Appends events to one journal file; safe across threads and processes.
 
-    One per process and path; a forked child must make its own (see ``_after_fork``).
+    One per process and path; a forked child makes its own state (``_after_fork``).
     """
 
     def __init__(
@@ -122,200 +192,457 @@ class JournalWriter:
         self.durability = durability
         self.lock_timeout = lock_timeout
         self._admit = admit
+        self._lock_path = Path(f"{path}.lock")
+        self._pid = -1
         self._after_fork()
 
     def _after_fork(self) -> None:
         """(Re)make the per-process state: locks, descriptors and threads do not cross fork."""
+        if self._pid != -1:
+            # Inherited descriptors share their locks with the parent: close ours of them.
+            for fd in (self.__dict__.get("_fd"), self.__dict__.get("_lock_fd")):
+                if fd is not None:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
         self._pid = os.getpid()
-        self._sidecar = filelock.FileLock(
-            f"{self.path}.lock", mode=0o600, thread_local=False, preserve_lock_file=True
-        )
-        # Set while the sidecar lock is held through a queued wait, not through filelock.
-        self._queued_fd: int | None = None
-        # A descriptor inherited across fork shares its flock with the parent: drop it.
         self._fd: int | None = None
         self._identity: tuple[int, int] | None = None
-        # Guards the queue; only the committer waits on it, for ``_wanted`` requests.
-        self._cond = threading.Condition(threading.Lock())
+        self._lock_fd: int | None = None
+        self._lock_identity: tuple[int, int] | None = None
+        # Set on a filesystem without flock: filelock then takes the sidecar lock.
+        self._filelock: filelock.FileLock | None = None
+        # Guards the queue and the writer's role.
+        self._mutex = threading.Lock()
         self._queue: list[_Request] = []
-        self._wanted = 1
-        self._committer: threading.Thread | None = None
-        self._closing = False
+        self._writing = False
+        # One sync at a time in the process; what is known synced, and what may be lost.
+        self._sync_mutex = threading.Lock()
+        self._synced_identity: tuple[int, int] | None = None
+        self._synced_to = 0
+        self._suspect: list[tuple[int, int]] = []
         self._appends = self._batches = self._fsyncs = 0
 
     # --- the public face --------------------------------------------------------
 
     def open(self) -> None:
-        """Create the folder (0700) and file (0600) if needed, and prove both usable."""
+        """Create the folder (0700), file (0600) and lock file if needed; prove them usable."""
+        self._check_fork()
         try:
             os.close(self._open_path())
         except OSError as error:
             raise JournalUnavailable(self.path, _describe(error)) from None
+        # filelock makes the lock file the first time, with its own safety checks
+        # (it is the library every Python writer of this journal agrees on).
+        creator = filelock.FileLock(self._lock_path, mode=0o600, preserve_lock_file=True)
         try:
-            self._acquire_sidecar(time.monotonic() + self.lock_timeout)
+            creator.acquire(blocking=False)
+            creator.release()
+        except filelock.Timeout:
+            pass  # held by another writer: it exists, and the wait below proves it usable
+        except OSError as error:
+            raise JournalUnavailable(self.path, f"cannot lock: {_describe(error)}") from None
+        try:
+            fd = self._lock(time.monotonic() + self.lock_timeout)
         except JournalWriteFailed as error:
             raise JournalUnavailable(self.path, error.reason) from None
-        self._release_sidecar()
+        assert fd is not None
+        self._unlock(fd)
 
     def append(self, event: Event) -> Written:
         """Write ``event`` as one whole line; return once it is written (and synced in
         ``always`` mode). Raises what the admission check refuses, ``JournalBusy`` or
-        ``JournalWriteFailed``; in every error case nothing of the event is on disk.
+        ``JournalWriteFailed`` (nothing of the event is on disk), or
+        ``JournalDurabilityUnknown`` (it was written, but its fsync failed).
         """
-        if self._pid != os.getpid():
-            self._after_fork()
-        request = _Request(event)
-        with self._cond:
-            if self._committer is None:
-                self._closing = False
-                self._committer = threading.Thread(
-                    target=self._run, name=f"journal-committer:{self.path.name}", daemon=True
-                )
-                self._committer.start()
+        self._check_fork()
+        request = _Request(event, self._encode(event))
+        with self._mutex:
             self._queue.append(request)
-            if len(self._queue) >= self._wanted:
-                self._cond.notify()
-        request.answered.acquire()
-        if request.error is not None:
-            raise request.error
-        assert request.outcome is not None
-        return request.outcome
+            lead = not self._writing
+            self._writing = True
+        if not lead:
+            request.wake.acquire()
+            if not request.promoted:
+                return request.result()
+        self._lead(time.monotonic() + self.lock_timeout, request)
+        return request.result()
+
+    def try_append(self, event: Event) -> Written | None:
+        """``append`` if it needs to wait for nothing: no other thread writing or
+        syncing, the locks free at once. Else ``None`` and nothing done, so that an
+        event loop can append in place and hand the waiting cases to a thread.
+        """
+        self._check_fork()
+        line = self._encode(event)
+        with self._mutex:
+            if self._writing or self._queue or self._sync_mutex.locked():
+                return None
+            self._writing = True
+            request = _Request(event, line)
+            self._queue.append(request)
+        if not self._lead(None, request):
+            return None
+        return request.result()
 
     def flush(self) -> int:
-        """fsync the journal, covering bytes any process wrote; return its size."""
+        """fsync the journal, covering bytes any process wrote; return the size synced."""
+        self._check_fork()
         try:
-            # A descriptor of its own: the committer's may be swapped meanwhile.
+            # A descriptor of its own: a writer's may be swapped meanwhile.
             fd = self._open_path()
-            try:
-                os.fsync(fd)
-                size = os.fstat(fd).st_size
-            finally:
-                os.close(fd)
         except OSError as error:
-            raise JournalWriteFailed(self.path, f"fsync failed: {_describe(error)}") from None
-        with self._cond:
-            self._fsyncs += 1
-        return size
+            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
+        try:
+            with self._sync_mutex:
+                stat = os.fstat(fd)
+                identity = (stat.st_dev, stat.st_ino)
+                self._fsync(fd, identity, stat.st_size)
+                return stat.st_size
+        except JournalDurabilityUnknown as error:
+            raise JournalWriteFailed(self.path, error.reason) from None
+        finally:
+            os.close(fd)
 
     def stats(self) -> WriterStats:
-        with self._cond:
+        with self._mutex:
             return WriterStats(appends=self._appends, batches=self._batches, fsyncs=self._fsyncs)
 
     def close(self) -> None:
-        """Stop the committer (after it answers what is queued) and release the file."""
-        with self._cond:
-            committer, self._committer = self._committer, None
-            self._closing = True
-            self._cond.notify_all()
-        if committer is not None and self._pid == os.getpid():
-            committer.join()
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = self._identity = None
-
-    # --- the committer thread ---------------------------------------------------
-
-    def _run(self) -> None:
+        """Release the files, once the appends under way in other threads are done."""
+        if self._pid != os.getpid():
+            return
         while True:
-            with self._cond:
-                while not self._queue and not self._closing:
-                    self._cond.wait()
-                if not self._queue:
-                    return
-            self._hold_and_commit()
+            with self._mutex:
+                if not self._writing:
+                    self._writing = True  # appends that come now wait for the role
+                    break
+            time.sleep(_LAST_PAUSE_S)
+        with self._sync_mutex:
+            for fd in (self._fd, self._lock_fd):
+                if fd is not None:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+            self._fd = self._identity = self._lock_fd = self._lock_identity = None
+        self._let_go()
 
-    def _hold_and_commit(self) -> None:
-        """Take the locks, write batches while they keep coming, let go, answer the last.
+    # --- one commit ---------------------------------------------------------------
 
-        Every request taken from the queue is answered whatever fails here: a
-        caller left waiting would hang forever.
+    def _encode(self, event: Event) -> bytes:
+        # Here, before queueing: an event that cannot be encoded fails its own append only.
+        try:
+            return encode_line(event)
+        except (msgspec.EncodeError, UnicodeEncodeError, OverflowError, TypeError) as error:
+            raise InvalidEvent("event", f"cannot be written as JSON: {error}") from None
+
+    def _lead(self, deadline: float | None, own: _Request) -> bool:
+        """Holding the writer's role: lock, write the queue, let go, sync, answer.
+
+        With no ``deadline`` the locks are only tried: if either is held, ``own`` is
+        taken back from the queue, the role let go, and False returned. Every request
+        taken from the queue is answered whatever fails here: a caller left waiting
+        would hang.
         """
         try:
-            fd = self._lock()
+            fd = self._lock(deadline)
         except Exception as error:
-            self._settle(self._take(1, 0.0), error)
-            return
-        held_since = time.monotonic()
-        # Taking the locks took a while: whatever queued meanwhile joins this batch.
-        batch = self._take(1, 0.0)
-        written = 0
-        failure: Exception | None = None
+            with self._mutex:
+                requests, self._queue = self._queue, []
+            self._let_go()
+            self._settle(requests, error)
+            return True
+        if fd is None:
+            with self._mutex:
+                self._queue.remove(own)
+            self._let_go()
+            return False
+        with self._mutex:
+            requests, self._queue = self._queue, []
         try:
-            while True:
-                written = self._write(fd, batch)
-                if len(batch) < 2 or time.monotonic() - held_since > _MAX_HOLD_S:
-                    break
-                # A shared batch means busy callers: answer it with the locks still
-                # held, and give its callers a moment to queue their next appends.
-                self._finish(fd, batch, written)
-                batch = self._take(len(batch), _GATHER_WINDOW_S)
+            batch = self._write(fd, requests)
         except Exception as error:
-            failure = error
-        finally:
             self._unlock(fd)
-        if failure is not None:
-            self._settle(batch, failure)
-            return
-        # The last batch is synced and answered after letting go: other processes
-        # write meanwhile, and an fsync of the inode covers their bytes too.
-        self._finish(fd, batch, written)
+            self._let_go()
+            self._settle(requests, error)
+            return True
+        self._unlock(fd)
+        self._let_go()
+        self._finish(batch)
+        return True
 
-    def _take(self, target: int, window: float) -> list[_Request]:
-        """Everything queued, waiting up to ``window`` for ``target`` requests."""
-        deadline = time.monotonic() + window
-        with self._cond:
-            self._wanted = target
-            while len(self._queue) < target and not self._closing:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(left)
-            self._wanted = 1
-            batch, self._queue = self._queue, []
-            return batch
+    def _let_go(self) -> None:
+        """Hand the writer's role to the first caller queued meanwhile, if any."""
+        with self._mutex:
+            if not self._queue:
+                self._writing = False
+                return
+            first = self._queue[0]
+        first.promoted = True
+        first.wake.release()
 
-    def _settle(self, batch: list[_Request], error: BaseException | None = None) -> None:
-        for request in batch:
+    def _settle(self, requests: list[_Request], error: BaseException | None = None) -> None:
+        for request in requests:
             if error is not None and request.outcome is None and request.error is None:
                 request.error = error
-            request.answered.release()
+            request.wake.release()
 
-    def _write(self, fd: int, batch: list[_Request]) -> int:
-        """Admit one batch and write its admitted lines, locks held; return their count.
+    def _write(self, fd: int, requests: list[_Request]) -> _Batch:
+        """Admit the requests and write the admitted lines, locks held.
 
-        Refused events get their error and duplicates their earlier event now;
-        ``_finish`` answers the rest once they are durable as the mode requires.
+        Refused events get their error now; ``_finish`` answers the rest.
         """
-        verdicts = self._admit([request.event for request in batch])
+        verdicts = self._admit([request.event for request in requests])
         lines = []
-        for request, verdict in zip(batch, verdicts, strict=True):
+        for request, verdict in zip(requests, verdicts, strict=True):
             if verdict is None:
-                lines.append(encode_line(request.event))
+                lines.append(request.line)
             elif isinstance(verdict, JournalError):
                 request.error = verdict
             else:
-                durable = self.durability == "always"
-                request.outcome = Written(durable=durable, duplicate_of=verdict)
+                request.duplicate_of = verdict
+        assert self._identity is not None
+        start = end = os.fstat(fd).st_size
         if lines:
-            self._append_bytes(fd, b"".join(lines))
-            with self._cond:
+            end = self._append_bytes(fd, start, b"".join(lines))
+            with self._mutex:
                 self._appends += len(lines)
                 self._batches += 1
-        return len(lines)
+        batch = _Batch(
+            requests=requests, identity=self._identity, start=start, end=end, written=len(lines)
+        )
+        needs_sync = lines or any(request.duplicate_of is not None for request in requests)
+        if self.durability == "always" and needs_sync:
+            batch.sync_fd = os.dup(fd)  # the writer's own may be swapped before the sync
+        return batch
 
-    def _finish(self, fd: int, batch: list[_Request], written: int) -> None:
-        """fsync what was written (``always`` mode), then answer every caller of the batch."""
-        durable = self.durability == "always"
-        if written and durable:
+    def _finish(self, batch: _Batch) -> None:
+        """Sync the batch (``always`` mode), then answer every caller of it.
+
+        A duplicate is durable only when everything before this batch is known
+        synced; its own event lies somewhere there.
+        """
+        failure: JournalDurabilityUnknown | None = None
+        if batch.sync_fd is not None:
             try:
-                self._sync(fd)
-            except JournalWriteFailed as error:
-                self._settle(batch, error)
+                self._make_durable(batch.sync_fd, batch.identity, batch.end)
+            except JournalDurabilityUnknown as error:
+                failure = error
+            finally:
+                os.close(batch.sync_fd)
+        always = self.durability == "always"
+        with self._sync_mutex:
+            old_durable = self._covered(batch.identity, 0, batch.start)
+            new_durable = always and self._covered(batch.identity, batch.start, batch.end)
+        if always and batch.written and failure is None and not new_durable:
+            # Synced since, but written before an fsync that failed: maybe lost.
+            failure = JournalDurabilityUnknown(
+                self.path, "an fsync failed after it was written, and it may be lost"
+            )
+        for request in batch.requests:
+            if request.error is not None:
+                continue
+            if request.duplicate_of is not None:
+                request.outcome = Written(durable=old_durable, duplicate_of=request.duplicate_of)
+            elif failure is not None:
+                request.error = failure
+            else:
+                request.outcome = Written(durable=always)
+        self._settle(batch.requests)
+
+    # --- durability -----------------------------------------------------------------
+
+    def _make_durable(self, fd: int, identity: tuple[int, int], end: int) -> None:
+        """See that the journal's bytes up to ``end`` are synced, by anyone; fsync if not."""
+        with self._sync_mutex:
+            if self._synced_identity == identity and self._synced_to >= end:
                 return
-        for request in batch:
-            if request.error is None and request.outcome is None:
-                request.outcome = Written(durable=durable)
-        self._settle(batch)
+            shared = self._take_sync_lock()
+            try:
+                if shared:
+                    self._note_synced(identity, self._read_record(identity, fd))
+                    if self._synced_identity == identity and self._synced_to >= end:
+                        return
+                size = os.fstat(fd).st_size
+                self._fsync(fd, identity, size)
+                if shared:
+                    self._write_record(identity, size)
+            finally:
+                if shared:
+                    self._release_sync_lock()
+
+    def _fsync(self, fd: int, identity: tuple[int, int], size: int) -> None:
+        """fsync ``fd`` and note everything below ``size`` synced; sync mutex held."""
+        try:
+            os.fsync(fd)
+        except OSError as error:
+            # What was not known synced may now be lost for good (Linux marks it clean).
+            known = self._synced_to if self._synced_identity == identity else 0
+            self._note_synced(identity, known)
+            self._suspect.append((known, size))
+            raise JournalDurabilityUnknown(self.path, f"fsync failed: {_describe(error)}") from None
+        with self._mutex:
+            self._fsyncs += 1
+        self._note_synced(identity, size)
+
+    def _note_synced(self, identity: tuple[int, int], offset: int) -> None:
+        if self._synced_identity != identity:
+            self._synced_identity, self._synced_to, self._suspect = identity, 0, []
+        self._synced_to = max(self._synced_to, offset)
+
+    def _covered(self, identity: tuple[int, int], start: int, end: int) -> bool:
+        """Whether bytes ``start`` to ``end`` are known on stable storage; sync mutex held."""
+        if start >= end:
+            return True
+        if self._synced_identity != identity or self._synced_to < end:
+            return False
+        return all(stop <= start or end <= lo for lo, stop in self._suspect)
+
+    def _take_sync_lock(self) -> bool:
+        """The OFD lock on the sync record, waited for as long as a lock wait may last.
+
+        False where there are no OFD locks or no sidecar descriptor (the sync is then
+        this process's alone), or when the wait ran out: an fsync of our own is always
+        correct, only sharing needs the lock.
+        """
+        if not _OFD or self._lock_fd is None:
+            return False
+        deadline = time.monotonic() + self.lock_timeout
+        pause = _FIRST_PAUSE_S
+        request = _FLOCK_STRUCT.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, _RECORD.size, 0)
+        while True:
+            try:
+                fcntl.fcntl(self._lock_fd, fcntl.F_OFD_SETLK, request)
+                return True
+            except BlockingIOError:
+                pass
+            except OSError as error:
+                if error.errno not in (errno.EACCES, errno.EAGAIN):
+                    return False
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, _LAST_PAUSE_S)
+
+    def _release_sync_lock(self) -> None:
+        assert self._lock_fd is not None
+        request = _FLOCK_STRUCT.pack(fcntl.F_UNLCK, os.SEEK_SET, 0, _RECORD.size, 0)
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(self._lock_fd, fcntl.F_OFD_SETLK, request)
+
+    def _read_record(self, identity: tuple[int, int], journal_fd: int) -> int:
+        """The synced offset another writer recorded for this inode; 0 if none holds."""
+        assert self._lock_fd is not None
+        try:
+            raw = os.pread(self._lock_fd, _RECORD.size, 0)
+            if len(raw) != _RECORD.size:
+                return 0
+            magic, dev, ino, synced, check = _RECORD.unpack(raw)
+            if magic != _MAGIC or (dev, ino) != identity or check != zlib.crc32(raw[:-4]):
+                return 0
+            if synced > os.fstat(journal_fd).st_size:
+                return 0  # a file shorter than the record: not the bytes it speaks of
+        except OSError:
+            return 0
+        return int(synced)
+
+    def _write_record(self, identity: tuple[int, int], synced: int) -> None:
+        assert self._lock_fd is not None
+        body = _RECORD.pack(_MAGIC, *identity, synced, 0)[:-4]
+        with contextlib.suppress(OSError):  # sharing fsyncs is a saving, never a need
+            os.pwrite(self._lock_fd, body + struct.pack("<I", zlib.crc32(body)), 0)
+
+    # --- the locks --------------------------------------------------------------------
+
+    def _lock(self, deadline: float | None) -> int | None:
+        """Hold the sidecar lock, then the journal's own flock; return the journal's fd.
+
+        Without a deadline, only one try: None if either lock is held elsewhere.
+        """
+        pause = _FIRST_PAUSE_S
+        while True:
+            fd = self._try_lock()
+            if fd is not None or deadline is None:
+                return fd
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise JournalBusy(self.path, self.lock_timeout)
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, _LAST_PAUSE_S)
+
+    def _try_lock(self) -> int | None:
+        if not self._try_sidecar():
+            return None
+        try:
+            fd = self._current_fd()
+            self._check_writable()
+            # The Rust writer blocks in flock(LOCK_EX); we try, so our timeout still holds.
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._release_sidecar()
+                return None
+            except OSError as error:
+                raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
+            return fd
+        except BaseException:
+            self._release_sidecar()
+            raise
+
+    def _try_sidecar(self) -> bool:
+        """One try at the sidecar lock: a flock on the kept descriptor, or filelock's."""
+        while self._filelock is None:
+            try:
+                fd = self._lock_descriptor()
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            except OSError as error:
+                if error.errno in _NO_FLOCK:
+                    self._filelock = filelock.FileLock(
+                        self._lock_path, mode=0o600, thread_local=False
+                    )
+                    break
+                raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
+            # A filelock user may have deleted the file and made a new one, whose
+            # lock is the one that counts now: lock that one instead.
+            try:
+                named = os.stat(self._lock_path, follow_symlinks=False)
+                if (named.st_dev, named.st_ino) == self._lock_identity:
+                    return True
+            except FileNotFoundError:
+                pass
+            except OSError as error:
+                raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
+            self._drop_lock_descriptor()
+        try:
+            self._filelock.acquire(blocking=False)
+        except filelock.Timeout:
+            return False
+        except OSError as error:
+            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
+        return True
+
+    def _lock_descriptor(self) -> int:
+        if self._lock_fd is None:
+            fd = os.open(
+                self._lock_path,
+                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                0o600,
+            )
+            stat = os.fstat(fd)
+            self._lock_fd, self._lock_identity = fd, (stat.st_dev, stat.st_ino)
+        return self._lock_fd
+
+    def _drop_lock_descriptor(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._lock_fd)  # closing drops its locks
+        self._lock_fd = self._lock_identity = None
+
+    def _release_sidecar(self) -> None:
+        if self._filelock is not None:
+            self._filelock.release()
+        elif self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _unlock(self, fd: int) -> None:
         try:
@@ -325,89 +652,16 @@ class JournalWriter:
             # Nothing to answer a caller with: the write is done. Closing the
             # descriptors drops their locks, so the next commit starts clean.
             log.warning("could not unlock %s: %s", self.path, _describe(error))
-            self._drop_descriptors()
-
-    def _drop_descriptors(self) -> None:
-        for fd in (self._fd, self._queued_fd):
-            if fd is not None:
+            if self._fd is not None:
                 with contextlib.suppress(OSError):
-                    os.close(fd)
-        self._fd = self._identity = self._queued_fd = None
-
-    def _release_sidecar(self) -> None:
-        if self._queued_fd is None:
-            self._sidecar.release()
-        else:
-            os.close(self._queued_fd)  # closing drops its flock
-            self._queued_fd = None
-
-    def _lock(self) -> int:
-        """Hold the sidecar lock, then the journal's own flock; return the journal's fd."""
-        deadline = time.monotonic() + self.lock_timeout
-        self._acquire_sidecar(deadline)
-        try:
-            fd = self._current_fd_or_fail()
-            # The Rust writer blocks in flock(LOCK_EX); we poll so the timeout still holds.
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return fd
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise JournalBusy(self.path, self.lock_timeout) from None
-                    time.sleep(_LOCK_POLL_S)
-                except OSError as error:
-                    raise JournalWriteFailed(
-                        self.path, f"cannot lock: {_describe(error)}"
-                    ) from None
-        except BaseException:
-            self._release_sidecar()
-            raise
-
-    def _acquire_sidecar(self, deadline: float) -> None:
-        """Take the sidecar lock by ``deadline``: filelock first, else a place in the flock queue.
-
-        filelock waits by polling, and each of its tries costs about as much as an
-        append (~0.25 ms of system calls), so pollers both slow the holder and come
-        late: under contention the writer that just let go mostly wins again, and
-        waits pile up. When filelock's one try finds the lock held, we block in
-        ``flock`` on the same lock file instead (filelock's lock on Unix is that
-        flock, so all writers still exclude each other), and the kernel hands the
-        lock over the moment its holder lets go.
-        """
-        try:
-            self._sidecar.acquire(blocking=False)
-            return
-        except filelock.Timeout:
-            pass
-        except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-        try:
-            self._queued_fd = _queue_for_flock(
-                Path(f"{self.path}.lock"), deadline - time.monotonic()
-            )
-        except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-        if self._queued_fd is None:
-            raise JournalBusy(self.path, self.lock_timeout)
-
-    def _sync(self, fd: int) -> None:
-        try:
-            os.fsync(fd)
-        except OSError as error:
-            raise JournalWriteFailed(
-                self.path,
-                f"fsync failed ({_describe(error)}); the event was written but may not be "
-                "on stable storage",
-            ) from None
-        with self._cond:
-            self._fsyncs += 1
+                    os.close(self._fd)
+            self._fd = self._identity = None
+            self._drop_lock_descriptor()
 
     # --- the file ---------------------------------------------------------------
 
-    def _append_bytes(self, fd: int, payload: bytes) -> None:
-        """End a torn last line, then write ``payload`` whole or not at all."""
-        size = os.fstat(fd).st_size
+    def _append_bytes(self, fd: int, size: int, payload: bytes) -> int:
+        """End a torn last line, then write ``payload`` whole or not at all; return the end."""
         # Only a crash mid-append leaves a last line without "\n". Ending it costs
         # that one torn line; not ending it would glue it to our first event.
         if size and os.pread(fd, 1, size - 1) != b"\n":
@@ -421,53 +675,80 @@ class JournalWriter:
                     raise OSError(errno.EIO, "the write made no progress")
                 view = view[count:]
         except OSError as error:
-            # A short or failed write must leave no partial line: cut back to where we began.
-            try:
-                os.ftruncate(fd, size)
-            except OSError as cut_error:
-                raise JournalWriteFailed(
-                    self.path,
-                    f"{_describe(error)}, and cutting the partial line back failed too "
-                    f"({_describe(cut_error)}); the next append will end it",
-                ) from None
-            raise JournalWriteFailed(
-                self.path, f"{_describe(error)}; the file was left as it was"
-            ) from None
+            self._cut_back(fd, size, error)
+        return size + len(payload)
 
-    def _current_fd_or_fail(self) -> int:
+    def _cut_back(self, fd: int, size: int, error: OSError) -> None:
+        """After a failed write: leave no partial line, and say what is on disk."""
         try:
-            return self._current_fd()
-        except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
+            if os.fstat(fd).st_size == size:
+                raise JournalWriteFailed(
+                    self.path, f"{_describe(error)}; nothing was written"
+                ) from None
+            os.ftruncate(fd, size)
+        except JournalWriteFailed:
+            raise
+        except OSError as cut_error:
+            raise JournalWriteFailed(
+                self.path,
+                f"{_describe(error)}, and cutting the partial line back failed too "
+                f"({_describe(cut_error)}); the next append will end it",
+            ) from None
+        raise JournalWriteFailed(
+            self.path, f"{_describe(error)}; the partial line was cut back, nothing was written"
+        ) from None
 
     def _current_fd(self) -> int:
         """The open journal, reopened if the file at the path was deleted or replaced.
 
-        Only the committer calls this, so the descriptor is never swapped mid-commit.
+        Only the writer (with the sidecar lock) calls this, so the descriptor is
+        never swapped mid-commit. ``lstat``: a symlink swapped in for the file is
+        another file, and its open is refused.
         """
         try:
-            stat = os.stat(self.path)
-            identity: tuple[int, int] | None = (stat.st_dev, stat.st_ino)
+            named = os.stat(self.path, follow_symlinks=False)
+            identity: tuple[int, int] | None = (named.st_dev, named.st_ino)
         except FileNotFoundError:
             identity = None
+        except OSError as error:
+            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
         if self._fd is not None and identity == self._identity:
             return self._fd
         if self._fd is not None:
             os.close(self._fd)
             self._fd = self._identity = None
-        fd = self._open_path()
-        fstat = os.fstat(fd)
-        self._fd, self._identity = fd, (fstat.st_dev, fstat.st_ino)
+        try:
+            fd = self._open_path()
+        except OSError as error:
+            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
+        stat = os.fstat(fd)
+        self._fd, self._identity = fd, (stat.st_dev, stat.st_ino)
         return fd
 
-    def _open_path(self) -> int:
-        """Open the journal for appending, creating it (and its folders) privately."""
-        make_private_dirs(self.path.parent)
-        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
+    def _check_writable(self) -> None:
+        """Refuse to append to a journal that may no longer be opened for writing.
+
+        Our descriptors stay open and would still write, but a journal made read-only
+        (its mode, or a read-only mount over its folder) means appends must stop.
+        """
+        if os.access(self.path, os.W_OK, effective_ids=True, follow_symlinks=False):
+            return
         try:
-            fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(open_journal_file(self.path, os.O_WRONLY | os.O_APPEND))
+        except OSError as error:
+            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
+
+    def _open_path(self) -> int:
+        """Open the journal for appending, creating it (and its folders) privately.
+
+        Only a regular file is opened, never through a symlink (``open_journal_file``).
+        """
+        make_private_dirs(self.path.parent)
+        flags = os.O_RDWR | os.O_APPEND
+        try:
+            fd = open_journal_file(self.path, flags | os.O_CREAT | os.O_EXCL)
         except FileExistsError:
-            return os.open(self.path, flags)
+            return open_journal_file(self.path, flags)
         try:
             # A new name is durable only once its folder is synced.
             _fsync_dir(self.path.parent)
@@ -476,41 +757,9 @@ class JournalWriter:
             raise
         return fd
 
-
-def _queue_for_flock(lock_path: Path, timeout: float) -> int | None:
-    """Block in ``flock(LOCK_EX)`` on ``lock_path`` for up to ``timeout`` seconds.
-
-    Returns a descriptor holding the lock, or None on timeout. A blocking flock
-    cannot be timed out, so a thread makes the call while we wait on an event; a
-    thread whose caller gave up drops the lock as soon as it gets it.
-    """
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    guard = threading.Lock()
-    got = threading.Event()
-    state: dict[str, object] = {}
-
-    def wait_in_queue() -> None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError as error:
-            state["error"] = error
-        with guard:
-            if "abandoned" in state:
-                os.close(fd)
-                return
-            state["done"] = True
-        got.set()
-
-    threading.Thread(target=wait_in_queue, name="journal-lock-queue", daemon=True).start()
-    got.wait(max(timeout, 0.0))
-    with guard:
-        if "done" not in state:
-            state["abandoned"] = True
-            return None
-    if isinstance(error := state.get("error"), OSError):
-        os.close(fd)
-        raise error
-    return fd
+    def _check_fork(self) -> None:
+        if self._pid != os.getpid():
+            self._after_fork()
 
 
 def _describe(error: OSError) -> str:
