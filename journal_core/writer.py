@@ -711,7 +711,9 @@ class JournalWriter:
         except FileNotFoundError:
             identity = None
         except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
+            raise JournalWriteFailed(
+                self.path, f"cannot open it for writing: {_describe(error)}; nothing was written"
+            ) from None
         if self._fd is not None and identity == self._identity:
             return self._fd
         if self._fd is not None:
@@ -720,7 +722,9 @@ class JournalWriter:
         try:
             fd = self._open_path()
         except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
+            raise JournalWriteFailed(
+                self.path, f"cannot open it for writing: {_describe(error)}; nothing was written"
+            ) from None
         stat = os.fstat(fd)
         self._fd, self._identity = fd, (stat.st_dev, stat.st_ino)
         return fd
@@ -736,7 +740,9 @@ class JournalWriter:
         try:
             os.close(open_journal_file(self.path, os.O_WRONLY | os.O_APPEND))
         except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
+            raise JournalWriteFailed(
+                self.path, f"cannot open it for writing: {_describe(error)}; nothing was written"
+            ) from None
 
     def _open_path(self) -> int:
         """Open the journal for appending, creating it (and its folders) privately.

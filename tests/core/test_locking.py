@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,8 @@ from journal_core import Journal, JournalBusy, Settings, new_event
 from tests.core import lock_holder
 
 LOCK_TIMEOUT = 0.5
+# Before the fix each left a thread and a descriptor waiting in flock.
+BUSY_APPENDS = 200
 
 
 @pytest.fixture
@@ -44,3 +48,25 @@ def test_lock_held_by_another_process_makes_append_busy_then_free(
     assert journal.path.read_bytes() == before
     event = new_event(type="finding", text="through", task_id=task_id)
     assert journal.append(event).event_id == event.event_id
+
+
+def test_appends_timing_out_on_a_held_lock_leave_no_thread_or_descriptor_behind(
+    journal_path: Path,
+) -> None:
+    journal = Journal(Settings(journal_path=journal_path, lock_timeout=0.002))
+    journal.open()
+    task_id = journal.append(new_event(type="open", text="before the hold")).task_id
+    holder = lock_holder.start("filelock", Path(f"{journal_path}.lock"))
+    try:
+        event = new_event(type="finding", text="blocked", task_id=task_id)
+        with pytest.raises(JournalBusy):
+            journal.append(event)  # the first busy append may open what the next reuse
+        threads, descriptors = threading.active_count(), len(os.listdir("/proc/self/fd"))
+        for _ in range(BUSY_APPENDS):
+            with pytest.raises(JournalBusy):
+                journal.append(event)
+        assert threading.active_count() == threads
+        assert len(os.listdir("/proc/self/fd")) == descriptors
+    finally:
+        lock_holder.release(holder)
+        journal.close()
