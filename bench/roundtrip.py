@@ -187,12 +187,12 @@ def keep_change(label: str, ratios: dict[str, tuple[float, float]]) -> None:
 
 
 def print_changes() -> None:
-    print(f"{'change':<34} {'commit':>8} {'mode':>7} {'p50 ms':>8} {'floor':>8} {'ratio':>6}")
+    print(f"{'change':<34} {'commit':>14} {'mode':>7} {'p50 ms':>8} {'floor':>8} {'ratio':>6}")
     for line in CHANGES.read_text().splitlines():
         label, commit, mode, ours, floor = line.split("\t")
         ratio = float(ours) / float(floor)
         print(
-            f"{label:<34} {commit:>8} {mode:>7} {float(ours):>8.2f} {float(floor):>8.2f}"
+            f"{label:<34} {commit:>14} {mode:>7} {float(ours):>8.2f} {float(floor):>8.2f}"
             f" {ratio:>5.2f}x"
         )
 

@@ -14,7 +14,7 @@ from journal_core.events import Event, event_to_dict, validate_event
 from journal_core.index import EventPage, JournalIndex, TaskPage
 from journal_core.reader import VerifyReport, verify
 from journal_core.settings import Settings
-from journal_core.writer import JournalWriter, Verdict, WriterStats
+from journal_core.writer import JournalWriter, Verdict, WriterStats, Written
 
 
 class AppendResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,25 +66,18 @@ class Journal:
             # Build outside the write lock: under it (in _admit) only the lines
             # appended since are left to read, never a whole journal.
             self.build_index()
-        written = self._writer.append(event)
-        original = written.duplicate_of
-        if original is not None:
-            return AppendResult(
-                event_id=original["event_id"],
-                task_id=original["task_id"],
-                type=original["type"],
-                timestamp=original["timestamp"],
-                durable=written.durable,
-                duplicate=True,
-            )
-        return AppendResult(
-            event_id=event.event_id,
-            task_id=event.task_id,
-            type=event.type,
-            timestamp=event.timestamp,
-            durable=written.durable,
-            duplicate=False,
-        )
+        return _answer(event, self._writer.append(event))
+
+    def try_append(self, event: Event) -> AppendResult | None:
+        """``append`` if it has nothing to wait for (no index to build, no lock held
+        elsewhere, no other append under way), else ``None`` with nothing done: an
+        event loop appends in place this way, and hands the other cases to a thread.
+        """
+        validate_event(event, self.settings.limits)
+        if not self._index.built:
+            return None
+        written = self._writer.try_append(event)
+        return None if written is None else _answer(event, written)
 
     def flush(self) -> FlushResult:
         """Make everything written so far durable, by any process."""
@@ -173,3 +166,24 @@ class Journal:
                 batch_keys[key] = event_to_dict(event)
             verdicts.append(None)
         return verdicts
+
+
+def _answer(event: Event, written: Written) -> AppendResult:
+    original = written.duplicate_of
+    if original is not None:
+        return AppendResult(
+            event_id=original["event_id"],
+            task_id=original["task_id"],
+            type=original["type"],
+            timestamp=original["timestamp"],
+            durable=written.durable,
+            duplicate=True,
+        )
+    return AppendResult(
+        event_id=event.event_id,
+        task_id=event.task_id,
+        type=event.type,
+        timestamp=event.timestamp,
+        durable=written.durable,
+        duplicate=False,
+    )

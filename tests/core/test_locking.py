@@ -70,3 +70,27 @@ def test_appends_timing_out_on_a_held_lock_leave_no_thread_or_descriptor_behind(
     finally:
         lock_holder.release(holder)
         journal.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "suffix"),
+    [
+        pytest.param("filelock", ".lock", id="sidecar-filelock"),
+        pytest.param("flock", "", id="flock-on-journal"),
+    ],
+)
+def test_try_append_on_a_held_lock_does_nothing_and_says_so(
+    journal: Journal, task_id: str, kind: str, suffix: str
+) -> None:
+    before = journal.path.read_bytes()
+    holder = lock_holder.start(kind, Path(f"{journal.path}{suffix}"))
+    try:
+        tried = journal.try_append(new_event(type="finding", text="not now", task_id=task_id))
+    finally:
+        lock_holder.release(holder)
+    assert tried is None
+    assert journal.path.read_bytes() == before
+    event = new_event(type="finding", text="now", task_id=task_id)
+    appended = journal.try_append(event)
+    assert appended is not None
+    assert appended.event_id == event.event_id
