@@ -68,6 +68,7 @@ from journal_core.reader import (
     open_journal_file,
     read_line,
 )
+from journal_core.writer import Tip
 
 # About 20,000 tokens of JSON, at roughly 4 bytes a token.
 PAGE_BYTES: Final = 80_000
@@ -204,10 +205,28 @@ class JournalIndex:
         """Index the whole file now (a server calls this at start, in a thread)."""
         self.refresh()
 
-    def refresh(self) -> None:
-        """Catch up with the file's end (whole lines only), re-indexing a replaced file."""
-        with self._lock, self._open() as fd:
-            self._sync(fd)
+    def refresh(self, tip: Tip | None = None) -> None:
+        """Catch up with the file's end (whole lines only), re-indexing a replaced file.
+
+        ``tip`` is the file's inode and size as a writer holding the lock sees them:
+        when the index already ends there, nothing is read.
+        """
+        with self._lock:
+            state = self._state
+            if tip is not None and self._built and (state.identity, state.end) == tip:
+                return
+            with self._open() as fd:
+                self._sync(fd)
+
+    def note_written(self, tip: Tip, data: bytes) -> None:
+        """Index the whole lines ``data`` that a writer holding the lock has just appended
+        at ``tip``, without reading them back, if the index ends right there (else the
+        next ``refresh`` reads them)."""
+        with self._lock:
+            state = self._state
+            if self._built and (state.identity, state.end) == tip and data.endswith(b"\n"):
+                _index_blocks(state, [(tip.size, data[:-1])])
+                state.tail = (state.tail + data)[-_TAIL_BYTES:]
 
     def has_open(self, task_id: str) -> bool:
         """Whether the task has an ``open`` event, as of the last ``refresh``."""
@@ -550,7 +569,13 @@ def _summary(fd: int, state: _FileState, task: _Task) -> TaskSummary:
 
 
 def _index_lines(state: _FileState, fd: int, stop: int) -> None:
-    """Add the complete lines between ``state.end`` and ``stop`` to the index.
+    """Add the complete lines between ``state.end`` and ``stop`` to the index."""
+    _index_blocks(state, forward_chunks(fd, state.end, stop))
+    state.tail = os.pread(fd, min(_TAIL_BYTES, state.end), state.end - min(_TAIL_BYTES, state.end))
+
+
+def _index_blocks(state: _FileState, blocks: Iterable[tuple[int, bytes]]) -> None:
+    """Add blocks of whole lines (as ``forward_chunks`` gives them) from ``state.end`` on.
 
     The hot loop of a cold build: a million lines should take a few seconds.
     """
@@ -559,7 +584,7 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
     type_code, unknown, state_types = _TYPE_CODES.get, _UNKNOWN_TYPE, _STATE_TYPES
     ordinal = first = len(offsets)
     decode = _line_decoder.decode
-    for base, block in forward_chunks(fd, state.end, stop):
+    for base, block in blocks:
         # The struct decoder does not check the UTF-8 of the fields it skips:
         # check the whole block at once, and line by line only if it fails.
         utf8 = block.isascii() or _is_utf8(block)
@@ -599,7 +624,6 @@ def _index_lines(state: _FileState, fd: int, stop: int) -> None:
             ordinal += 1
             offset += length
         state.end = base + len(block) + 1
-    state.tail = os.pread(fd, min(_TAIL_BYTES, state.end), state.end - min(_TAIL_BYTES, state.end))
     _extend_time_bounds(state, first)
 
 

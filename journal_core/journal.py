@@ -14,7 +14,7 @@ from journal_core.events import Event, event_to_dict, validate_event
 from journal_core.index import EventPage, JournalIndex, TaskPage
 from journal_core.reader import VerifyReport, verify
 from journal_core.settings import Settings
-from journal_core.writer import JournalWriter, Verdict, WriterStats, Written
+from journal_core.writer import JournalWriter, Tip, Verdict, WriterStats, Written
 
 
 class AppendResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,6 +46,7 @@ class Journal:
             durability=settings.durability,
             lock_timeout=settings.lock_timeout,
             admit=self._admit,
+            on_written=self._index.note_written,
         )
 
     def open(self) -> None:
@@ -136,13 +137,14 @@ class Journal:
     def close(self) -> None:
         self._writer.close()
 
-    def _admit(self, events: Sequence[Event]) -> list[Verdict]:
+    def _admit(self, events: Sequence[Event], tip: Tip) -> list[Verdict]:
         """Under the write lock: refuse orphans and second opens, answer repeated keys.
 
-        The index is first brought up to the file's end, so what other processes
-        appended a moment ago counts; ``batch_*`` covers events earlier in this batch.
+                The index is first brought up to the file's end, so what other processes
+                appended a moment ago counts (unless the index already ends at ``tip``, the file's
+        end: then there is nothing to read); ``batch_*`` covers events earlier in this batch.
         """
-        self._index.refresh()
+        self._index.refresh(tip)
         batch_opened: set[str] = set()
         batch_keys: dict[str, dict[str, Any]] = {}
         verdicts: list[Verdict] = []

@@ -62,7 +62,7 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import filelock
 import msgspec
@@ -95,10 +95,22 @@ _MAGIC: Final = b"tjsync1\0"
 _OFD: Final = sys.platform == "linux" and hasattr(fcntl, "F_OFD_SETLK")
 _FLOCK_STRUCT: Final = struct.Struct("hhqqi4x")
 
-# What an admission check says of each event of a batch, under the lock:
-# None to write it, the earlier event's dict for a duplicate, or an error.
+
+class Tip(NamedTuple):
+    """Where a journal file ends: its inode (device, inode number) and its size."""
+
+    identity: tuple[int, int]
+    size: int
+
+
+# What an admission check says of each event of a batch, under the lock (the file
+# ending at the tip given): None to write it, the earlier event's dict for a
+# duplicate, or an error.
 Verdict = JournalError | dict[str, Any] | None
-Admit = Callable[[Sequence[Event]], list[Verdict]]
+Admit = Callable[[Sequence[Event], Tip], list[Verdict]]
+# Told, under the lock, of the bytes just written at a tip: an index can take them in
+# without reading them back.
+OnWritten = Callable[[Tip, bytes], None]
 
 
 class WriterStats(msgspec.Struct, frozen=True, kw_only=True):
@@ -151,7 +163,7 @@ class _Batch(msgspec.Struct, kw_only=True):
     sync_fd: int | None = None  # a duplicate of the journal's descriptor, for the fsync
 
 
-def _admit_all(events: Sequence[Event]) -> list[Verdict]:
+def _admit_all(events: Sequence[Event], tip: Tip) -> list[Verdict]:
     return [None] * len(events)
 
 
@@ -187,11 +199,13 @@ class JournalWriter:
         durability: str = "always",
         lock_timeout: float = 10.0,
         admit: Admit = _admit_all,
+        on_written: OnWritten | None = None,
     ) -> None:
         self.path = path
         self.durability = durability
         self.lock_timeout = lock_timeout
         self._admit = admit
+        self._on_written = on_written
         self._lock_path = Path(f"{path}.lock")
         self._pid = -1
         self._after_fork()
@@ -390,7 +404,10 @@ class JournalWriter:
 
         Refused events get their error now; ``_finish`` answers the rest.
         """
-        verdicts = self._admit([request.event for request in requests])
+        assert self._identity is not None
+        start = end = os.fstat(fd).st_size
+        tip = Tip(self._identity, start)
+        verdicts = self._admit([request.event for request in requests], tip)
         lines = []
         for request, verdict in zip(requests, verdicts, strict=True):
             if verdict is None:
@@ -399,10 +416,11 @@ class JournalWriter:
                 request.error = verdict
             else:
                 request.duplicate_of = verdict
-        assert self._identity is not None
-        start = end = os.fstat(fd).st_size
         if lines:
-            end = self._append_bytes(fd, start, b"".join(lines))
+            written = self._append_bytes(fd, start, b"".join(lines))
+            end = start + len(written)
+            if self._on_written is not None:
+                self._on_written(tip, written)
             with self._mutex:
                 self._appends += len(lines)
                 self._batches += 1
@@ -660,8 +678,9 @@ class JournalWriter:
 
     # --- the file ---------------------------------------------------------------
 
-    def _append_bytes(self, fd: int, size: int, payload: bytes) -> int:
-        """End a torn last line, then write ``payload`` whole or not at all; return the end."""
+    def _append_bytes(self, fd: int, size: int, payload: bytes) -> bytes:
+        """End a torn last line, then write ``payload`` whole or not at all; return the
+        bytes written (``payload``, after a "\n" if a torn line was ended)."""
         # Only a crash mid-append leaves a last line without "\n". Ending it costs
         # that one torn line; not ending it would glue it to our first event.
         if size and os.pread(fd, 1, size - 1) != b"\n":
@@ -676,7 +695,7 @@ class JournalWriter:
                 view = view[count:]
         except OSError as error:
             self._cut_back(fd, size, error)
-        return size + len(payload)
+        return payload
 
     def _cut_back(self, fd: int, size: int, error: OSError) -> None:
         """After a failed write: leave no partial line, and say what is on disk."""

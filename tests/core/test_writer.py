@@ -26,7 +26,7 @@ from journal_core import (
     event_to_dict,
     new_event,
 )
-from journal_core.writer import JournalWriter, Verdict, Written
+from journal_core.writer import JournalWriter, Tip, Verdict, Written
 from tests.core import appender
 
 
@@ -186,7 +186,7 @@ def test_a_failing_admission_check_answers_every_caller_and_writes_nothing(
     # The committer thread must answer whatever goes wrong; a caller left waiting hangs.
     failures = iter([RuntimeError("a bug in the check")])
 
-    def admit(events: object) -> list[Verdict]:
+    def admit(events: object, tip: Tip) -> list[Verdict]:
         error = next(failures, None)
         if error is not None:
             raise error
@@ -228,7 +228,7 @@ def test_an_event_that_cannot_be_encoded_fails_alone_not_the_batch_it_would_join
     gate = threading.Event()
     entered = threading.Event()
 
-    def admit(events: Sequence[Event]) -> list[Verdict]:
+    def admit(events: Sequence[Event], tip: Tip) -> list[Verdict]:
         if not entered.is_set():
             entered.set()
             gate.wait(timeout=30)
