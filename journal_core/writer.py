@@ -28,8 +28,9 @@ role are let go, so the next batch is written while this one syncs, and one fsyn
 covers what every writer, in any process, wrote before it began. Syncs are
 serialized (a mutex in the process, an OFD lock on the sidecar's first bytes
 across processes), and a "synced up to" offset is kept for the journal's inode:
-in the process, and in a record at the start of the sidecar file, read and
-written only under that OFD lock. A batch whose bytes lie below a synced offset
+in the process, and in a record at the start of the sidecar file, written only
+under that OFD lock (and read under it, or while waiting for it: a torn read fails
+the record's CRC). A batch whose bytes lie below a synced offset
 is answered without an fsync of its own; otherwise the syncer notes the file's
 size X, fsyncs, and records X.
 
@@ -81,8 +82,8 @@ from journal_core.reader import open_journal_file
 log = logging.getLogger(__name__)
 
 # A held lock is tried again after a pause that doubles from the first to the last.
-_FIRST_PAUSE_S: Final = 0.00005
-_LAST_PAUSE_S: Final = 0.002
+_FIRST_PAUSE_S: Final = 0.00002
+_LAST_PAUSE_S: Final = 0.0005
 # Errors of a filesystem that has no flock: filelock's own fallback takes over.
 _NO_FLOCK: Final = frozenset({errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOLCK})
 
@@ -473,12 +474,12 @@ class JournalWriter:
         with self._sync_mutex:
             if self._synced_identity == identity and self._synced_to >= end:
                 return
-            shared = self._take_sync_lock()
+            shared = self._take_sync_lock(identity, fd, end)
             try:
                 if shared:
                     self._note_synced(identity, self._read_record(identity, fd))
-                    if self._synced_identity == identity and self._synced_to >= end:
-                        return
+                if self._synced_identity == identity and self._synced_to >= end:
+                    return
                 size = os.fstat(fd).st_size
                 self._fsync(fd, identity, size)
                 if shared:
@@ -514,11 +515,13 @@ class JournalWriter:
             return False
         return all(stop <= start or end <= lo for lo, stop in self._suspect)
 
-    def _take_sync_lock(self) -> bool:
+    def _take_sync_lock(self, identity: tuple[int, int], fd: int, end: int) -> bool:
         """The OFD lock on the sync record, waited for as long as a lock wait may last.
 
-        False where there are no OFD locks or no sidecar descriptor (the sync is then
-        this process's alone), or when the wait ran out: an fsync of our own is always
+        While it waits, the record is read without the lock (a torn read fails its
+        CRC), and the wait ends as soon as it says ``end`` is synced (False). False also
+        where there are no OFD locks or no sidecar descriptor (the sync is then this
+        process's alone), or when the wait ran out: an fsync of our own is always
         correct, only sharing needs the lock.
         """
         if not _OFD or self._lock_fd is None:
@@ -535,7 +538,8 @@ class JournalWriter:
             except OSError as error:
                 if error.errno not in (errno.EACCES, errno.EAGAIN):
                     return False
-            if time.monotonic() >= deadline:
+            self._note_synced(identity, self._read_record(identity, fd))
+            if self._synced_to >= end or time.monotonic() >= deadline:
                 return False
             time.sleep(pause)
             pause = min(pause * 2, _LAST_PAUSE_S)
