@@ -417,34 +417,70 @@ class JournalWriter:
                 request.error = verdict
             else:
                 request.duplicate_of = verdict
+        sync_fd = None
+        duplicates = any(request.duplicate_of is not None for request in requests)
+        if self.durability == "always" and (lines or duplicates):
+            try:
+                # The writer's own descriptor may be swapped before the sync: keep one.
+                sync_fd = os.dup(fd)
+            except OSError as error:
+                raise JournalWriteFailed(
+                    self.path, f"{_describe(error)}; nothing was written"
+                ) from None
         if lines:
-            written = self._append_bytes(fd, start, b"".join(lines))
+            try:
+                written = self._append_bytes(fd, start, b"".join(lines))
+            except BaseException:
+                if sync_fd is not None:
+                    os.close(sync_fd)
+                raise
             end = start + len(written)
-            if self._on_written is not None:
-                self._on_written(tip, written)
+            self._tell_written(tip, written)
             with self._mutex:
                 self._appends += len(lines)
                 self._batches += 1
-        batch = _Batch(
-            requests=requests, identity=self._identity, start=start, end=end, written=len(lines)
+        return _Batch(
+            requests=requests,
+            identity=self._identity,
+            start=start,
+            end=end,
+            written=len(lines),
+            sync_fd=sync_fd,
         )
-        needs_sync = lines or any(request.duplicate_of is not None for request in requests)
-        if self.durability == "always" and needs_sync:
-            batch.sync_fd = os.dup(fd)  # the writer's own may be swapped before the sync
-        return batch
+
+    def _tell_written(self, tip: Tip, written: bytes) -> None:
+        if self._on_written is None:
+            return
+        try:
+            self._on_written(tip, written)
+        except Exception:
+            # The bytes are written: the callers must hear so. The index reads them
+            # from the file at its next refresh instead.
+            log.exception("the on_written hook failed for %s", self.path)
 
     def _finish(self, batch: _Batch) -> None:
         """Sync the batch (``always`` mode), then answer every caller of it.
 
         A duplicate is durable only when everything before this batch is known
-        synced; its own event lies somewhere there.
+        synced; its own event lies somewhere there. Every caller is answered,
+        whatever fails.
         """
+        try:
+            self._answer(batch)
+        except Exception as error:
+            self._settle(batch.requests, error)
+
+    def _answer(self, batch: _Batch) -> None:
         failure: JournalDurabilityUnknown | None = None
         if batch.sync_fd is not None:
             try:
                 self._make_durable(batch.sync_fd, batch.identity, batch.end)
             except JournalDurabilityUnknown as error:
                 failure = error
+            except OSError as error:
+                failure = JournalDurabilityUnknown(
+                    self.path, f"it could not be synced: {_describe(error)}"
+                )
             finally:
                 os.close(batch.sync_fd)
         always = self.durability == "always"
@@ -655,10 +691,12 @@ class JournalWriter:
         return self._lock_fd
 
     def _drop_lock_descriptor(self) -> None:
-        if self._lock_fd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._lock_fd)  # closing drops its locks
-        self._lock_fd = self._lock_identity = None
+        # A sync in another thread may be using it for the record: wait for it.
+        with self._sync_mutex:
+            if self._lock_fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._lock_fd)  # closing drops its locks
+            self._lock_fd = self._lock_identity = None
 
     def _release_sidecar(self) -> None:
         if self._filelock is not None:
