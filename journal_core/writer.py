@@ -84,6 +84,9 @@ log = logging.getLogger(__name__)
 # A held lock is tried again after a pause that doubles from the first to the last.
 _FIRST_PAUSE_S: Final = 0.00002
 _LAST_PAUSE_S: Final = 0.0005
+# The longest a sync waits for another process's to end before it fsyncs alone: long
+# enough for most fsyncs, short enough that a hung process costs each append little.
+_SYNC_WAIT_S: Final = 0.25
 # Errors of a filesystem that has no flock: filelock's own fallback takes over.
 _NO_FLOCK: Final = frozenset({errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOLCK})
 
@@ -552,7 +555,7 @@ class JournalWriter:
         return all(stop <= start or end <= lo for lo, stop in self._suspect)
 
     def _take_sync_lock(self, identity: tuple[int, int], fd: int, end: int) -> bool:
-        """The OFD lock on the sync record, waited for as long as a lock wait may last.
+        """The OFD lock on the sync record, waited for up to ``_SYNC_WAIT_S``.
 
         While it waits, the record is read without the lock (a torn read fails its
         CRC), and the wait ends as soon as it says ``end`` is synced (False). False also
@@ -562,7 +565,7 @@ class JournalWriter:
         """
         if not _OFD or self._lock_fd is None:
             return False
-        deadline = time.monotonic() + self.lock_timeout
+        deadline = time.monotonic() + _SYNC_WAIT_S
         pause = _FIRST_PAUSE_S
         request = _FLOCK_STRUCT.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, _RECORD.size, 0)
         while True:

@@ -94,3 +94,21 @@ def test_try_append_on_a_held_lock_does_nothing_and_says_so(
     appended = journal.try_append(event)
     assert appended is not None
     assert appended.event_id == event.event_id
+
+
+def test_a_hung_process_holding_the_sync_record_does_not_stop_durable_appends(
+    journal_path: Path,
+) -> None:
+    journal = Journal(Settings(journal_path=journal_path, durability="always"))
+    journal.open()
+    task_id = journal.append(new_event(type="open", text="before the hang")).task_id
+    holder = lock_holder.start("sync-record", Path(f"{journal_path}.lock"))
+    try:
+        before = journal.stats().fsyncs
+        result = journal.append(new_event(type="finding", text="synced alone", task_id=task_id))
+        assert result.durable is True
+        assert journal.stats().fsyncs == before + 1
+    finally:
+        holder.kill()  # a hung process is killed, and its lock dies with it
+        holder.communicate()
+        journal.close()
