@@ -84,6 +84,9 @@ log = logging.getLogger(__name__)
 # A held lock is tried again after a pause that doubles from the first to the last.
 _FIRST_PAUSE_S: Final = 0.00002
 _LAST_PAUSE_S: Final = 0.0005
+# The longest a sync waits for a batch another thread is writing, which its fsync
+# then covers too: a few batches' writing time, a fraction of an fsync's.
+_GATHER_S: Final = 0.001
 # The longest a sync waits for another process's to end before it fsyncs alone: long
 # enough for most fsyncs, short enough that a hung process costs each append little.
 _SYNC_WAIT_S: Final = 0.25
@@ -229,8 +232,9 @@ class JournalWriter:
         self._lock_identity: tuple[int, int] | None = None
         # Set on a filesystem without flock: filelock then takes the sidecar lock.
         self._filelock: filelock.FileLock | None = None
-        # Guards the queue and the writer's role.
+        # Guards the queue and the writer's role; told when a writer lets go of it.
         self._mutex = threading.Lock()
+        self._let_go_of = threading.Condition(self._mutex)
         self._queue: list[_Request] = []
         self._writing = False
         # One sync at a time in the process; what is known synced, and what may be lost.
@@ -390,6 +394,7 @@ class JournalWriter:
     def _let_go(self) -> None:
         """Hand the writer's role to the first caller queued meanwhile, if any."""
         with self._mutex:
+            self._let_go_of.notify_all()
             if not self._queue:
                 self._writing = False
                 return
@@ -519,6 +524,9 @@ class JournalWriter:
                     self._note_synced(identity, self._read_record(identity, fd))
                 if self._synced_identity == identity and self._synced_to >= end:
                     return
+                with self._mutex:
+                    if self._writing:  # a batch being written now: let this fsync cover it
+                        self._let_go_of.wait(_GATHER_S)
                 size = os.fstat(fd).st_size
                 self._fsync(fd, identity, size)
                 if shared:
