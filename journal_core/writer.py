@@ -61,7 +61,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
@@ -221,7 +221,8 @@ class JournalWriter:
         """(Re)make the per-process state: locks, descriptors and threads do not cross fork."""
         if self._pid != -1:
             # Inherited descriptors share their locks with the parent: close ours of them.
-            for fd in (self.__dict__.get("_fd"), self.__dict__.get("_lock_fd")):
+            inherited = ("_fd", "_lock_fd", "_queued_fd")
+            for fd in (self.__dict__.get(name) for name in inherited):
                 if fd is not None:
                     with contextlib.suppress(OSError):
                         os.close(fd)
@@ -232,6 +233,10 @@ class JournalWriter:
         self._lock_identity: tuple[int, int] | None = None
         # Set on a filesystem without flock: filelock then takes the sidecar lock.
         self._filelock: filelock.FileLock | None = None
+        # A held sidecar lock is waited for in the kernel's queue, fairly; the
+        # descriptor that got it is held here until the commit lets go.
+        self._flock_queue = _FlockQueue(self._lock_path)
+        self._queued_fd: int | None = None
         # Guards the queue and the writer's role; told when a writer lets go of it.
         self._mutex = threading.Lock()
         self._let_go_of = threading.Condition(self._mutex)
@@ -263,12 +268,13 @@ class JournalWriter:
             pass  # held by another writer: it exists, and the wait below proves it usable
         except OSError as error:
             raise JournalUnavailable(self.path, f"cannot lock: {_describe(error)}") from None
-        try:
-            fd = self._lock(time.monotonic() + self.lock_timeout)
-        except JournalWriteFailed as error:
-            raise JournalUnavailable(self.path, error.reason) from None
-        assert fd is not None
-        self._unlock(fd)
+        with self._role():
+            try:
+                fd = self._lock(time.monotonic() + self.lock_timeout)
+            except JournalWriteFailed as error:
+                raise JournalUnavailable(self.path, error.reason) from None
+            assert fd is not None
+            self._unlock(fd)
 
     def append(self, event: Event) -> Written:
         """Write ``event`` as one whole line; return once it is written (and synced in
@@ -333,19 +339,26 @@ class JournalWriter:
         """Release the files, once the appends under way in other threads are done."""
         if self._pid != os.getpid():
             return
-        while True:
-            with self._mutex:
-                if not self._writing:
-                    self._writing = True  # appends that come now wait for the role
-                    break
-            time.sleep(_LAST_PAUSE_S)
-        with self._sync_mutex:
+        with self._role(), self._sync_mutex:
             for fd in (self._fd, self._lock_fd):
                 if fd is not None:
                     with contextlib.suppress(OSError):
                         os.close(fd)
             self._fd = self._identity = self._lock_fd = self._lock_identity = None
-        self._let_go()
+
+    @contextlib.contextmanager
+    def _role(self) -> Iterator[None]:
+        """Hold the writer's role outside an append: appends that come meanwhile wait."""
+        while True:
+            with self._mutex:
+                if not self._writing:
+                    self._writing = True
+                    break
+            time.sleep(_LAST_PAUSE_S)
+        try:
+            yield
+        finally:
+            self._let_go()
 
     # --- one commit ---------------------------------------------------------------
 
@@ -626,35 +639,54 @@ class JournalWriter:
 
         Without a deadline, only one try: None if either lock is held elsewhere.
         """
+        if not self._try_sidecar():
+            if deadline is None:
+                return None
+            self._wait_for_sidecar(deadline)
+        try:
+            fd = self._current_fd()
+            self._check_writable()
+            # The Rust writer blocks in flock(LOCK_EX); we try, so our timeout still holds.
+            pause = _FIRST_PAUSE_S
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return fd
+                except BlockingIOError:
+                    pass
+                except OSError as error:
+                    raise JournalWriteFailed(
+                        self.path, f"cannot lock: {_describe(error)}"
+                    ) from None
+                if deadline is None:
+                    self._release_sidecar()
+                    return None
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise JournalBusy(self.path, self.lock_timeout)
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, _LAST_PAUSE_S)
+        except BaseException:
+            self._release_sidecar()
+            raise
+
+    def _wait_for_sidecar(self, deadline: float) -> None:
+        """Wait for the sidecar lock: in the kernel's flock queue, or polling filelock."""
+        if self._filelock is None:
+            try:
+                self._queued_fd = self._flock_queue.wait(deadline)
+            except OSError as error:
+                raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
+            if self._queued_fd is None:
+                raise JournalBusy(self.path, self.lock_timeout)
+            return
         pause = _FIRST_PAUSE_S
-        while True:
-            fd = self._try_lock()
-            if fd is not None or deadline is None:
-                return fd
+        while not self._try_sidecar():
             left = deadline - time.monotonic()
             if left <= 0:
                 raise JournalBusy(self.path, self.lock_timeout)
             time.sleep(min(pause, left))
             pause = min(pause * 2, _LAST_PAUSE_S)
-
-    def _try_lock(self) -> int | None:
-        if not self._try_sidecar():
-            return None
-        try:
-            fd = self._current_fd()
-            self._check_writable()
-            # The Rust writer blocks in flock(LOCK_EX); we try, so our timeout still holds.
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                self._release_sidecar()
-                return None
-            except OSError as error:
-                raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-            return fd
-        except BaseException:
-            self._release_sidecar()
-            raise
 
     def _try_sidecar(self) -> bool:
         """One try at the sidecar lock: a flock on the kept descriptor, or filelock's."""
@@ -710,7 +742,10 @@ class JournalWriter:
             self._lock_fd = self._lock_identity = None
 
     def _release_sidecar(self) -> None:
-        if self._filelock is not None:
+        if self._queued_fd is not None:
+            fd, self._queued_fd = self._queued_fd, None
+            os.close(fd)  # closing drops its flock
+        elif self._filelock is not None:
             self._filelock.release()
         elif self._lock_fd is not None:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
@@ -838,6 +873,92 @@ class JournalWriter:
     def _check_fork(self) -> None:
         if self._pid != os.getpid():
             self._after_fork()
+
+
+class _FlockQueue:
+    """A place in the kernel's flock queue for the sidecar lock, kept by one thread.
+
+    Polling a held lock starves the poller: the holder lets go and takes it again
+    between two tries. A blocking ``flock`` is served in order, but cannot be timed
+    out; so one thread per writer blocks in it on a descriptor of its own, and hands
+    the locked descriptor to a caller who still waits. A caller who gave up leaves
+    the thread in the queue, where the next caller finds it (no thread or descriptor
+    per wait); if no one wants the lock when it comes, the thread lets go at once.
+    """
+
+    def __init__(self, lock_path: Path) -> None:
+        self._lock_path = lock_path
+        self._cond = threading.Condition(threading.Lock())
+        self._wanted = 0  # callers waiting
+        self._held: int | None = None  # a locked descriptor not yet taken
+        self._error: OSError | None = None
+        self._thread: threading.Thread | None = None
+
+    def wait(self, deadline: float) -> int | None:
+        """A descriptor holding the lock, or None if ``deadline`` passed first."""
+        with self._cond:
+            self._wanted += 1
+            try:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="journal-lock-queue", daemon=True
+                    )
+                    self._thread.start()
+                self._cond.notify_all()
+                while self._held is None and self._error is None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return None
+                    self._cond.wait(left)
+                if self._error is not None:
+                    error, self._error = self._error, None
+                    raise error
+                fd, self._held = self._held, None
+                return fd
+            finally:
+                self._wanted -= 1
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._wanted:
+                    self._cond.wait()
+            try:
+                fd = self._locked_descriptor()
+            except OSError as error:
+                with self._cond:
+                    if self._wanted:
+                        self._error = error
+                        self._cond.notify_all()
+                    while self._wanted and self._error is not None:
+                        self._cond.wait()  # until a caller has it
+                continue
+            with self._cond:
+                if self._wanted and self._held is None:
+                    self._held = fd
+                    self._cond.notify_all()
+                    continue
+            os.close(fd)  # nobody wants it any more: let go at once
+
+    def _locked_descriptor(self) -> int:
+        """Block until a descriptor of the file now at the path holds its flock."""
+        while True:
+            fd = os.open(
+                self._lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+            )
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                named = os.stat(self._lock_path, follow_symlinks=False)
+                locked = os.fstat(fd)
+            except FileNotFoundError:
+                os.close(fd)
+                continue
+            except BaseException:
+                os.close(fd)
+                raise
+            if (named.st_dev, named.st_ino) == (locked.st_dev, locked.st_ino):
+                return fd
+            os.close(fd)  # a filelock user replaced the file meanwhile: queue on the new one
 
 
 def _describe(error: OSError) -> str:
