@@ -13,9 +13,11 @@ re-create the file, so after each flock the writer checks that the path still
 names the inode it locked, and reopens if not. filelock stays where it serves:
 it creates the lock file the first time (``open``), with its own checks, and it
 takes over on a filesystem without ``flock``, where it falls back to its own
-locking. A held lock is waited for by trying again after a growing pause (a try
-costs a microsecond), so a timeout is a plain deadline and no thread or
-descriptor is left behind by a caller that gave up.
+locking. A held sidecar lock is waited for in the kernel's flock queue, which
+serves waiters in turn, by one thread per writer that is reused by every wait
+(``_FlockQueue``): a caller that times out leaves no thread or descriptor behind.
+The journal's own flock, held only by a Rust writer, is tried again after a
+growing pause.
 
 Commits. There is no committer thread. An append encodes its line first (an event
 that cannot be encoded fails alone), queues it and, when no other thread of the
@@ -27,12 +29,13 @@ Durability (``always`` mode). A batch is synced after the locks and the writer's
 role are let go, so the next batch is written while this one syncs, and one fsync
 covers what every writer, in any process, wrote before it began. Syncs are
 serialized (a mutex in the process, an OFD lock on the sidecar's first bytes
-across processes), and a "synced up to" offset is kept for the journal's inode:
-in the process, and in a record at the start of the sidecar file, written only
-under that OFD lock (and read under it, or while waiting for it: a torn read fails
-the record's CRC). A batch whose bytes lie below a synced offset
-is answered without an fsync of its own; otherwise the syncer notes the file's
-size X, fsyncs, and records X.
+across processes, waited for at most ``_SYNC_WAIT_S``), and a "synced up to"
+offset is kept for the journal's inode: in the process, and in a record at the
+start of the sidecar file, written only under that OFD lock (and read under it, or
+while waiting for it: a torn read fails the record's CRC). A batch whose bytes lie
+below a synced offset is answered without an fsync of its own; otherwise the
+syncer notes the file's size X, fsyncs, and records X. Before it fsyncs, a syncer
+waits a moment for a batch another thread is writing, so that its fsync covers it.
 
 Why this never answers ``durable`` too early: a recorded X was measured before an
 fsync that then succeeded, so every byte below X had been written before that
