@@ -171,6 +171,7 @@ class _Batch(msgspec.Struct, kw_only=True):
     end: int
     written: int  # lines
     sync_fd: int | None = None  # a duplicate of the journal's descriptor, for the fsync
+    patient: bool = True  # False in place on an event loop: the sync waits for no one
 
 
 def _admit_all(events: Sequence[Event], tip: Tip) -> list[Verdict]:
@@ -402,6 +403,7 @@ class JournalWriter:
             self._let_go()
             self._settle(requests, error)
             return True
+        batch.patient = deadline is not None
         self._unlock(fd)
         self._let_go()
         self._finish(batch)
@@ -498,7 +500,7 @@ class JournalWriter:
         failure: JournalDurabilityUnknown | None = None
         if batch.sync_fd is not None:
             try:
-                self._make_durable(batch.sync_fd, batch.identity, batch.end)
+                self._make_durable(batch.sync_fd, batch.identity, batch.end, batch.patient)
             except JournalDurabilityUnknown as error:
                 failure = error
             except OSError as error:
@@ -529,19 +531,25 @@ class JournalWriter:
 
     # --- durability -----------------------------------------------------------------
 
-    def _make_durable(self, fd: int, identity: tuple[int, int], end: int) -> None:
-        """See that the journal's bytes up to ``end`` are synced, by anyone; fsync if not."""
+    def _make_durable(
+        self, fd: int, identity: tuple[int, int], end: int, patient: bool = True
+    ) -> None:
+        """See that the journal's bytes up to ``end`` are synced, by anyone; fsync if not.
+
+        Not ``patient``, it waits neither for another process's sync nor for a batch
+        another thread is writing.
+        """
         with self._sync_mutex:
             if self._synced_identity == identity and self._synced_to >= end:
                 return
-            shared = self._take_sync_lock(identity, fd, end)
+            shared = self._take_sync_lock(identity, fd, end, patient)
             try:
                 if shared:
                     self._note_synced(identity, self._read_record(identity, fd))
                 if self._synced_identity == identity and self._synced_to >= end:
                     return
                 with self._mutex:
-                    if self._writing:  # a batch being written now: let this fsync cover it
+                    if self._writing and patient:  # a batch being written: cover it too
                         self._let_go_of.wait(_GATHER_S)
                 size = os.fstat(fd).st_size
                 self._fsync(fd, identity, size)
@@ -578,8 +586,9 @@ class JournalWriter:
             return False
         return all(stop <= start or end <= lo for lo, stop in self._suspect)
 
-    def _take_sync_lock(self, identity: tuple[int, int], fd: int, end: int) -> bool:
-        """The OFD lock on the sync record, waited for up to ``_SYNC_WAIT_S``.
+    def _take_sync_lock(self, identity: tuple[int, int], fd: int, end: int, patient: bool) -> bool:
+        """The OFD lock on the sync record, waited for up to ``_SYNC_WAIT_S`` (only
+        tried once if not ``patient``).
 
         While it waits, the record is read without the lock (a torn read fails its
         CRC), and the wait ends as soon as it says ``end`` is synced (False). False also
@@ -602,7 +611,7 @@ class JournalWriter:
                 if error.errno not in (errno.EACCES, errno.EAGAIN):
                     return False
             self._note_synced(identity, self._read_record(identity, fd))
-            if self._synced_to >= end or time.monotonic() >= deadline:
+            if self._synced_to >= end or not patient or time.monotonic() >= deadline:
                 return False
             time.sleep(pause)
             pause = min(pause * 2, _LAST_PAUSE_S)
