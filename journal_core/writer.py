@@ -5,19 +5,10 @@ and the Rust ``task-journal`` tool may append beside them, so every append holds
 two locks: the sidecar ``<journal>.lock`` (what our own writers agree on) and an
 exclusive ``flock`` on the journal itself (what the Rust writers take).
 
-Locking. On Unix filelock's lock *is* a ``flock`` of the sidecar file, so the hot
-path takes that same flock itself, on a descriptor it keeps open: about a
-microsecond, against some 130 µs of filelock's bookkeeping per acquire. Every
-filelock user still excludes us and we them. filelock's users may delete and
-re-create the file, so after each flock the writer checks that the path still
-names the inode it locked, and reopens if not. filelock stays where it serves:
-it creates the lock file the first time (``open``), with its own checks, and it
-takes over on a filesystem without ``flock``, where it falls back to its own
-locking. A held sidecar lock is waited for in the kernel's flock queue, which
-serves waiters in turn, by one thread per writer that is reused by every wait
-(``_FlockQueue``): a caller that times out leaves no thread or descriptor behind.
-The journal's own flock, held only by a Rust writer, is tried again after a
-growing pause.
+Locking. The sidecar lock is a flock of ``<journal>.lock``, the lock filelock takes
+on Unix, on a descriptor kept open and waited for in the kernel's queue (see
+``sidecar.py``). The journal's own flock, held only by a Rust writer, is tried again
+after a growing pause, so that the lock timeout still holds.
 
 Commits. There is no committer thread. An append encodes its line first (an event
 that cannot be encoded fails alone), queues it and, when no other thread of the
@@ -59,16 +50,12 @@ import errno
 import fcntl
 import logging
 import os
-import struct
-import sys
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
-import filelock
 import msgspec
 
 from journal_core.errors import (
@@ -81,29 +68,16 @@ from journal_core.errors import (
 )
 from journal_core.events import Event, encode_line
 from journal_core.reader import open_journal_file
+from journal_core.sidecar import FIRST_PAUSE_S, LAST_PAUSE_S, Sidecar
 
 log = logging.getLogger(__name__)
 
-# A held lock is tried again after a pause that doubles from the first to the last.
-_FIRST_PAUSE_S: Final = 0.00002
-_LAST_PAUSE_S: Final = 0.0005
 # The longest a sync waits for a batch another thread is writing, which its fsync
 # then covers too: a few batches' writing time, a fraction of an fsync's.
 _GATHER_S: Final = 0.001
 # The longest a sync waits for another process's to end before it fsyncs alone: long
 # enough for most fsyncs, short enough that a hung process costs each append little.
 _SYNC_WAIT_S: Final = 0.25
-# Errors of a filesystem that has no flock: filelock's own fallback takes over.
-_NO_FLOCK: Final = frozenset({errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOLCK})
-
-# The sync record at the start of the sidecar: magic, device, inode, synced-up-to
-# offset, and a CRC of those, so that a torn or foreign record counts as nothing.
-_RECORD: Final = struct.Struct("<8sQQQI")
-_MAGIC: Final = b"tjsync1\0"
-# OFD locks (Linux) lock byte ranges per open file, apart from flock; struct flock
-# on the LP64 Linux ABIs: l_type, l_whence, l_start, l_len, l_pid, padding.
-_OFD: Final = sys.platform == "linux" and hasattr(fcntl, "F_OFD_SETLK")
-_FLOCK_STRUCT: Final = struct.Struct("hhqqi4x")
 
 
 class Tip(NamedTuple):
@@ -217,30 +191,22 @@ class JournalWriter:
         self.lock_timeout = lock_timeout
         self._admit = admit
         self._on_written = on_written
-        self._lock_path = Path(f"{path}.lock")
         self._pid = -1
+        self._sidecar = Sidecar(Path(f"{path}.lock"))
         self._after_fork()
 
     def _after_fork(self) -> None:
         """(Re)make the per-process state: locks, descriptors and threads do not cross fork."""
         if self._pid != -1:
             # Inherited descriptors share their locks with the parent: close ours of them.
-            inherited = ("_fd", "_lock_fd", "_queued_fd")
-            for fd in (self.__dict__.get(name) for name in inherited):
-                if fd is not None:
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._fd)
+            self._sidecar.close_inherited()
         self._pid = os.getpid()
         self._fd: int | None = None
         self._identity: tuple[int, int] | None = None
-        self._lock_fd: int | None = None
-        self._lock_identity: tuple[int, int] | None = None
-        # Set on a filesystem without flock: filelock then takes the sidecar lock.
-        self._filelock: filelock.FileLock | None = None
-        # A held sidecar lock is waited for in the kernel's queue, fairly; the
-        # descriptor that got it is held here until the commit lets go.
-        self._flock_queue = _FlockQueue(self._lock_path)
-        self._queued_fd: int | None = None
+        self._sidecar = Sidecar(Path(f"{self.path}.lock"))
         # Guards the queue and the writer's role; told when a writer lets go of it.
         self._mutex = threading.Lock()
         self._let_go_of = threading.Condition(self._mutex)
@@ -262,14 +228,8 @@ class JournalWriter:
             os.close(self._open_path())
         except OSError as error:
             raise JournalUnavailable(self.path, _describe(error)) from None
-        # filelock makes the lock file the first time, with its own safety checks
-        # (it is the library every Python writer of this journal agrees on).
-        creator = filelock.FileLock(self._lock_path, mode=0o600, preserve_lock_file=True)
         try:
-            creator.acquire(blocking=False)
-            creator.release()
-        except filelock.Timeout:
-            pass  # held by another writer: it exists, and the wait below proves it usable
+            self._sidecar.create()
         except OSError as error:
             raise JournalUnavailable(self.path, f"cannot lock: {_describe(error)}") from None
         with self._role():
@@ -344,11 +304,11 @@ class JournalWriter:
         if self._pid != os.getpid():
             return
         with self._role(), self._sync_mutex:
-            for fd in (self._fd, self._lock_fd):
-                if fd is not None:
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
-            self._fd = self._identity = self._lock_fd = self._lock_identity = None
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._fd)
+            self._fd = self._identity = None
+            self._sidecar.close()
 
     @contextlib.contextmanager
     def _role(self) -> Iterator[None]:
@@ -358,7 +318,7 @@ class JournalWriter:
                 if not self._writing:
                     self._writing = True
                     break
-            time.sleep(_LAST_PAUSE_S)
+            time.sleep(LAST_PAUSE_S)
         try:
             yield
         finally:
@@ -542,10 +502,18 @@ class JournalWriter:
         with self._sync_mutex:
             if self._synced_identity == identity and self._synced_to >= end:
                 return
-            shared = self._take_sync_lock(identity, fd, end, patient)
+
+            def covered() -> bool:
+                recorded = self._sidecar.read_record(identity, os.fstat(fd).st_size)
+                self._note_synced(identity, recorded)
+                return self._synced_to >= end
+
+            # Waiting for another process's sync, the record is read meanwhile:
+            # the wait ends as soon as that sync is seen to cover these bytes.
+            shared = self._sidecar.lock_record(_SYNC_WAIT_S if patient else 0.0, covered)
             try:
                 if shared:
-                    self._note_synced(identity, self._read_record(identity, fd))
+                    covered()
                 if self._synced_identity == identity and self._synced_to >= end:
                     return
                 with self._mutex:
@@ -554,10 +522,10 @@ class JournalWriter:
                 size = os.fstat(fd).st_size
                 self._fsync(fd, identity, size)
                 if shared:
-                    self._write_record(identity, size)
+                    self._sidecar.write_record(identity, size)
             finally:
                 if shared:
-                    self._release_sync_lock()
+                    self._sidecar.unlock_record()
 
     def _fsync(self, fd: int, identity: tuple[int, int], size: int) -> None:
         """fsync ``fd`` and note everything below ``size`` synced; sync mutex held."""
@@ -586,64 +554,6 @@ class JournalWriter:
             return False
         return all(stop <= start or end <= lo for lo, stop in self._suspect)
 
-    def _take_sync_lock(self, identity: tuple[int, int], fd: int, end: int, patient: bool) -> bool:
-        """The OFD lock on the sync record, waited for up to ``_SYNC_WAIT_S`` (only
-        tried once if not ``patient``).
-
-        While it waits, the record is read without the lock (a torn read fails its
-        CRC), and the wait ends as soon as it says ``end`` is synced (False). False also
-        where there are no OFD locks or no sidecar descriptor (the sync is then this
-        process's alone), or when the wait ran out: an fsync of our own is always
-        correct, only sharing needs the lock.
-        """
-        if not _OFD or self._lock_fd is None:
-            return False
-        deadline = time.monotonic() + _SYNC_WAIT_S
-        pause = _FIRST_PAUSE_S
-        request = _FLOCK_STRUCT.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, _RECORD.size, 0)
-        while True:
-            try:
-                fcntl.fcntl(self._lock_fd, fcntl.F_OFD_SETLK, request)
-                return True
-            except BlockingIOError:
-                pass
-            except OSError as error:
-                if error.errno not in (errno.EACCES, errno.EAGAIN):
-                    return False
-            self._note_synced(identity, self._read_record(identity, fd))
-            if self._synced_to >= end or not patient or time.monotonic() >= deadline:
-                return False
-            time.sleep(pause)
-            pause = min(pause * 2, _LAST_PAUSE_S)
-
-    def _release_sync_lock(self) -> None:
-        assert self._lock_fd is not None
-        request = _FLOCK_STRUCT.pack(fcntl.F_UNLCK, os.SEEK_SET, 0, _RECORD.size, 0)
-        with contextlib.suppress(OSError):
-            fcntl.fcntl(self._lock_fd, fcntl.F_OFD_SETLK, request)
-
-    def _read_record(self, identity: tuple[int, int], journal_fd: int) -> int:
-        """The synced offset another writer recorded for this inode; 0 if none holds."""
-        assert self._lock_fd is not None
-        try:
-            raw = os.pread(self._lock_fd, _RECORD.size, 0)
-            if len(raw) != _RECORD.size:
-                return 0
-            magic, dev, ino, synced, check = _RECORD.unpack(raw)
-            if magic != _MAGIC or (dev, ino) != identity or check != zlib.crc32(raw[:-4]):
-                return 0
-            if synced > os.fstat(journal_fd).st_size:
-                return 0  # a file shorter than the record: not the bytes it speaks of
-        except OSError:
-            return 0
-        return int(synced)
-
-    def _write_record(self, identity: tuple[int, int], synced: int) -> None:
-        assert self._lock_fd is not None
-        body = _RECORD.pack(_MAGIC, *identity, synced, 0)[:-4]
-        with contextlib.suppress(OSError):  # sharing fsyncs is a saving, never a need
-            os.pwrite(self._lock_fd, body + struct.pack("<I", zlib.crc32(body)), 0)
-
     # --- the locks --------------------------------------------------------------------
 
     def _lock(self, deadline: float | None) -> int | None:
@@ -651,15 +561,19 @@ class JournalWriter:
 
         Without a deadline, only one try: None if either lock is held elsewhere.
         """
-        if not self._try_sidecar():
-            if deadline is None:
-                return None
-            self._wait_for_sidecar(deadline)
+        try:
+            if not self._sidecar.try_acquire():
+                if deadline is None:
+                    return None
+                if not self._sidecar.acquire(deadline):
+                    raise JournalBusy(self.path, self.lock_timeout)
+        except OSError as error:
+            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
         try:
             fd = self._current_fd()
             self._check_writable()
             # The Rust writer blocks in flock(LOCK_EX); we try, so our timeout still holds.
-            pause = _FIRST_PAUSE_S
+            pause = FIRST_PAUSE_S
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -671,101 +585,21 @@ class JournalWriter:
                         self.path, f"cannot lock: {_describe(error)}"
                     ) from None
                 if deadline is None:
-                    self._release_sidecar()
+                    self._sidecar.release()
                     return None
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise JournalBusy(self.path, self.lock_timeout)
                 time.sleep(min(pause, left))
-                pause = min(pause * 2, _LAST_PAUSE_S)
+                pause = min(pause * 2, LAST_PAUSE_S)
         except BaseException:
-            self._release_sidecar()
+            self._sidecar.release()
             raise
-
-    def _wait_for_sidecar(self, deadline: float) -> None:
-        """Wait for the sidecar lock: in the kernel's flock queue, or polling filelock."""
-        if self._filelock is None:
-            try:
-                self._queued_fd = self._flock_queue.wait(deadline)
-            except OSError as error:
-                raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-            if self._queued_fd is None:
-                raise JournalBusy(self.path, self.lock_timeout)
-            return
-        pause = _FIRST_PAUSE_S
-        while not self._try_sidecar():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise JournalBusy(self.path, self.lock_timeout)
-            time.sleep(min(pause, left))
-            pause = min(pause * 2, _LAST_PAUSE_S)
-
-    def _try_sidecar(self) -> bool:
-        """One try at the sidecar lock: a flock on the kept descriptor, or filelock's."""
-        while self._filelock is None:
-            try:
-                fd = self._lock_descriptor()
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return False
-            except OSError as error:
-                if error.errno in _NO_FLOCK:
-                    self._filelock = filelock.FileLock(
-                        self._lock_path, mode=0o600, thread_local=False
-                    )
-                    break
-                raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-            # A filelock user may have deleted the file and made a new one, whose
-            # lock is the one that counts now: lock that one instead.
-            try:
-                named = os.stat(self._lock_path, follow_symlinks=False)
-                if (named.st_dev, named.st_ino) == self._lock_identity:
-                    return True
-            except FileNotFoundError:
-                pass
-            except OSError as error:
-                raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-            self._drop_lock_descriptor()
-        try:
-            self._filelock.acquire(blocking=False)
-        except filelock.Timeout:
-            return False
-        except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-        return True
-
-    def _lock_descriptor(self) -> int:
-        if self._lock_fd is None:
-            fd = os.open(
-                self._lock_path,
-                os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-                0o600,
-            )
-            stat = os.fstat(fd)
-            self._lock_fd, self._lock_identity = fd, (stat.st_dev, stat.st_ino)
-        return self._lock_fd
-
-    def _drop_lock_descriptor(self) -> None:
-        # A sync in another thread may be using it for the record: wait for it.
-        with self._sync_mutex:
-            if self._lock_fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(self._lock_fd)  # closing drops its locks
-            self._lock_fd = self._lock_identity = None
-
-    def _release_sidecar(self) -> None:
-        if self._queued_fd is not None:
-            fd, self._queued_fd = self._queued_fd, None
-            os.close(fd)  # closing drops its flock
-        elif self._filelock is not None:
-            self._filelock.release()
-        elif self._lock_fd is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _unlock(self, fd: int) -> None:
         try:
             fcntl.flock(fd, fcntl.LOCK_UN)
-            self._release_sidecar()
+            self._sidecar.release()
         except OSError as error:
             # Nothing to answer a caller with: the write is done. Closing the
             # descriptors drops their locks, so the next commit starts clean.
@@ -774,7 +608,7 @@ class JournalWriter:
                 with contextlib.suppress(OSError):
                     os.close(self._fd)
             self._fd = self._identity = None
-            self._drop_lock_descriptor()
+            self._sidecar.close()
 
     # --- the file ---------------------------------------------------------------
 
@@ -885,92 +719,6 @@ class JournalWriter:
     def _check_fork(self) -> None:
         if self._pid != os.getpid():
             self._after_fork()
-
-
-class _FlockQueue:
-    """A place in the kernel's flock queue for the sidecar lock, kept by one thread.
-
-    Polling a held lock starves the poller: the holder lets go and takes it again
-    between two tries. A blocking ``flock`` is served in order, but cannot be timed
-    out; so one thread per writer blocks in it on a descriptor of its own, and hands
-    the locked descriptor to a caller who still waits. A caller who gave up leaves
-    the thread in the queue, where the next caller finds it (no thread or descriptor
-    per wait); if no one wants the lock when it comes, the thread lets go at once.
-    """
-
-    def __init__(self, lock_path: Path) -> None:
-        self._lock_path = lock_path
-        self._cond = threading.Condition(threading.Lock())
-        self._wanted = 0  # callers waiting
-        self._held: int | None = None  # a locked descriptor not yet taken
-        self._error: OSError | None = None
-        self._thread: threading.Thread | None = None
-
-    def wait(self, deadline: float) -> int | None:
-        """A descriptor holding the lock, or None if ``deadline`` passed first."""
-        with self._cond:
-            self._wanted += 1
-            try:
-                if self._thread is None:
-                    self._thread = threading.Thread(
-                        target=self._run, name="journal-lock-queue", daemon=True
-                    )
-                    self._thread.start()
-                self._cond.notify_all()
-                while self._held is None and self._error is None:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return None
-                    self._cond.wait(left)
-                if self._error is not None:
-                    error, self._error = self._error, None
-                    raise error
-                fd, self._held = self._held, None
-                return fd
-            finally:
-                self._wanted -= 1
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._wanted:
-                    self._cond.wait()
-            try:
-                fd = self._locked_descriptor()
-            except OSError as error:
-                with self._cond:
-                    if self._wanted:
-                        self._error = error
-                        self._cond.notify_all()
-                    while self._wanted and self._error is not None:
-                        self._cond.wait()  # until a caller has it
-                continue
-            with self._cond:
-                if self._wanted and self._held is None:
-                    self._held = fd
-                    self._cond.notify_all()
-                    continue
-            os.close(fd)  # nobody wants it any more: let go at once
-
-    def _locked_descriptor(self) -> int:
-        """Block until a descriptor of the file now at the path holds its flock."""
-        while True:
-            fd = os.open(
-                self._lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
-            )
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                named = os.stat(self._lock_path, follow_symlinks=False)
-                locked = os.fstat(fd)
-            except FileNotFoundError:
-                os.close(fd)
-                continue
-            except BaseException:
-                os.close(fd)
-                raise
-            if (named.st_dev, named.st_ino) == (locked.st_dev, locked.st_ino):
-                return fd
-            os.close(fd)  # a filelock user replaced the file meanwhile: queue on the new one
 
 
 def _describe(error: OSError) -> str:
