@@ -10,11 +10,13 @@ locked instead. filelock stays where it serves: it creates the file the first ti
 (``create``), with its own checks, and it takes over on a filesystem without
 ``flock``, where it falls back to its own locking.
 
-A held lock is waited for in the kernel's flock queue, which serves waiters in turn
-(polling starves: the holder lets go and takes it again between two tries). A
-blocking ``flock`` cannot be timed out, so one thread per ``Sidecar`` waits in it
-(``_FlockQueue``), reused by every wait: a caller that times out leaves no thread or
-descriptor behind.
+A held lock is waited for in the kernel's flock queue (polling starves: the holder
+lets go and takes it again between two tries). A blocking ``flock`` cannot be timed
+out, so one thread per ``Sidecar`` waits in it (``_FlockQueue``), reused by every
+wait: a caller that times out leaves no thread or descriptor behind. A writer that
+waits says so with a read lock on byte ``_WAITING`` (OFD locks, where there are),
+and a writer that sees one does not take the lock past it but queues too: the one
+that just let go would otherwise take it again before the waiter wakes.
 
 The record. Where the system has OFD locks (Linux), the first ``RECORD.size`` bytes
 hold how far the journal is known synced: its inode, an offset, and a CRC. It is
@@ -53,6 +55,8 @@ _MAGIC: Final = b"tjsync1\0"
 # LP64 Linux ABIs: l_type, l_whence, l_start, l_len, l_pid, padding.
 _OFD: Final = sys.platform == "linux" and hasattr(fcntl, "F_OFD_SETLK")
 _FLOCK_STRUCT: Final = struct.Struct("hhqqi4x")
+# The byte a waiting writer read-locks, past the record.
+_WAITING: Final = 64
 
 
 class Sidecar:
@@ -88,10 +92,15 @@ class Sidecar:
             pass  # held by another writer: it exists
 
     def try_acquire(self) -> bool:
-        """One try at the lock: a flock on the kept descriptor, or filelock's."""
+        """One try at the lock: a flock on the kept descriptor, or filelock's.
+
+        False, without trying, when another writer is waiting for it.
+        """
         while self._filelock is None:
             try:
                 fd = self._descriptor()
+                if self._others_wait(fd):
+                    return False
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 return False
@@ -116,7 +125,12 @@ class Sidecar:
     def acquire(self, deadline: float) -> bool:
         """Wait for the lock until ``deadline``; False if it did not come."""
         if self._filelock is None:
-            self._queued_fd = self._queue.wait(deadline)
+            waiting = self._range_lock(fcntl.F_RDLCK, _WAITING, 1)
+            try:
+                self._queued_fd = self._queue.wait(deadline)
+            finally:
+                if waiting:
+                    self._range_lock(fcntl.F_UNLCK, _WAITING, 1)
             return self._queued_fd is not None
         pause = FIRST_PAUSE_S
         while not self.try_acquire():
@@ -178,7 +192,7 @@ class Sidecar:
         deadline = time.monotonic() + patient_s
         pause = FIRST_PAUSE_S
         while True:
-            if self._ofd_lock(fcntl.F_WRLCK):
+            if self._range_lock(fcntl.F_WRLCK, 0, RECORD.size):
                 return True
             if covered() or time.monotonic() >= deadline:
                 return False
@@ -186,7 +200,7 @@ class Sidecar:
             pause = min(pause * 2, LAST_PAUSE_S)
 
     def unlock_record(self) -> None:
-        self._ofd_lock(fcntl.F_UNLCK)
+        self._range_lock(fcntl.F_UNLCK, 0, RECORD.size)
 
     def read_record(self, identity: tuple[int, int], journal_size: int) -> int:
         """The synced offset recorded for this inode; 0 if none holds."""
@@ -213,10 +227,11 @@ class Sidecar:
             if self._fd is not None:
                 os.pwrite(self._fd, body + struct.pack("<I", zlib.crc32(body)), 0)
 
-    def _ofd_lock(self, kind: int) -> bool:
+    def _range_lock(self, kind: int, start: int, length: int) -> bool:
+        """Set (or clear) an OFD lock on bytes of the file without waiting; False if not."""
         if not _OFD:
             return False
-        request = _FLOCK_STRUCT.pack(kind, os.SEEK_SET, 0, RECORD.size, 0)
+        request = _FLOCK_STRUCT.pack(kind, os.SEEK_SET, start, length, 0)
         with self._fd_lock:
             if self._fd is None:
                 return False
@@ -225,6 +240,19 @@ class Sidecar:
             except OSError:
                 return False  # held elsewhere (EAGAIN, EACCES), or no OFD locks here
         return True
+
+    @staticmethod
+    def _others_wait(fd: int) -> bool:
+        """Whether another writer has said it waits (our own say-so does not count)."""
+        if not _OFD:
+            return False
+        probe = _FLOCK_STRUCT.pack(fcntl.F_WRLCK, os.SEEK_SET, _WAITING, 1, 0)
+        try:
+            found = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, probe)
+        except OSError:
+            return False
+        kind: int = _FLOCK_STRUCT.unpack(found)[0]
+        return kind != fcntl.F_UNLCK
 
 
 class _FlockQueue:
