@@ -180,22 +180,25 @@ class Sidecar:
 
     # --- the record -----------------------------------------------------------------
 
-    def lock_record(self, patient_s: float, covered: Callable[[], bool]) -> bool:
+    def lock_record(self, patient_s: float, covered: Callable[[], bool]) -> bool | None:
         """Take the OFD lock on the record, waiting up to ``patient_s`` seconds.
 
         While it waits it asks ``covered()`` (which reads the record without the
-        lock) and gives up as soon as that says yes. False when the lock was not
-        taken: no OFD locks, no descriptor yet, covered, or out of time.
+        lock) and gives up as soon as that says yes. None when the lock was not
+        taken (no OFD locks, no descriptor yet, covered, or out of time), else
+        whether it had to wait for it.
         """
         if not _OFD:
-            return False
+            return None
         deadline = time.monotonic() + patient_s
         pause = FIRST_PAUSE_S
+        waited = False
         while True:
             if self._range_lock(fcntl.F_WRLCK, 0, RECORD.size):
-                return True
+                return waited
+            waited = True
             if covered() or time.monotonic() >= deadline:
-                return False
+                return None
             time.sleep(pause)
             pause = min(pause * 2, LAST_PAUSE_S)
 

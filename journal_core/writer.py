@@ -26,7 +26,9 @@ start of the sidecar file, written only under that OFD lock (and read under it, 
 while waiting for it: a torn read fails the record's CRC). A batch whose bytes lie
 below a synced offset is answered without an fsync of its own; otherwise the
 syncer notes the file's size X, fsyncs, and records X. Before it fsyncs, a syncer
-waits a moment for a batch another thread is writing, so that its fsync covers it.
+waits a moment for a batch another thread is writing, and, if it had to wait for
+another process's sync, for the lines the writers just answered are writing next:
+its fsync then covers them too.
 
 Why this never answers ``durable`` too early: a recorded X was measured before an
 fsync that then succeeded, so every byte below X had been written before that
@@ -75,6 +77,9 @@ log = logging.getLogger(__name__)
 # The longest a sync waits for a batch another thread is writing, which its fsync
 # then covers too: a few batches' writing time, a fraction of an fsync's.
 _GATHER_S: Final = 0.001
+# After waiting for another process's sync, how long a sync waits before its own
+# fsync: a writer's time to append its next line, a fraction of an fsync's.
+_SIBLING_DELAY_S: Final = 0.0003
 # The longest a sync waits for another process's to end before it fsyncs alone: long
 # enough for most fsyncs, short enough that a hung process costs each append little.
 _SYNC_WAIT_S: Final = 0.25
@@ -510,8 +515,13 @@ class JournalWriter:
 
             # Waiting for another process's sync, the record is read meanwhile:
             # the wait ends as soon as that sync is seen to cover these bytes.
-            shared = self._sidecar.lock_record(_SYNC_WAIT_S if patient else 0.0, covered)
+            waited = self._sidecar.lock_record(_SYNC_WAIT_S if patient else 0.0, covered)
+            shared = waited is not None
             try:
+                if waited and patient:
+                    # Others are syncing too: those just answered are writing again,
+                    # and waiting a moment lets this fsync cover their lines as well.
+                    time.sleep(_SIBLING_DELAY_S)
                 if shared:
                     covered()
                 if self._synced_identity == identity and self._synced_to >= end:
