@@ -16,19 +16,21 @@ process is writing, writes the queue itself: lock, admit, write, unlock. Threads
 that come meanwhile wait; the writer hands its role to the first of them, who
 writes everything queued by then as one batch (group commit).
 
-Durability (``always`` mode). A batch is synced after the locks and the writer's
-role are let go, so the next batch is written while this one syncs, and one fsync
-covers what every writer, in any process, wrote before it began. Syncs are
+Durability (``always`` mode). A batch is synced after the locks are let go, so
+other processes write while it syncs, and one fsync covers what every writer, in
+any process, wrote before it began. The writer keeps its role through the sync:
+callers that come meanwhile queue, and the next writer takes them all as one
+batch (after a shared batch, waiting a moment for its callers to queue again, so
+that batches do not alternate between one caller and the rest). Syncs are
 serialized (a mutex in the process, an OFD lock on the sidecar's first bytes
 across processes, waited for at most ``_SYNC_WAIT_S``), and a "synced up to"
 offset is kept for the journal's inode: in the process, and in a record at the
 start of the sidecar file, written only under that OFD lock (and read under it, or
 while waiting for it: a torn read fails the record's CRC). A batch whose bytes lie
 below a synced offset is answered without an fsync of its own; otherwise the
-syncer notes the file's size X, fsyncs, and records X. Before it fsyncs, a syncer
-waits a moment for a batch another thread is writing, and, if it had to wait for
-another process's sync, for the lines the writers just answered are writing next:
-its fsync then covers them too.
+syncer notes the file's size X, fsyncs, and records X. A syncer that had to wait
+for another process's sync waits a moment more before its fsync, for the lines the
+writers just answered are writing next: its fsync then covers them too.
 
 Why this never answers ``durable`` too early: a recorded X was measured before an
 fsync that then succeeded, so every byte below X had been written before that
@@ -74,8 +76,11 @@ from journal_core.sidecar import FIRST_PAUSE_S, LAST_PAUSE_S, Sidecar
 
 log = logging.getLogger(__name__)
 
-# The longest a sync waits for a batch another thread is writing, which its fsync
-# then covers too: a few batches' writing time, a fraction of an fsync's.
+# The longest a writer keeps the locks to write what queues meanwhile: other
+# processes wait for ours this long at most (plus one batch).
+_MAX_HOLD_S: Final = 0.002
+# After a shared batch, the longest the next waits for its callers to queue again
+# (they were just answered): a fraction of an fsync, which they then share.
 _GATHER_S: Final = 0.001
 # After waiting for another process's sync, how long a sync waits before its own
 # fsync: a writer's time to append its next line, a fraction of an fsync's.
@@ -152,6 +157,9 @@ class _Batch(msgspec.Struct, kw_only=True):
     sync_fd: int | None = None  # a duplicate of the journal's descriptor, for the fsync
     patient: bool = True  # False in place on an event loop: the sync waits for no one
 
+    def needs_sync(self) -> bool:
+        return self.written > 0 or any(r.duplicate_of is not None for r in self.requests)
+
 
 def _admit_all(events: Sequence[Event], tip: Tip) -> list[Verdict]:
     return [None] * len(events)
@@ -214,7 +222,7 @@ class JournalWriter:
         self._sidecar = Sidecar(Path(f"{self.path}.lock"))
         # Guards the queue and the writer's role; told when a writer lets go of it.
         self._mutex = threading.Lock()
-        self._let_go_of = threading.Condition(self._mutex)
+        self._queue_grew = threading.Condition(self._mutex)
         self._queue: list[_Request] = []
         self._writing = False
         # One sync at a time in the process; what is known synced, and what may be lost.
@@ -257,6 +265,7 @@ class JournalWriter:
             self._queue.append(request)
             lead = not self._writing
             self._writing = True
+            self._queue_grew.notify()
         if not lead:
             request.wake.acquire()
             if not request.promoted:
@@ -359,25 +368,29 @@ class JournalWriter:
                 self._queue.remove(own)
             self._let_go()
             return False
-        with self._mutex:
-            requests, self._queue = self._queue, []
-        try:
-            batch = self._write(fd, requests)
-        except Exception as error:
-            self._unlock(fd)
-            self._let_go()
-            self._settle(requests, error)
-            return True
-        batch.patient = deadline is not None
+        batch = self._write_queue(fd)
         self._unlock(fd)
-        self._let_go()
-        self._finish(batch)
+        if batch is not None:
+            batch.patient = deadline is not None
+            self._finish(batch)
+        # The others of a shared batch append again soon: in always mode, the next
+        # batch waits a moment for them (the leader, one of them, is not queued).
+        shared = len(batch.requests) - 1 if batch is not None else 0
+        self._let_go(shared if self.durability == "always" else 0)
         return True
 
-    def _let_go(self) -> None:
-        """Hand the writer's role to the first caller queued meanwhile, if any."""
+    def _let_go(self, shared: int = 0) -> None:
+        """Hand the writer's role to the first caller queued meanwhile, if any.
+
+        After a batch of ``shared`` callers, wait up to ``_GATHER_S`` for as many to
+        queue again (they were answered a moment ago), so that the next batch does
+        not go with only the first of them.
+        """
         with self._mutex:
-            self._let_go_of.notify_all()
+            if shared > 0:
+                deadline = time.monotonic() + _GATHER_S
+                while len(self._queue) < shared and (left := deadline - time.monotonic()) > 0:
+                    self._queue_grew.wait(left)
             if not self._queue:
                 self._writing = False
                 return
@@ -391,8 +404,55 @@ class JournalWriter:
                 request.error = error
             request.wake.release()
 
-    def _write(self, fd: int, requests: list[_Request]) -> _Batch:
-        """Admit the requests and write the admitted lines, locks held.
+    def _write_queue(self, fd: int) -> _Batch | None:
+        """Write what is queued, and what queues meanwhile, locks held, for up to
+        ``_MAX_HOLD_S``: one sync then covers it all, and no caller has to be woken
+        to write. A round that fails is answered with its error, and ends it; None
+        when nothing was taken or the first round failed.
+        """
+        batch: _Batch | None = None
+        held_since = time.monotonic()
+        while True:
+            with self._mutex:
+                requests, self._queue = self._queue, []
+            if not requests:
+                break
+            try:
+                if batch is None:
+                    batch = self._new_batch(fd, requests)
+                start, end, lines = self._write(fd, requests)
+            except Exception as error:
+                self._settle(requests, error)
+                break
+            batch.requests.extend(requests)
+            batch.start = min(batch.start, start)
+            batch.end, batch.written = end, batch.written + lines
+            if time.monotonic() - held_since > _MAX_HOLD_S:
+                break
+        if batch is None:
+            return None
+        if batch.sync_fd is not None and not batch.needs_sync():
+            os.close(batch.sync_fd)
+            batch.sync_fd = None
+        return batch if batch.requests else None
+
+    def _new_batch(self, fd: int, requests: list[_Request]) -> _Batch:
+        assert self._identity is not None
+        size = os.fstat(fd).st_size
+        batch = _Batch(requests=[], identity=self._identity, start=size, end=size, written=0)
+        if self.durability == "always":
+            try:
+                # The writer's own descriptor may be swapped before the sync: keep one.
+                batch.sync_fd = os.dup(fd)
+            except OSError as error:
+                raise JournalWriteFailed(
+                    self.path, f"{_describe(error)}; nothing was written"
+                ) from None
+        return batch
+
+    def _write(self, fd: int, requests: list[_Request]) -> tuple[int, int, int]:
+        """Admit the requests and write the admitted lines, locks held; return the
+        file's size before and after, and the number of lines.
 
         Refused events get their error now; ``_finish`` answers the rest.
         """
@@ -408,36 +468,14 @@ class JournalWriter:
                 request.error = verdict
             else:
                 request.duplicate_of = verdict
-        sync_fd = None
-        duplicates = any(request.duplicate_of is not None for request in requests)
-        if self.durability == "always" and (lines or duplicates):
-            try:
-                # The writer's own descriptor may be swapped before the sync: keep one.
-                sync_fd = os.dup(fd)
-            except OSError as error:
-                raise JournalWriteFailed(
-                    self.path, f"{_describe(error)}; nothing was written"
-                ) from None
         if lines:
-            try:
-                written = self._append_bytes(fd, start, b"".join(lines))
-            except BaseException:
-                if sync_fd is not None:
-                    os.close(sync_fd)
-                raise
+            written = self._append_bytes(fd, start, b"".join(lines))
             end = start + len(written)
             self._tell_written(tip, written)
             with self._mutex:
                 self._appends += len(lines)
                 self._batches += 1
-        return _Batch(
-            requests=requests,
-            identity=self._identity,
-            start=start,
-            end=end,
-            written=len(lines),
-            sync_fd=sync_fd,
-        )
+        return start, end, len(lines)
 
     def _tell_written(self, tip: Tip, written: bytes) -> None:
         if self._on_written is None:
@@ -452,9 +490,7 @@ class JournalWriter:
     def _finish(self, batch: _Batch) -> None:
         """Sync the batch (``always`` mode), then answer every caller of it.
 
-        A duplicate is durable only when everything before this batch is known
-        synced; its own event lies somewhere there. Every caller is answered,
-        whatever fails.
+        Every caller is answered, whatever fails.
         """
         try:
             self._answer(batch)
@@ -476,7 +512,9 @@ class JournalWriter:
                 os.close(batch.sync_fd)
         always = self.durability == "always"
         with self._sync_mutex:
-            old_durable = self._covered(batch.identity, 0, batch.start)
+            # A duplicate's event lies before the batch, or in it (a key repeated
+            # within the batch): durable once everything up to its end is.
+            old_durable = self._covered(batch.identity, 0, batch.end)
             new_durable = always and self._covered(batch.identity, batch.start, batch.end)
         if always and batch.written and failure is None and not new_durable:
             # Synced since, but written before an fsync that failed: maybe lost.
@@ -526,9 +564,6 @@ class JournalWriter:
                     covered()
                 if self._synced_identity == identity and self._synced_to >= end:
                     return
-                with self._mutex:
-                    if self._writing and patient:  # a batch being written: cover it too
-                        self._let_go_of.wait(_GATHER_S)
                 size = os.fstat(fd).st_size
                 self._fsync(fd, identity, size)
                 if shared:
