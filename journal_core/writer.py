@@ -223,6 +223,7 @@ class JournalWriter:
         # Guards the queue and the writer's role; told when a writer lets go of it.
         self._mutex = threading.Lock()
         self._queue_grew = threading.Condition(self._mutex)
+        self._gather_for = 0  # how many callers the next writer waits a moment for
         self._queue: list[_Request] = []
         self._writing = False
         # One sync at a time in the process; what is known synced, and what may be lost.
@@ -355,6 +356,8 @@ class JournalWriter:
         taken from the queue is answered whatever fails here: a caller left waiting
         would hang.
         """
+        if deadline is not None:
+            self._gather()
         try:
             fd = self._lock(deadline)
         except Exception as error:
@@ -373,24 +376,26 @@ class JournalWriter:
         if batch is not None:
             batch.patient = deadline is not None
             self._finish(batch)
-        # The others of a shared batch append again soon: in always mode, the next
-        # batch waits a moment for them (the leader, one of them, is not queued).
-        shared = len(batch.requests) - 1 if batch is not None else 0
-        self._let_go(shared if self.durability == "always" else 0)
+        if batch is not None and self.durability == "always":
+            # Its other callers append again soon: the next writer waits a moment
+            # for them (this one's caller returns now, and may be among them).
+            self._gather_for = len(batch.requests) - 1
+        self._let_go()
         return True
 
-    def _let_go(self, shared: int = 0) -> None:
-        """Hand the writer's role to the first caller queued meanwhile, if any.
-
-        After a batch of ``shared`` callers, wait up to ``_GATHER_S`` for as many to
-        queue again (they were answered a moment ago), so that the next batch does
-        not go with only the first of them.
-        """
+    def _gather(self) -> None:
+        """After a shared batch, wait up to ``_GATHER_S`` for its callers to queue
+        again (they were answered a moment ago), so that batches do not alternate
+        between the first of them and the rest."""
         with self._mutex:
-            if shared > 0:
-                deadline = time.monotonic() + _GATHER_S
-                while len(self._queue) < shared and (left := deadline - time.monotonic()) > 0:
-                    self._queue_grew.wait(left)
+            wanted, self._gather_for = self._gather_for, 0
+            deadline = time.monotonic() + _GATHER_S
+            while len(self._queue) < wanted and (left := deadline - time.monotonic()) > 0:
+                self._queue_grew.wait(left)
+
+    def _let_go(self) -> None:
+        """Hand the writer's role to the first caller queued meanwhile, if any."""
+        with self._mutex:
             if not self._queue:
                 self._writing = False
                 return
