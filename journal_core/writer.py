@@ -539,13 +539,10 @@ class JournalWriter:
 
     # --- durability -----------------------------------------------------------------
 
-    def _make_durable(
-        self, fd: int, identity: tuple[int, int], end: int, patient: bool = True
-    ) -> None:
+    def _make_durable(self, fd: int, identity: tuple[int, int], end: int, patient: bool) -> None:
         """See that the journal's bytes up to ``end`` are synced, by anyone; fsync if not.
 
-        Not ``patient``, it waits neither for another process's sync nor for a batch
-        another thread is writing.
+        Not ``patient`` (on an event loop), it does not wait for another process's sync.
         """
         with self._sync_mutex:
             if self._synced_identity == identity and self._synced_to >= end:
