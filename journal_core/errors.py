@@ -74,6 +74,22 @@ class JournalWriteFailed(JournalError):
         super().__init__(f"could not write to the journal {path}: {reason}")
 
 
+class JournalDurabilityUnknown(JournalError):
+    """The event was written whole, but its fsync failed: it may not survive a machine crash.
+
+    Unlike ``JournalWriteFailed``, the line is in the file (readers see it); a retry
+    with the same idempotency key answers it as a duplicate, not durable.
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"written to the journal {path}, but whether it reached stable storage is "
+            f"unknown: {reason}"
+        )
+
+
 class JournalUnavailable(JournalError):
     """The journal file cannot be opened or created."""
 

@@ -130,12 +130,19 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 # --- new ids and times -------------------------------------------------------
 
 
+# Every pair of Crockford digits, by the 10 bits it stands for: a ULID is 13 lookups,
+# where a loop of divmods took 26 (a fifth of new_event's time).
+_DIGIT_PAIRS: Final = tuple(high + low for high in _CROCKFORD for low in _CROCKFORD)
+
+
 def _crockford(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        value, digit = divmod(value, 32)
-        chars.append(_CROCKFORD[digit])
-    return "".join(reversed(chars))
+    """``value`` as ``length`` Crockford base32 digits, most significant first."""
+    paired = length - length % 2
+    head = _CROCKFORD[(value >> paired * 5) & 31] if length % 2 else ""
+    pairs = _DIGIT_PAIRS
+    return head + "".join(
+        [pairs[(value >> shift) & 1023] for shift in range(paired * 5 - 10, -1, -10)]
+    )
 
 
 def new_event_id(moment: dt.datetime | None = None) -> str:
@@ -153,8 +160,8 @@ def new_task_id() -> str:
 
 def format_timestamp(moment: dt.datetime) -> str:
     """RFC 3339 in UTC with milliseconds, as the Rust tool writes it."""
-    moment = moment.astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    utc = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return utc.isoformat(timespec="milliseconds") + "Z"
 
 
 def now_timestamp() -> str:

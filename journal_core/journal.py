@@ -62,7 +62,7 @@ from journal_core.store import (
     TaskPage,
     TaskSummary,
 )
-from journal_core.writer import JournalWriter, Verdict, WriterStats
+from journal_core.writer import JournalWriter, Tip, Verdict, WriterStats, Written
 
 # The largest position a search cursor may hold (how many hits were given so far).
 _MAX_SKIP = 1 << 31
@@ -129,25 +129,18 @@ class Journal:
             # Catch up outside the write lock: under it (in _admit) only the lines
             # appended since are left to read, never a whole journal.
             self.build_index()
-        written = self._writer.append(event)
-        original = written.duplicate_of
-        if original is not None:
-            return AppendResult(
-                event_id=original["event_id"],
-                task_id=original["task_id"],
-                type=original["type"],
-                timestamp=original["timestamp"],
-                durable=written.durable,
-                duplicate=True,
-            )
-        return AppendResult(
-            event_id=event.event_id,
-            task_id=event.task_id,
-            type=event.type,
-            timestamp=event.timestamp,
-            durable=written.durable,
-            duplicate=False,
-        )
+        return _answer(event, self._writer.append(event))
+
+    def try_append(self, event: Event) -> AppendResult | None:
+        """``append`` if it has nothing to wait for (no index to build, no lock held
+        elsewhere, no other append under way), else ``None`` with nothing done: an
+        event loop appends in place this way, and hands the other cases to a thread.
+        """
+        validate_event(event, self.settings.limits)
+        if not self._caught_up:
+            return None
+        written = self._writer.try_append(event)
+        return None if written is None else _answer(event, written)
 
     def flush(self) -> FlushResult:
         """Make everything written so far durable, by any process."""
@@ -319,10 +312,11 @@ class Journal:
         self._writer.close()
         self._index.close()
 
-    def _admit(self, events: Sequence[Event]) -> list[Verdict]:
+    def _admit(self, events: Sequence[Event], tip: Tip) -> list[Verdict]:
         """Under the write lock: refuse what the journal on disk does not allow, answer
         repeated keys. The index is first caught up with the file's end, so what other
-        processes appended a moment ago counts."""
+        processes appended a moment ago counts. (``tip``, the file's end as the writer
+        sees it, is not needed: the store checks the file itself.)"""
         return self._index.query(lambda view: _verdicts(view, events))
 
     def _search(
@@ -503,3 +497,24 @@ def _same_append(earlier: dict[str, Any], event: Event) -> bool:
     if event.type == "open":
         return earlier.get("type") == "open"
     return (earlier.get("task_id"), earlier.get("type")) == (event.task_id, event.type)
+
+
+def _answer(event: Event, written: Written) -> AppendResult:
+    original = written.duplicate_of
+    if original is not None:
+        return AppendResult(
+            event_id=original["event_id"],
+            task_id=original["task_id"],
+            type=original["type"],
+            timestamp=original["timestamp"],
+            durable=written.durable,
+            duplicate=True,
+        )
+    return AppendResult(
+        event_id=event.event_id,
+        task_id=event.task_id,
+        type=event.type,
+        timestamp=event.timestamp,
+        durable=written.durable,
+        duplicate=False,
+    )

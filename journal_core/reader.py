@@ -16,9 +16,11 @@ one query sees one file even if the path is replaced meanwhile.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -109,6 +111,47 @@ class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
     lines: int
     events: int
     bad_lines: list[BadLine]
+
+
+def open_journal_file(
+    path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: int = 0o600
+) -> int:
+    """Open the journal itself: never through a symbolic link, and only a regular file.
+
+    A symlink planted at the path would send appends elsewhere, a FIFO would block
+    the open (``O_NONBLOCK`` keeps it from doing so) and a device like /dev/null
+    would swallow events: each is refused with ``JournalUnavailable``. Other
+    errors (a missing file, no permission) are raised as the ``OSError`` they are.
+    """
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):
+            raise JournalUnavailable(
+                Path(path),
+                "it is a symbolic link, which a journal may not be; "
+                "give the path of the file it points to",
+            ) from None
+        if exc.errno == errno.ENXIO:  # a socket, or a FIFO nobody reads
+            raise JournalUnavailable(
+                Path(path), "it is a socket or a FIFO; a journal must be a regular file"
+            ) from None
+        raise
+    kind = stat.S_IFMT(os.fstat(fd).st_mode)
+    if kind != stat.S_IFREG:
+        os.close(fd)
+        what = _FILE_KINDS.get(kind, "a special file")
+        raise JournalUnavailable(Path(path), f"{what}; a journal must be a regular file")
+    return fd
+
+
+_FILE_KINDS: Final = {
+    stat.S_IFDIR: os.strerror(errno.EISDIR),
+    stat.S_IFCHR: "it is a device",
+    stat.S_IFBLK: "it is a device",
+    stat.S_IFIFO: "it is a FIFO (a named pipe)",
+    stat.S_IFSOCK: "it is a socket",
+}
 
 
 def decode_line(raw: bytes) -> dict[str, Any] | str:
@@ -270,7 +313,7 @@ def iter_forward(
 
     ``start`` must be the start of a line; line numbers are known only from 0.
     """
-    fd = os.open(path, os.O_RDONLY)
+    fd = open_journal_file(path)
     try:
         end = os.fstat(fd).st_size if stop is None else stop
         number: int | None = 1 if start == 0 else None
@@ -294,7 +337,7 @@ def iter_backward(
     Reads only as far back as the caller consumes, so the newest events of a
     huge journal come back at once. Line numbers are not known (``None``).
     """
-    fd = os.open(path, os.O_RDONLY)
+    fd = open_journal_file(path)
     try:
         stop = complete_end(fd, os.fstat(fd).st_size) if end is None else end
         for offset, raw in backward_lines(fd, stop):
@@ -319,7 +362,7 @@ def verify(
     that cannot be opened (missing, unreadable) raises ``JournalUnavailable``.
     """
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_journal_file(path)
     except OSError as exc:
         raise JournalUnavailable(Path(path), exc.strerror or str(exc)) from exc
     try:

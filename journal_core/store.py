@@ -66,7 +66,14 @@ from journal_core.query import (
     check_types,
     parse_instant,
 )
-from journal_core.reader import backward_lines, complete_end, decode_line, forward_chunks, read_line
+from journal_core.reader import (
+    backward_lines,
+    complete_end,
+    decode_line,
+    forward_chunks,
+    open_journal_file,
+    read_line,
+)
 from journal_core.search import (
     COLUMNS,
     WEIGHTS,
@@ -1173,9 +1180,12 @@ def _describe(error: OSError) -> str:
 
 @contextlib.contextmanager
 def _open_journal(path: Path) -> Iterator[int | None]:
-    """A read-only descriptor on the journal, ``None`` if there is no file yet."""
+    """A read-only descriptor on the journal, ``None`` if there is no file yet.
+
+    Never through a symbolic link, and only a regular file (see ``open_journal_file``).
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        fd = open_journal_file(path)
     except FileNotFoundError:
         yield None
         return

@@ -1,18 +1,50 @@
 """The one way bytes get into a journal: lock, repair, whole write, cut back, fsync.
 
 Several processes share a journal (one server per editor session, the CLI, hooks),
-and the Rust ``task-journal`` tool may append beside them, so every append
-holds two locks: ``filelock``'s sidecar ``<journal>.lock`` (what our own
-writers agree on) and an exclusive ``flock`` on the journal itself (what the
-Rust writers take).
+and the Rust ``task-journal`` tool may append beside them, so every append holds
+two locks: the sidecar ``<journal>.lock`` (what our own writers agree on) and an
+exclusive ``flock`` on the journal itself (what the Rust writers take).
 
-Within one process appends are group-committed. Callers queue their events and
-wait; one committer thread takes whatever is queued as a batch and writes it
-under one lock hold and one ``fsync``. A filelock acquire costs about as much
-as an fsync here, so while batches keep coming (several threads appending) the
-committer keeps the locks for the next batch, for at most ``_MAX_HOLD_S``.
-A committer that finds the sidecar held waits in the kernel's flock queue
-rather than polling (see ``_acquire_sidecar``).
+Locking. The sidecar lock is a flock of ``<journal>.lock``, the lock filelock takes
+on Unix, on a descriptor kept open and waited for in the kernel's queue (see
+``sidecar.py``). The journal's own flock, held only by a Rust writer, is tried again
+after a growing pause, so that the lock timeout still holds.
+
+Commits. There is no committer thread. An append encodes its line first (an event
+that cannot be encoded fails alone), queues it and, when no other thread of the
+process is writing, writes the queue itself: lock, admit, write, unlock. Threads
+that come meanwhile wait; the writer hands its role to the first of them, who
+writes everything queued by then as one batch (group commit).
+
+Durability (``always`` mode). A batch is synced after the locks are let go, so
+other processes write while it syncs, and one fsync covers what every writer, in
+any process, wrote before it began. The writer keeps its role through the sync:
+callers that come meanwhile queue, and the next writer takes them all as one
+batch (after a shared batch, waiting a moment for its callers to queue again, so
+that batches do not alternate between one caller and the rest). Syncs are
+serialized (a mutex in the process, an OFD lock on the sidecar's first bytes
+across processes, waited for at most ``_SYNC_WAIT_S``), and a "synced up to"
+offset is kept for the journal's inode: in the process, and in a record at the
+start of the sidecar file, written only under that OFD lock (and read under it, or
+while waiting for it: a torn read fails the record's CRC). A batch whose bytes lie
+below a synced offset is answered without an fsync of its own; otherwise the
+syncer notes the file's size X, fsyncs, and records X. A syncer that had to wait
+for another process's sync waits a moment more before its fsync, for the lines the
+writers just answered are writing next: its fsync then covers them too.
+
+Why this never answers ``durable`` too early: a recorded X was measured before an
+fsync that then succeeded, so every byte below X had been written before that
+fsync began, and an fsync makes durable all of the file's data written before it,
+whichever process wrote it. The record names the inode (a replaced journal starts
+from nothing), nothing truncates a journal below a recorded offset (a cut-back
+removes only the failed write's own bytes, which lie above the size at its
+start), and a record that does not check out (torn, foreign, for a file shorter
+than it claims) counts as nothing synced. A failed fsync may have dropped bytes
+written before it, and Linux then marks them clean, so a later fsync succeeds
+without them: the writer remembers the range it could not sync and never again
+calls bytes there durable (a retried key whose event lies there is answered
+``durable: false``). That memory is the process's own; another process cannot
+know of the failure (Linux reports it to the descriptors open at the time).
 """
 
 from __future__ import annotations
@@ -24,31 +56,55 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-import filelock
 import msgspec
 
-from journal_core.errors import JournalBusy, JournalError, JournalUnavailable, JournalWriteFailed
+from journal_core.errors import (
+    InvalidEvent,
+    JournalBusy,
+    JournalDurabilityUnknown,
+    JournalError,
+    JournalUnavailable,
+    JournalWriteFailed,
+)
 from journal_core.events import Event, encode_line
+from journal_core.reader import open_journal_file
+from journal_core.sidecar import FIRST_PAUSE_S, LAST_PAUSE_S, Sidecar
 
 log = logging.getLogger(__name__)
 
-# How often the journal's own flock (held only by a Rust writer) is tried again.
-_LOCK_POLL_S: Final = 0.0005
-# After a shared batch, how long the committer waits, locks held, for the
-# callers it just answered to queue their next appends: a fraction of an fsync.
-_GATHER_WINDOW_S: Final = 0.001
-# The longest the committer keeps the locks over back-to-back batches, so other
-# processes wait for ours at most this long (plus one batch).
-_MAX_HOLD_S: Final = 0.01
+# The longest a writer keeps the locks to write what queues meanwhile: other
+# processes wait for ours this long at most (plus one batch).
+_MAX_HOLD_S: Final = 0.002
+# After a shared batch, the longest the next waits for its callers to queue again
+# (they were just answered): a fraction of an fsync, which they then share.
+_GATHER_S: Final = 0.001
+# After waiting for another process's sync, how long a sync waits before its own
+# fsync: a writer's time to append its next line, a fraction of an fsync's.
+_SIBLING_DELAY_S: Final = 0.0003
+# The longest a sync waits for another process's to end before it fsyncs alone: long
+# enough for most fsyncs, short enough that a hung process costs each append little.
+_SYNC_WAIT_S: Final = 0.25
 
-# What an admission check says of each event of a batch, under the lock:
-# None to write it, the earlier event's dict for a duplicate, or an error.
+
+class Tip(NamedTuple):
+    """Where a journal file ends: its inode (device, inode number) and its size."""
+
+    identity: tuple[int, int]
+    size: int
+
+
+# What an admission check says of each event of a batch, under the lock (the file
+# ending at the tip given): None to write it, the earlier event's dict for a
+# duplicate, or an error.
 Verdict = JournalError | dict[str, Any] | None
-Admit = Callable[[Sequence[Event]], list[Verdict]]
+Admit = Callable[[Sequence[Event], Tip], list[Verdict]]
+# Told, under the lock, of the bytes just written at a tip: an index can take them in
+# without reading them back.
+OnWritten = Callable[[Tip, bytes], None]
 
 
 class WriterStats(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,21 +123,45 @@ class Written(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class _Request:
-    """One queued event; its caller sleeps on ``answered`` until the committer releases it."""
+    """One queued event; its caller sleeps on ``wake`` until answered or made the writer."""
 
-    __slots__ = ("answered", "error", "event", "outcome")
+    __slots__ = ("duplicate_of", "error", "event", "line", "outcome", "promoted", "wake")
 
-    def __init__(self, event: Event) -> None:
+    def __init__(self, event: Event, line: bytes) -> None:
         self.event = event
+        self.line = line
         self.outcome: Written | None = None
         self.error: BaseException | None = None
+        self.duplicate_of: dict[str, Any] | None = None
+        self.promoted = False
         # A lock per caller, not one shared condition: answering a batch wakes
         # exactly its callers, who then do not fight over one mutex to return.
-        self.answered = threading.Lock()
-        self.answered.acquire()
+        self.wake = threading.Lock()
+        self.wake.acquire()
+
+    def result(self) -> Written:
+        if self.error is not None:
+            raise self.error
+        assert self.outcome is not None
+        return self.outcome
 
 
-def _admit_all(events: Sequence[Event]) -> list[Verdict]:
+class _Batch(msgspec.Struct, kw_only=True):
+    """What one lock hold wrote: the journal's bytes from ``start`` to ``end``."""
+
+    requests: list[_Request]
+    identity: tuple[int, int]
+    start: int  # the file's size when the lock was taken
+    end: int
+    written: int  # lines
+    sync_fd: int | None = None  # a duplicate of the journal's descriptor, for the fsync
+    patient: bool = True  # False in place on an event loop: the sync waits for no one
+
+    def needs_sync(self) -> bool:
+        return self.written > 0 or any(r.duplicate_of is not None for r in self.requests)
+
+
+def _admit_all(events: Sequence[Event], tip: Tip) -> list[Verdict]:
     return [None] * len(events)
 
 
@@ -107,7 +187,7 @@ def _fsync_dir(folder: Path) -> None:
 class JournalWriter:
     """Appends events to one journal file; safe across threads and processes.
 
-    One per process and path; a forked child must make its own (see ``_after_fork``).
+    One per process and path; a forked child makes its own state (``_after_fork``).
     """
 
     def __init__(
@@ -117,297 +197,479 @@ class JournalWriter:
         durability: str = "always",
         lock_timeout: float = 10.0,
         admit: Admit = _admit_all,
+        on_written: OnWritten | None = None,
     ) -> None:
         self.path = path
         self.durability = durability
         self.lock_timeout = lock_timeout
         self._admit = admit
+        self._on_written = on_written
+        self._pid = -1
+        self._sidecar = Sidecar(Path(f"{path}.lock"))
         self._after_fork()
 
     def _after_fork(self) -> None:
         """(Re)make the per-process state: locks, descriptors and threads do not cross fork."""
+        if self._pid != -1:
+            # Inherited descriptors share their locks with the parent: close ours of them.
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._fd)
+            self._sidecar.close_inherited()
         self._pid = os.getpid()
-        self._sidecar = filelock.FileLock(
-            f"{self.path}.lock", mode=0o600, thread_local=False, preserve_lock_file=True
-        )
-        # Set while the sidecar lock is held through a queued wait, not through filelock.
-        self._queued_fd: int | None = None
-        # A descriptor inherited across fork shares its flock with the parent: drop it.
         self._fd: int | None = None
         self._identity: tuple[int, int] | None = None
-        # Guards the queue; only the committer waits on it, for ``_wanted`` requests.
-        self._cond = threading.Condition(threading.Lock())
+        self._sidecar = Sidecar(Path(f"{self.path}.lock"))
+        # Guards the queue and the writer's role; told when a writer lets go of it.
+        self._mutex = threading.Lock()
+        self._queue_grew = threading.Condition(self._mutex)
+        self._gather_for = 0  # how many callers the next writer waits a moment for
         self._queue: list[_Request] = []
-        self._wanted = 1
-        self._committer: threading.Thread | None = None
-        self._closing = False
+        self._writing = False
+        # One sync at a time in the process; what is known synced, and what may be lost.
+        self._sync_mutex = threading.Lock()
+        self._synced_identity: tuple[int, int] | None = None
+        self._synced_to = 0
+        self._suspect: list[tuple[int, int]] = []
         self._appends = self._batches = self._fsyncs = 0
 
     # --- the public face --------------------------------------------------------
 
     def open(self) -> None:
-        """Create the folder (0700) and file (0600) if needed, and prove both usable."""
+        """Create the folder (0700), file (0600) and lock file if needed; prove them usable."""
+        self._check_fork()
         try:
             os.close(self._open_path())
         except OSError as error:
             raise JournalUnavailable(self.path, _describe(error)) from None
         try:
-            self._acquire_sidecar(time.monotonic() + self.lock_timeout)
-        except JournalWriteFailed as error:
-            raise JournalUnavailable(self.path, error.reason) from None
-        self._release_sidecar()
+            self._sidecar.create()
+        except OSError as error:
+            raise JournalUnavailable(self.path, f"cannot lock: {_describe(error)}") from None
+        with self._role():
+            try:
+                fd = self._lock(time.monotonic() + self.lock_timeout)
+            except JournalWriteFailed as error:
+                raise JournalUnavailable(self.path, error.reason) from None
+            assert fd is not None
+            self._unlock(fd)
 
     def append(self, event: Event) -> Written:
         """Write ``event`` as one whole line; return once it is written (and synced in
         ``always`` mode). Raises what the admission check refuses, ``JournalBusy`` or
-        ``JournalWriteFailed``; in every error case nothing of the event is on disk.
+        ``JournalWriteFailed`` (nothing of the event is on disk), or
+        ``JournalDurabilityUnknown`` (it was written, but its fsync failed).
         """
-        if self._pid != os.getpid():
-            self._after_fork()
-        request = _Request(event)
-        with self._cond:
-            if self._committer is None:
-                self._closing = False
-                self._committer = threading.Thread(
-                    target=self._run, name=f"journal-committer:{self.path.name}", daemon=True
-                )
-                self._committer.start()
+        self._check_fork()
+        request = _Request(event, self._encode(event))
+        with self._mutex:
             self._queue.append(request)
-            if len(self._queue) >= self._wanted:
-                self._cond.notify()
-        request.answered.acquire()
-        if request.error is not None:
-            raise request.error
-        assert request.outcome is not None
-        return request.outcome
+            lead = not self._writing
+            self._writing = True
+            self._queue_grew.notify()
+        if not lead:
+            request.wake.acquire()
+            if not request.promoted:
+                return request.result()
+        self._lead(time.monotonic() + self.lock_timeout, request)
+        return request.result()
+
+    def try_append(self, event: Event) -> Written | None:
+        """``append`` if it needs to wait for nothing: no other thread writing or
+        syncing, the locks free at once. Else ``None`` and nothing done, so that an
+        event loop can append in place and hand the waiting cases to a thread.
+        """
+        self._check_fork()
+        line = self._encode(event)
+        with self._mutex:
+            if self._writing or self._queue or self._sync_mutex.locked():
+                return None
+            self._writing = True
+            request = _Request(event, line)
+            self._queue.append(request)
+        if not self._lead(None, request):
+            return None
+        return request.result()
 
     def flush(self) -> int:
-        """fsync the journal, covering bytes any process wrote; return its size."""
+        """fsync the journal, covering bytes any process wrote; return the size synced."""
+        self._check_fork()
         try:
-            # A descriptor of its own: the committer's may be swapped meanwhile.
+            # A descriptor of its own: a writer's may be swapped meanwhile.
             fd = self._open_path()
-            try:
-                os.fsync(fd)
-                size = os.fstat(fd).st_size
-            finally:
-                os.close(fd)
         except OSError as error:
-            raise JournalWriteFailed(self.path, f"fsync failed: {_describe(error)}") from None
-        with self._cond:
-            self._fsyncs += 1
-        return size
+            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
+        try:
+            with self._sync_mutex:
+                stat = os.fstat(fd)
+                identity = (stat.st_dev, stat.st_ino)
+                self._fsync(fd, identity, stat.st_size)
+                return stat.st_size
+        except JournalDurabilityUnknown as error:
+            raise JournalWriteFailed(self.path, error.reason) from None
+        finally:
+            os.close(fd)
 
     def stats(self) -> WriterStats:
-        with self._cond:
+        with self._mutex:
             return WriterStats(appends=self._appends, batches=self._batches, fsyncs=self._fsyncs)
 
     def close(self) -> None:
-        """Stop the committer (after it answers what is queued) and release the file."""
-        with self._cond:
-            committer, self._committer = self._committer, None
-            self._closing = True
-            self._cond.notify_all()
-        if committer is not None and self._pid == os.getpid():
-            committer.join()
-        if self._fd is not None:
-            os.close(self._fd)
+        """Release the files, once the appends under way in other threads are done."""
+        if self._pid != os.getpid():
+            return
+        with self._role(), self._sync_mutex:
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._fd)
             self._fd = self._identity = None
+            self._sidecar.close()
 
-    # --- the committer thread ---------------------------------------------------
-
-    def _run(self) -> None:
+    @contextlib.contextmanager
+    def _role(self) -> Iterator[None]:
+        """Hold the writer's role outside an append: appends that come meanwhile wait."""
         while True:
-            with self._cond:
-                while not self._queue and not self._closing:
-                    self._cond.wait()
-                if not self._queue:
-                    return
-            self._hold_and_commit()
-
-    def _hold_and_commit(self) -> None:
-        """Take the locks, write batches while they keep coming, let go, answer the last.
-
-        Every request taken from the queue is answered whatever fails here: a
-        caller left waiting would hang forever.
-        """
-        try:
-            fd = self._lock()
-        except Exception as error:
-            self._settle(self._take(1, 0.0), error)
-            return
-        held_since = time.monotonic()
-        # Taking the locks took a while: whatever queued meanwhile joins this batch.
-        batch = self._take(1, 0.0)
-        written = 0
-        failure: Exception | None = None
-        try:
-            while True:
-                written = self._write(fd, batch)
-                if len(batch) < 2 or time.monotonic() - held_since > _MAX_HOLD_S:
+            with self._mutex:
+                if not self._writing:
+                    self._writing = True
                     break
-                # A shared batch means busy callers: answer it with the locks still
-                # held, and give its callers a moment to queue their next appends.
-                self._finish(fd, batch, written)
-                batch = self._take(len(batch), _GATHER_WINDOW_S)
-        except Exception as error:
-            failure = error
+            time.sleep(LAST_PAUSE_S)
+        try:
+            yield
         finally:
-            self._unlock(fd)
-        if failure is not None:
-            self._settle(batch, failure)
-            return
-        # The last batch is synced and answered after letting go: other processes
-        # write meanwhile, and an fsync of the inode covers their bytes too.
-        self._finish(fd, batch, written)
+            self._let_go()
 
-    def _take(self, target: int, window: float) -> list[_Request]:
-        """Everything queued, waiting up to ``window`` for ``target`` requests."""
-        deadline = time.monotonic() + window
-        with self._cond:
-            self._wanted = target
-            while len(self._queue) < target and not self._closing:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(left)
-            self._wanted = 1
-            batch, self._queue = self._queue, []
-            return batch
+    # --- one commit ---------------------------------------------------------------
 
-    def _settle(self, batch: list[_Request], error: BaseException | None = None) -> None:
-        for request in batch:
+    def _encode(self, event: Event) -> bytes:
+        # Here, before queueing: an event that cannot be encoded fails its own append only.
+        try:
+            return encode_line(event)
+        except (msgspec.EncodeError, UnicodeEncodeError, OverflowError, TypeError) as error:
+            raise InvalidEvent("event", f"cannot be written as JSON: {error}") from None
+
+    def _lead(self, deadline: float | None, own: _Request) -> bool:
+        """Holding the writer's role: lock, write the queue, let go, sync, answer.
+
+        With no ``deadline`` the locks are only tried: if either is held, ``own`` is
+        taken back from the queue, the role let go, and False returned. Every request
+        taken from the queue is answered whatever fails here: a caller left waiting
+        would hang.
+        """
+        if deadline is not None:
+            self._gather()
+        try:
+            fd = self._lock(deadline)
+        except Exception as error:
+            with self._mutex:
+                requests, self._queue = self._queue, []
+            self._let_go()
+            self._settle(requests, error)
+            return True
+        if fd is None:
+            with self._mutex:
+                self._queue.remove(own)
+            self._let_go()
+            return False
+        batch = self._write_queue(fd)
+        self._unlock(fd)
+        if batch is not None:
+            batch.patient = deadline is not None
+            self._finish(batch)
+        if batch is not None and self.durability == "always":
+            # Its other callers append again soon: the next writer waits a moment
+            # for them (this one's caller returns now, and may be among them).
+            self._gather_for = len(batch.requests) - 1
+        self._let_go()
+        return True
+
+    def _gather(self) -> None:
+        """After a shared batch, wait up to ``_GATHER_S`` for its callers to queue
+        again (they were answered a moment ago), so that batches do not alternate
+        between the first of them and the rest."""
+        with self._mutex:
+            wanted, self._gather_for = self._gather_for, 0
+            deadline = time.monotonic() + _GATHER_S
+            while len(self._queue) < wanted and (left := deadline - time.monotonic()) > 0:
+                self._queue_grew.wait(left)
+
+    def _let_go(self) -> None:
+        """Hand the writer's role to the first caller queued meanwhile, if any."""
+        with self._mutex:
+            if not self._queue:
+                self._writing = False
+                return
+            first = self._queue[0]
+        first.promoted = True
+        first.wake.release()
+
+    def _settle(self, requests: list[_Request], error: BaseException | None = None) -> None:
+        for request in requests:
             if error is not None and request.outcome is None and request.error is None:
                 request.error = error
-            request.answered.release()
+            request.wake.release()
 
-    def _write(self, fd: int, batch: list[_Request]) -> int:
-        """Admit one batch and write its admitted lines, locks held; return their count.
-
-        Refused events get their error and duplicates their earlier event now;
-        ``_finish`` answers the rest once they are durable as the mode requires.
+    def _write_queue(self, fd: int) -> _Batch | None:
+        """Write what is queued, and what queues meanwhile, locks held, for up to
+        ``_MAX_HOLD_S``: one sync then covers it all, and no caller has to be woken
+        to write. A round that fails is answered with its error, and ends it; None
+        when nothing was taken or the first round failed.
         """
-        verdicts = self._admit([request.event for request in batch])
+        batch: _Batch | None = None
+        held_since = time.monotonic()
+        while True:
+            with self._mutex:
+                requests, self._queue = self._queue, []
+            if not requests:
+                break
+            try:
+                if batch is None:
+                    batch = self._new_batch(fd, requests)
+                start, end, lines = self._write(fd, requests)
+            except Exception as error:
+                self._settle(requests, error)
+                break
+            batch.requests.extend(requests)
+            batch.start = min(batch.start, start)
+            batch.end, batch.written = end, batch.written + lines
+            if time.monotonic() - held_since > _MAX_HOLD_S:
+                break
+        if batch is None:
+            return None
+        if batch.sync_fd is not None and not batch.needs_sync():
+            os.close(batch.sync_fd)
+            batch.sync_fd = None
+        return batch if batch.requests else None
+
+    def _new_batch(self, fd: int, requests: list[_Request]) -> _Batch:
+        assert self._identity is not None
+        size = os.fstat(fd).st_size
+        batch = _Batch(requests=[], identity=self._identity, start=size, end=size, written=0)
+        if self.durability == "always":
+            try:
+                # The writer's own descriptor may be swapped before the sync: keep one.
+                batch.sync_fd = os.dup(fd)
+            except OSError as error:
+                raise JournalWriteFailed(
+                    self.path, f"{_describe(error)}; nothing was written"
+                ) from None
+        return batch
+
+    def _write(self, fd: int, requests: list[_Request]) -> tuple[int, int, int]:
+        """Admit the requests and write the admitted lines, locks held; return the
+        file's size before and after, and the number of lines.
+
+        Refused events get their error now; ``_finish`` answers the rest.
+        """
+        assert self._identity is not None
+        start = end = os.fstat(fd).st_size
+        tip = Tip(self._identity, start)
+        verdicts = self._admit([request.event for request in requests], tip)
         lines = []
-        for request, verdict in zip(batch, verdicts, strict=True):
+        for request, verdict in zip(requests, verdicts, strict=True):
             if verdict is None:
-                lines.append(encode_line(request.event))
+                lines.append(request.line)
             elif isinstance(verdict, JournalError):
                 request.error = verdict
             else:
-                durable = self.durability == "always"
-                request.outcome = Written(durable=durable, duplicate_of=verdict)
+                request.duplicate_of = verdict
         if lines:
-            self._append_bytes(fd, b"".join(lines))
-            with self._cond:
+            written = self._append_bytes(fd, start, b"".join(lines))
+            end = start + len(written)
+            self._tell_written(tip, written)
+            with self._mutex:
                 self._appends += len(lines)
                 self._batches += 1
-        return len(lines)
+        return start, end, len(lines)
 
-    def _finish(self, fd: int, batch: list[_Request], written: int) -> None:
-        """fsync what was written (``always`` mode), then answer every caller of the batch."""
-        durable = self.durability == "always"
-        if written and durable:
+    def _tell_written(self, tip: Tip, written: bytes) -> None:
+        if self._on_written is None:
+            return
+        try:
+            self._on_written(tip, written)
+        except Exception:
+            # The bytes are written: the callers must hear so. The index reads them
+            # from the file at its next refresh instead.
+            log.exception("the on_written hook failed for %s", self.path)
+
+    def _finish(self, batch: _Batch) -> None:
+        """Sync the batch (``always`` mode), then answer every caller of it.
+
+        Every caller is answered, whatever fails.
+        """
+        try:
+            self._answer(batch)
+        except Exception as error:
+            self._settle(batch.requests, error)
+
+    def _answer(self, batch: _Batch) -> None:
+        failure: JournalDurabilityUnknown | None = None
+        if batch.sync_fd is not None:
             try:
-                self._sync(fd)
-            except JournalWriteFailed as error:
-                self._settle(batch, error)
+                self._make_durable(batch.sync_fd, batch.identity, batch.end, batch.patient)
+            except JournalDurabilityUnknown as error:
+                failure = error
+            except OSError as error:
+                failure = JournalDurabilityUnknown(
+                    self.path, f"it could not be synced: {_describe(error)}"
+                )
+            finally:
+                os.close(batch.sync_fd)
+        always = self.durability == "always"
+        with self._sync_mutex:
+            # A duplicate's event lies before the batch, or in it (a key repeated
+            # within the batch): durable once everything up to its end is.
+            old_durable = self._covered(batch.identity, 0, batch.end)
+            new_durable = always and self._covered(batch.identity, batch.start, batch.end)
+        if always and batch.written and failure is None and not new_durable:
+            # Synced since, but written before an fsync that failed: maybe lost.
+            failure = JournalDurabilityUnknown(
+                self.path, "an fsync failed after it was written, and it may be lost"
+            )
+        for request in batch.requests:
+            if request.error is not None:
+                continue
+            if request.duplicate_of is not None:
+                request.outcome = Written(durable=old_durable, duplicate_of=request.duplicate_of)
+            elif failure is not None:
+                request.error = failure
+            else:
+                request.outcome = Written(durable=always)
+        self._settle(batch.requests)
+
+    # --- durability -----------------------------------------------------------------
+
+    def _make_durable(self, fd: int, identity: tuple[int, int], end: int, patient: bool) -> None:
+        """See that the journal's bytes up to ``end`` are synced, by anyone; fsync if not.
+
+        Not ``patient`` (on an event loop), it does not wait for another process's sync.
+        """
+        with self._sync_mutex:
+            if self._synced_identity == identity and self._synced_to >= end:
                 return
-        for request in batch:
-            if request.error is None and request.outcome is None:
-                request.outcome = Written(durable=durable)
-        self._settle(batch)
 
-    def _unlock(self, fd: int) -> None:
+            def covered() -> bool:
+                recorded = self._sidecar.read_record(identity, os.fstat(fd).st_size)
+                self._note_synced(identity, recorded)
+                return self._synced_to >= end
+
+            # Waiting for another process's sync, the record is read meanwhile:
+            # the wait ends as soon as that sync is seen to cover these bytes.
+            waited = self._sidecar.lock_record(_SYNC_WAIT_S if patient else 0.0, covered)
+            shared = waited is not None
+            try:
+                if waited and patient:
+                    # Others are syncing too: those just answered are writing again,
+                    # and waiting a moment lets this fsync cover their lines as well.
+                    time.sleep(_SIBLING_DELAY_S)
+                if shared:
+                    covered()
+                if self._synced_identity == identity and self._synced_to >= end:
+                    return
+                size = os.fstat(fd).st_size
+                self._fsync(fd, identity, size)
+                if shared:
+                    self._sidecar.write_record(identity, size)
+            finally:
+                if shared:
+                    self._sidecar.unlock_record()
+
+    def _fsync(self, fd: int, identity: tuple[int, int], size: int) -> None:
+        """fsync ``fd`` and note everything below ``size`` synced; sync mutex held."""
         try:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            self._release_sidecar()
+            os.fsync(fd)
         except OSError as error:
-            # Nothing to answer a caller with: the write is done. Closing the
-            # descriptors drops their locks, so the next commit starts clean.
-            log.warning("could not unlock %s: %s", self.path, _describe(error))
-            self._drop_descriptors()
+            # What was not known synced may now be lost for good (Linux marks it clean).
+            known = self._synced_to if self._synced_identity == identity else 0
+            self._note_synced(identity, known)
+            self._suspect.append((known, size))
+            raise JournalDurabilityUnknown(self.path, f"fsync failed: {_describe(error)}") from None
+        with self._mutex:
+            self._fsyncs += 1
+        self._note_synced(identity, size)
 
-    def _drop_descriptors(self) -> None:
-        for fd in (self._fd, self._queued_fd):
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self._fd = self._identity = self._queued_fd = None
+    def _note_synced(self, identity: tuple[int, int], offset: int) -> None:
+        if self._synced_identity != identity:
+            self._synced_identity, self._synced_to, self._suspect = identity, 0, []
+        self._synced_to = max(self._synced_to, offset)
 
-    def _release_sidecar(self) -> None:
-        if self._queued_fd is None:
-            self._sidecar.release()
-        else:
-            os.close(self._queued_fd)  # closing drops its flock
-            self._queued_fd = None
+    def _covered(self, identity: tuple[int, int], start: int, end: int) -> bool:
+        """Whether bytes ``start`` to ``end`` are known on stable storage; sync mutex held."""
+        if start >= end:
+            return True
+        if self._synced_identity != identity or self._synced_to < end:
+            return False
+        return all(stop <= start or end <= lo for lo, stop in self._suspect)
 
-    def _lock(self) -> int:
-        """Hold the sidecar lock, then the journal's own flock; return the journal's fd."""
-        deadline = time.monotonic() + self.lock_timeout
-        self._acquire_sidecar(deadline)
+    # --- the locks --------------------------------------------------------------------
+
+    def _try_sidecar(self) -> bool:
         try:
-            fd = self._current_fd_or_fail()
-            # The Rust writer blocks in flock(LOCK_EX); we poll so the timeout still holds.
+            return self._sidecar.try_acquire()
+        except FileNotFoundError:
+            # No folder yet: an append without open() makes it as open() would.
+            make_private_dirs(self.path.parent)
+            return self._sidecar.try_acquire()
+
+    def _lock(self, deadline: float | None) -> int | None:
+        """Hold the sidecar lock, then the journal's own flock; return the journal's fd.
+
+        Without a deadline, only one try: None if either lock is held elsewhere.
+        """
+        try:
+            if not self._try_sidecar():
+                if deadline is None:
+                    return None
+                if not self._sidecar.acquire(deadline):
+                    raise JournalBusy(self.path, self.lock_timeout)
+        except OSError as error:
+            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
+        try:
+            fd = self._current_fd()
+            self._check_writable()
+            # The Rust writer blocks in flock(LOCK_EX); we try, so our timeout still holds.
+            pause = FIRST_PAUSE_S
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     return fd
                 except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise JournalBusy(self.path, self.lock_timeout) from None
-                    time.sleep(_LOCK_POLL_S)
+                    pass
                 except OSError as error:
                     raise JournalWriteFailed(
                         self.path, f"cannot lock: {_describe(error)}"
                     ) from None
+                if deadline is None:
+                    self._sidecar.release()
+                    return None
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise JournalBusy(self.path, self.lock_timeout)
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, LAST_PAUSE_S)
         except BaseException:
-            self._release_sidecar()
+            self._sidecar.release()
             raise
 
-    def _acquire_sidecar(self, deadline: float) -> None:
-        """Take the sidecar lock by ``deadline``: filelock first, else a place in the flock queue.
-
-        filelock waits by polling, and each of its tries costs about as much as an
-        append (~0.25 ms of system calls), so pollers both slow the holder and come
-        late: under contention the writer that just let go mostly wins again, and
-        waits pile up. When filelock's one try finds the lock held, we block in
-        ``flock`` on the same lock file instead (filelock's lock on Unix is that
-        flock, so all writers still exclude each other), and the kernel hands the
-        lock over the moment its holder lets go.
-        """
+    def _unlock(self, fd: int) -> None:
         try:
-            self._sidecar.acquire(blocking=False)
-            return
-        except filelock.Timeout:
-            pass
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            self._sidecar.release()
         except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-        try:
-            self._queued_fd = _queue_for_flock(
-                Path(f"{self.path}.lock"), deadline - time.monotonic()
-            )
-        except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-        if self._queued_fd is None:
-            raise JournalBusy(self.path, self.lock_timeout)
-
-    def _sync(self, fd: int) -> None:
-        try:
-            os.fsync(fd)
-        except OSError as error:
-            raise JournalWriteFailed(
-                self.path,
-                f"fsync failed ({_describe(error)}); the event was written but may not be "
-                "on stable storage",
-            ) from None
-        with self._cond:
-            self._fsyncs += 1
+            # Nothing to answer a caller with: the write is done. Closing the
+            # descriptors drops their locks, so the next commit starts clean.
+            log.warning("could not unlock %s: %s", self.path, _describe(error))
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._fd)
+            self._fd = self._identity = None
+            self._sidecar.close()
 
     # --- the file ---------------------------------------------------------------
 
-    def _append_bytes(self, fd: int, payload: bytes) -> None:
-        """End a torn last line, then write ``payload`` whole or not at all."""
-        size = os.fstat(fd).st_size
+    def _append_bytes(self, fd: int, size: int, payload: bytes) -> bytes:
+        """End a torn last line, then write ``payload`` whole or not at all; return the
+        bytes written (``payload``, after a "\n" if a torn line was ended)."""
         # Only a crash mid-append leaves a last line without "\n". Ending it costs
         # that one torn line; not ending it would glue it to our first event.
         if size and os.pread(fd, 1, size - 1) != b"\n":
@@ -421,53 +683,86 @@ class JournalWriter:
                     raise OSError(errno.EIO, "the write made no progress")
                 view = view[count:]
         except OSError as error:
-            # A short or failed write must leave no partial line: cut back to where we began.
-            try:
-                os.ftruncate(fd, size)
-            except OSError as cut_error:
-                raise JournalWriteFailed(
-                    self.path,
-                    f"{_describe(error)}, and cutting the partial line back failed too "
-                    f"({_describe(cut_error)}); the next append will end it",
-                ) from None
-            raise JournalWriteFailed(
-                self.path, f"{_describe(error)}; the file was left as it was"
-            ) from None
+            self._cut_back(fd, size, error)
+        return payload
 
-    def _current_fd_or_fail(self) -> int:
+    def _cut_back(self, fd: int, size: int, error: OSError) -> None:
+        """After a failed write: leave no partial line, and say what is on disk."""
         try:
-            return self._current_fd()
-        except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
+            if os.fstat(fd).st_size == size:
+                raise JournalWriteFailed(
+                    self.path, f"{_describe(error)}; nothing was written"
+                ) from None
+            os.ftruncate(fd, size)
+        except JournalWriteFailed:
+            raise
+        except OSError as cut_error:
+            raise JournalWriteFailed(
+                self.path,
+                f"{_describe(error)}, and cutting the partial line back failed too "
+                f"({_describe(cut_error)}); the next append will end it",
+            ) from None
+        raise JournalWriteFailed(
+            self.path, f"{_describe(error)}; the partial line was cut back, nothing was written"
+        ) from None
 
     def _current_fd(self) -> int:
         """The open journal, reopened if the file at the path was deleted or replaced.
 
-        Only the committer calls this, so the descriptor is never swapped mid-commit.
+        Only the writer (with the sidecar lock) calls this, so the descriptor is
+        never swapped mid-commit. ``lstat``: a symlink swapped in for the file is
+        another file, and its open is refused.
         """
         try:
-            stat = os.stat(self.path)
-            identity: tuple[int, int] | None = (stat.st_dev, stat.st_ino)
+            named = os.stat(self.path, follow_symlinks=False)
+            identity: tuple[int, int] | None = (named.st_dev, named.st_ino)
         except FileNotFoundError:
             identity = None
+        except OSError as error:
+            raise JournalWriteFailed(
+                self.path, f"cannot open it for writing: {_describe(error)}; nothing was written"
+            ) from None
         if self._fd is not None and identity == self._identity:
             return self._fd
         if self._fd is not None:
             os.close(self._fd)
             self._fd = self._identity = None
-        fd = self._open_path()
-        fstat = os.fstat(fd)
-        self._fd, self._identity = fd, (fstat.st_dev, fstat.st_ino)
+        try:
+            fd = self._open_path()
+        except OSError as error:
+            raise JournalWriteFailed(
+                self.path, f"cannot open it for writing: {_describe(error)}; nothing was written"
+            ) from None
+        stat = os.fstat(fd)
+        self._fd, self._identity = fd, (stat.st_dev, stat.st_ino)
         return fd
 
-    def _open_path(self) -> int:
-        """Open the journal for appending, creating it (and its folders) privately."""
-        make_private_dirs(self.path.parent)
-        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
+    def _check_writable(self) -> None:
+        """Refuse to append to a journal that may no longer be opened for writing.
+
+        Our descriptors stay open and would still write, but a journal made read-only
+        (its mode, or a read-only mount over its folder) means appends must stop.
+        """
+        if os.access(self.path, os.W_OK, effective_ids=True, follow_symlinks=False):
+            return
         try:
-            fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+            os.close(open_journal_file(self.path, os.O_WRONLY | os.O_APPEND))
+        except OSError as error:
+            raise JournalWriteFailed(
+                self.path, f"cannot open it for writing: {_describe(error)}; nothing was written"
+            ) from None
+
+    def _open_path(self) -> int:
+        """Open the journal for appending, creating it (and its folders) privately.
+
+        Only a regular file is opened, never through a symlink (``open_journal_file``).
+        """
+        make_private_dirs(self.path.parent)
+        flags = os.O_RDWR | os.O_APPEND
+        try:
+            fd = open_journal_file(self.path, flags | os.O_CREAT | os.O_EXCL)
         except FileExistsError:
-            return os.open(self.path, flags)
+            return open_journal_file(self.path, flags)
         try:
             # A new name is durable only once its folder is synced.
             _fsync_dir(self.path.parent)
@@ -476,41 +771,9 @@ class JournalWriter:
             raise
         return fd
 
-
-def _queue_for_flock(lock_path: Path, timeout: float) -> int | None:
-    """Block in ``flock(LOCK_EX)`` on ``lock_path`` for up to ``timeout`` seconds.
-
-    Returns a descriptor holding the lock, or None on timeout. A blocking flock
-    cannot be timed out, so a thread makes the call while we wait on an event; a
-    thread whose caller gave up drops the lock as soon as it gets it.
-    """
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    guard = threading.Lock()
-    got = threading.Event()
-    state: dict[str, object] = {}
-
-    def wait_in_queue() -> None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError as error:
-            state["error"] = error
-        with guard:
-            if "abandoned" in state:
-                os.close(fd)
-                return
-            state["done"] = True
-        got.set()
-
-    threading.Thread(target=wait_in_queue, name="journal-lock-queue", daemon=True).start()
-    got.wait(max(timeout, 0.0))
-    with guard:
-        if "done" not in state:
-            state["abandoned"] = True
-            return None
-    if isinstance(error := state.get("error"), OSError):
-        os.close(fd)
-        raise error
-    return fd
+    def _check_fork(self) -> None:
+        if self._pid != os.getpid():
+            self._after_fork()
 
 
 def _describe(error: OSError) -> str:

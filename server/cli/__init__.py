@@ -19,7 +19,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from journal_core import DURABILITY_MODES, JournalError
+from journal_core import DURABILITY_MODES, JournalDurabilityUnknown, JournalError
 from server import VersionAction
 from server.cli import (
     claude,
@@ -38,6 +38,7 @@ from server.cli.arguments import check_utf8_arguments
 from server.cli.command import (
     EXIT_BAD_LINES,
     EXIT_BROKEN_PIPE,
+    EXIT_DURABILITY_UNKNOWN,
     EXIT_INTERRUPTED,
     EXIT_JOURNAL,
     EXIT_OK,
@@ -55,6 +56,7 @@ from server.cli.words import error_text
 __all__ = [
     "EXIT_BAD_LINES",
     "EXIT_BROKEN_PIPE",
+    "EXIT_DURABILITY_UNKNOWN",
     "EXIT_INTERRUPTED",
     "EXIT_JOURNAL",
     "EXIT_OK",
@@ -106,6 +108,8 @@ exit status:
      open, bad configuration); nothing was written
   3  the journal is busy (lock timeout), cannot be opened or created, or a write failed;
      nothing was written
+  4  the event was written, but its fsync failed: whether it is on stable storage is
+     unknown (appending again with the same --idempotency-key does not write it twice)
   130, 141  interrupted (Ctrl-C); stdout closed early (as by `| head`)
 serve exits as task-journal-mcp does, in the same classes: 3 also when it cannot
 serve (the HTTP port is in use).
@@ -226,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # here, so that a closed pipe is seen below and not at exit
     except JournalError as err:
         note(f"error: {error_text(err, getattr(args, 'field_flags', None))}")
+        if isinstance(err, JournalDurabilityUnknown):
+            return EXIT_DURABILITY_UNKNOWN
         return EXIT_JOURNAL if isinstance(err, JOURNAL_FAILURES) else EXIT_REFUSED
     except BrokenPipeError:
         # The reader of stdout went away (`task-journal read | head -1`): stop quietly,

@@ -37,11 +37,13 @@ EXIT_OK = 0
 EXIT_BAD_LINES = 1
 EXIT_REFUSED = 2
 EXIT_JOURNAL = 3
+EXIT_DURABILITY_UNKNOWN = 4  # the event was written, but its fsync failed
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as for any program whose reader went away
 
-# Errors of the journal itself (as opposed to the request): exit 3. Any other
-# JournalError refused the input or the configuration: exit 2, like a usage error.
+# Errors of the journal itself (as opposed to the request): exit 3, nothing written;
+# JournalDurabilityUnknown: exit 4, written. Any other JournalError refused the input
+# or the configuration: exit 2, like a usage error.
 JOURNAL_FAILURES = (JournalBusy, JournalUnavailable, JournalWriteFailed)
 
 Run = Callable[[argparse.Namespace], int]

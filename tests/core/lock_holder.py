@@ -2,7 +2,9 @@
 
 Run as ``python -m tests.core.lock_holder KIND PATH`` from the repository root. ``filelock``
 holds ``filelock.FileLock(PATH)`` (the writers' sidecar lock); ``flock`` holds
-``fcntl.flock(LOCK_EX)`` on PATH itself (the lock the Rust tool's writer takes). It prints
+``fcntl.flock(LOCK_EX)`` on PATH itself (the lock the Rust tool's writer takes);
+``sync-record`` holds the OFD lock on the first bytes of PATH (a sidecar lock file), which
+a writer takes while it syncs and updates the synced-up-to record there. It prints
 ``held`` once the lock is taken, and releases it and exits when stdin gives a line or ends.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -46,12 +49,20 @@ def release(child: subprocess.Popen[str]) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Take the lock, say so, and hold it until stdin speaks."""
     parser = argparse.ArgumentParser(prog="python -m tests.core.lock_holder")
-    parser.add_argument("kind", choices=("filelock", "flock"))
+    parser.add_argument("kind", choices=("filelock", "flock", "sync-record"))
     parser.add_argument("path", type=Path)
     args = parser.parse_args(argv)
     if args.kind == "filelock":
         with filelock.FileLock(args.path):
             _hold()
+    elif args.kind == "sync-record":
+        fd = os.open(args.path, os.O_RDWR)
+        try:
+            whole_record = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 64, 0)
+            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, whole_record)
+            _hold()
+        finally:
+            os.close(fd)
     else:
         fd = os.open(args.path, os.O_RDWR | os.O_APPEND)
         try:

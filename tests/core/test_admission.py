@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from journal_core import (
     UnknownEvent,
     new_event,
 )
+from journal_core.writer import Tip
 from tests.core.journal_lines import append_in_child
 
 MISSING = "01KMZ3T4J8Q7W2E5R6T7Y8V9H0"
@@ -87,13 +89,13 @@ def test_an_event_may_name_one_earlier_in_the_same_batch(journal: Journal, task_
     first = new_event(type="finding", text="first", task_id=task_id)
     second = new_event(type="correction", text="fix", task_id=task_id, corrects=first.event_id)
     # Both reach admission together, as one group commit, before either is on disk.
-    assert journal._admit([first, second]) == [None, None]
+    assert journal._admit([first, second], _tip(journal)) == [None, None]
 
 
 def test_a_close_and_a_reopen_in_one_batch_count_each_other(journal: Journal, task_id: str) -> None:
     close = new_event(type="close", text="done", task_id=task_id)
     again = new_event(type="close", text="done", task_id=task_id)
-    verdicts = journal._admit([close, again])
+    verdicts = journal._admit([close, again], _tip(journal))
     assert verdicts[0] is None
     assert isinstance(verdicts[1], TaskStateConflict)
 
@@ -165,3 +167,9 @@ def test_a_repeated_open_with_its_key_is_a_duplicate_though_it_names_a_new_task(
 
     assert again.duplicate
     assert (again.task_id, again.event_id) == (first.task_id, first.event_id)
+
+
+def _tip(journal: Journal) -> Tip:
+    """Where the journal ends, as the writer would hand it to admission under the lock."""
+    stat = os.stat(journal.path)
+    return Tip((stat.st_dev, stat.st_ino), stat.st_size)

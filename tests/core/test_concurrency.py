@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from journal_core import Journal, Settings, new_event
-from tests.core import appender
+from tests.core import appender, filelock_writer
 
 PROCESSES = 8
 APPENDS_PER_PROCESS = 500
 THREADS_PER_PROCESS = 4
 RACERS = 4
 RACED_TASKS = 40
+MIXED_APPENDS = 300
 
 
 @pytest.mark.slow
@@ -111,3 +112,39 @@ def test_threads_sharing_one_journal_each_append_exactly_once(journal_path: Path
     assert stats.appends == len(ids)
     # In `always` mode batches written are synced, and no batch more than once.
     assert 0 < stats.fsyncs <= stats.batches
+
+
+def test_a_filelock_only_writer_and_ours_exclude_each_other_on_one_journal(
+    journal_path: Path,
+) -> None:
+    journal = Journal(Settings(journal_path=journal_path))
+    journal.open()  # the file must exist for the filelock writer's O_APPEND open
+    journal.close()
+    ours = [
+        appender.start("burst", journal_path, "--count", str(MIXED_APPENDS), "--threads", "2")
+        for _ in range(2)
+    ]
+    theirs = filelock_writer.start(journal_path, MIXED_APPENDS)
+    acknowledged: list[str] = []
+    for child in ours:
+        assert child.stdout is not None
+        acknowledged.append(child.stdout.readline().strip())
+    for child in [*ours, theirs]:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "ready\n"
+    for child in [*ours, theirs]:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    for child in [*ours, theirs]:
+        out, _ = child.communicate(timeout=120)
+        assert child.returncode == 0
+        acknowledged.extend(out.split())
+
+    data = journal_path.read_bytes()
+    assert data.endswith(b"\n")
+    lines = data.splitlines()
+    assert len(lines) == 3 * MIXED_APPENDS
+    ids = [json.loads(line)["event_id"] for line in lines]  # no torn line: each one parses
+    assert sorted(ids) == sorted(acknowledged)
+    assert len(set(ids)) == len(ids)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from journal_core import Journal, Settings, new_event
 from journal_core.store import JournalStore, TaskSummary
 from tests.core.journal_lines import event, finish, line, start_appender, write
 
@@ -263,3 +264,26 @@ def test_threads_can_query_and_refresh_one_index_while_another_process_appends(
     assert failures == []
     page = index.read_events(task_id=T, order="oldest", limit=500)
     assert [e["event_id"] for e in page.events][1:] == ids
+
+
+def test_the_index_taken_from_our_own_writes_equals_one_read_from_the_file(
+    journal_path: Path,
+) -> None:
+    # Our appends reach the index from the bytes written (no read back); another
+    # writer's lines and a torn line in between are read from the file.
+    journal = Journal(Settings(journal_path=journal_path, durability="flush"))
+    journal.open()
+    task_id = journal.append(new_event(type="open", text="mirrored", title="Mirrored")).task_id
+    for n in range(20):
+        journal.append(new_event(type="finding", text=f"ours {n}", task_id=task_id))
+        if n == 7:
+            write(journal_path, event(type="open", text="theirs"))
+        if n == 13:
+            with journal_path.open("ab") as file:
+                file.write(b'{"event_id":"torn')
+    journal.append(new_event(type="close", text="done", task_id=task_id))
+    ours = (journal.list_tasks(status="any"), journal.read_events(task_id=task_id, limit=500))
+    journal.close()
+    fresh = Journal(Settings(journal_path=journal_path))
+    assert (fresh.list_tasks(status="any"), fresh.read_events(task_id=task_id, limit=500)) == ours
+    assert len(ours[1].events) == 22

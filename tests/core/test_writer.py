@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from journal_core import Journal, JournalUnavailable, Settings, event_to_dict, new_event
-from journal_core.writer import JournalWriter, Verdict
+from journal_core import (
+    Event,
+    InvalidEvent,
+    Journal,
+    JournalUnavailable,
+    JournalWriteFailed,
+    Refs,
+    Settings,
+    event_to_dict,
+    new_event,
+)
+from journal_core.writer import JournalWriter, Tip, Verdict, Written
 from tests.core import appender
 
 
@@ -170,7 +186,7 @@ def test_a_failing_admission_check_answers_every_caller_and_writes_nothing(
     # The committer thread must answer whatever goes wrong; a caller left waiting hangs.
     failures = iter([RuntimeError("a bug in the check")])
 
-    def admit(events: object) -> list[Verdict]:
+    def admit(events: object, tip: Tip) -> list[Verdict]:
         error = next(failures, None)
         if error is not None:
             raise error
@@ -185,3 +201,135 @@ def test_a_failing_admission_check_answers_every_caller_and_writes_nothing(
     assert writer.append(event).durable is False  # the committer is still serving
     writer.close()
     assert json.loads(journal_path.read_bytes())["event_id"] == event.event_id
+
+
+def test_retry_in_always_mode_of_a_key_written_in_flush_mode_syncs_before_saying_durable(
+    journal: Journal, task_id: str
+) -> None:
+    keyed = new_event(type="finding", text="fast", task_id=task_id, idempotency_key="k-3")
+    assert journal.append(keyed).durable is False
+    always = Journal(Settings(journal_path=journal.path, durability="always"))
+    always.open()
+    try:
+        retry = new_event(type="finding", text="fast", task_id=task_id, idempotency_key="k-3")
+        again = always.append(retry)
+        fsyncs = always.stats().fsyncs
+    finally:
+        always.close()
+    assert (again.event_id, again.duplicate, again.durable) == (keyed.event_id, True, True)
+    assert fsyncs == 1
+
+
+def test_an_event_that_cannot_be_encoded_fails_alone_not_the_batch_it_would_join(
+    journal_path: Path,
+) -> None:
+    # The first append holds the writer in its admission check until the two others
+    # are waiting; before the fix the bad event was encoded in the shared batch.
+    gate = threading.Event()
+    entered = threading.Event()
+
+    def admit(events: Sequence[Event], tip: Tip) -> list[Verdict]:
+        if not entered.is_set():
+            entered.set()
+            gate.wait(timeout=30)
+        return [None] * len(events)
+
+    writer = JournalWriter(journal_path, durability="flush", admit=admit)
+    writer.open()
+    outcomes: dict[str, object] = {}
+
+    def append(name: str, event: Event) -> None:
+        try:
+            outcomes[name] = writer.append(event)
+        except Exception as error:
+            outcomes[name] = error
+
+    first = new_event(type="open", text="first", task_id="t-1")
+    good = new_event(type="open", text="good", task_id="t-2")
+    bad = Event(
+        event_id=new_event(type="open", text="x").event_id,
+        task_id="t-3",
+        type="open",
+        timestamp=good.timestamp,
+        text="bad",
+        refs=Refs(files=("lone \ud800 surrogate",)),
+    )
+    threads = [threading.Thread(target=append, args=("first", first))]
+    threads[0].start()
+    assert entered.wait(timeout=30)
+    threads.append(threading.Thread(target=append, args=("good", good)))
+    threads[1].start()
+    while len(writer._queue) < 1:  # "good" waits for the writer
+        time.sleep(0.001)
+    threads.append(threading.Thread(target=append, args=("bad", bad)))
+    threads[2].start()
+    while len(writer._queue) < 2 and "bad" not in outcomes:
+        time.sleep(0.001)
+    gate.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    writer.close()
+    assert isinstance(outcomes["first"], Written)
+    assert isinstance(outcomes["good"], Written)
+    assert isinstance(outcomes["bad"], InvalidEvent)
+    written = [json.loads(line)["task_id"] for line in journal_path.read_bytes().splitlines()]
+    assert written == ["t-1", "t-2"]
+
+
+@pytest.fixture
+def write_refusal(
+    request: pytest.FixtureRequest, journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A journal that refuses every write and truncation, nothing written: ``chattr +i``
+    where this process may set it, and everywhere an injected EPERM."""
+    if request.param == "chattr":
+        done = subprocess.run(
+            ["chattr", "+i", str(journal.path)], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot chattr +i here ({done.stderr.strip()}); the injected case ran")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(journal.path)], check=True)
+        return
+    journal_inode = journal.path.stat().st_ino
+    real_write, real_ftruncate = os.write, os.ftruncate
+
+    def refuse(real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(fd: int, *args: Any) -> Any:
+            if os.fstat(fd).st_ino == journal_inode:
+                raise PermissionError(errno.EPERM, os.strerror(errno.EPERM))
+            return real(fd, *args)
+
+        return call
+
+    monkeypatch.setattr(os, "write", refuse(real_write))
+    monkeypatch.setattr(os, "ftruncate", refuse(real_ftruncate))
+    yield
+    monkeypatch.undo()
+
+
+@pytest.mark.parametrize("write_refusal", ["chattr", "injected-eperm"], indirect=True)
+def test_a_write_refused_outright_says_nothing_was_written_not_a_failed_cut_back(
+    journal: Journal, task_id: str, write_refusal: None
+) -> None:
+    before = journal.path.read_bytes()
+    with pytest.raises(JournalWriteFailed) as refused:
+        journal.append(new_event(type="finding", text="refused", task_id=task_id))
+    assert journal.path.read_bytes() == before
+    assert "Operation not permitted" in str(refused.value)
+    assert "nothing was written" in str(refused.value)
+    assert "cut" not in str(refused.value)
+
+
+def test_an_append_without_open_creates_the_folders_and_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "not" / "yet" / "journal.jsonl"
+    writer = JournalWriter(path)
+    try:
+        writer.append(new_event(type="open", text="first"))
+    finally:
+        writer.close()
+
+    assert len(path.read_bytes().splitlines()) == 1
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
