@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 
 import msgspec
 
+from journal_core.search import SearchPage
 from journal_core.store import PAGE_BYTES, EventPage, TaskPage, TaskSummary
 
 WHOLE: Final = "task-journal read --json shows it whole"
@@ -31,7 +32,7 @@ _MIN_ROOM: Final = 96
 _OBJECT_MARKER_KEY: Final = "…"
 
 _encoder: Final = msgspec.json.Encoder()
-_Page = TypeVar("_Page", EventPage, TaskPage)
+_Page = TypeVar("_Page", EventPage, TaskPage, SearchPage)
 
 
 def size_of(value: Any) -> int:
@@ -54,7 +55,8 @@ def clip_event(event: dict[str, Any], max_bytes: int) -> dict[str, Any]:
 
 def clip_page(page: _Page, max_bytes: int = PAGE_BYTES) -> _Page:
     """``page`` itself if its JSON fits in ``max_bytes``, else the page with the
-    largest events (or tasks) cut so that it does, and ``CUT_NOTE`` in its note.
+    largest events (or tasks, or the events of search hits) cut so that it does, and
+    ``CUT_NOTE`` in its note.
 
     Use it where a result must stay small (the MCP tools); a page the index sizes
     is over only when one item alone is (or when a line's numbers encode longer
@@ -67,6 +69,17 @@ def clip_page(page: _Page, max_bytes: int = PAGE_BYTES) -> _Page:
         frame = size_of(msgspec.structs.replace(page, events=[], note=note))
         events = _share(page.events, max_bytes - frame, clip_event)
         return msgspec.structs.replace(page, events=events, note=note)
+    if isinstance(page, SearchPage):
+        # A hit's title and snippet are bounded; only its event can be large.
+        frame = size_of(msgspec.structs.replace(page, note=note)) - sum(
+            size_of(hit.event) for hit in page.hits
+        )
+        events = _share([hit.event for hit in page.hits], max_bytes - frame, clip_event)
+        hits = [
+            msgspec.structs.replace(hit, event=event)
+            for hit, event in zip(page.hits, events, strict=True)
+        ]
+        return msgspec.structs.replace(page, hits=hits, note=note)
     frame = size_of(msgspec.structs.replace(page, tasks=[], note=note))
     summaries = _share([msgspec.to_builtins(task) for task in page.tasks], max_bytes - frame, _fit)
     # The smallest fields (the count, the status) always keep their room; only a

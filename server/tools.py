@@ -536,15 +536,17 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         Example: {"query": "token refresh -flaky", "types": ["decision", "rejection"]}
         """
         page = await _in_worker(
-            lambda: journal.search(
-                query,
-                task_id=task_id,
-                types=types,
-                since=since,
-                until=until,
-                all_projects=all_projects,
-                limit=limit,
-                cursor=cursor,
+            lambda: clip_page(
+                journal.search(
+                    query,
+                    task_id=task_id,
+                    types=types,
+                    since=since,
+                    until=until,
+                    all_projects=all_projects,
+                    limit=limit,
+                    cursor=cursor,
+                )
             )
         )
         return _result(page)

@@ -74,3 +74,20 @@ async def test_a_foreign_task_id_over_the_cap_is_listed_cut(
     result = await in_process_client.call_tool("list_tasks", {})
     assert not result.is_error
     assert result_bytes(result) <= PAGE_BYTES
+
+
+async def test_a_foreign_event_over_the_cap_is_found_cut(
+    in_process_client: Client, journal_path: Path
+) -> None:
+    task_id = await open_task(in_process_client)
+    append_raw(
+        journal_path, json.dumps(FOREIGN | {"task_id": task_id, "text": "oversized"}).encode()
+    )
+    result = await in_process_client.call_tool("search_events", {"query": "oversized"})
+    assert not result.is_error
+    assert result_bytes(result) <= PAGE_BYTES
+    page = result.structured_content
+    assert page is not None
+    (hit,) = page["hits"]
+    assert (hit["event"]["event_id"], hit["event"]["cut"]) == (FOREIGN["event_id"], True)
+    assert "task-journal read --json" in page["note"]
