@@ -9,11 +9,14 @@ from collections.abc import Mapping
 from typing import Final
 
 from journal_core import (
+    IdempotencyKeyReused,
     InvalidEvent,
     InvalidQuery,
     JournalError,
     TaskAlreadyOpen,
     TaskNotFound,
+    TaskStateConflict,
+    UnknownEvent,
 )
 from journal_core.query import MAX_LIMIT
 
@@ -104,4 +107,24 @@ def error_text(error: JournalError, flags: Mapping[str, str] | None = None) -> s
         return text
     if isinstance(error, InvalidEvent):
         return f"{flag_of(error.field, flags)} {error.reason}"
+    if isinstance(error, TaskStateConflict):
+        if error.event_type == "close":
+            return (
+                f"task {error.task_id!r} is closed already; to go on with it, "
+                f"`task-journal reopen {error.task_id}` first"
+            )
+        return (
+            f"task {error.task_id!r} is {error.status}: only a closed task can be reopened; "
+            f"append the next event with --task {error.task_id}"
+        )
+    if isinstance(error, UnknownEvent):
+        return (
+            f"{flag_of(error.field, flags)} names the event {error.event_id!r}, which is not "
+            "in this journal; `task-journal read --long` shows the events' ids"
+        )
+    if isinstance(error, IdempotencyKeyReused):
+        return (
+            f"--idempotency-key {error.key!r} was used before for a {error.event_type} event "
+            f"of task {error.task_id!r}; give this append a key of its own"
+        )
     return str(error)

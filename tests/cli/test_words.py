@@ -2,7 +2,16 @@
 
 import pytest
 
-from journal_core import InvalidEvent, InvalidQuery, JournalError, TaskAlreadyOpen, TaskNotFound
+from journal_core import (
+    IdempotencyKeyReused,
+    InvalidEvent,
+    InvalidQuery,
+    JournalError,
+    TaskAlreadyOpen,
+    TaskNotFound,
+    TaskStateConflict,
+    UnknownEvent,
+)
 from server.cli.words import error_text
 from tests.cli.conftest import CallMain
 
@@ -21,6 +30,30 @@ from tests.cli.conftest import CallMain
             "task 'tj-8f3k2m9q1z' was opened before; add events to it with "
             "--task tj-8f3k2m9q1z, or leave out --task to start a new task",
             id="task-already-open",
+        ),
+        pytest.param(
+            TaskStateConflict("tj-8f3k2m9q1z", "close", "closed"),
+            "task 'tj-8f3k2m9q1z' is closed already; to go on with it, "
+            "`task-journal reopen tj-8f3k2m9q1z` first",
+            id="close-of-a-closed-task",
+        ),
+        pytest.param(
+            TaskStateConflict("tj-8f3k2m9q1z", "reopen", "open"),
+            "task 'tj-8f3k2m9q1z' is open: only a closed task can be reopened; "
+            "append the next event with --task tj-8f3k2m9q1z",
+            id="reopen-of-an-open-task",
+        ),
+        pytest.param(
+            UnknownEvent("refs.events", "01KMZ3T4J8Q7W2E5R6T7Y8V9H0"),
+            "--ref-event names the event '01KMZ3T4J8Q7W2E5R6T7Y8V9H0', which is not in this "
+            "journal; `task-journal read --long` shows the events' ids",
+            id="an-unknown-event",
+        ),
+        pytest.param(
+            IdempotencyKeyReused("k-1", "tj-8f3k2m9q1z", "close"),
+            "--idempotency-key 'k-1' was used before for a close event of task "
+            "'tj-8f3k2m9q1z'; give this append a key of its own",
+            id="a-key-used-for-another-append",
         ),
         pytest.param(
             InvalidEvent("refs.commits", "must be a list of strings"),
