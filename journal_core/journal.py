@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,13 @@ from journal_core.pack import (
     export_pr,
 )
 from journal_core.query import MAX_LIMIT, check_task_id, check_types, parse_instant
-from journal_core.reader import VerifyReport, verify
+from journal_core.reader import (
+    VerifyReport,
+    decode_line,
+    forward_chunks,
+    open_journal_file,
+    verify,
+)
 from journal_core.search import (
     DEFAULT_SEARCH_LIMIT,
     SearchHit,
@@ -93,11 +99,16 @@ class Journal:
         self.path: Path = settings.journal_path
         self._index = JournalStore(self.path)
         self._caught_up = False
+        # What this process appended since the index's end (see ``_Recent``), and what
+        # the batch being written will add to it once it is on disk.
+        self._recent: _Recent | None = None
+        self._admitted: tuple[Tip, _Recent] | None = None
         self._writer = JournalWriter(
             self.path,
             durability=settings.durability,
             lock_timeout=settings.lock_timeout,
             admit=self._admit,
+            on_written=self._note_written,
         )
 
     def open(self) -> None:
@@ -314,10 +325,42 @@ class Journal:
 
     def _admit(self, events: Sequence[Event], tip: Tip) -> list[Verdict]:
         """Under the write lock: refuse what the journal on disk does not allow, answer
-        repeated keys. The index is first caught up with the file's end, so what other
-        processes appended a moment ago counts. (``tip``, the file's end as the writer
-        sees it, is not needed: the store checks the file itself.)"""
-        return self._index.query(lambda view: _verdicts(view, events))
+        repeated keys.
+
+        The checks must see the whole file as it is under the lock, ending at ``tip``.
+        When this process wrote the last lines (the file still ends where our last
+        append ended), they are known from ``_recent``, and the index is asked only
+        about the lines before them: no catch-up, so no index write, per append.
+        Otherwise the index is first caught up with the file's end, so what other
+        processes appended a moment ago counts.
+        """
+        recent = self._recent
+        if recent is not None and recent.tip != tip:
+            # Others appended since our last append: take their lines in too, if the
+            # file is the same one, only grew, and they are few.
+            recent = recent.copy()
+            if not recent.take_in(self.path, tip):
+                recent = None
+            self._recent = recent
+        if recent is not None and tip.size - recent.start <= _RECENT_BYTES:
+            known = recent.copy()
+            start = recent.start
+            verdicts = self._index.query(lambda view: _verdicts(view, events, known), up_to=start)
+        else:
+            known = _Recent(tip)
+            verdicts = self._index.query(lambda view: _verdicts(view, events, known))
+        self._admitted = (tip, known)
+        return verdicts
+
+    def _note_written(self, tip: Tip, written: bytes) -> None:
+        """The batch admitted at ``tip`` is on disk: its lines are now the recent ones."""
+        admitted, self._admitted = self._admitted, None
+        if admitted is None or admitted[0] != tip:
+            self._recent = None
+            return
+        known = admitted[1]
+        known.tip = Tip(tip.identity, tip.size + len(written))
+        self._recent = known
 
     def _search(
         self,
@@ -426,21 +469,90 @@ def _other_journals(path: Path) -> list[Path]:
     return [other for other in found if other.resolve() != path.resolve() and other.is_file()]
 
 
-def _verdicts(view: IndexView, events: Sequence[Event]) -> list[Verdict]:
-    """What admission says of each event of a batch, given the index of the file on disk.
+class _Recent:
+    """What lines of the journal that the index may not hold yet change: those this
+    process appended from ``start`` on (the index reaches ``start``), up to ``tip``.
 
-    ``opened``, ``status``, ``keys`` and ``ids`` carry what the events earlier in the
-    batch (admitted, not yet written) change.
+    Only valid while the file still ends at ``tip``: then nobody else appended since,
+    and the index up to ``start`` plus these facts is the whole file. Admission adds
+    each batch's events to a copy, kept once the batch is written.
     """
-    opened: set[str] = set()
-    status: dict[str, str] = {}
-    keys: dict[str, dict[str, Any]] = {}
-    ids: set[str] = set()
+
+    __slots__ = ("ids", "keys", "opened", "start", "status", "tip")
+
+    def __init__(self, tip: Tip) -> None:
+        self.start = tip.size
+        self.tip = tip
+        self.opened: set[str] = set()
+        self.status: dict[str, str] = {}
+        self.keys: dict[str, dict[str, Any]] = {}
+        self.ids: set[str] = set()
+
+    def take_in(self, path: Path, tip: Tip) -> bool:
+        """Add the lines from ``self.tip`` to ``tip`` (another writer's), and move
+        ``self.tip`` there; False when that cannot be done (the file was replaced or
+        cut, or too much was appended), and then nothing is known."""
+        if tip.identity != self.tip.identity or not (
+            self.tip.size <= tip.size <= self.start + _RECENT_BYTES
+        ):
+            return False
+        try:
+            fd = open_journal_file(path)
+        except OSError:
+            return False
+        try:
+            stat = os.fstat(fd)
+            if (stat.st_dev, stat.st_ino) != tip.identity:
+                return False
+            for _, block in forward_chunks(fd, self.tip.size, tip.size):
+                for raw in block.split(b"\n"):
+                    event = decode_line(raw)
+                    if not isinstance(event, str):
+                        self.add(event)
+        finally:
+            os.close(fd)
+        self.tip = tip
+        return True
+
+    def add(self, event: Mapping[str, Any]) -> None:
+        """What one event on disk changes, as the index takes it."""
+        task_id, kind = event["task_id"], event["type"]
+        if kind == "open":
+            self.opened.add(task_id)
+        if kind in ("open", "reopen"):
+            self.status[task_id] = "open"
+        elif kind == "close":
+            self.status[task_id] = "closed"
+        self.ids.add(event["event_id"])
+        meta = event.get("meta")
+        key = meta.get("idempotency_key") if isinstance(meta, dict) else None
+        if isinstance(key, str):
+            self.keys.setdefault(key, dict(event))
+
+    def copy(self) -> _Recent:
+        twin = _Recent(self.tip)
+        twin.start = self.start
+        twin.opened, twin.status = set(self.opened), dict(self.status)
+        twin.keys, twin.ids = dict(self.keys), set(self.ids)
+        return twin
+
+
+# How many bytes of our own appends admission keeps in memory before it catches the
+# index up again (so that other processes find it nearly current).
+_RECENT_BYTES = 1 << 20
+
+
+def _verdicts(view: IndexView, events: Sequence[Event], known: _Recent) -> list[Verdict]:
+    """What admission says of each event of a batch, given the index of the file on disk
+    and ``known``: what lines the index does not hold, and the events earlier in the
+    batch (admitted, not yet written), change. ``known`` gets this batch's events."""
+    opened, status, keys, ids = known.opened, known.status, known.keys, known.ids
     verdicts: list[Verdict] = []
     for event in events:
         key = event.idempotency_key
         if key is not None:
-            earlier = keys.get(key) or view.find_key(key)
+            # The index holds the lines before those ``known`` has: its event is first.
+            earlier = view.find_key(key) or keys.get(key)
             if earlier is not None:
                 if not _same_append(earlier, event):
                     verdicts.append(

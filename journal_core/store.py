@@ -320,11 +320,15 @@ class JournalStore:
             journal_bytes=journal_bytes,
         )
 
-    def query(self, work: Callable[[IndexView], _T]) -> _T:
+    def query(self, work: Callable[[IndexView], _T], *, up_to: int | None = None) -> _T:
         """``work`` on the index caught up with the file and held still: for several
         checks in a row (admission, under the journal's write lock). ``work`` may be
-        run again, on an index built anew, if the first one failed under it."""
-        return self._run(work)
+        run again, on an index built anew, if the first one failed under it.
+
+        With ``up_to``, the index need only reach the last whole line at or before that
+        offset: the caller knows the lines after it by other means.
+        """
+        return self._run(work, up_to=up_to)
 
     # --- point queries --------------------------------------------------------------
 
@@ -493,7 +497,13 @@ class JournalStore:
                 found, limit, order, _cursor_maker(identity, "events", order, digest)
             )
 
-    def _run(self, work: Callable[[IndexView], _T], *, empty: Callable[[], _T] | None = None) -> _T:
+    def _run(
+        self,
+        work: Callable[[IndexView], _T],
+        *,
+        empty: Callable[[], _T] | None = None,
+        up_to: int | None = None,
+    ) -> _T:
         """Run ``work`` on a view of the index caught up with the journal.
 
         A corrupt index file is deleted and built again; one that cannot be used is
@@ -514,7 +524,7 @@ class JournalStore:
             # a failure is raised (``_give_up_file``).
             while True:
                 try:
-                    view = self._view(self._connection(), fd)
+                    view = self._view(self._connection(), fd, up_to)
                     try:
                         return work(view)
                     finally:
@@ -596,11 +606,12 @@ class JournalStore:
         self.close()
         self._in_memory = True
 
-    def _view(self, conn: sqlite3.Connection, fd: int) -> IndexView:
-        """A read transaction on the index, caught up with ``fd``'s file first if need be."""
+    def _view(self, conn: sqlite3.Connection, fd: int, up_to: int | None = None) -> IndexView:
+        """A read transaction on the index, caught up with ``fd``'s file (to ``up_to``
+        at most) first if need be."""
         stat = os.fstat(fd)
         identity = (stat.st_dev, stat.st_ino)
-        target = complete_end(fd, stat.st_size)
+        target = complete_end(fd, stat.st_size if up_to is None else min(up_to, stat.st_size))
         for _ in range(5):
             conn.execute("BEGIN")
             state = _read_state(conn)

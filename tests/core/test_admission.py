@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from journal_core import (
@@ -173,3 +174,57 @@ def _tip(journal: Journal) -> Tip:
     """Where the journal ends, as the writer would hand it to admission under the lock."""
     stat = os.stat(journal.path)
     return Tip((stat.st_dev, stat.st_ino), stat.st_size)
+
+
+def test_checks_after_our_own_appends_know_them_without_catching_the_index_up(
+    journal: Journal, task_id: str
+) -> None:
+    finding = journal.append(
+        new_event(type="finding", text="f", task_id=task_id, idempotency_key="k")
+    )
+    journal.append(
+        new_event(type="correction", text="c", task_id=task_id, corrects=finding.event_id)
+    )
+    journal.append(new_event(type="close", text="done", task_id=task_id))
+    with pytest.raises(TaskStateConflict):
+        journal.append(new_event(type="close", text="again", task_id=task_id))
+    again = journal.append(
+        new_event(type="finding", text="f", task_id=task_id, idempotency_key="k")
+    )
+    assert (again.duplicate, again.event_id) == (True, finding.event_id)
+    # The next read catches the index up with them.
+    assert journal.read_events(task_id=task_id, limit=1).events[0]["type"] == "close"
+
+
+def test_a_line_another_writer_appended_after_ours_counts(journal: Journal, task_id: str) -> None:
+    journal.append(new_event(type="finding", text="ours", task_id=task_id))
+    # Another writer (no index of its own: the Rust tool, say) closes the task.
+    closing = new_event(type="close", text="closed elsewhere", task_id=task_id)
+    with journal.path.open("ab") as file:
+        file.write(msgspec.json.encode(closing) + b"\n")
+    with pytest.raises(TaskStateConflict):
+        journal.append(new_event(type="close", text="done", task_id=task_id))
+
+
+def test_a_key_another_writer_used_after_our_append_answers_as_a_duplicate(
+    journal: Journal, task_id: str
+) -> None:
+    journal.append(new_event(type="finding", text="ours", task_id=task_id))
+    theirs = new_event(type="finding", text="theirs", task_id=task_id, idempotency_key="k-9")
+    with journal.path.open("ab") as file:
+        file.write(msgspec.json.encode(theirs) + b"\n")
+    again = journal.append(
+        new_event(type="finding", text="ours again", task_id=task_id, idempotency_key="k-9")
+    )
+    assert (again.duplicate, again.event_id) == (True, theirs.event_id)
+
+
+def test_a_journal_cut_short_after_our_append_is_checked_from_the_file(
+    journal: Journal, task_id: str
+) -> None:
+    closed = journal.append(new_event(type="close", text="done", task_id=task_id))
+    # Someone cuts the close off by hand: the task is open again on disk.
+    data = journal.path.read_bytes()
+    journal.path.write_bytes(data[: data.rindex(b"\n", 0, len(data) - 1) + 1])
+    assert closed.event_id.encode() not in journal.path.read_bytes()
+    journal.append(new_event(type="close", text="done again", task_id=task_id))
