@@ -1,12 +1,17 @@
-"""``Journal``: the one object a front end holds: the writer, the index, the settings."""
+"""``Journal``: the one object a front end holds: the writer, the index, the settings.
+
+A process that only reads (the status line, a hook) never imports the writer (nor
+filelock, which it uses), the packs or search: each is imported when first needed.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -29,27 +34,15 @@ from journal_core.errors import (
 )
 from journal_core.events import Event, event_to_dict, validate_event
 from journal_core.location import data_dir
-from journal_core.pack import (
-    RESUME_TOKENS,
-    Pack,
-    Resume,
-    build_pack,
-    build_resume,
-    check_budget,
-    check_mode,
-    export_pr,
-)
-from journal_core.query import MAX_LIMIT, check_task_id, check_types, parse_instant
-from journal_core.reader import VerifyReport, verify
-from journal_core.search import (
+from journal_core.query import (
     DEFAULT_SEARCH_LIMIT,
-    SearchHit,
-    SearchPage,
-    check_search_limit,
-    document,
-    parse,
-    snippet,
+    MAX_LIMIT,
+    RESUME_TOKENS,
+    check_task_id,
+    check_types,
+    parse_instant,
 )
+from journal_core.reader import VerifyReport, verify
 from journal_core.settings import Settings
 from journal_core.store import (
     PAGE_BYTES,
@@ -62,7 +55,11 @@ from journal_core.store import (
     TaskPage,
     TaskSummary,
 )
-from journal_core.writer import JournalWriter, Tip, Verdict, WriterStats, Written
+
+if TYPE_CHECKING:
+    from journal_core.pack import Pack, Resume
+    from journal_core.search import SearchPage
+    from journal_core.writer import JournalWriter, Tip, Verdict, WriterStats, Written
 
 # The largest position a search cursor may hold (how many hits were given so far).
 _MAX_SKIP = 1 << 31
@@ -93,12 +90,26 @@ class Journal:
         self.path: Path = settings.journal_path
         self._index = JournalStore(self.path)
         self._caught_up = False
-        self._writer = JournalWriter(
-            self.path,
-            durability=settings.durability,
-            lock_timeout=settings.lock_timeout,
-            admit=self._admit,
-        )
+        self._writer_made = threading.Lock()
+        self._writer_: JournalWriter | None = None
+
+    @property
+    def _writer(self) -> JournalWriter:
+        """The writer, made on first use."""
+        writer = self._writer_
+        if writer is None:
+            with self._writer_made:
+                if self._writer_ is None:
+                    from journal_core.writer import JournalWriter
+
+                    self._writer_ = JournalWriter(
+                        self.path,
+                        durability=self.settings.durability,
+                        lock_timeout=self.settings.lock_timeout,
+                        admit=self._admit,
+                    )
+                writer = self._writer_
+        return writer
 
     def open(self) -> None:
         """Create the journal if needed and prove it can be appended to.
@@ -194,6 +205,8 @@ class Journal:
 
         Raises ``InvalidQuery`` for a bad mode or budget, or a task with no events.
         """
+        from journal_core.pack import build_pack, check_budget, check_mode
+
         check_mode(mode)
         if budget_tokens is not None:
             check_budget(budget_tokens)
@@ -205,6 +218,8 @@ class Journal:
     def resume(self, *, budget_tokens: int = RESUME_TOKENS) -> Resume:
         """The briefing of the open tasks, most recently active first: the newest as a
         compact pack, the others one line each, within ``budget_tokens``."""
+        from journal_core.pack import build_resume, check_budget
+
         check_budget(budget_tokens)
         with self._reading():
             # Only as many as one page can be shown; the rest are counted.
@@ -222,6 +237,8 @@ class Journal:
     def export_pr(self, task_id: str) -> str:
         """A pull request description in Markdown from the task's goal, decisions,
         rejections, evidence, files and commits."""
+        from journal_core.pack import export_pr
+
         return export_pr(task_id, self._events_of(task_id), self.subtasks(task_id))
 
     def subtasks(self, task_id: str) -> list[TaskSummary]:
@@ -309,7 +326,8 @@ class Journal:
         return self._writer.stats()
 
     def close(self) -> None:
-        self._writer.close()
+        if self._writer_ is not None:
+            self._writer_.close()
         self._index.close()
 
     def _admit(self, events: Sequence[Event], tip: Tip) -> list[Verdict]:
@@ -332,6 +350,15 @@ class Journal:
         limit: int,
         cursor: str | None,
     ) -> SearchPage:
+        from journal_core.search import (
+            SearchHit,
+            SearchPage,
+            check_search_limit,
+            document,
+            parse,
+            snippet,
+        )
+
         parsed = parse(query)
         task_id = check_task_id(task_id)
         wanted = check_types(types)
