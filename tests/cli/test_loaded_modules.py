@@ -1,8 +1,10 @@
 """What a command loads: the status line and the SessionStart hook start a fresh process at
 every redraw and every session start, so they import only what reading the index needs."""
 
+import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import journal_core
-from tests.cli.conftest import CLI, Outcome
+from server.cli import _MODULE_OF, build_parser
+from tests.cli.conftest import CLI, CallMain, Outcome
 
 # Run main() as the console script does, then list every module the process loaded.
 PROBE = """
@@ -126,3 +129,47 @@ def test_importing_journal_core_alone_loads_no_writer_pack_or_search() -> None:
     assert "journal_core.journal" in loaded
     assert {"journal_core.writer", "journal_core.pack", "journal_core.search"} & loaded == set()
     assert "filelock" not in top_packages(loaded)
+
+
+def _top_commands(parser: argparse.ArgumentParser) -> set[str]:
+    return {
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+
+
+@pytest.mark.parametrize("module", sorted(set(_MODULE_OF.values())))
+def test_each_module_registers_the_commands_the_registry_names_for_it(module: str) -> None:
+    named = {name for name, owner in _MODULE_OF.items() if owner == module}
+
+    assert _top_commands(build_parser([module])) == named
+
+
+def test_help_before_a_command_lists_every_command(call_main: CallMain) -> None:
+    outcome = call_main("--help", "statusline")
+
+    assert outcome.status == 0
+    listed = re.findall(r"^    ([a-z-]+) ", outcome.stdout, re.MULTILINE)
+    assert sorted(listed) == sorted(_MODULE_OF)
+
+
+def test_an_unknown_command_is_refused_naming_every_command(call_main: CallMain) -> None:
+    outcome = call_main("statusbar")
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert "invalid choice: 'statusbar'" in outcome.stderr
+    assert all(f"'{name}'" in outcome.stderr for name in _MODULE_OF)
+
+
+def test_an_option_value_named_like_a_command_is_not_taken_for_it(
+    call_main: CallMain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "read").write_text("")  # an empty journal, named like a command
+
+    # "read" is the value of an abbreviated --journal; the command is statusline.
+    outcome = call_main("--jour", "read", "statusline")
+
+    assert (outcome.status, outcome.stdout, outcome.stderr) == (0, "[open: 0 · stale: 0]\n", "")
