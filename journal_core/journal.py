@@ -1,12 +1,17 @@
-"""``Journal``: the one object a front end holds: the writer, the index, the settings."""
+"""``Journal``: the one object a front end holds: the writer, the index, the settings.
+
+A process that only reads (the status line, a hook) never imports the writer (nor
+filelock, which it uses), the packs or search: each is imported when first needed.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -29,32 +34,20 @@ from journal_core.errors import (
 )
 from journal_core.events import Event, event_to_dict, validate_event
 from journal_core.location import data_dir
-from journal_core.pack import (
+from journal_core.query import (
+    DEFAULT_SEARCH_LIMIT,
+    MAX_LIMIT,
     RESUME_TOKENS,
-    Pack,
-    Resume,
-    build_pack,
-    build_resume,
-    check_budget,
-    check_mode,
-    export_pr,
+    check_task_id,
+    check_types,
+    parse_instant,
 )
-from journal_core.query import MAX_LIMIT, check_task_id, check_types, parse_instant
 from journal_core.reader import (
     VerifyReport,
     decode_line,
     forward_chunks,
     open_journal_file,
     verify,
-)
-from journal_core.search import (
-    DEFAULT_SEARCH_LIMIT,
-    SearchHit,
-    SearchPage,
-    check_search_limit,
-    document,
-    parse,
-    snippet,
 )
 from journal_core.settings import Settings
 from journal_core.store import (
@@ -68,7 +61,11 @@ from journal_core.store import (
     TaskPage,
     TaskSummary,
 )
-from journal_core.writer import JournalWriter, Tip, Verdict, WriterStats, Written
+
+if TYPE_CHECKING:
+    from journal_core.pack import Pack, Resume
+    from journal_core.search import SearchPage
+    from journal_core.writer import JournalWriter, Tip, Verdict, WriterStats, Written
 
 # The largest position a search cursor may hold (how many hits were given so far).
 _MAX_SKIP = 1 << 31
@@ -103,13 +100,27 @@ class Journal:
         # the batch being written will add to it once it is on disk.
         self._recent: _Recent | None = None
         self._admitted: tuple[Tip, _Recent] | None = None
-        self._writer = JournalWriter(
-            self.path,
-            durability=settings.durability,
-            lock_timeout=settings.lock_timeout,
-            admit=self._admit,
-            on_written=self._note_written,
-        )
+        self._writer_made = threading.Lock()
+        self._writer_: JournalWriter | None = None
+
+    @property
+    def _writer(self) -> JournalWriter:
+        """The writer, made on first use."""
+        writer = self._writer_
+        if writer is None:
+            with self._writer_made:
+                if self._writer_ is None:
+                    from journal_core.writer import JournalWriter
+
+                    self._writer_ = JournalWriter(
+                        self.path,
+                        durability=self.settings.durability,
+                        lock_timeout=self.settings.lock_timeout,
+                        admit=self._admit,
+                        on_written=self._note_written,
+                    )
+                writer = self._writer_
+        return writer
 
     def open(self) -> None:
         """Create the journal if needed and prove it can be appended to.
@@ -205,6 +216,8 @@ class Journal:
 
         Raises ``InvalidQuery`` for a bad mode or budget, or a task with no events.
         """
+        from journal_core.pack import build_pack, check_budget, check_mode
+
         check_mode(mode)
         if budget_tokens is not None:
             check_budget(budget_tokens)
@@ -216,6 +229,8 @@ class Journal:
     def resume(self, *, budget_tokens: int = RESUME_TOKENS) -> Resume:
         """The briefing of the open tasks, most recently active first: the newest as a
         compact pack, the others one line each, within ``budget_tokens``."""
+        from journal_core.pack import build_resume, check_budget
+
         check_budget(budget_tokens)
         with self._reading():
             # Only as many as one page can be shown; the rest are counted.
@@ -233,6 +248,8 @@ class Journal:
     def export_pr(self, task_id: str) -> str:
         """A pull request description in Markdown from the task's goal, decisions,
         rejections, evidence, files and commits."""
+        from journal_core.pack import export_pr
+
         return export_pr(task_id, self._events_of(task_id), self.subtasks(task_id))
 
     def subtasks(self, task_id: str) -> list[TaskSummary]:
@@ -320,7 +337,8 @@ class Journal:
         return self._writer.stats()
 
     def close(self) -> None:
-        self._writer.close()
+        if self._writer_ is not None:
+            self._writer_.close()
         self._index.close()
 
     def _admit(self, events: Sequence[Event], tip: Tip) -> list[Verdict]:
@@ -359,7 +377,7 @@ class Journal:
             self._recent = None
             return
         known = admitted[1]
-        known.tip = Tip(tip.identity, tip.size + len(written))
+        known.tip = tip._replace(size=tip.size + len(written))
         self._recent = known
 
     def _search(
@@ -375,6 +393,15 @@ class Journal:
         limit: int,
         cursor: str | None,
     ) -> SearchPage:
+        from journal_core.search import (
+            SearchHit,
+            SearchPage,
+            check_search_limit,
+            document,
+            parse,
+            snippet,
+        )
+
         parsed = parse(query)
         task_id = check_task_id(task_id)
         wanted = check_types(types)

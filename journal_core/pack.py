@@ -42,6 +42,7 @@ from typing import Any, Final, Protocol
 import msgspec
 
 from journal_core.errors import InvalidQuery
+from journal_core.query import RESUME_TOKENS
 
 __all__ = [
     "COMPACT_TOKENS",
@@ -66,7 +67,6 @@ COMPACT_TOKENS: Final = 600
 FULL_TOKENS: Final = 20_000
 MIN_BUDGET_TOKENS: Final = 100
 MAX_BUDGET_TOKENS: Final = 20_000
-RESUME_TOKENS: Final = 1_500
 
 _BYTES_PER_TOKEN: Final = 4
 _TITLE_CHARS: Final = 200

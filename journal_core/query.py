@@ -17,6 +17,10 @@ DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 500
 ORDERS: Final = ("newest", "oldest")
 TASK_STATUS_FILTERS: Final = ("open", "closed", "any")
+# The defaults of a search's limit and of the resume briefing's budget, here with the
+# other defaults so that ``Journal`` can name them without importing search or packs.
+DEFAULT_SEARCH_LIMIT: Final = 20
+RESUME_TOKENS: Final = 1_500
 
 
 def check_limit(limit: object) -> int:

@@ -30,7 +30,6 @@ import msgspec
 from journal_core.errors import InvalidQuery
 
 MAX_QUERY_CHARS: Final = 1000
-DEFAULT_SEARCH_LIMIT: Final = 20
 MAX_SEARCH_LIMIT: Final = 100
 SNIPPET_CHARS: Final = 200
 # The columns of a searchable document, in the full-text table's order, and how much

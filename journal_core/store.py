@@ -42,7 +42,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import msgspec
 
@@ -74,17 +74,9 @@ from journal_core.reader import (
     open_journal_file,
     read_line,
 )
-from journal_core.search import (
-    COLUMNS,
-    WEIGHTS,
-    Query,
-    document,
-    document_row,
-    matches,
-    plain_words,
-    scan_score,
-    to_fts,
-)
+
+if TYPE_CHECKING:
+    from journal_core.search import Query
 
 log = logging.getLogger(__name__)
 
@@ -833,6 +825,9 @@ class IndexView:
         count: int,
         skip: int,
     ) -> list[Hit]:
+        # Search is imported here, not by every reader of the index (a status line).
+        from journal_core.search import COLUMNS, WEIGHTS, plain_words, to_fts
+
         task = None
         if task_id is not None:
             row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
@@ -894,6 +889,8 @@ class IndexView:
         skip: int,
     ) -> list[Hit]:
         """Search without FTS5: every event that passes the filters, matched in Python."""
+        from journal_core.search import document, matches, scan_score
+
         if not self.store._warned_scan:
             self.store._warned_scan = True
             log.warning(
@@ -934,6 +931,8 @@ def _index_lines(
     fts: bool,
 ) -> None:
     """Add the complete lines between ``state.end`` and ``stop``; advance ``state``."""
+    from journal_core.search import document_row
+
     events: list[tuple[Any, ...]] = []
     documents: list[tuple[Any, ...]] = []
     keys: list[tuple[str, int]] = []

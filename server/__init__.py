@@ -3,6 +3,8 @@
 ``main`` is the ``task-journal-mcp`` entry point. The MCP SDK is imported only
 once the journal is known to be usable: importing it takes most of a second,
 and ``server.cli`` (a sibling module that imports this package) must not pay it.
+Nor the journal library, nor the server's own settings: this module imports them
+in ``main``, for a quick command of the command line needs only a part of them.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ import logging
 import math
 import os
 import sys
-import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from journal_core import DURABILITY_MODES, Journal, JournalError, Settings
-from server.limits import HttpLimits
-from server.logs import RepeatFilter
+if TYPE_CHECKING:
+    from journal_core import Journal
 
 __all__ = ["VersionAction", "__version__", "main"]
 
@@ -96,6 +97,9 @@ exit status (as for task-journal):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from journal_core import DURABILITY_MODES
+    from server.limits import HttpLimits
+
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=_DESCRIPTION,
@@ -191,6 +195,9 @@ def _positive_seconds(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the MCP server until its client goes away; return the exit status."""
+    from journal_core import Journal, JournalError, Settings
+    from server.logs import RepeatFilter
+
     args = _parser().parse_args(argv)
     stderr = logging.StreamHandler(sys.stderr)
     stderr.addFilter(RepeatFilter())  # an error in a loop is one line a minute, not a flood
@@ -225,10 +232,14 @@ def _index_in_background(journal: Journal) -> None:
     Called only once the SDK is imported and the server built: a build running beside
     those imports holds the GIL and makes initialize several times slower.
     """
+    import threading
+
     threading.Thread(target=_build_index, args=(journal,), name="index", daemon=True).start()
 
 
 def _build_index(journal: Journal) -> None:
+    from journal_core import JournalError
+
     try:
         journal.build_index()
     except JournalError as err:  # the first call will meet it again and report it
@@ -237,6 +248,7 @@ def _build_index(journal: Journal) -> None:
 
 def _serve(journal: Journal, args: argparse.Namespace) -> int:
     from server.app import build_server
+    from server.limits import HttpLimits
 
     server = build_server(journal)
     if args.transport == "stdio":

@@ -6,34 +6,25 @@ Each command parses its flags, resolves the journal the way the MCP server does
 exit status; nothing else is translated. The commands live in the modules of this
 package, grouped by what they work on; each registers itself in ``build_parser``.
 
-This package must stay cheap to import: a hook runs ``task-journal append`` on every turn,
-and importing ``mcp`` alone costs most of a second. Only ``serve`` loads it, through the
-server's ``main``.
+This package must stay cheap to import, and a command must load no more than it uses:
+the status line runs at every redraw of Claude Code's status bar, a hook at every
+session start. ``_COMMANDS`` names each command's module, and ``main`` imports only the
+module of the command it is given; the whole parser is built only for what needs every
+command (the help, a usage error). Only ``serve`` loads ``mcp`` (most of a second),
+through the server's ``main``.
 """
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from journal_core import DURABILITY_MODES, JournalDurabilityUnknown, JournalError
 from server import VersionAction
-from server.cli import (
-    claude,
-    doctor,
-    export,
-    find,
-    idle,
-    lifecycle,
-    maintain,
-    pack,
-    read,
-    serve,
-    write,
-)
 from server.cli.arguments import check_utf8_arguments
 from server.cli.command import (
     EXIT_BAD_LINES,
@@ -50,7 +41,6 @@ from server.cli.command import (
     add_journal_options,
     note,
 )
-from server.cli.maintain import VERIFY_PROGRESS_MIN_BYTES
 from server.cli.words import error_text
 
 __all__ = [
@@ -61,35 +51,61 @@ __all__ = [
     "EXIT_JOURNAL",
     "EXIT_OK",
     "EXIT_REFUSED",
-    "VERIFY_PROGRESS_MIN_BYTES",
     "build_parser",
     "main",
 ]
 
-# The command modules; each registers its commands.
-_COMMAND_MODULES = (
-    write,
-    lifecycle,
-    read,
-    find,
-    idle,
-    pack,
-    export,
-    maintain,
-    doctor,
-    claude,
-    serve,
+# Every command and the module of this package that registers it, grouped as --help
+# lists them: by what a person wants to do, in this order.
+_COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
+    (
+        "record what happens",
+        {
+            "append": "write",
+            "create": "lifecycle",
+            "event": "lifecycle",
+            "close": "lifecycle",
+            "reopen": "lifecycle",
+            "goal": "lifecycle",
+            "external": "lifecycle",
+        },
+    ),
+    (
+        "read the journal",
+        {
+            "show": "read",
+            "read": "read",
+            "tasks": "read",
+            "events": "export",
+            "search": "find",
+            "rejected": "find",
+            "stale": "idle",
+        },
+    ),
+    (
+        "briefings and documents",
+        {"pack": "pack", "resume": "pack", "export-pr": "pack", "export": "export"},
+    ),
+    (
+        "look after the journal",
+        {
+            "flush": "maintain",
+            "verify": "maintain",
+            "rebuild-state": "find",
+            "path": "maintain",
+            "doctor": "doctor",
+        },
+    ),
+    (
+        "Claude Code and MCP clients",
+        {"hook": "claude", "statusline": "claude", "install-hooks": "claude", "serve": "serve"},
+    ),
 )
-
-# How --help lists the commands: by what a person wants to do, in this order. A command
-# in no group is listed under "more" at the end, so none is ever left out.
-_COMMAND_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("record what happens", ("append", "create", "event", "close", "reopen", "goal", "external")),
-    ("read the journal", ("show", "read", "tasks", "events", "search", "rejected", "stale")),
-    ("briefings and documents", ("pack", "resume", "export-pr", "export")),
-    ("look after the journal", ("flush", "verify", "rebuild-state", "path", "doctor")),
-    ("Claude Code and MCP clients", ("hook", "statusline", "install-hooks", "serve")),
-)
+_MODULE_OF: dict[str, str] = {
+    name: module for _, commands in _COMMANDS for name, module in commands.items()
+}
+# The global options that take a value, to find the command among the arguments.
+_VALUED_OPTIONS = frozenset({"--journal", "--project-dir", "--durability"})
 _LIST_WIDTH = 88
 _NAME_WIDTH = len("install-hooks") + 2
 
@@ -133,9 +149,29 @@ examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: global journal options, then one subcommand."""
-    parser = Parser(
+class _Unsettled(Exception):
+    """A first parse, with one module's commands, cannot settle the arguments alone."""
+
+
+class _FirstTry(Parser):
+    """The top of a parser that knows only some commands: the help and a usage error,
+    which may list every command, are left to the whole parser."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _Unsettled(message)
+
+    def print_help(self, file: Any = None) -> NoReturn:
+        raise _Unsettled("help")
+
+
+def build_parser(
+    modules: Sequence[str] | None = None, *, top: type[Parser] = Parser
+) -> argparse.ArgumentParser:
+    """The command line: global journal options, then one subcommand; the subcommands of
+    ``modules`` only (names in ``_COMMANDS``), or of every module."""
+    if modules is None:
+        modules = list(dict.fromkeys(_MODULE_OF.values()))
+    parser = top(
         prog=PROG,
         description="Append to and read the durable task journal that agents, people "
         "and hooks share.",
@@ -150,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_journal_options(journal_options, default=argparse.SUPPRESS)
     # The commands are listed in groups at the top of the epilog, not by argparse.
     commands = parser.add_subparsers(
+        parser_class=Parser,
         title="commands",
         metavar="COMMAND",
         required=True,
@@ -171,8 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run, command_parser=sub)
         return sub
 
-    for module in _COMMAND_MODULES:
-        module.register(add)
+    for module in modules:
+        importlib.import_module(f"{__name__}.{module}").register(add)
     parser.epilog = _command_list(summaries) + "\n" + _MAIN_EPILOG
     return parser
 
@@ -193,10 +230,8 @@ def _show_library_warnings() -> None:
 
 def _command_list(summaries: dict[str, str]) -> str:
     """The commands under their groups' headings, each with its summary."""
-    grouped = [name for _, names in _COMMAND_GROUPS for name in names]
-    groups = [*_COMMAND_GROUPS, ("more", tuple(n for n in summaries if n not in grouped))]
     lines: list[str] = []
-    for title, names in groups:
+    for title, names in _COMMANDS:
         listed = [name for name in names if name in summaries]
         if not listed:
             continue
@@ -218,8 +253,9 @@ def _command_list(summaries: dict[str, str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status (see ``task-journal --help``)."""
     _show_library_warnings()
+    arguments = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(arguments)
     except SystemExit as exit_:
         # --help, --version and usage errors: argparse has printed what it had to.
         return exit_.code if isinstance(exit_.code, int) else EXIT_REFUSED
@@ -242,3 +278,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     return status
+
+
+def _parse(arguments: list[str]) -> argparse.Namespace:
+    """The arguments parsed by a parser of the named command's module alone, if it can
+    settle them (what it accepts, the whole parser accepts alike), else by the whole one."""
+    module = _MODULE_OF.get(_command_word(arguments) or "")
+    try:
+        return build_parser([module] if module else [], top=_FirstTry).parse_args(arguments)
+    except _Unsettled:
+        return build_parser().parse_args(arguments)
+
+
+def _command_word(arguments: Sequence[str]) -> str | None:
+    """The first argument that is neither an option nor a global option's value: the
+    command, most likely (the parse that follows decides)."""
+    value_next = False
+    for word in arguments:
+        if value_next:
+            value_next = False
+        elif word.startswith("-"):
+            value_next = word in _VALUED_OPTIONS
+        else:
+            return word
+    return None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import VERIFY_PROGRESS_MIN_BYTES
+from server.cli.maintain import VERIFY_PROGRESS_MIN_BYTES
 from tests.cli.conftest import CLI, CallMain, run_cli
 
 

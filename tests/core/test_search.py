@@ -356,7 +356,7 @@ def test_a_query_the_engine_refuses_is_searched_as_plain_words(
             calls.append(query)
         return '"unclosed' if len(calls) == 1 else real(query, column)
 
-    monkeypatch.setattr(store, "to_fts", refused_first)
+    monkeypatch.setattr("journal_core.search.to_fts", refused_first)
     assert found(searchable, "lexer OR nothing") == []  # plain words: lexer AND nothing
     assert calls[1] == Query(((Term(("lexer",)),), (Term(("nothing",)),)))
 
@@ -364,5 +364,5 @@ def test_a_query_the_engine_refuses_is_searched_as_plain_words(
 def test_a_query_the_engine_refuses_twice_finds_nothing_and_raises_nothing(
     searchable: Journal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "to_fts", lambda query, column=None: '"unclosed')
+    monkeypatch.setattr("journal_core.search.to_fts", lambda query, column=None: '"unclosed')
     assert found(searchable, "parser") == []
