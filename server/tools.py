@@ -41,6 +41,21 @@ EventType = Literal[
     "redirect",
     "rename",
 ]
+# The arguments several tools share, described once: read_events and search_events
+# filter alike, and every paging tool takes a cursor.
+TaskFilter = Annotated[
+    str | None, Field(description="Only this task's events. Omit for all tasks.")
+]
+TypesFilter = Annotated[list[EventType] | None, Field(description="Only events of these types.")]
+SinceFilter = Annotated[
+    str | None, Field(description="RFC 3339 timestamp; events at or after it (inclusive).")
+]
+UntilFilter = Annotated[
+    str | None, Field(description="RFC 3339 timestamp; events before it (exclusive).")
+]
+CursorArgument = Annotated[
+    str | None, Field(description="next_cursor from the previous page, to go on.")
+]
 Author = Literal["user", "agent", "classifier", "hook"]
 Source = Literal["chat", "hook", "manual", "cli", "dream"]
 Status = Literal["confirmed", "suggested"]
@@ -360,24 +375,12 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         annotations=_READER_HINTS,
     )
     async def read_events(
-        task_id: Annotated[
-            str | None, Field(description="Only this task's events. Omit for all tasks.")
-        ] = None,
-        types: Annotated[
-            list[EventType] | None, Field(description="Only events of these types.")
-        ] = None,
-        since: Annotated[
-            str | None,
-            Field(description="RFC 3339 timestamp; events at or after it (inclusive)."),
-        ] = None,
-        until: Annotated[
-            str | None,
-            Field(description="RFC 3339 timestamp; events before it (exclusive)."),
-        ] = None,
+        task_id: TaskFilter = None,
+        types: TypesFilter = None,
+        since: SinceFilter = None,
+        until: UntilFilter = None,
         limit: Annotated[int, Field(ge=1, le=500, description="Most events to return.")] = 50,
-        cursor: Annotated[
-            str | None, Field(description="next_cursor from the previous page, to go on.")
-        ] = None,
+        cursor: CursorArgument = None,
         order: Annotated[
             Order, Field(description="'newest' first (default) or 'oldest' first.")
         ] = "newest",
@@ -423,9 +426,7 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
             str | None, Field(description="Only tasks whose title contains this (any case).")
         ] = None,
         limit: Annotated[int, Field(ge=1, le=500, description="Most tasks to return.")] = 50,
-        cursor: Annotated[
-            str | None, Field(description="next_cursor from the previous page, to go on.")
-        ] = None,
+        cursor: CursorArgument = None,
     ) -> Annotated[CallToolResult, ListTasksOutput]:
         """List the journal's tasks, most recently active first, with their titles and counts.
 
@@ -500,27 +501,15 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
                 )
             ),
         ],
-        task_id: Annotated[
-            str | None, Field(description="Only this task's events. Omit for all tasks.")
-        ] = None,
-        types: Annotated[
-            list[EventType] | None, Field(description="Only events of these types.")
-        ] = None,
-        since: Annotated[
-            str | None,
-            Field(description="RFC 3339 timestamp; events at or after it (inclusive)."),
-        ] = None,
-        until: Annotated[
-            str | None,
-            Field(description="RFC 3339 timestamp; events before it (exclusive)."),
-        ] = None,
+        task_id: TaskFilter = None,
+        types: TypesFilter = None,
+        since: SinceFilter = None,
+        until: UntilFilter = None,
         all_projects: Annotated[
             bool, Field(description="Search every project's journal, not just this one.")
         ] = False,
         limit: Annotated[int, Field(ge=1, le=100, description="Most hits to return.")] = 20,
-        cursor: Annotated[
-            str | None, Field(description="next_cursor from the previous page, to go on.")
-        ] = None,
+        cursor: CursorArgument = None,
     ) -> Annotated[CallToolResult, SearchEventsOutput]:
         """Find journal events by their words: what was tried, found, decided or rejected
         before, in this task, another task, or (all_projects) another project.
