@@ -355,7 +355,8 @@ class Journal:
         recent = self._recent
         if recent is not None and recent.tip != tip:
             # Others appended since our last append: take their lines in too, if the
-            # file is the same one, only grew, and they are few.
+            # file is the same one, only grew, and they are few. On a copy: a read that
+            # fails halfway leaves what was known intact.
             recent = recent.copy()
             if not recent.take_in(self.path, tip):
                 recent = None

@@ -82,11 +82,7 @@ def as_program(
         stderr=stderr,
     )
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not listening_addresses(port):
-            if child.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start (exit status {child.poll()})")
-            time.sleep(0.05)
+        wait_until_listening(child, port)
         yield
     finally:
         child.terminate()
@@ -104,6 +100,15 @@ def program_env(journal: Path, **extra: str) -> dict[str, str]:
     """This environment without any TASK_JOURNAL_* setting, plus the journal and `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TASK_JOURNAL_")}
     return {**env, "TASK_JOURNAL_PATH": str(journal), **extra}
+
+
+def wait_until_listening(child: subprocess.Popen[bytes], port: int) -> None:
+    """Return once ``child`` listens on ``port``; raise if it exits or takes too long."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not listening_addresses(port):
+        if child.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start (exit status {child.poll()})")
+        time.sleep(0.05)
 
 
 def listening_addresses(port: int) -> set[str]:

@@ -33,8 +33,8 @@ from tests.server.test_http import (
     free_port,
     in_thread,
     initialize,
-    listening_addresses,
     program_env,
+    wait_until_listening,
 )
 
 # Safety nets against a hung test, never measures: a bounded wait for what must happen.
@@ -67,11 +67,7 @@ def program(
         stderr=stderr,
     )
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not listening_addresses(port):
-            if child.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start (exit status {child.poll()})")
-            time.sleep(0.05)
+        wait_until_listening(child, port)
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
         child.terminate()
