@@ -44,8 +44,10 @@ from journal_core.query import (
 )
 from journal_core.reader import (
     VerifyReport,
+    decode_indexed,
     decode_line,
     forward_chunks,
+    gc_paused,
     open_journal_file,
     verify,
 )
@@ -63,7 +65,7 @@ from journal_core.store import (
 )
 
 if TYPE_CHECKING:
-    from journal_core.pack import Pack, Resume
+    from journal_core.pack import Pack, PackEvent, Resume
     from journal_core.search import SearchPage
     from journal_core.writer import JournalWriter, Tip, Verdict, WriterStats, Written
 
@@ -206,7 +208,7 @@ class Journal:
         """Every event of the task, oldest first, as the plain objects of their lines;
         nothing for a task the journal does not hold."""
         with self._reading():
-            events = self._index.task_events(task_id)
+            events = self._index.task_events(task_id, decode_indexed)
         yield from events
 
     def task_pack(
@@ -221,10 +223,11 @@ class Journal:
         check_mode(mode)
         if budget_tokens is not None:
             check_budget(budget_tokens)
-        events = self._events_of(task_id)
-        return build_pack(
-            task_id, events, self.subtasks(task_id), mode=mode, budget_tokens=budget_tokens
-        )
+        with gc_paused():  # the events are built on as they are decoded: see gc_paused
+            events = self._events_of(task_id)
+            return build_pack(
+                task_id, events, self.subtasks(task_id), mode=mode, budget_tokens=budget_tokens
+            )
 
     def resume(self, *, budget_tokens: int = RESUME_TOKENS) -> Resume:
         """The briefing of the open tasks, most recently active first: the newest as a
@@ -240,25 +243,31 @@ class Journal:
             count = self._index.count_tasks("open")
             newest = page.tasks[0].task_id
             subtasks = self._index.subtasks(newest)
-        events = self._events_of(newest)
-        return build_resume(
-            page.tasks, events, subtasks, budget_tokens=budget_tokens, task_count=count
-        )
+        with gc_paused():
+            events = self._events_of(newest)
+            return build_resume(
+                page.tasks, events, subtasks, budget_tokens=budget_tokens, task_count=count
+            )
 
     def export_pr(self, task_id: str) -> str:
         """A pull request description in Markdown from the task's goal, decisions,
         rejections, evidence, files and commits."""
         from journal_core.pack import export_pr
 
-        return export_pr(task_id, self._events_of(task_id), self.subtasks(task_id))
+        with gc_paused():
+            return export_pr(task_id, self._events_of(task_id), self.subtasks(task_id))
 
     def subtasks(self, task_id: str) -> list[TaskSummary]:
         """The tasks whose ``open`` event names ``task_id`` in ``meta.parent_id``."""
         with self._reading():
             return self._index.subtasks(task_id)
 
-    def _events_of(self, task_id: str) -> list[dict[str, Any]]:
-        events = list(self.task_events(task_id))
+    def _events_of(self, task_id: str) -> list[PackEvent]:
+        """The task's events as a pack reads them (only the fields it uses)."""
+        from journal_core.pack import decode_pack_event
+
+        with self._reading():
+            events = self._index.task_events(task_id, decode_pack_event)
         if not events:
             raise InvalidQuery(
                 "task_id", f"no task '{task_id}' in this journal; list_tasks shows the tasks"

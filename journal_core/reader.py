@@ -16,7 +16,9 @@ one query sees one file even if the path is replaced meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import math
 import os
 import re
@@ -50,7 +52,7 @@ NUMBER_OUT_OF_RANGE: Final = "holds an integer too long to read"
 _MAX_INT_DIGITS: Final = 4300  # msgspec's bound, as Python's default one
 
 
-def _read_float(literal: str) -> float | str:
+def read_float(literal: str) -> float | str:
     """A float, or for one past the largest double (``1e400``) its literal as a
     string: kept, not refused (a struct decoder that skips it could not refuse
     it), and not infinity, which JSON cannot carry back out."""
@@ -58,7 +60,7 @@ def _read_float(literal: str) -> float | str:
     return value if math.isfinite(value) else literal
 
 
-_any_decoder: Final = msgspec.json.Decoder(float_hook=_read_float)
+_any_decoder: Final = msgspec.json.Decoder(float_hook=read_float)
 # What JSON strings look like, escapes included: removed before counting brackets.
 # An unterminated one runs to the end of the line: with its closing quote
 # required, each quote after it would start a scan to the end again (a line of
@@ -347,10 +349,19 @@ def iter_backward(
         os.close(fd)
 
 
-def read_line(fd: int, offset: int, length: int) -> dict[str, Any] | None:
-    """The event on the ``length``-byte line at ``offset``, ``None`` if it is not one."""
-    decoded = decode_line(os.pread(fd, length, offset).rstrip(b"\n"))
-    return None if isinstance(decoded, str) else decoded
+def decode_indexed(raw: bytes) -> dict[str, Any] | None:
+    """The event on a line the index took for one, ``None`` if it no longer is one.
+
+    Such a line passed ``decode_line``'s checks when it was indexed, and a journal
+    only grows, so it is decoded directly: the checks would double the cost of
+    reading a long task. A line changed in place since (never by us) that no longer
+    decodes, or nests too deep for the decoder, gives ``None``.
+    """
+    try:
+        value = _any_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def verify(
@@ -418,6 +429,27 @@ def is_utf8(raw: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while many events are decoded and used.
+
+    Each decoded event is a few new dicts and lists; every few hundred of them start
+    a collection, and now and then a full one that walks every live object of the
+    process. Building the pack of a 10,000-event task spent 17 ms of its 70 there,
+    for nothing: decoded events form no cycles, and they are freed by reference
+    counting once used. Only the block that turned collection off turns it back on,
+    so nested and concurrent blocks are harmless.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _reason(raw: bytes) -> str:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Final
 
-SCHEMA_VERSION: Final = 1
+# 2: events_by_task holds each line's length, so a task's lines are found by index alone.
+SCHEMA_VERSION: Final = 2
 
 # Tables of every schema version so far, dropped when the index is built again.
 DROP: Final = (
@@ -63,7 +64,7 @@ CREATE: Final = (
         task INTEGER NOT NULL,
         event_id TEXT NOT NULL
     )""",
-    "CREATE INDEX events_by_task ON events (task, offset)",
+    "CREATE INDEX events_by_task ON events (task, offset, length)",
     "CREATE INDEX events_by_type ON events (type, offset)",
     "CREATE INDEX events_by_id ON events (event_id)",
     # The offset of the first event that carried each idempotency key.

@@ -69,10 +69,11 @@ from journal_core.query import (
 from journal_core.reader import (
     backward_lines,
     complete_end,
+    decode_indexed,
     decode_line,
     forward_chunks,
+    gc_paused,
     open_journal_file,
-    read_line,
 )
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ _CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
 _SQLITE_ERROR: Final = 1  # what a malformed MATCH expression gives
 
 _T = TypeVar("_T")
+_E = TypeVar("_E")  # an event, as a decoder of indexed lines reads it
 
 
 class TaskSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -345,9 +347,10 @@ class JournalStore:
         they were opened."""
         return self._run(lambda view: view.subtasks(task_id), empty=list)
 
-    def task_events(self, task_id: str) -> list[dict[str, Any]]:
-        """Every event of the task, oldest first; ``[]`` for a task with none."""
-        return self._run(lambda view: view.task_events(task_id), empty=list)
+    def task_events(self, task_id: str, decode: Callable[[bytes], _E | None]) -> list[_E]:
+        """Every event of the task, oldest first, each line read by ``decode``
+        (``decode_indexed`` for plain dicts); ``[]`` for a task with none."""
+        return self._run(lambda view: view.task_events(task_id, decode), empty=list)
 
     def count_tasks(self, status: str = "open") -> int:
         """How many tasks have this status (``open``, ``closed`` or ``any``)."""
@@ -688,11 +691,20 @@ class IndexView:
             self.conn.close()
 
     def line(self, offset: int, length: int) -> dict[str, Any]:
+        return self.lines([(offset, length)], decode_indexed)[0]
+
+    def lines(
+        self, rows: Sequence[tuple[int, int]], decode: Callable[[bytes], _E | None]
+    ) -> list[_E]:
+        """The events on the indexed lines ``(offset, length)``, in the order given."""
         assert self.fd is not None
-        event = read_line(self.fd, offset, length)
-        if event is None:  # cannot be: only events are indexed, and the file only grows
-            raise JournalUnavailable(self.store.path, f"the line at byte {offset} changed")
-        return event
+        fd = self.fd
+        with gc_paused():
+            events = [decode(os.pread(fd, length, offset)) for offset, length in rows]
+        for (offset, _), event in zip(rows, events, strict=True):
+            if event is None:  # cannot be: only events are indexed, and the file only grows
+                raise JournalUnavailable(self.store.path, f"the line at byte {offset} changed")
+        return events  # type: ignore[return-value]  # no None left, checked above
 
     # --- point queries ------------------------------------------------------------------
 
@@ -721,12 +733,11 @@ class IndexView:
     def subtasks(self, task_id: str) -> list[TaskSummary]:
         return [_summary(row) for row in self.conn.execute(sql.SUBTASKS, (task_id,))]
 
-    def task_events(self, task_id: str) -> list[dict[str, Any]]:
+    def task_events(self, task_id: str, decode: Callable[[bytes], _E | None]) -> list[_E]:
         row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
         if row is None:
             return []
-        rows = self.conn.execute(sql.ALL_TASK_EVENTS, (row[0],)).fetchall()
-        return [self.line(offset, length) for offset, length in rows]
+        return self.lines(self.conn.execute(sql.ALL_TASK_EVENTS, (row[0],)).fetchall(), decode)
 
     # --- pages --------------------------------------------------------------------------
 

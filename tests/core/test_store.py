@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from journal_core import reader, store
+from journal_core.reader import decode_indexed
 from journal_core.store import JournalStore, TaskSummary
 from tests.core.journal_lines import event, line, write
 
@@ -264,8 +265,8 @@ def test_task_events_and_has_event_answer_from_the_index(journal_path: Path) -> 
         journal_path, event(type="open"), event(task_id="tj-b", type="open"), event()
     )
     kept = JournalStore(journal_path)
-    assert kept.task_events(T) == [opened, found]
-    assert kept.task_events("tj-none") == []
+    assert kept.task_events(T, decode_indexed) == [opened, found]
+    assert kept.task_events("tj-none", decode_indexed) == []
     assert kept.has_event(other["event_id"])
     assert not kept.has_event("01KMZ3T4J8Q7W2E5R6T7Y8V9H0")
     kept.close()
