@@ -42,7 +42,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 import msgspec
 
@@ -691,7 +691,12 @@ class IndexView:
             self.conn.close()
 
     def line(self, offset: int, length: int) -> dict[str, Any]:
-        return self.lines([(offset, length)], decode_indexed)[0]
+        """The event on the indexed line ``(offset, length)``."""
+        assert self.fd is not None
+        event = decode_indexed(os.pread(self.fd, length, offset))
+        if event is None:
+            self._changed(offset)
+        return event
 
     def lines(
         self, rows: Sequence[tuple[int, int]], decode: Callable[[bytes], _E | None]
@@ -702,9 +707,13 @@ class IndexView:
         with gc_paused():
             events = [decode(os.pread(fd, length, offset)) for offset, length in rows]
         for (offset, _), event in zip(rows, events, strict=True):
-            if event is None:  # cannot be: only events are indexed, and the file only grows
-                raise JournalUnavailable(self.store.path, f"the line at byte {offset} changed")
+            if event is None:
+                self._changed(offset)
         return events  # type: ignore[return-value]  # no None left, checked above
+
+    def _changed(self, offset: int) -> NoReturn:
+        # Cannot be: only events are indexed, and the file only grows.
+        raise JournalUnavailable(self.store.path, f"the line at byte {offset} changed")
 
     # --- point queries ------------------------------------------------------------------
 
