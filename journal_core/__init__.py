@@ -2,9 +2,10 @@
 and packs.
 
 Plain, typed and synchronous: it imports neither ``mcp`` nor ``anyio``, so the
-MCP server, the command line and hooks all share it at no start-up cost. The types
-of packs, search and the writer are imported when first named (``__getattr__``): a
-process that only reads the index (the status line) loads none of them, nor filelock.
+MCP server, the command line and hooks all share it at no start-up cost. Only the
+errors are imported with the package; every other name is imported when first named
+(``__getattr__``), so a process loads only the modules it uses: the status line
+loads neither msgspec nor the writer.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -24,28 +25,29 @@ from journal_core.errors import (
     TaskStateConflict,
     UnknownEvent,
 )
-from journal_core.events import (
-    AUTHORS,
-    EVENT_TYPES,
-    EVIDENCE_STRENGTHS,
-    OUTCOME_TAGS,
-    SOURCES,
-    STATUSES,
-    Event,
-    Limits,
-    Refs,
-    event_to_dict,
-    new_event,
-)
-from journal_core.journal import AppendResult, FlushResult, Journal
-from journal_core.location import resolve_journal_path
-from journal_core.reader import BadLine, VerifyReport
-from journal_core.settings import DURABILITY_MODES, Settings
-from journal_core.store import EventPage, IndexStatus, TaskPage, TaskSummary
 
 if TYPE_CHECKING:
+    from journal_core.environment import DURABILITY_MODES
+    from journal_core.events import (
+        AUTHORS,
+        EVENT_TYPES,
+        EVIDENCE_STRENGTHS,
+        OUTCOME_TAGS,
+        SOURCES,
+        STATUSES,
+        Event,
+        Limits,
+        Refs,
+        event_to_dict,
+        new_event,
+    )
+    from journal_core.journal import AppendResult, FlushResult, Journal
+    from journal_core.location import resolve_journal_path
     from journal_core.pack import Pack, Resume
+    from journal_core.reader import BadLine, VerifyReport
     from journal_core.search import SearchHit, SearchPage
+    from journal_core.settings import Settings
+    from journal_core.store import EventPage, IndexStatus, TaskPage, TaskSummary
     from journal_core.writer import WriterStats
 
 __all__ = [
@@ -92,12 +94,33 @@ __all__ = [
     "resolve_journal_path",
 ]
 
-# The names imported on first use, and their modules.
+# The names imported on first use, and their modules: msgspec alone takes 40 ms to
+# import, which the status line, run at every redraw, must not pay.
 _LATER = {
-    "Pack": "journal_core.pack",
-    "Resume": "journal_core.pack",
-    "SearchHit": "journal_core.search",
-    "SearchPage": "journal_core.search",
+    **dict.fromkeys(
+        (
+            "AUTHORS",
+            "EVENT_TYPES",
+            "EVIDENCE_STRENGTHS",
+            "OUTCOME_TAGS",
+            "SOURCES",
+            "STATUSES",
+            "Event",
+            "Limits",
+            "Refs",
+            "event_to_dict",
+            "new_event",
+        ),
+        "journal_core.events",
+    ),
+    **dict.fromkeys(("AppendResult", "FlushResult", "Journal"), "journal_core.journal"),
+    "resolve_journal_path": "journal_core.location",
+    **dict.fromkeys(("Pack", "Resume"), "journal_core.pack"),
+    **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),
+    **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),
+    "DURABILITY_MODES": "journal_core.environment",
+    "Settings": "journal_core.settings",
+    **dict.fromkeys(("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.store"),
     "WriterStats": "journal_core.writer",
 }
 

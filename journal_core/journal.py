@@ -33,6 +33,7 @@ from journal_core.errors import (
     UnknownEvent,
 )
 from journal_core.events import Event, event_to_dict, validate_event
+from journal_core.journal_file import open_journal_file
 from journal_core.location import data_dir
 from journal_core.query import (
     DEFAULT_SEARCH_LIMIT,
@@ -48,7 +49,6 @@ from journal_core.reader import (
     decode_line,
     forward_chunks,
     gc_paused,
-    open_journal_file,
     verify,
 )
 from journal_core.settings import Settings

@@ -17,12 +17,10 @@ one query sees one file even if the path is replaced meanwhile.
 from __future__ import annotations
 
 import contextlib
-import errno
 import gc
 import math
 import os
 import re
-import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +29,7 @@ from typing import Any, Final
 import msgspec
 
 from journal_core.errors import JournalUnavailable
+from journal_core.journal_file import complete_end, open_journal_file
 
 REQUIRED_FIELDS: Final = ("event_id", "task_id", "type", "timestamp")
 # Big enough that a 300 MB journal is read in a few dozen calls, small enough
@@ -115,47 +114,6 @@ class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
     bad_lines: list[BadLine]
 
 
-def open_journal_file(
-    path: str | os.PathLike[str], flags: int = os.O_RDONLY, mode: int = 0o600
-) -> int:
-    """Open the journal itself: never through a symbolic link, and only a regular file.
-
-    A symlink planted at the path would send appends elsewhere, a FIFO would block
-    the open (``O_NONBLOCK`` keeps it from doing so) and a device like /dev/null
-    would swallow events: each is refused with ``JournalUnavailable``. Other
-    errors (a missing file, no permission) are raised as the ``OSError`` they are.
-    """
-    try:
-        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
-    except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):
-            raise JournalUnavailable(
-                Path(path),
-                "it is a symbolic link, which a journal may not be; "
-                "give the path of the file it points to",
-            ) from None
-        if exc.errno == errno.ENXIO:  # a socket, or a FIFO nobody reads
-            raise JournalUnavailable(
-                Path(path), "it is a socket or a FIFO; a journal must be a regular file"
-            ) from None
-        raise
-    kind = stat.S_IFMT(os.fstat(fd).st_mode)
-    if kind != stat.S_IFREG:
-        os.close(fd)
-        what = _FILE_KINDS.get(kind, "a special file")
-        raise JournalUnavailable(Path(path), f"{what}; a journal must be a regular file")
-    return fd
-
-
-_FILE_KINDS: Final = {
-    stat.S_IFDIR: os.strerror(errno.EISDIR),
-    stat.S_IFCHR: "it is a device",
-    stat.S_IFBLK: "it is a device",
-    stat.S_IFIFO: "it is a FIFO (a named pipe)",
-    stat.S_IFSOCK: "it is a socket",
-}
-
-
 def decode_line(raw: bytes) -> dict[str, Any] | str:
     """The event a line (without its ``\\n``) holds, or the reason it holds none."""
     if not (raw.isascii() or is_utf8(raw)):
@@ -221,20 +179,6 @@ def longest_fast_line() -> int:
     """
     limit = sys.get_int_max_str_digits()
     return min(limit, _MAX_INT_DIGITS) if limit else _MAX_INT_DIGITS
-
-
-def complete_end(fd: int, size: int) -> int:
-    """The offset just past the last ``\\n`` at or before ``size`` (0 if none)."""
-    pos = size
-    step = 4096
-    while pos > 0:
-        start = max(0, pos - step)
-        found = os.pread(fd, pos - start, start).rfind(b"\n")
-        if found >= 0:
-            return start + found + 1
-        pos = start
-        step = min(step * 4, CHUNK_BYTES)
-    return 0
 
 
 def forward_chunks(fd: int, start: int, stop: int) -> Iterator[tuple[int, bytes]]:

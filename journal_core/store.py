@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import hashlib
 import heapq
 import logging
 import math
@@ -56,6 +55,15 @@ from journal_core.cursor import (
 )
 from journal_core.errors import InvalidQuery, JournalUnavailable
 from journal_core.events import EVENT_TYPES
+from journal_core.index_state import (
+    NO_END,
+    IndexState,
+    index_path_of,
+    made_from,
+    read_state,
+    tail_digest,
+)
+from journal_core.journal_file import complete_end, open_journal_file
 from journal_core.query import (
     DEFAULT_LIMIT,
     check_limit,
@@ -68,12 +76,10 @@ from journal_core.query import (
 )
 from journal_core.reader import (
     backward_lines,
-    complete_end,
     decode_indexed,
     decode_line,
     forward_chunks,
     gc_paused,
-    open_journal_file,
 )
 
 if TYPE_CHECKING:
@@ -88,17 +94,13 @@ TRUNCATED_NOTE: Final = (
     "call again with cursor=next_cursor for the rest."
 )
 TITLE_CHARS: Final = 200
-INDEX_SUFFIX: Final = ".index.sqlite"
 _page_encoder: Final = msgspec.json.Encoder()
-# How much of the journal before the indexed end is digested to recognise the file.
-_TAIL_BYTES: Final = 4096
 _BLOCK = 64  # events per pair of time bounds (tests make it smaller)
 # The most journal bytes one catch-up transaction takes in.
 _STEP_BYTES: Final = 16 * 1024 * 1024
 # How long to wait for another process's catch-up transaction before giving up on
 # the file (then the index lives in memory for this process).
 _BUSY_TIMEOUT_S: Final = 30.0
-_NO_END: Final = 1 << 62
 
 _TYPE_CODES: Final = {name: code for code, name in enumerate(EVENT_TYPES)}
 _UNKNOWN_TYPE: Final = 255  # a newer writer's type: kept, never matched by a filter
@@ -164,16 +166,6 @@ class Hit(msgspec.Struct, frozen=True, kw_only=True):
     offset: int
     event: dict[str, Any]
     title: str
-
-
-class _State(msgspec.Struct, kw_only=True):
-    schema: int
-    device: int
-    inode: int
-    end: int
-    tail: bytes
-    events: int
-    fts: bool
 
 
 class _Task:
@@ -266,7 +258,7 @@ class JournalStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.index_path = Path(f"{self.path}{INDEX_SUFFIX}")
+        self.index_path = index_path_of(self.path)
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._conn_identity: tuple[int, int] | None = None
@@ -609,7 +601,7 @@ class JournalStore:
         target = complete_end(fd, stat.st_size if up_to is None else min(up_to, stat.st_size))
         for _ in range(5):
             conn.execute("BEGIN")
-            state = _read_state(conn)
+            state = read_state(conn)
             if (
                 not self._force_reset
                 and state is not None
@@ -641,7 +633,7 @@ class JournalStore:
         while True:
             _begin_immediate(conn)
             try:
-                state = _read_state(conn)
+                state = read_state(conn)
                 if self._force_reset or state is None or not _trusted(state, fd, identity, fts):
                     _reset(conn, fts)
                     state = _empty_state(identity, fts)
@@ -673,7 +665,7 @@ class IndexView:
         store: JournalStore,
         conn: sqlite3.Connection,
         fd: int | None,
-        state: _State,
+        state: IndexState,
         *,
         own_connection: bool = False,
     ) -> None:
@@ -810,10 +802,10 @@ class IndexView:
 
     def _time_range(self, since: float | None, until: float | None) -> tuple[int, int]:
         """Offsets outside which no event is in [since, until)."""
-        lo, hi = 0, _NO_END
+        lo, hi = 0, NO_END
         if since is not None:
             row = self.conn.execute(sql.FIRST_BLOCK_REACHING, (since,)).fetchone()
-            lo = _NO_END if row is None else row[0]
+            lo = NO_END if row is None else row[0]
         if until is not None:
             row = self.conn.execute(sql.FIRST_BLOCK_PAST, (until,)).fetchone()
             if row is not None:
@@ -824,7 +816,7 @@ class IndexView:
         self, status: str, needle: str | None, position: int | None, count: int
     ) -> list[tuple[Any, ...]]:
         arguments = {
-            "bound": _NO_END if position is None else position,
+            "bound": NO_END if position is None else position,
             "needle": needle,
             "limit": count,
         }
@@ -919,7 +911,7 @@ class IndexView:
                 self.store.path,
             )
         found: list[Hit] = []
-        for offset, length in self.select(task_id, types, since, until, None, "newest", _NO_END):
+        for offset, length in self.select(task_id, types, since, until, None, "newest", NO_END):
             event = self.line(offset, length)
             columns = document(event)
             if rejected:
@@ -945,7 +937,7 @@ class IndexView:
 def _index_lines(
     conn: sqlite3.Connection,
     fd: int,
-    state: _State,
+    state: IndexState,
     stop: int,
     tasks: dict[str, _Task],
     fts: bool,
@@ -1019,7 +1011,7 @@ def _index_lines(
         _extend_blocks(conn, state.events, first_new)
     state.events += len(events)
     state.end = stop
-    state.tail = _tail_digest(fd, stop)
+    state.tail = tail_digest(fd, stop)
 
 
 def _apply(task: _Task, kind: str, meta: dict[str, Any], event: dict[str, Any]) -> None:
@@ -1082,31 +1074,10 @@ def _reset(conn: sqlite3.Connection, fts: bool) -> None:
         conn.execute(sql.CREATE_FTS)
 
 
-def _read_state(conn: sqlite3.Connection) -> _State | None:
-    try:
-        row = conn.execute(sql.READ_STATE).fetchone()
-    except sqlite3.OperationalError:  # no state table, or one of an older shape
-        return None
-    if row is None:
-        return None
-    return _State(
-        schema=row[0],
-        device=row[1],
-        inode=row[2],
-        end=row[3],
-        tail=bytes(row[4]),
-        events=row[5],
-        fts=bool(row[6]),
-    )
-
-
-def _trusted(state: _State, fd: int, identity: tuple[int, int], fts: bool) -> bool:
-    """Whether the index was made, by this schema, from the first ``end`` bytes of this file."""
-    if state.schema != sql.SCHEMA_VERSION or (state.device, state.inode) != identity:
-        return False
-    if state.end > os.fstat(fd).st_size or _tail_digest(fd, state.end) != state.tail:
-        return False
-    return state.fts == fts
+def _trusted(state: IndexState, fd: int, identity: tuple[int, int], fts: bool) -> bool:
+    """Whether the index was made from this file (``made_from``), with full-text search
+    if this process has it."""
+    return made_from(state, fd, identity) and state.fts == fts
 
 
 def _empty_view(store: JournalStore) -> IndexView:
@@ -1117,7 +1088,7 @@ def _empty_view(store: JournalStore) -> IndexView:
     return IndexView(store, conn, None, _empty_state((0, 0), store._use_fts), own_connection=True)
 
 
-def _write_state(conn: sqlite3.Connection, state: _State) -> None:
+def _write_state(conn: sqlite3.Connection, state: IndexState) -> None:
     conn.execute(
         sql.WRITE_STATE,
         {
@@ -1132,22 +1103,16 @@ def _write_state(conn: sqlite3.Connection, state: _State) -> None:
     )
 
 
-def _empty_state(identity: tuple[int, int], fts: bool) -> _State:
-    return _State(
+def _empty_state(identity: tuple[int, int], fts: bool) -> IndexState:
+    return IndexState(
         fts=fts,
         schema=sql.SCHEMA_VERSION,
         device=identity[0],
         inode=identity[1],
         end=0,
-        tail=_tail_digest(-1, 0),
+        tail=tail_digest(-1, 0),
         events=0,
     )
-
-
-def _tail_digest(fd: int, end: int) -> bytes:
-    start = max(0, end - _TAIL_BYTES)
-    data = os.pread(fd, end - start, start) if end else b""
-    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:

@@ -71,7 +71,7 @@ from journal_core.errors import (
     JournalWriteFailed,
 )
 from journal_core.events import Event, encode_line
-from journal_core.reader import open_journal_file
+from journal_core.journal_file import open_journal_file
 from journal_core.sidecar import FIRST_PAUSE_S, LAST_PAUSE_S, Sidecar
 
 log = logging.getLogger(__name__)

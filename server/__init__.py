@@ -3,15 +3,15 @@
 ``main`` is the ``task-journal-mcp`` entry point. The MCP SDK is imported only
 once the journal is known to be usable: importing it takes most of a second,
 and ``server.cli`` (a sibling module that imports this package) must not pay it.
-Nor the journal library, nor the server's own settings: this module imports them
-in ``main``, for a quick command of the command line needs only a part of them.
+Nor the journal library, nor the server's own settings, nor logging: this module
+imports them in ``main``, for a quick command of the command line needs only a part
+of them.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import logging
 import math
 import os
 import sys
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["VersionAction", "__version__", "main"]
 
 PROG = "task-journal-mcp"
-
-logger = logging.getLogger(__name__)
 
 # Exit statuses, the same classes as task-journal's: 2 for a usage or configuration
 # mistake (as argparse does), 3 when the server cannot serve (the journal cannot be
@@ -195,6 +193,8 @@ def _positive_seconds(text: str) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the MCP server until its client goes away; return the exit status."""
+    import logging
+
     from journal_core import Journal, JournalError, Settings
     from server.logs import RepeatFilter
 
@@ -238,15 +238,19 @@ def _index_in_background(journal: Journal) -> None:
 
 
 def _build_index(journal: Journal) -> None:
+    import logging
+
     from journal_core import JournalError
 
     try:
         journal.build_index()
     except JournalError as err:  # the first call will meet it again and report it
-        logger.warning("could not index the journal: %s", err)
+        logging.getLogger(__name__).warning("could not index the journal: %s", err)
 
 
 def _serve(journal: Journal, args: argparse.Namespace) -> int:
+    import logging
+
     from server.app import build_server
     from server.limits import HttpLimits
 
@@ -259,7 +263,7 @@ def _serve(journal: Journal, args: argparse.Namespace) -> int:
         except* BrokenPipeError:
             # The client went away without closing our stdin first: nothing is left to
             # answer, and appends already made are on disk. Not an error worth a traceback.
-            logger.info("the client closed the server's stdout; stopping")
+            logging.getLogger(__name__).info("the client closed the server's stdout; stopping")
         return 0
     from server.http import CannotListen, UnsafeBind, build_http_app, listen, mcp_url, serve_http
 

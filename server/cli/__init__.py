@@ -16,14 +16,14 @@ through the server's ``main``.
 
 import argparse
 import importlib
-import logging
 import os
 import sys
 import textwrap
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from journal_core import DURABILITY_MODES, JournalDurabilityUnknown, JournalError
+from journal_core.environment import DURABILITY_MODES
+from journal_core.errors import JournalDurabilityUnknown, JournalError
 from server import VersionAction
 from server.cli.arguments import check_utf8_arguments
 from server.cli.command import (
@@ -40,8 +40,8 @@ from server.cli.command import (
     Run,
     add_journal_options,
     note,
+    show_library_warnings,
 )
-from server.cli.words import error_text
 
 __all__ = [
     "EXIT_BAD_LINES",
@@ -98,7 +98,7 @@ _COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
     ),
     (
         "Claude Code and MCP clients",
-        {"hook": "claude", "statusline": "claude", "install-hooks": "claude", "serve": "serve"},
+        {"hook": "claude", "statusline": "status", "install-hooks": "claude", "serve": "serve"},
     ),
 )
 _MODULE_OF: dict[str, str] = {
@@ -214,20 +214,6 @@ def build_parser(
     return parser
 
 
-class _LibraryWarnings(logging.Handler):
-    """journal_core's warnings (an index it cannot write, say) as lines like the command's
-    own, on whatever stderr is when they come."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        note(f"warning: {record.getMessage()}")
-
-
-def _show_library_warnings() -> None:
-    library = logging.getLogger("journal_core")
-    if not any(isinstance(handler, _LibraryWarnings) for handler in library.handlers):
-        library.addHandler(_LibraryWarnings(logging.WARNING))
-
-
 def _command_list(summaries: dict[str, str]) -> str:
     """The commands under their groups' headings, each with its summary."""
     lines: list[str] = []
@@ -252,7 +238,6 @@ def _command_list(summaries: dict[str, str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status (see ``task-journal --help``)."""
-    _show_library_warnings()
     arguments = sys.argv[1:] if argv is None else list(argv)
     try:
         args = _parse(arguments)
@@ -260,11 +245,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # --help, --version and usage errors: argparse has printed what it had to.
         return exit_.code if isinstance(exit_.code, int) else EXIT_REFUSED
     run: Run = args.run
+    if getattr(args, "library_warnings", True):
+        show_library_warnings()
     try:
         check_utf8_arguments(args.command_parser, args)
         status = run(args)
         sys.stdout.flush()  # here, so that a closed pipe is seen below and not at exit
     except JournalError as err:
+        from server.cli.words import error_text
+
         note(f"error: {error_text(err, getattr(args, 'field_flags', None))}")
         if isinstance(err, JournalDurabilityUnknown):
             return EXIT_DURABILITY_UNKNOWN

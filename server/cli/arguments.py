@@ -5,7 +5,6 @@ bad argument ends as exit 2 with one line on stderr, never as a traceback.
 """
 
 import argparse
-import json
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -74,6 +73,8 @@ def json_object(flag: str, text: str) -> dict[str, Any]:
     number too long to convert and escapes of lone surrogates (``"\\ud800"``, valid JSON
     but not Unicode) are each refused with a sentence of their own.
     """
+    import json  # here: the commands that take no JSON flag (the status line) skip it
+
     example = 'like \'{"reason": "..."}\''
     try:
         value = json.loads(text, parse_int=_whole_number)

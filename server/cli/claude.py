@@ -1,13 +1,12 @@
-"""Claude Code's side: the SessionStart hook, the status line, and installing both.
+"""Claude Code's side: the SessionStart hook, and installing it (and the status line,
+which ``server.cli.status`` prints).
 
-``hook session-start`` and ``statusline`` run at every session start and every redraw
-of Claude Code's status bar, so they import nothing beyond the journal library, and
-they never fail their caller: a problem is one warning on stderr and exit status 0,
-since a failing hook or status line disturbs the session it was meant to help.
+``hook session-start`` runs at every session start, so it imports nothing beyond the
+journal library, and it never fails its caller: a problem is one warning on stderr and
+exit status 0, since a failing hook disturbs the session it was meant to help.
 """
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -25,10 +24,8 @@ from server.cli.command import (
     emit,
     note,
     open_journal,
-    settings_of,
+    warning_text,
 )
-from server.cli.idle import STALE_DAYS, idle_tasks
-from server.cli.render import visible
 
 # The resume briefing's budget, as SPEC §8 sets it for the resume prompt.
 _BRIEFING_TOKENS = 1500
@@ -61,18 +58,6 @@ def register(add: AddCommand) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_journal_options(session_start, default=argparse.SUPPRESS)
-
-    add(
-        "statusline",
-        "Print one line for Claude Code's status bar: the latest open task and counts.",
-        f"""\
-  {PROG} statusline      # [tj-x9rz1f0k2m · open: 3 · stale: 1]
-  {PROG} install-hooks --statusline
-
-"stale" counts the open tasks idle for {STALE_DAYS} days or more. Prints nothing when
-there is no journal; on any problem, a warning on stderr and still exit status 0.""",
-        _statusline,
-    )
 
     install = add(
         "install-hooks",
@@ -108,7 +93,7 @@ def _session_start(args: argparse.Namespace) -> int:
     try:
         briefing = _briefing(args, sys.stdin.buffer.read())
     except Exception as err:  # any failure at all must leave the session alone
-        note(f"warning: session-start hook: {_reason(err)}; no briefing this time")
+        note(f"warning: session-start hook: {warning_text(err)}; no briefing this time")
         return EXIT_OK
     if briefing:
         output = {
@@ -151,38 +136,6 @@ def _hook_payload(stdin: bytes) -> dict[str, Any]:
     if not os.path.isdir(cwd):
         raise _BadPayload(f"the hook's cwd {cwd!r} is not a folder")
     return payload
-
-
-def _reason(err: Exception) -> str:
-    text = str(err) or type(err).__name__
-    return text.removeprefix("error: ")
-
-
-# --- statusline ------------------------------------------------------------------
-
-
-def _statusline(args: argparse.Namespace) -> int:
-    try:
-        line = _status_text(settings_of(args))
-    except Exception as err:  # a broken status bar helps nobody
-        note(f"warning: statusline: {_reason(err)}")
-        return EXIT_OK
-    if line:
-        emit(line)
-    return EXIT_OK
-
-
-def _status_text(settings: Settings) -> str:
-    if not settings.journal_path.exists():
-        return ""
-    now = dt.datetime.now(dt.UTC)
-    with open_journal(settings) as journal:
-        tasks = idle_tasks(journal, now)
-    stale = sum(1 for task in tasks if task.days_idle >= STALE_DAYS)
-    parts = [f"open: {len(tasks)}", f"stale: {stale}"]
-    if tasks:
-        parts.insert(0, visible(tasks[0].task_id))
-    return "[" + " · ".join(parts) + "]"
 
 
 # --- install-hooks ---------------------------------------------------------------

@@ -6,31 +6,29 @@ gets back; ``run(args)`` returns the exit status. Errors are raised, not printed
 ``main`` turns a ``JournalError`` into one line on stderr and its status.
 """
 
+from __future__ import annotations
+
 import argparse
-import datetime as dt
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-from journal_core import (
-    DURABILITY_MODES,
-    EventPage,
-    Journal,
-    JournalBusy,
-    JournalError,
-    JournalUnavailable,
-    JournalWriteFailed,
-    Settings,
-    TaskPage,
-)
+from journal_core.environment import DURABILITY_MODES
+from journal_core.errors import JournalBusy, JournalUnavailable, JournalWriteFailed
 from journal_core.location import data_dir, find_project_root
-from journal_core.query import MAX_LIMIT
-from server.cli import render
-from server.cli.render import size_text, visible
-from server.cli.when import ago_text
+from server.cli.escape import visible
+
+# The status line imports this module at every redraw: what only other commands use
+# (the journal, the renderers) is imported where it is used.
+if TYPE_CHECKING:
+    import datetime as dt
+    import logging
+
+    from journal_core import EventPage, Journal, Settings, TaskPage
 
 PROG = "task-journal"
 EXIT_OK = 0
@@ -87,6 +85,8 @@ def add_json(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
+    from journal_core.settings import Settings
+
     return Settings.from_env(
         journal=args.journal, project_dir=args.project_dir, durability=args.durability
     )
@@ -99,6 +99,8 @@ def open_journal(settings: Settings, *, create: bool = False) -> Iterator[Journa
     Only writing commands create the file: reading a journal that does not exist yet
     finds nothing, and verify reports it missing.
     """
+    from journal_core.journal import Journal
+
     journal = Journal(settings)
     try:
         if create:
@@ -106,6 +108,31 @@ def open_journal(settings: Settings, *, create: bool = False) -> Iterator[Journa
         yield journal
     finally:
         journal.close()
+
+
+def show_library_warnings() -> None:
+    """Show journal_core's warnings (an index it cannot write, say) as lines like the
+    command's own, on whatever stderr is when they come."""
+    import logging
+
+    logging.getLogger("journal_core").addHandler(_library_warnings())  # once: same handler
+
+
+@functools.cache
+def _library_warnings() -> logging.Handler:
+    import logging
+
+    class LibraryWarnings(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            note(f"warning: {record.getMessage()}")
+
+    return LibraryWarnings(logging.WARNING)
+
+
+def warning_text(err: Exception) -> str:
+    """An error as the end of a warning line (``warning: statusline: <this>``)."""
+    text = str(err) or type(err).__name__
+    return text.removeprefix("error: ")
 
 
 def emit(text: str) -> None:
@@ -141,6 +168,8 @@ def event_pages(journal: Journal, cursor: str | None = None, **query: Any) -> It
 
     One page is held at a time, so reading a whole journal takes constant memory.
     """
+    from journal_core.query import MAX_LIMIT
+
     while True:
         page = journal.read_events(limit=MAX_LIMIT, cursor=cursor, **query)
         yield page
@@ -151,6 +180,8 @@ def event_pages(journal: Journal, cursor: str | None = None, **query: Any) -> It
 
 def task_pages(journal: Journal, cursor: str | None = None, **query: Any) -> Iterator[TaskPage]:
     """Every page of a ``list_tasks`` query from ``cursor`` on, following the cursors."""
+    from journal_core.query import MAX_LIMIT
+
     while True:
         page = journal.list_tasks(limit=MAX_LIMIT, cursor=cursor, **query)
         yield page
@@ -183,8 +214,10 @@ def say_if_no_journal(args: argparse.Namespace, settings: Settings) -> bool:
     folder = data_dir(os.environ) / "events"
     others = [p for p in folder.glob("*.jsonl") if p != path] if folder.is_dir() else []
     if others:
+        from server.cli.render import now as render_now
+
         note(f"other journals in {folder}, last written first:")
-        now = render.now()
+        now = render_now()
         others.sort(key=_written_at, reverse=True)
         for other in others[:_JOURNALS_LISTED]:
             note(f"  {_journal_summary(other, now)}")
@@ -203,6 +236,10 @@ def _written_at(path: Path) -> float:
 
 def _journal_summary(path: Path, now: dt.datetime) -> str:
     """A journal's name, size and newest event, for a person choosing among several."""
+    from journal_core import Journal, JournalError, Settings
+    from server.cli.render import size_text
+    from server.cli.when import ago_text
+
     try:
         size = path.stat().st_size
         journal = Journal(Settings(journal_path=path))

@@ -21,9 +21,7 @@ from server.cli.command import (
     task_pages,
 )
 from server.cli.render import count_text, json_text, visible
-
-STALE_DAYS = 7
-"""A task idle this many days or more counts as stale (the Rust tool's default)."""
+from server.cli.status import STALE_DAYS, days_idle
 
 
 class IdleTask(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,18 +51,6 @@ Close the abandoned ones with: {PROG} close TASK --outcome-tag abandoned --reaso
         help=f"idle for at least this many days (default {STALE_DAYS})",
     )
     add_json(stale)
-
-
-def days_idle(last_event_at: str, now: dt.datetime) -> int:
-    """Whole days from ``last_event_at`` (RFC 3339) to ``now``; 0 for a time in the future
-    or one that is not RFC 3339 (a foreign writer's), which never makes a task stale."""
-    try:
-        last = dt.datetime.fromisoformat(last_event_at)
-    except ValueError:
-        return 0
-    if last.tzinfo is None:
-        return 0
-    return max((now - last).days, 0)
 
 
 def idle_tasks(journal: Journal, now: dt.datetime) -> list[IdleTask]:

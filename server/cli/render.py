@@ -27,6 +27,7 @@ from typing import Any, Final, TextIO
 import msgspec
 
 from journal_core import BadLine, TaskSummary, VerifyReport
+from server.cli.escape import visible, visible_document
 from server.cli.story import Change, TaskStory, meta_of, text_of
 from server.cli.when import ago_text, local_text
 
@@ -49,16 +50,6 @@ __all__ = [
 
 SHORT_ID: Final = 12  # ULID characters shown: the millisecond and two random characters
 _WHITESPACE = re.compile(r"\s+")
-# C0 and C1 controls, DEL, the line and paragraph separators, the bidirectional
-# overrides that make text read differently than it is, and lone surrogates (a foreign
-# line's "\ud800", which could not even be written to the terminal).
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-# The same, less the line feed and the tab that a document's layout is made of.
-_DOCUMENT_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
 _ELLIPSIS = "…"
 _MIN_TEXT_WIDTH = 20  # below this a cut text says nothing: let the terminal wrap instead
 _TYPE_WIDTH = len("hypothesis")  # the longest event type, so texts start in one column
@@ -81,22 +72,6 @@ _STYLES: Final = {
 def now() -> dt.datetime:
     """The local time now, that "3 hours ago" counts from (tests set it)."""
     return dt.datetime.now().astimezone()
-
-
-def visible(text: str) -> str:
-    """``text`` with every control character shown as an escape (``\\x1b``), not obeyed."""
-    return _UNSAFE.sub(_escape, text)
-
-
-def visible_document(text: str) -> str:
-    """``text`` of several lines (Markdown for a file or a terminal) with every control
-    character but line breaks and tabs shown as an escape, as ``visible`` does."""
-    return _DOCUMENT_UNSAFE.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match[0])
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class Look(msgspec.Struct, frozen=True):

@@ -60,6 +60,35 @@ def test_statusline_loads_neither_mcp_nor_filelock(
     assert {"journal_core.writer", "journal_core.pack", "journal_core.search"} & loaded == set()
 
 
+def test_statusline_reads_a_current_index_without_msgspec_or_the_store(
+    journal: Path, task_id: str, tmp_path: Path
+) -> None:
+    outcome, loaded = run_probe(tmp_path, "statusline")
+
+    assert outcome.stdout == f"[{task_id} · open: 1 · stale: 0]\n"
+    assert "msgspec" not in top_packages(loaded)
+    assert {"journal_core.store", "journal_core.journal", "journal_core.reader"} & loaded == set()
+
+
+def test_statusline_goes_through_the_journal_when_lines_were_appended_since(
+    journal: Path, task_id: str, tmp_path: Path, call_main: CallMain
+) -> None:
+    subprocess.run([str(CLI), "statusline"], capture_output=True, timeout=60, check=True)
+    # Appending leaves the index behind the file: only a reader catches it up.
+    newer = call_main("append", "open", "A newer task").stdout.split()[1]
+    listing = tmp_path / "modules.json"
+
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(listing), "statusline"],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert done.stdout.decode() == f"[{newer} · open: 2 · stale: 0]\n"
+    assert "journal_core.store" in set(json.loads(listing.read_text()))
+
+
 def test_session_start_hook_loads_neither_mcp_nor_filelock(
     journal: Path, task_id: str, tmp_path: Path
 ) -> None:
@@ -80,7 +109,7 @@ def test_statusline_loads_only_its_own_command_module(
 
     commands = {"write", "lifecycle", "read", "find", "pack", "export", "maintain", "doctor"}
     assert {f"server.cli.{name}" for name in commands} & loaded == set()
-    assert "server.cli.claude" in loaded
+    assert "server.cli.status" in loaded
 
 
 def test_append_loads_the_writer_and_filelock(journal: Path, task_id: str, tmp_path: Path) -> None:
@@ -115,8 +144,8 @@ def test_journal_core_has_no_other_names_on_demand() -> None:
         journal_core.Nothing  # noqa: B018
 
 
-def test_importing_journal_core_alone_loads_no_writer_pack_or_search() -> None:
-    probe = "import json, sys, journal_core; print(json.dumps(sorted(sys.modules)))"
+def loaded_by(statement: str) -> set[str]:
+    probe = f"import json, sys; {statement}; print(json.dumps(sorted(sys.modules)))"
     done = subprocess.run(
         [sys.executable, "-c", probe],
         capture_output=True,
@@ -125,7 +154,20 @@ def test_importing_journal_core_alone_loads_no_writer_pack_or_search() -> None:
         env={**os.environ},
         timeout=60,
     )
-    loaded = set(json.loads(done.stdout))
+    return set(json.loads(done.stdout))
+
+
+def test_importing_journal_core_alone_loads_only_its_errors() -> None:
+    loaded = loaded_by("import journal_core")
+
+    assert "journal_core.errors" in loaded
+    assert {name for name in loaded if name.startswith("journal_core.")} == {"journal_core.errors"}
+    assert "msgspec" not in top_packages(loaded)
+
+
+def test_the_journal_loads_no_writer_pack_or_search() -> None:
+    loaded = loaded_by("from journal_core import Journal")
+
     assert "journal_core.journal" in loaded
     assert {"journal_core.writer", "journal_core.pack", "journal_core.search"} & loaded == set()
     assert "filelock" not in top_packages(loaded)

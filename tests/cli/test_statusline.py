@@ -1,5 +1,6 @@
 """task-journal statusline: one line for Claude Code's status bar, never an error."""
 
+import os
 from pathlib import Path
 
 from tests.cli.conftest import run_cli
@@ -58,3 +59,38 @@ def test_the_per_project_journal_is_the_working_directorys(tmp_path: Path) -> No
 
     assert outcome.stdout == f"[{created} · open: 1 · stale: 0]\n"
     assert run_cli("statusline", cwd=tmp_path).stdout == ""
+
+
+def test_the_index_read_directly_and_the_journal_agree_as_the_journal_changes(
+    journal: Path,
+) -> None:
+    open_task_at(journal, "tj-old0000001", 30, "Idle for a month")
+    open_task_at(journal, "tj-new0000001", 1, "Opened yesterday")
+    # The first run catches the index up; the second reads it directly.
+    first, second = run_cli("statusline").stdout, run_cli("statusline").stdout
+    append_at(journal, 0, task_id="tj-new0000001", type="close", text="Done")
+    after_close = run_cli("statusline").stdout
+
+    assert first == second == "[tj-new0000001 · open: 2 · stale: 1]\n"
+    assert after_close == run_cli("statusline").stdout == "[tj-old0000001 · open: 1 · stale: 1]\n"
+
+
+def test_an_index_of_a_replaced_journal_is_not_read(journal: Path, tmp_path: Path) -> None:
+    open_task_at(journal, "tj-old0000001", 3, "In the journal first")
+    assert run_cli("statusline").stdout == "[tj-old0000001 · open: 1 · stale: 0]\n"
+    replacement = tmp_path / "replacement.jsonl"
+    open_task_at(replacement, "tj-new0000001", 9, "Shorter")
+    # Smaller, of another inode: the index was made from the file it replaces.
+    replacement.replace(journal)
+
+    assert run_cli("statusline").stdout == "[tj-new0000001 · open: 1 · stale: 1]\n"
+
+
+def test_a_bad_setting_is_refused_even_where_the_index_could_answer(journal: Path) -> None:
+    open_task_at(journal, "tj-old0000001", 3, "A task")
+    run_cli("statusline")
+
+    outcome = run_cli("statusline", env={**os.environ, "TASK_JOURNAL_DURABILITY": "sometimes"})
+
+    assert (outcome.status, outcome.stdout) == (0, "")
+    assert "'sometimes' is not one of: always, flush" in outcome.stderr

@@ -1,0 +1,131 @@
+"""What the derived index says of itself (its ``state`` row), the check that it was made
+from the journal file at hand, and a quick look at it that changes nothing.
+
+``journal_core.store`` keeps the index and catches it up; it trusts a state only when
+``made_from`` says so. ``current_open_tasks`` asks the same question first, and answers
+only from an index that is already whole for the file: the status line, run at every
+redraw of Claude Code's status bar, reads it without importing msgspec or the store
+(40 ms of start-up), and leaves every other case to the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Final
+
+from journal_core import sql
+from journal_core.errors import JournalUnavailable
+from journal_core.journal_file import complete_end, open_journal_file
+
+INDEX_SUFFIX: Final = ".index.sqlite"
+# How much of the journal before the indexed end is digested to recognise the file.
+TAIL_BYTES: Final = 4096
+NO_END: Final = 1 << 62  # past any offset
+
+
+class IndexState:
+    """The ``state`` row: which file was indexed (device, inode), how far (``end``), the
+    digest of the bytes just before ``end``, the event count, and whether full-text
+    search is in it."""
+
+    __slots__ = ("device", "end", "events", "fts", "inode", "schema", "tail")
+
+    def __init__(
+        self,
+        *,
+        schema: int,
+        device: int,
+        inode: int,
+        end: int,
+        tail: bytes,
+        events: int,
+        fts: bool,
+    ) -> None:
+        self.schema = schema
+        self.device = device
+        self.inode = inode
+        self.end = end
+        self.tail = tail
+        self.events = events
+        self.fts = fts
+
+
+def index_path_of(journal_path: Path) -> Path:
+    return Path(f"{journal_path}{INDEX_SUFFIX}")
+
+
+def read_state(conn: sqlite3.Connection) -> IndexState | None:
+    """The state row, ``None`` if there is none or it is of an older shape."""
+    try:
+        row = conn.execute(sql.READ_STATE).fetchone()
+    except sqlite3.OperationalError:  # no state table, or one of an older shape
+        return None
+    if row is None:
+        return None
+    return IndexState(
+        schema=row[0],
+        device=row[1],
+        inode=row[2],
+        end=row[3],
+        tail=bytes(row[4]),
+        events=row[5],
+        fts=bool(row[6]),
+    )
+
+
+def made_from(state: IndexState, fd: int, identity: tuple[int, int]) -> bool:
+    """Whether the index was made, by this schema, from the first ``end`` bytes of the
+    file open on ``fd`` (whose device and inode are ``identity``)."""
+    if state.schema != sql.SCHEMA_VERSION or (state.device, state.inode) != identity:
+        return False
+    return state.end <= os.fstat(fd).st_size and tail_digest(fd, state.end) == state.tail
+
+
+def tail_digest(fd: int, end: int) -> bytes:
+    start = max(0, end - TAIL_BYTES)
+    data = os.pread(fd, end - start, start) if end else b""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def current_open_tasks(journal_path: Path) -> list[tuple[str, str]] | None:
+    """The open tasks as ``(task id, last event time)``, the most recently active first,
+    if the index holds every complete line of the journal; ``None`` when it cannot say
+    so (no index, made from another file, behind the journal, busy, unreadable): then
+    only ``JournalStore``, which first catches the index up, can answer.
+
+    Opens the index read-only, so it never creates, repairs or changes anything.
+    """
+    try:
+        fd = open_journal_file(journal_path)
+    except (OSError, JournalUnavailable):
+        return None
+    try:
+        index = index_path_of(journal_path)
+        if not index.is_file():
+            return None
+        try:
+            conn = sqlite3.connect(f"{index.as_uri()}?mode=ro", uri=True, isolation_level=None)
+        except sqlite3.Error:
+            return None
+        try:
+            conn.execute("BEGIN")
+            state = read_state(conn)
+            stat = os.fstat(fd)
+            if (
+                state is None
+                or state.end < complete_end(fd, stat.st_size)
+                or not made_from(state, fd, (stat.st_dev, stat.st_ino))
+            ):
+                return None
+            arguments = {"status": "open", "bound": NO_END, "needle": None, "limit": -1}
+            rows = conn.execute(sql.TASKS_WITH_STATUS, arguments).fetchall()
+            return [(str(row[0]), str(row[4])) for row in rows]
+        except sqlite3.Error:
+            return None
+        finally:
+            conn.close()
+    finally:
+        os.close(fd)
