@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
@@ -61,8 +61,11 @@ from journal_core.store import (
     IndexView,
     JournalStore,
     TaskPage,
+    TaskState,
     TaskSummary,
 )
+
+_A = TypeVar("_A")
 
 if TYPE_CHECKING:
     from journal_core.pack import Pack, PackEvent, Resume
@@ -101,7 +104,7 @@ class Journal:
         # What this process appended since the index's end (see ``_Recent``), and what
         # the batch being written will add to it once it is on disk.
         self._recent: _Recent | None = None
-        self._admitted: tuple[Tip, _Recent] | None = None
+        self._admitted: tuple[Tip, _Recent, _Batch] | None = None
         self._writer_made = threading.Lock()
         self._writer_: JournalWriter | None = None
 
@@ -357,7 +360,9 @@ class Journal:
         The checks must see the whole file as it is under the lock, ending at ``tip``.
         When this process wrote the last lines (the file still ends where our last
         append ended), they are known from ``_recent``, and the index is asked only
-        about the lines before them: no catch-up, so no index write, per append.
+        about the lines before them: no catch-up, so no index write, per append; and
+        only what it was not asked before (``_Before``), so that most appends open no
+        index transaction at all.
         Otherwise the index is first caught up with the file's end, so what other
         processes appended a moment ago counts.
         """
@@ -370,23 +375,41 @@ class Journal:
             if not recent.take_in(self.path, tip):
                 recent = None
             self._recent = recent
-        if recent is not None and tip.size - recent.start <= _RECENT_BYTES:
-            known = recent.copy()
-            start = recent.start
-            verdicts = self._index.query(lambda view: _verdicts(view, events, known), up_to=start)
+        if recent is None or tip.size - recent.start > _RECENT_BYTES:
+            recent, up_to = _Recent(tip), None
         else:
-            known = _Recent(tip)
-            verdicts = self._index.query(lambda view: _verdicts(view, events, known))
-        self._admitted = (tip, known)
+            up_to = recent.start
+            try:  # most appends ask only what was asked before: no index transaction
+                batch = _Batch()
+                verdicts = _verdicts(_Asked(recent.before, None), events, recent, batch)
+                self._admitted = (tip, recent, batch)
+                return verdicts
+            except _NotRemembered:
+                pass
+        known = recent
+        done: list[tuple[_Batch, _Asked]] = []
+
+        def work(view: IndexView) -> list[Verdict]:
+            # Afresh each time: a run that failed halfway may be run again.
+            batch, asked = _Batch(), _Asked(known.before, view)
+            verdicts = _verdicts(asked, events, known, batch)
+            done.append((batch, asked))
+            return verdicts
+
+        verdicts = self._index.query(work, up_to=up_to)
+        batch, asked = done[-1]
+        asked.keep()
+        self._admitted = (tip, known, batch)
         return verdicts
 
     def _note_written(self, tip: Tip, written: bytes) -> None:
-        """The batch admitted at ``tip`` is on disk: its lines are now the recent ones."""
+        """The batch admitted at ``tip`` is on disk: its lines are now recent ones too."""
         admitted, self._admitted = self._admitted, None
         if admitted is None or admitted[0] != tip:
             self._recent = None
             return
-        known = admitted[1]
+        _, known, batch = admitted
+        known.take(batch)
         known.tip = tip._replace(size=tip.size + len(written))
         self._recent = known
 
@@ -515,11 +538,12 @@ class _Recent:
     each batch's events to a copy, kept once the batch is written.
     """
 
-    __slots__ = ("ids", "keys", "opened", "start", "status", "tip")
+    __slots__ = ("before", "ids", "keys", "opened", "start", "status", "tip")
 
     def __init__(self, tip: Tip) -> None:
         self.start = tip.size
         self.tip = tip
+        self.before = _Before()
         self.opened: set[str] = set()
         self.status: dict[str, str] = {}
         self.keys: dict[str, dict[str, Any]] = {}
@@ -566,9 +590,18 @@ class _Recent:
         if isinstance(key, str):
             self.keys.setdefault(key, dict(event))
 
+    def take(self, batch: _Batch) -> None:
+        """Add what a batch, now written, changes."""
+        self.opened |= batch.opened
+        self.status.update(batch.status)
+        for key, event in batch.keys.items():
+            self.keys.setdefault(key, event)
+        self.ids |= batch.ids
+
     def copy(self) -> _Recent:
         twin = _Recent(self.tip)
         twin.start = self.start
+        twin.before = self.before  # the same lines before ``start``: the same answers
         twin.opened, twin.status = set(self.opened), dict(self.status)
         twin.keys, twin.ids = dict(self.keys), set(self.ids)
         return twin
@@ -579,17 +612,100 @@ class _Recent:
 _RECENT_BYTES = 1 << 20
 
 
-def _verdicts(view: IndexView, events: Sequence[Event], known: _Recent) -> list[Verdict]:
-    """What admission says of each event of a batch, given the index of the file on disk
-    and ``known``: what lines the index does not hold, and the events earlier in the
-    batch (admitted, not yet written), change. ``known`` gets this batch's events."""
-    opened, status, keys, ids = known.opened, known.status, known.keys, known.ids
+class _Batch:
+    """What the events of a batch being admitted change, before it is written: kept
+    apart, so that a batch refused or never written leaves the ``_Recent`` as it was
+    (without copying it, which grows with every append)."""
+
+    __slots__ = ("ids", "keys", "opened", "status")
+
+    def __init__(self) -> None:
+        self.opened: set[str] = set()
+        self.status: dict[str, str] = {}
+        self.keys: dict[str, dict[str, Any]] = {}
+        self.ids: set[str] = set()
+
+
+class _NotRemembered(Exception):
+    """Admission asked ``_Before`` what it was never told: the index must answer."""
+
+
+class _Before:
+    """The index's answers about the lines before a ``_Recent``'s ``start``, remembered.
+
+    Those lines never change while the file is the same one, so neither do the answers
+    that matter: a task opened stays opened, an event or key found stays found, and
+    whatever came after ``start`` (a task's new status, a new event) is in the
+    ``_Recent`` itself, which admission asks first. A view may hold lines past ``start``
+    (another process caught it up): its answers are then newer, and still agree with
+    the ``_Recent`` over them. Answers are kept only once the view that gave them has
+    finished its work (``_Asked.keep``): a view that failed may have been of a corrupt
+    index.
+    """
+
+    __slots__ = ("events", "keys", "states")
+
+    def __init__(self) -> None:
+        self.states: dict[str, TaskState | None] = {}
+        self.events: dict[str, bool] = {}
+        self.keys: dict[str, dict[str, Any] | None] = {}
+
+
+class _Asked:
+    """The three questions admission asks of the index, answered as ``IndexView`` does:
+    from ``_Before``, else from ``view`` (``None``: ``_NotRemembered`` instead)."""
+
+    __slots__ = ("_before", "_events", "_keys", "_states", "_view")
+
+    def __init__(self, before: _Before, view: IndexView | None) -> None:
+        self._before = before
+        self._view = view
+        self._states: dict[str, TaskState | None] = {}
+        self._events: dict[str, bool] = {}
+        self._keys: dict[str, dict[str, Any] | None] = {}
+
+    def task_state(self, task_id: str) -> TaskState | None:
+        return self._ask(self._before.states, self._states, task_id, IndexView.task_state)
+
+    def has_event(self, event_id: str) -> bool:
+        return self._ask(self._before.events, self._events, event_id, IndexView.has_event)
+
+    def find_key(self, key: str) -> dict[str, Any] | None:
+        return self._ask(self._before.keys, self._keys, key, IndexView.find_key)
+
+    def keep(self) -> None:
+        """Remember what ``view`` answered."""
+        self._before.states.update(self._states)
+        self._before.events.update(self._events)
+        self._before.keys.update(self._keys)
+
+    def _ask(
+        self,
+        known: dict[str, _A],
+        new: dict[str, _A],
+        name: str,
+        ask: Callable[[IndexView, str], _A],
+    ) -> _A:
+        if name in known:
+            return known[name]
+        if self._view is None:
+            raise _NotRemembered
+        answer = new[name] = ask(self._view, name)
+        return answer
+
+
+def _verdicts(
+    view: _Asked, events: Sequence[Event], known: _Recent, batch: _Batch
+) -> list[Verdict]:
+    """What admission says of each event of a batch, given the index of the file on disk,
+    ``known``, what the lines the index does not hold change, and ``batch``, what the
+    events earlier in the batch (admitted, not yet written) change: it gets this one's."""
     verdicts: list[Verdict] = []
     for event in events:
         key = event.idempotency_key
         if key is not None:
             # The index holds the lines before those ``known`` has: its event is first.
-            earlier = view.find_key(key) or keys.get(key)
+            earlier = view.find_key(key) or known.keys.get(key) or batch.keys.get(key)
             if earlier is not None:
                 if not _same_append(earlier, event):
                     verdicts.append(
@@ -600,38 +716,48 @@ def _verdicts(view: IndexView, events: Sequence[Event], known: _Recent) -> list[
                 else:
                     verdicts.append(earlier)
                 continue
-        verdict = _refusal(view, event, opened, status, ids)
+        verdict = _refusal(view, event, known, batch)
         verdicts.append(verdict)
         if verdict is not None:
             continue
         if event.type == "open":
-            opened.add(event.task_id)
+            batch.opened.add(event.task_id)
         if event.type in ("open", "reopen"):
-            status[event.task_id] = "open"
+            batch.status[event.task_id] = "open"
         elif event.type == "close":
-            status[event.task_id] = "closed"
-        ids.add(event.event_id)
+            batch.status[event.task_id] = "closed"
+        batch.ids.add(event.event_id)
         if key is not None:
-            keys[key] = event_to_dict(event)
+            batch.keys[key] = event_to_dict(event)
     return verdicts
 
 
-def _refusal(
-    view: IndexView, event: Event, opened: set[str], status: dict[str, str], ids: set[str]
-) -> JournalError | None:
-    state = view.task_state(event.task_id)
-    was_opened = event.task_id in opened or (state is not None and state.opened)
+def _refusal(view: _Asked, event: Event, known: _Recent, batch: _Batch) -> JournalError | None:
+    task_id = event.task_id
+    state = view.task_state(task_id)
+    was_opened = (
+        task_id in batch.opened or task_id in known.opened or (state is not None and state.opened)
+    )
     if event.type == "open":
-        return TaskAlreadyOpen(event.task_id) if was_opened else None
+        return TaskAlreadyOpen(task_id) if was_opened else None
     if not was_opened:
-        return TaskNotFound(event.task_id)
-    now = status.get(event.task_id) or (state.status if state is not None else "open")
+        return TaskNotFound(task_id)
+    now = (
+        batch.status.get(task_id)
+        or known.status.get(task_id)
+        or (state.status if state is not None else "open")
+    )
     if (event.type == "close" and now == "closed") or (event.type == "reopen" and now == "open"):
-        return TaskStateConflict(event.task_id, event.type, now)
+        return TaskStateConflict(task_id, event.type, now)
     named = [("corrects", event.corrects), ("supersedes", event.supersedes)]
     named += [("refs.events", event_id) for event_id in event.refs.events]
     for field, event_id in named:
-        if isinstance(event_id, str) and event_id not in ids and not view.has_event(event_id):
+        if (
+            isinstance(event_id, str)
+            and event_id not in batch.ids
+            and event_id not in known.ids
+            and not view.has_event(event_id)
+        ):
             return UnknownEvent(field, event_id)
     return None
 

@@ -228,3 +228,41 @@ def test_a_journal_cut_short_after_our_append_is_checked_from_the_file(
     journal.path.write_bytes(data[: data.rindex(b"\n", 0, len(data) - 1) + 1])
     assert closed.event_id.encode() not in journal.path.read_bytes()
     journal.append(new_event(type="close", text="done again", task_id=task_id))
+
+
+def test_appends_that_ask_what_was_asked_before_open_no_index_transaction(
+    journal: Journal, task_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal.append(new_event(type="finding", text="first", task_id=task_id))
+    queries: list[object] = []
+    query = journal._index.query
+
+    def counted(work: object, **options: object) -> object:
+        queries.append(work)
+        return query(work, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(journal._index, "query", counted)
+
+    for number in range(20):
+        journal.append(new_event(type="finding", text=f"more {number}", task_id=task_id))
+    assert queries == []
+    # A question not asked before goes to the index, and its answer is right.
+    with pytest.raises(UnknownEvent):
+        journal.append(new_event(type="finding", text="x", task_id=task_id, corrects=MISSING))
+    assert len(queries) == 1
+
+
+def test_a_check_run_again_on_a_rebuilt_index_starts_afresh(
+    journal: Journal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The store runs the checks again when the index failed under them; the first run's
+    # events must not count in the second, or an open would find its own task open.
+    query = journal._index.query
+
+    def twice(work: object, **options: object) -> object:
+        query(work, **options)  # type: ignore[arg-type]
+        return query(work, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(journal._index, "query", twice)
+    opened = journal.append(new_event(type="open", text="New", task_id="tj-afresh0001"))
+    assert not opened.duplicate
