@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from journal_core import InvalidQuery, Journal, Settings, new_event
+from journal_core.pack import build_pack, export_pr
 
 
 def append(journal: Journal, kind: str, text: str, task_id: str | None = None, **kw: Any) -> str:
@@ -104,3 +106,50 @@ def test_resume_counts_every_open_task_beyond_the_first_page(journal: Journal) -
     assert resume.markdown.splitlines()[-1] == (
         f"- … and {519 - listed} more (list the open tasks to see them)"
     )
+
+
+def test_the_pack_read_with_only_its_fields_equals_the_pack_of_the_whole_lines(
+    journal: Journal,
+) -> None:
+    # The journal decodes only the fields a pack reads (PackEvent); lines another tool
+    # wrote, with fields of any type and fields of its own, must fold the same as dicts.
+    task_id = append(journal, "open", "Started", title="Mixed", goal="Agree")
+    decision = journal.append(
+        new_event(type="decision", text="Keep it", task_id=task_id, confidence=0.7)
+    )
+    foreign: list[dict[str, Any]] = [
+        {"type": "finding", "text": 5, "meta": ["not", "a", "dict"], "refs": "src/a.rs"},
+        {"type": "hypothesis", "text": "Maybe", "confidence": "high", "status": 7},
+        {"type": "evidence", "text": "Huge", "confidence": 1e400, "extra": {"x": [1, 2]}},
+        {"type": "correction", "text": "Keep it, tested", "corrects": decision.event_id},
+        {"type": "rejection", "text": "Not this", "refs": {"files": ["b.py", 3], "events": 9}},
+        {"type": "custom-kind", "text": "A newer writer's type", "supersedes": ["x"]},
+    ]
+    lines = b"".join(
+        json.dumps(
+            {
+                "event_id": f"01KMZ3T4J8Q7W2E5R6T7Y8V9{n:02d}",
+                "schema_version": "1.0",
+                "task_id": task_id,
+                "timestamp": f"2026-06-01T00:00:{n:02d}Z",
+                **fields,
+            }
+        ).encode()
+        + b"\n"
+        for n, fields in enumerate(foreign)
+    )
+    with journal.path.open("ab") as file:
+        # json.dumps writes 1e400 as Infinity, which is not JSON: put the literal back.
+        file.write(lines.replace(b"Infinity", b"1e400"))
+
+    as_dicts = list(journal.task_events(task_id))
+    for mode in ("compact", "full"):
+        assert journal.task_pack(task_id, mode=mode) == build_pack(
+            task_id, as_dicts, journal.subtasks(task_id), mode=mode
+        )
+    assert journal.export_pr(task_id) == export_pr(task_id, as_dicts)
+    shown = journal.task_pack(task_id, mode="full").markdown.splitlines()
+    assert "Goal: Agree" in shown
+    assert "- [corrected] Keep it, tested (confidence 0.7)" in shown
+    assert "- Maybe" in shown  # an open hypothesis: its odd confidence and status ignored
+    assert "- file `b.py`" in shown  # the refs' one string file; 3 and 9 are not refs
