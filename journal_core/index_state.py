@@ -14,7 +14,7 @@ import hashlib
 import os
 import sqlite3
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeGuard
 
 from journal_core import sql
 from journal_core.errors import JournalUnavailable
@@ -84,6 +84,14 @@ def made_from(state: IndexState, fd: int, identity: tuple[int, int]) -> bool:
     return state.end <= os.fstat(fd).st_size and tail_digest(fd, state.end) == state.tail
 
 
+def holds(
+    state: IndexState | None, fd: int, identity: tuple[int, int], target: int
+) -> TypeGuard[IndexState]:
+    """Whether the index (its ``state``) holds the file open on ``fd`` up to ``target``
+    at least: made from it (``made_from``), and read that far."""
+    return state is not None and state.end >= target and made_from(state, fd, identity)
+
+
 def tail_digest(fd: int, end: int) -> bytes:
     start = max(0, end - TAIL_BYTES)
     data = os.pread(fd, end - start, start) if end else b""
@@ -114,11 +122,8 @@ def current_open_tasks(journal_path: Path) -> list[tuple[str, str]] | None:
             conn.execute("BEGIN")
             state = read_state(conn)
             stat = os.fstat(fd)
-            if (
-                state is None
-                or state.end < complete_end(fd, stat.st_size)
-                or not made_from(state, fd, (stat.st_dev, stat.st_ino))
-            ):
+            whole = complete_end(fd, stat.st_size)
+            if not holds(state, fd, (stat.st_dev, stat.st_ino), whole):
                 return None
             arguments = {"status": "open", "bound": NO_END, "needle": None, "limit": -1}
             rows = conn.execute(sql.TASKS_WITH_STATUS, arguments).fetchall()

@@ -58,6 +58,7 @@ from journal_core.events import EVENT_TYPES
 from journal_core.index_state import (
     NO_END,
     IndexState,
+    holds,
     index_path_of,
     made_from,
     read_state,
@@ -604,9 +605,8 @@ class JournalStore:
             state = read_state(conn)
             if (
                 not self._force_reset
-                and state is not None
-                and state.end >= target
-                and _trusted(state, fd, identity, self._use_fts)
+                and holds(state, fd, identity, target)
+                and state.fts == self._use_fts
             ):
                 return IndexView(self, conn, fd, state)
             conn.execute("ROLLBACK")
