@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from journal_core import Journal
 from server import __version__
+from server.arguments import TextKeptMetadata
 from server.refusals import schema_refusal, unknown_arguments, unknown_arguments_refusal
 from server.resources import register_resources
 from server.stdio import serve_stdio
@@ -67,6 +68,8 @@ class JournalServer(MCPServer):
     - A tool's description is its docstring without the docstring's indentation, and so
       are a prompt's and a resource's.
     - An argument the tool does not have is refused by name, not ignored.
+    - A string argument reaches the tool as sent, even one that reads as JSON
+      (server.arguments).
     - Over stdio, a line the SDK cannot read still gets a JSON-RPC error (server.stdio).
     - A refusal (bad arguments, or a ToolError the tool raised) reaches the client as
       its own sentence, without the SDK's "Error executing tool NAME:" prefix and with
@@ -96,10 +99,11 @@ class JournalServer(MCPServer):
             meta=meta,
             structured_output=structured_output,
         )
-        # Say in the schema what call_tool enforces: clients may check before sending.
-        schema = self._tool_input_schema(name or fn.__name__)
-        if schema is not None:
-            schema["additionalProperties"] = False
+        tool = self._tool_manager.get_tool(name or fn.__name__)
+        if tool is not None:
+            tool.fn_metadata = TextKeptMetadata.of(tool.fn_metadata)
+            # Say in the schema what call_tool enforces: clients may check before sending.
+            tool.parameters["additionalProperties"] = False
 
     # Prompts and resources registered from functions take their docstrings too; their
     # descriptions are cleaned as they are listed (templates have no registration hook).
