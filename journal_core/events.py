@@ -189,11 +189,14 @@ def new_event(
     status: str = "confirmed",
     idempotency_key: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    check: bool = True,
 ) -> Event:
     """Build a new event with a fresh id and time, and validate it.
 
     ``type="open"`` without ``task_id`` starts a new task. ``title``, ``goal`` and
-    ``idempotency_key`` are stored in ``meta``. Raises ``InvalidEvent``.
+    ``idempotency_key`` are stored in ``meta``. Raises ``InvalidEvent``. With
+    ``check=False`` only the arguments are checked, for an event handed straight to
+    ``Journal.append``, which validates it (against its own limits) anyway.
     """
     meta_dict = _check_meta_mapping(meta)
     if title is not None:
@@ -237,7 +240,8 @@ def new_event(
         status=status,
         meta=meta_dict,
     )
-    validate_event(event, limits)
+    if check:
+        validate_event(event, limits)
     return event
 
 

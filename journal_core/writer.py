@@ -424,13 +424,14 @@ class JournalWriter:
                 break
             try:
                 if batch is None:
-                    batch = self._new_batch(fd, requests)
+                    batch = self._new_batch(fd)
                 start, end, lines = self._write(fd, requests)
             except Exception as error:
                 self._settle(requests, error)
                 break
+            if not batch.requests:
+                batch.start = start
             batch.requests.extend(requests)
-            batch.start = min(batch.start, start)
             batch.end, batch.written = end, batch.written + lines
             if time.monotonic() - held_since > _MAX_HOLD_S:
                 break
@@ -441,10 +442,10 @@ class JournalWriter:
             batch.sync_fd = None
         return batch if batch.requests else None
 
-    def _new_batch(self, fd: int, requests: list[_Request]) -> _Batch:
+    def _new_batch(self, fd: int) -> _Batch:
         assert self._identity is not None
-        size = os.fstat(fd).st_size
-        batch = _Batch(requests=[], identity=self._identity, start=size, end=size, written=0)
+        # Its first round sets its start and end: one fstat a round.
+        batch = _Batch(requests=[], identity=self._identity, start=-1, end=-1, written=0)
         if self.durability == "always":
             try:
                 # The writer's own descriptor may be swapped before the sync: keep one.

@@ -342,7 +342,7 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
                 evidence_strength=evidence_strength,
                 status=status,
                 idempotency_key=idempotency_key,
-                limits=journal.settings.limits,
+                check=False,  # the journal validates what it appends
             ),
         )
         return _result(result)
