@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from journal_core import (
     SOURCES,
     STATUSES,
     Event,
+    InvalidEvent,
     Journal,
     Settings,
     event_to_dict,
@@ -187,3 +189,20 @@ def test_unset_optional_fields_are_left_out_of_the_line() -> None:
         "meta",
     ]
     assert fields["refs"] == {}
+
+
+def test_an_event_built_unchecked_is_still_refused_by_the_journal(journal_path: Path) -> None:
+    journal = Journal(Settings(journal_path=journal_path))
+    journal.open()
+    try:
+        opened = journal.append(new_event(type="open", text="task"))
+        unchecked = new_event(type="finding", text=" ", task_id=opened.task_id, check=False)
+        with pytest.raises(InvalidEvent, match="must not be empty"):
+            new_event(type="finding", text=" ", task_id=opened.task_id)
+        with pytest.raises(InvalidEvent, match="must not be empty"):
+            journal.append(unchecked)
+        with pytest.raises(InvalidEvent, match="must not be empty"):
+            journal.try_append(unchecked)
+    finally:
+        journal.close()
+    assert len(journal_path.read_bytes().splitlines()) == 1
