@@ -5,9 +5,10 @@ and no fsync; (b) one thread in ``flush`` mode; (c) one thread in ``always`` mod
 (d) 8 threads in ``always`` mode, where group commit should share fsyncs; (e) 4 processes
 in ``flush`` mode, where the cost is the cross-process lock; (f) 4 processes in ``always``
 mode, where a process's fsync covers what the others wrote before it began, so that they
-need none of their own. Latency is per append, from call to return. The journals go
-under ``bench/data/`` on the repository's disk: on a tmpfs, fsync costs nothing and the
-``always`` rows would mean nothing.
+need none of their own. Latency is per append, from call to return; its maximum shows the
+stalls (every MiB of appends, admission catches the index up under the write lock). The
+journals go under ``bench/data/`` on the repository's disk: on a tmpfs, fsync costs
+nothing and the ``always`` rows would mean nothing.
 
 Run: ``python bench/append.py [--scale 0.5]``.
 """
@@ -218,6 +219,7 @@ def main() -> None:
     ]
     header = (
         f"{'row':<26}{'events':>8}{'events/s':>11}{'fsync/event':>13}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'max ms':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -227,6 +229,7 @@ def main() -> None:
             f"{row.fsyncs / row.events:>13.3f}"
             f"{statistics.median(row.latencies) * 1000:>9.3f}"
             f"{percentile(row.latencies, 0.99) * 1000:>9.3f}"
+            f"{max(row.latencies) * 1000:>9.3f}"
         )
     by_name = {row.name[:3]: row for row in rows}
     c, d, e, f = by_name["(c)"], by_name["(d)"], by_name["(e)"], by_name["(f)"]
