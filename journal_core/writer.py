@@ -224,6 +224,7 @@ class JournalWriter:
         self._mutex = threading.Lock()
         self._queue_grew = threading.Condition(self._mutex)
         self._gather_for = 0  # how many callers the next writer waits a moment for
+        self._gathering = 0  # how many it is waiting for now: told once they are queued
         self._queue: list[_Request] = []
         self._writing = False
         # One sync at a time in the process; what is known synced, and what may be lost.
@@ -266,7 +267,8 @@ class JournalWriter:
             self._queue.append(request)
             lead = not self._writing
             self._writing = True
-            self._queue_grew.notify()
+            if len(self._queue) >= self._gathering:
+                self._queue_grew.notify()
         if not lead:
             request.wake.acquire()
             if not request.promoted:
@@ -390,8 +392,11 @@ class JournalWriter:
         with self._mutex:
             wanted, self._gather_for = self._gather_for, 0
             deadline = time.monotonic() + _GATHER_S
+            # Woken once they are all queued, not by each (a thread switch each).
+            self._gathering = wanted
             while len(self._queue) < wanted and (left := deadline - time.monotonic()) > 0:
                 self._queue_grew.wait(left)
+            self._gathering = 0
 
     def _let_go(self) -> None:
         """Hand the writer's role to the first caller queued meanwhile, if any."""
