@@ -7,23 +7,15 @@ Here each such line is answered as JSON-RPC 2.0 asks: -32700 (parse error) or -3
 (invalid request), with the request's id when it can be read from the line, else null.
 A notification (a message without an id) gets no answer, as JSON-RPC requires.
 
-When stdin is a pipe or a socket, as MCP clients start servers, its lines are read on
-the event loop: the SDK reads each line in a worker thread, and the two thread hops
-cost every call about a tenth of its round trip. Other stdin (a terminal, a file) is
-read the SDK's way. Lines are decoded and split as the SDK's text wrapper does: UTF-8
-with errors replaced, and "\r\n" or a lone "\r" ending a line as "\n" does.
+stdin and stdout are read and written on the event loop when they are pipes or
+sockets (server.pipes), not in a worker thread per line as the SDK does.
 """
 
 from __future__ import annotations
 
-import codecs
 import contextvars
-import io
 import json
 import logging
-import os
-import stat
-import sys
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any, Self, cast
@@ -36,6 +28,8 @@ from mcp.shared.message import SessionMessage
 from mcp_types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, RequestId
 from pydantic import ValidationError
 
+from server.pipes import stdin_lines, wire_out
+
 __all__ = ["serve_stdio", "unreadable_answer"]
 
 logger = logging.getLogger(__name__)
@@ -47,61 +41,17 @@ async def serve_stdio(server: Server[Any]) -> None:
     # message or an exception), so that an exception can be paired with its line: the
     # reader yields exactly one item per line, in order.
     lines: deque[str] = deque()
-    stdin = cast("anyio.AsyncFile[str]", _kept(_stdin_lines(), lines))
-    async with stdio_server(stdin=stdin) as (items, replies):
-        readable = _Answering(items, lines, replies)
-        await server.run(readable, replies, server.create_initialization_options())
+    stdin = cast("anyio.AsyncFile[str]", _kept(stdin_lines(), lines))
+    with wire_out() as stdout:
+        async with stdio_server(stdin=stdin, stdout=stdout) as (items, replies):
+            readable = _Answering(items, lines, replies)
+            await server.run(readable, replies, server.create_initialization_options())
 
 
 async def _kept(source: AsyncIterator[str], lines: deque[str]) -> AsyncIterator[str]:
     async for line in source:
         lines.append(line)
         yield line
-
-
-def _stdin_lines() -> AsyncIterator[str]:
-    """stdin's lines: read on the event loop from a pipe or a socket, else in a thread."""
-    try:
-        fd = sys.stdin.fileno()
-        mode = os.fstat(fd).st_mode
-    except (AttributeError, OSError, ValueError):
-        fd, mode = -1, 0
-    if fd >= 0 and (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
-        return _pipe_lines(fd)
-    if isinstance(sys.stdin, io.TextIOWrapper):
-        sys.stdin.reconfigure(encoding="utf-8", errors="replace")  # as the SDK reads stdin
-    return aiter(anyio.wrap_file(sys.stdin))
-
-
-async def _pipe_lines(fd: int) -> AsyncIterator[str]:
-    """The lines of the pipe or socket ``fd``, read without blocking, "\n" kept."""
-    decoder = io.IncrementalNewlineDecoder(
-        codecs.getincrementaldecoder("utf-8")(errors="replace"), translate=True
-    )
-    blocking = os.get_blocking(fd)
-    os.set_blocking(fd, False)
-    try:
-        pending: list[str] = []  # the start of a line, in the pieces read so far
-        while True:
-            await anyio.wait_readable(fd)
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except BlockingIOError:
-                continue
-            text = decoder.decode(chunk, final=not chunk)
-            start = 0
-            while (end := text.find("\n", start)) >= 0:
-                pending.append(text[start : end + 1])
-                yield "".join(pending)
-                pending, start = [], end + 1
-            if start < len(text):
-                pending.append(text[start:])
-            if not chunk:
-                if pending:
-                    yield "".join(pending)  # a last line without "\n", as readline gives
-                return
-    finally:
-        os.set_blocking(fd, blocking)  # the description may be shared: leave it as found
 
 
 class _Answering:

@@ -1,11 +1,15 @@
-"""stdin's lines as the server reads them: from a pipe on the event loop, without a
-thread, split and decoded as the SDK's text wrapper would; from a file, in a thread."""
+"""stdin and stdout of the stdio transport. stdin's lines come from a pipe on the event
+loop, without a thread, split and decoded as the SDK's text wrapper would; from a file,
+in a thread. Answers go to a stdout pipe on the event loop, whole, while anything
+else printed to stdout goes to stderr."""
 
 import contextlib
 import io
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +17,7 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from server.stdio import _stdin_lines
+from server.pipes import stdin_lines, wire_out
 
 pytestmark = pytest.mark.anyio
 
@@ -42,7 +46,7 @@ async def read_all(pieces: list[bytes], write_end: int) -> list[str]:
 
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(write)
-        async for line in _stdin_lines():
+        async for line in stdin_lines():
             lines.append(line)
     return lines
 
@@ -64,13 +68,14 @@ PIECES = [
 ]
 
 
+async def no_thread(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a pipe is read and written without a worker thread")
+
+
 @pytest.mark.parametrize("pieces", PIECES)
 async def test_a_pipe_reads_as_the_sdks_wrapper_would(
     pipe: int, pieces: list[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def no_thread(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a pipe is read without a worker thread")
-
     monkeypatch.setattr(anyio.to_thread, "run_sync", no_thread)
     assert await read_all(pieces, pipe) == as_text_wrapper_reads(b"".join(pieces))
 
@@ -95,7 +100,7 @@ async def test_a_file_as_stdin_is_read_in_a_thread(
     data.write_bytes(b"one\r\ntwo\n")
     with data.open() as stdin:
         monkeypatch.setattr(sys, "stdin", stdin)
-        assert [line async for line in _stdin_lines()] == ["one\n", "two\n"]
+        assert [line async for line in stdin_lines()] == ["one\n", "two\n"]
 
 
 def test_the_server_answers_requests_from_a_file_as_stdin(
@@ -120,3 +125,74 @@ def test_the_server_answers_requests_from_a_file_as_stdin(
     answers = done.stdout.decode().splitlines()
     assert [answer.split('"id":', 1)[1][:1] for answer in answers] == ["1", "2"]
     assert '"append_event"' in answers[1]
+
+
+@contextlib.contextmanager
+def std_fds(stdout_fd: int, stderr_fd: int) -> Iterator[None]:
+    """fd 1 and fd 2 of this process pointed elsewhere, and put back."""
+    saved = os.dup(1), os.dup(2)
+    os.dup2(stdout_fd, 1)
+    os.dup2(stderr_fd, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
+async def test_answers_go_to_the_pipe_and_stray_output_to_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(anyio.to_thread, "run_sync", no_thread)
+    read_end, write_end = os.pipe()
+    with (tmp_path / "stderr").open("w+b") as stderr, std_fds(write_end, stderr.fileno()):
+        monkeypatch.setattr(sys, "stdout", open(1, "w", closefd=False))  # noqa: SIM115
+        with wire_out() as wire:
+            assert wire is not None
+            os.write(1, b"stray\n")
+            await wire.write('{"jsonrpc": "2.0", "id": 1, "result": {}}\n')
+            await wire.flush()
+        os.write(1, b"after\n")  # fd 1 is the pipe again, blocking as it was
+        assert os.get_blocking(1)
+        stderr.seek(0)
+        assert stderr.read() == b"stray\n"
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as wire_end:
+        assert wire_end.read() == b'{"jsonrpc": "2.0", "id": 1, "result": {}}\nafter\n'
+
+
+async def test_an_answer_larger_than_the_pipe_arrives_whole_to_a_slow_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_end, write_end = os.pipe()
+    received = bytearray()
+
+    def drain() -> None:
+        while chunk := os.read(read_end, 16_384):
+            received.extend(chunk)
+            time.sleep(0.001)
+
+    answers = [f'{{"id": {n}, "text": "{"é" * 300_000}"}}\n' for n in range(3)]
+    reader = threading.Thread(target=drain)
+    reader.start()
+    with (tmp_path / "stderr").open("w+b") as stderr, std_fds(write_end, stderr.fileno()):
+        os.close(write_end)
+        monkeypatch.setattr(sys, "stdout", open(1, "w", closefd=False))  # noqa: SIM115
+        with wire_out() as wire:
+            assert wire is not None
+            for answer in answers:
+                await wire.write(answer)
+    reader.join(timeout=30)
+    os.close(read_end)
+    assert received.decode() == "".join(answers)
+
+
+async def test_a_file_as_stdout_is_left_to_the_sdk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (tmp_path / "out").open("w") as out:
+        monkeypatch.setattr(sys, "stdout", out)
+        with wire_out() as wire:
+            assert wire is None
