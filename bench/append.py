@@ -5,10 +5,12 @@ and no fsync; (b) one thread in ``flush`` mode; (c) one thread in ``always`` mod
 (d) 8 threads in ``always`` mode, where group commit should share fsyncs; (e) 4 processes
 in ``flush`` mode, where the cost is the cross-process lock; (f) 4 processes in ``always``
 mode, where a process's fsync covers what the others wrote before it began, so that they
-need none of their own. Latency is per append, from call to return; its maximum shows the
-stalls (every MiB of appends, admission catches the index up under the write lock). The
-journals go under ``bench/data/`` on the repository's disk: on a tmpfs, fsync costs
-nothing and the ``always`` rows would mean nothing.
+need none of their own; (c0) and (d0) are a bare group commit with no journal (lines
+written and fsynced, callers woken), 1 and 8 threads: what (d)/(c) would be if the
+journal cost nothing beyond its threads and fsyncs. Latency is per append, from call to
+return; its maximum shows the stalls (every MiB of appends, admission catches the index
+up under the write lock). The journals go under ``bench/data/`` on the repository's
+disk: on a tmpfs, fsync costs nothing and the ``always`` rows would mean nothing.
 
 Run: ``python bench/append.py [--scale 0.5]``.
 """
@@ -31,6 +33,7 @@ from typing import Literal
 import msgspec
 
 from journal_core import Event, Journal, Settings, new_event
+from journal_core.events import encode_line
 
 Durability = Literal["always", "flush"]
 DATA = Path(__file__).resolve().parent / "data" / "append"
@@ -100,6 +103,83 @@ def raw_floor(count: int) -> Row:
     os.close(fd)
     return Row(
         name="(a) raw encode+write", events=count, seconds=seconds, fsyncs=0, latencies=latencies
+    )
+
+
+class _BareCommit:
+    """The least a group commit costs in Python: each caller queues a line and sleeps on
+    a lock of its own; the first to find no writer waits (up to 1 ms) until every other
+    caller has queued, writes the lines, fsyncs, and wakes them. No journal at all."""
+
+    def __init__(self, path: Path, callers: int) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
+        self.mutex = threading.Lock()
+        self.all_queued = threading.Condition(self.mutex)
+        self.queue: list[threading.Lock] = []
+        self.writing = False
+        self.callers = callers
+        self.fsyncs = 0
+
+    def append(self, line: bytes) -> None:
+        wake = threading.Lock()
+        wake.acquire()
+        with self.mutex:
+            self.queue.append(wake)
+            lead, self.writing = not self.writing, True
+            if len(self.queue) >= self.callers:
+                self.all_queued.notify()
+        if not lead:
+            wake.acquire()
+            return
+        with self.mutex:
+            deadline = time.monotonic() + 0.001
+            while len(self.queue) < self.callers and (left := deadline - time.monotonic()) > 0:
+                self.all_queued.wait(left)
+            batch, self.queue = self.queue, []
+        os.write(self.fd, line * len(batch))
+        os.fsync(self.fd)
+        self.fsyncs += 1
+        with self.mutex:
+            self.writing = False
+        for waiter in batch:
+            if waiter is not wake:
+                waiter.release()
+
+    def leave(self) -> None:
+        with self.mutex:
+            self.callers -= 1
+            self.all_queued.notify()
+
+
+def bare_commit(name: str, threads: int, per_thread: int) -> Row:
+    """(c0), (d0): ``_BareCommit`` with 1 and 8 threads, (c) and (d) without a journal."""
+    path = DATA / "bare.bin"
+    commit = _BareCommit(path, threads)
+    line = b"x" * (len(encode_line(findings("tj-0000000000", 1)[0])) - 1) + b"\n"
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+
+    def work(out: list[float]) -> None:
+        clock = time.perf_counter
+        for _ in range(per_thread):
+            start = clock()
+            commit.append(line)
+            out.append(clock() - start)
+        commit.leave()
+
+    workers = [threading.Thread(target=work, args=(out,)) for out in latencies]
+    began = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    seconds = time.perf_counter() - began
+    os.close(commit.fd)
+    return Row(
+        name=name,
+        events=threads * per_thread,
+        seconds=seconds,
+        fsyncs=commit.fsyncs,
+        latencies=[x for part in latencies for x in part],
     )
 
 
@@ -216,6 +296,8 @@ def main() -> None:
         threaded("(d) 8 threads, always", "always", 8, n(1000)),
         processes("(e) 4 processes, flush", "flush", 4, n(2000)),
         processes("(f) 4 processes, always", "always", 4, n(1000)),
+        bare_commit("(c0) bare commit, 1 thread", 1, n(2000)),
+        bare_commit("(d0) bare commit, 8 thr.", 8, n(1000)),
     ]
     header = (
         f"{'row':<26}{'events':>8}{'events/s':>11}{'fsync/event':>13}{'p50 ms':>9}{'p99 ms':>9}"
@@ -231,9 +313,12 @@ def main() -> None:
             f"{percentile(row.latencies, 0.99) * 1000:>9.3f}"
             f"{max(row.latencies) * 1000:>9.3f}"
         )
-    by_name = {row.name[:3]: row for row in rows}
+    by_name = {row.name.split()[0]: row for row in rows}
     c, d, e, f = by_name["(c)"], by_name["(d)"], by_name["(e)"], by_name["(f)"]
     speedup = (d.events / d.seconds) / (c.events / c.seconds)
+    ceiling = (by_name["(d0)"].events / by_name["(d0)"].seconds) / (
+        by_name["(c0)"].events / by_name["(c0)"].seconds
+    )
     d_fsyncs = d.fsyncs / d.events
     e_p99 = percentile(e.latencies, 0.99) * 1000
     f_fsyncs = f.fsyncs / f.events
@@ -247,6 +332,7 @@ def main() -> None:
         ("(f) p99 <= 5 ms", f"{f_p99:.3f} ms", f_p99 <= 5),
     ):
         print(f"goal {goal:<26}{got:>10}  {'met' if met else 'MISSED'}")
+    print(f"bare (d0)/(c0), no journal{ceiling:>13.1f}x  (threads and fsyncs alone)")
 
 
 if __name__ == "__main__":
