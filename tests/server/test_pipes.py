@@ -6,6 +6,7 @@ else printed to stdout goes to stderr."""
 import contextlib
 import io
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -78,6 +79,19 @@ async def test_a_pipe_reads_as_the_sdks_wrapper_would(
 ) -> None:
     monkeypatch.setattr(anyio.to_thread, "run_sync", no_thread)
     assert await read_all(pieces, pipe) == as_text_wrapper_reads(b"".join(pieces))
+
+
+async def test_a_socket_as_stdin_is_read_on_the_loop_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(anyio.to_thread, "run_sync", no_thread)
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        monkeypatch.setattr(sys, "stdin", ours)
+        theirs.sendall(b'{"a": 1}\n{"b":')
+        lines = stdin_lines()
+        assert await anext(lines) == '{"a": 1}\n'
+        theirs.sendall(b" 2}\n")
+        theirs.shutdown(socket.SHUT_WR)
+        assert [line async for line in lines] == ['{"b": 2}\n']
 
 
 async def test_a_long_line_in_many_reads_comes_whole(pipe: int) -> None:
