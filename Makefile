@@ -33,6 +33,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/append.py
 	$(BIN)/python bench/roundtrip.py
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/read.py
 	$(BIN)/python bench/pack.py
 	$(BIN)/python bench/agents.py
