@@ -106,6 +106,16 @@ def raw_floor(count: int) -> Row:
     )
 
 
+def run_threads(workers: list[threading.Thread]) -> float:
+    """Start ``workers`` together; the seconds until the last has ended."""
+    began = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return time.perf_counter() - began
+
+
 class _BareCommit:
     """The least a group commit costs in Python: each caller queues a line and sleeps on
     a lock of its own; the first to find no writer waits (up to 1 ms) until every other
@@ -166,13 +176,7 @@ def bare_commit(name: str, threads: int, per_thread: int) -> Row:
             out.append(clock() - start)
         commit.leave()
 
-    workers = [threading.Thread(target=work, args=(out,)) for out in latencies]
-    began = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    seconds = time.perf_counter() - began
+    seconds = run_threads([threading.Thread(target=work, args=(out,)) for out in latencies])
     os.close(commit.fd)
     return Row(
         name=name,
@@ -190,16 +194,12 @@ def threaded(name: str, durability: Durability, threads: int, per_thread: int) -
     timed_appends(journal, findings(task_id, 20), [])  # warm: index built, file open
     before = journal.stats().fsyncs
     latencies: list[list[float]] = [[] for _ in range(threads)]
-    workers = [
-        threading.Thread(target=timed_appends, args=(journal, batch, out))
-        for batch, out in zip(batches, latencies, strict=True)
-    ]
-    began = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    seconds = time.perf_counter() - began
+    seconds = run_threads(
+        [
+            threading.Thread(target=timed_appends, args=(journal, batch, out))
+            for batch, out in zip(batches, latencies, strict=True)
+        ]
+    )
     fsyncs = journal.stats().fsyncs - before
     journal.close()
     return Row(
