@@ -8,11 +8,12 @@ JSON string, which some clients do.
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import pytest
 from mcp import Client
 
+from server.arguments import _takes_text
 from tests.server.conftest import call_ok
 
 pytestmark = pytest.mark.anyio
@@ -73,3 +74,24 @@ async def test_refs_and_meta_sent_as_json_strings_are_still_read_as_objects(
     event = lines(journal_path)[-1]
     assert event["refs"] == {"files": ["a.py"]}
     assert event["meta"] == {"reason": "seen in the log"}
+
+
+@pytest.mark.parametrize(
+    ("annotation", "takes_text"),
+    [
+        (str, True),
+        (str | None, True),
+        (Literal["a", "b"], True),
+        (Literal["a"] | None, True),
+        (Annotated[str, "described"] | None, True),
+        (str | list[str], True),
+        (list[str] | None, False),
+        (dict[str, Any] | None, False),
+        (float | None, False),
+        (Literal[1, 2], False),
+    ],
+)
+def test_only_parameters_that_cannot_take_a_string_are_pre_parsed(
+    annotation: Any, takes_text: bool
+) -> None:
+    assert _takes_text(annotation) is takes_text
