@@ -13,10 +13,12 @@ by this program (``--floor-server``) over stdio beside ours: appends to each alt
 call by call, so that the machine's load weighs on both alike. The table gives our p50
 over the floor's ("ratio"), and the median of each call's time over that of the floor
 call made right after it ("paired", steadier when the load changes during the run).
-Targets: at most 1.5x in ``always`` mode, 1.2x in ``flush`` mode. With ``--label NAME``
-the ratios of the smallest journal are also kept in ``bench/data/roundtrip-changes.tsv``
-under that name (with the commit), and every row kept so far is printed: one row per
-change, each measured against its own floor.
+Targets: at most 1.5x in ``always`` mode, 1.2x in ``flush`` mode. The floor runs the SDK's
+own stdio transport, which reads and writes each message in a worker thread; ours uses
+its pipes on the event loop (``server/pipes.py``), so it can answer sooner than the
+floor. With ``--label NAME`` the ratios of the smallest journal are also kept in
+``bench/data/roundtrip-changes.tsv`` under that name (with the commit), and every row
+kept so far is printed: one row per change, each measured against its own floor.
 
 The journals are made once, with valid lines written straight to the file, and kept under
 ``bench/data/``; each run appends to a copy.
