@@ -1,7 +1,8 @@
 """stdin and stdout of the stdio transport, read and written on the event loop.
 
 The SDK's stdio transport reads each line in a worker thread, and writes and flushes
-each answer in one: six thread switches a call, a quarter of a round trip. When
+each answer in one: six thread switches a call, close to a third of an append's round
+trip (bench/roundtrip.py). When
 stdin and stdout are pipes or sockets (as every MCP client starts a server) they are
 used here without blocking, on the event loop. Anything else (a terminal, a file) is
 left to the SDK, as before.
