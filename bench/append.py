@@ -6,8 +6,8 @@ and no fsync; (b) one thread in ``flush`` mode; (c) one thread in ``always`` mod
 in ``flush`` mode, where the cost is the cross-process lock; (f) 4 processes in ``always``
 mode, where a process's fsync covers what the others wrote before it began, so that they
 need none of their own; (c0) and (d0) are a bare group commit with no journal (lines
-written and fsynced, callers woken), 1 and 8 threads: what (d)/(c) would be if the
-journal cost nothing beyond its threads and fsyncs. Latency is per append, from call to
+written and fsynced, callers woken), 1 and 8 threads: (d0)/(c) is what (d)/(c) would be
+if the journal's work cost (d) nothing. Latency is per append, from call to
 return; its maximum shows the stalls (every MiB of appends, admission catches the index
 up under the write lock). The journals go under ``bench/data/`` on the repository's
 disk: on a tmpfs, fsync costs nothing and the ``always`` rows would mean nothing.
@@ -316,9 +316,8 @@ def main() -> None:
     by_name = {row.name.split()[0]: row for row in rows}
     c, d, e, f = by_name["(c)"], by_name["(d)"], by_name["(e)"], by_name["(f)"]
     speedup = (d.events / d.seconds) / (c.events / c.seconds)
-    ceiling = (by_name["(d0)"].events / by_name["(d0)"].seconds) / (
-        by_name["(c0)"].events / by_name["(c0)"].seconds
-    )
+    bare_d = by_name["(d0)"].events / by_name["(d0)"].seconds
+    bare_c = by_name["(c0)"].events / by_name["(c0)"].seconds
     d_fsyncs = d.fsyncs / d.events
     e_p99 = percentile(e.latencies, 0.99) * 1000
     f_fsyncs = f.fsyncs / f.events
@@ -332,7 +331,11 @@ def main() -> None:
         ("(f) p99 <= 5 ms", f"{f_p99:.3f} ms", f_p99 <= 5),
     ):
         print(f"goal {goal:<26}{got:>10}  {'met' if met else 'MISSED'}")
-    print(f"bare (d0)/(c0), no journal{ceiling:>13.1f}x  (threads and fsyncs alone)")
+    print()
+    # What the threads and fsyncs alone allow: (d0) over (c0), and (d0) over (c), which is
+    # what (d) would reach if its journal work cost nothing while (c) still paid for it.
+    print(f"bare (d0)/(c0){bare_d / bare_c:>25.1f}x  (a group commit with no journal)")
+    print(f"bare (d0)/(c){bare_d / (c.events / c.seconds):>26.1f}x  ((d) if its journal cost 0)")
 
 
 if __name__ == "__main__":
