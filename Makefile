@@ -11,9 +11,13 @@ STAMP := $(VENV)/.installed
 # Set-up talks on stderr only: `make run` hands stdout to the MCP protocol. The
 # versions come from requirements/dev.lock (exact, with hashes), so a fresh clone
 # installs the same set next month as today; `make lock` refreshes it.
-$(STAMP): pyproject.toml requirements/dev.lock
+# The pip that `python3 -m venv` bundles (23.2.1 on Python 3.11 and 3.12) cannot read a
+# hashed lock whose packages ask for extras (pytest-cov wants coverage[toml]), so the
+# locked pip is installed first, alone, and installs the rest.
+$(STAMP): pyproject.toml requirements/dev.lock requirements/pip.lock
 	@echo "make: setting up $(VENV) from requirements/dev.lock" >&2
 	@$(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/pip.lock >&2
 	@$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock >&2
 	@$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e . >&2
 	@touch $(STAMP)
@@ -49,6 +53,7 @@ lock:
 	.lock-venv/bin/pip-compile --quiet --upgrade --extra dev --generate-hashes --allow-unsafe \
 	    --strip-extras --no-emit-index-url --no-emit-find-links \
 	    --output-file requirements/dev.lock pyproject.toml requirements/build.in
+	.lock-venv/bin/python scripts/pip_lock.py requirements/dev.lock requirements/pip.lock
 	rm -rf .lock-venv
 
 # The real Claude Code CLI (installed into .claude-check/) validates and installs this
