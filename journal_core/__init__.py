@@ -41,13 +41,13 @@ if TYPE_CHECKING:
         event_to_dict,
         new_event,
     )
+    from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
     from journal_core.journal import AppendResult, FlushResult, Journal
     from journal_core.location import resolve_journal_path
     from journal_core.pack import Pack, Resume
     from journal_core.reader import BadLine, VerifyReport
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
-    from journal_core.store import EventPage, IndexStatus, TaskPage, TaskSummary
     from journal_core.writer import WriterStats
 
 __all__ = [
@@ -120,7 +120,9 @@ _LATER = {
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),
     "DURABILITY_MODES": "journal_core.environment",
     "Settings": "journal_core.settings",
-    **dict.fromkeys(("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.store"),
+    **dict.fromkeys(
+        ("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.index.results"
+    ),
     "WriterStats": "journal_core.writer",
 }
 

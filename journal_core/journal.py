@@ -33,6 +33,18 @@ from journal_core.errors import (
     UnknownEvent,
 )
 from journal_core.events import Event, event_to_dict, validate_event
+from journal_core.index.queries import IndexView
+from journal_core.index.results import (
+    PAGE_BYTES,
+    TRUNCATED_NOTE,
+    EventPage,
+    Hit,
+    IndexStatus,
+    TaskPage,
+    TaskState,
+    TaskSummary,
+)
+from journal_core.index.store import JournalStore
 from journal_core.journal_file import open_journal_file
 from journal_core.location import data_dir
 from journal_core.query import (
@@ -52,18 +64,6 @@ from journal_core.reader import (
     verify,
 )
 from journal_core.settings import Settings
-from journal_core.store import (
-    PAGE_BYTES,
-    TRUNCATED_NOTE,
-    EventPage,
-    Hit,
-    IndexStatus,
-    IndexView,
-    JournalStore,
-    TaskPage,
-    TaskState,
-    TaskSummary,
-)
 
 _A = TypeVar("_A")
 

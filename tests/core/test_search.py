@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journal_core import InvalidQuery, Journal, Settings, store
+from journal_core import InvalidQuery, Journal, Settings
+from journal_core.index import store
 from journal_core.search import Query, Term, document, matches, parse, snippet, to_fts, tokens
 from tests.core.journal_lines import event, write
 
