@@ -28,7 +28,6 @@ answer with in ``results``.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import sqlite3
@@ -44,7 +43,7 @@ from journal_core.index.catch_up import empty_state, reset, trusted, write_state
 from journal_core.index.queries import IndexView, no_events, no_tasks, open_journal
 from journal_core.index.results import EventPage, Hit, IndexStatus, TaskPage, TaskSummary
 from journal_core.index.state import holds, index_path_of, read_state
-from journal_core.journal_file import complete_end
+from journal_core.journal_file import complete_end, describe
 from journal_core.query import (
     DEFAULT_LIMIT,
     check_limit,
@@ -339,7 +338,7 @@ class JournalStore:
                 self.index_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
             )
         except OSError as error:
-            raise _IndexUnusable(_describe(error)) from None
+            raise _IndexUnusable(describe(error)) from None
         try:
             stat = os.fstat(fd)
         finally:
@@ -366,7 +365,7 @@ class JournalStore:
         if self._in_memory:
             raise error
         reason = (
-            _describe(error) if isinstance(error, OSError) else str(error) or type(error).__name__
+            describe(error) if isinstance(error, OSError) else str(error) or type(error).__name__
         )
         self._problem = f"the index {self.index_path} cannot be used ({reason})"
         log.warning(
@@ -467,9 +466,3 @@ def _connect(target: str) -> sqlite3.Connection:
     # Room for the pages of the indexes a catch-up touches all over (tasks, types).
     conn.execute("PRAGMA cache_size = -65536")
     return conn
-
-
-def _describe(error: OSError) -> str:
-    name = errno.errorcode.get(error.errno or 0, "")
-    text = error.strerror or str(error)
-    return f"{text} ({name})" if name else text
