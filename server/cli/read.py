@@ -6,8 +6,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from journal_core import Journal
-from journal_core.query import MAX_LIMIT
+from journal_core import MAX_LIMIT, Journal
 from server.cli.command import (
     EXIT_OK,
     PROG,

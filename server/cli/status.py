@@ -15,9 +15,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from journal_core.environment import durability_of, lock_timeout_of
-from journal_core.index.state import current_open_tasks
-from journal_core.location import resolve_journal_path
+from journal_core import current_open_tasks, durability_of, lock_timeout_of, resolve_journal_path
 from server.cli.command import (
     EXIT_OK,
     PROG,
