@@ -1,0 +1,96 @@
+"""The search_events tool: a page of matches, best first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from mcp_types import CallToolResult
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from journal_core import Journal, clip_page
+from server.tools.shared import (
+    READER_HINTS,
+    CursorArgument,
+    EventObject,
+    SinceFilter,
+    TaskFilter,
+    TypesFilter,
+    UntilFilter,
+    in_worker,
+    tool_result,
+)
+
+
+class SearchHitObject(TypedDict):
+    """One match: the event, its task's title, a snippet with the matches in **bold**."""
+
+    event: EventObject
+    title: str
+    snippet: str
+    score: float
+    journal: str | None
+
+
+class SearchEventsOutput(TypedDict):
+    """One page of matches, best first."""
+
+    hits: list[SearchHitObject]
+    next_cursor: str | None
+    truncated: bool
+    note: str | None
+
+
+TITLE: Final = "Search the task journal"
+ANNOTATIONS: Final = READER_HINTS
+
+
+async def search_events(
+    journal: Journal,
+    query: Annotated[
+        str,
+        Field(
+            description=(
+                'Words that must all match; "a phrase", prefix*, a OR b, -word to '
+                "exclude. Paths and identifiers match by their parts (refresh.rs)."
+            )
+        ),
+    ],
+    task_id: TaskFilter = None,
+    types: TypesFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    all_projects: Annotated[
+        bool, Field(description="Search every project's journal, not just this one.")
+    ] = False,
+    limit: Annotated[int, Field(ge=1, le=100, description="Most hits to return.")] = 20,
+    cursor: CursorArgument = None,
+) -> Annotated[CallToolResult, SearchEventsOutput]:
+    """Find journal events by their words: what was tried, found, decided or rejected
+    before, in this task, another task, or (all_projects) another project.
+
+    Call it before starting on something that may have been worked on already, and
+    before retrying an approach, to see whether it was rejected (types=["rejection"]).
+    Matches the text, the task title, the goal and refs (files, commits).
+
+    Returns {hits, next_cursor, truncated, note}, best match first: each hit is {event,
+    title, snippet, score, journal}; snippet is up to 200 characters around the
+    matches, marked **like this**; journal names the file when all_projects is true.
+
+    Example: {"query": "token refresh -flaky", "types": ["decision", "rejection"]}
+    """
+    page = await in_worker(
+        lambda: clip_page(
+            journal.search(
+                query,
+                task_id=task_id,
+                types=types,
+                since=since,
+                until=until,
+                all_projects=all_projects,
+                limit=limit,
+                cursor=cursor,
+            )
+        )
+    )
+    return tool_result(page)
