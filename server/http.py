@@ -40,6 +40,7 @@ __all__ = [
     "UnsafeBind",
     "build_http_app",
     "check_bind",
+    "extra_hosts",
     "is_loopback",
     "listen",
     "mcp_url",
@@ -172,7 +173,8 @@ class BearerTokenMiddleware:
         )
 
 
-def _extra_hosts(environ: Mapping[str, str]) -> list[str]:
+def extra_hosts(environ: Mapping[str, str]) -> list[str]:
+    """The Host names of $TASK_JOURNAL_ALLOWED_HOSTS, for ``transport_security``."""
     return [name for name in environ.get(ALLOWED_HOSTS_ENV, "").split(",") if name.strip()]
 
 
@@ -191,7 +193,7 @@ def build_http_app(
     """
     check_bind(host, auth_token)
     app: ASGIApp = server.streamable_http_app(
-        transport_security=transport_security(host, _extra_hosts(environ)),
+        transport_security=transport_security(host, extra_hosts(environ)),
         host=host,
         max_sessions=limits.max_sessions,
     )

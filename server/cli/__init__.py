@@ -79,6 +79,7 @@ _COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
             "search": "find",
             "rejected": "find",
             "stale": "idle",
+            "ui": "ui",
         },
     ),
     (

@@ -1,0 +1,97 @@
+"""Where each event of a task stands, and the links that put it there (SPEC 7's words).
+
+The one place the viewer decides standing. It follows the pack's rules (see
+``journal_core.pack``) over a task's events in canonical order, ``(timestamp,
+event_id)``: only an earlier event can be corrected, superseded or answered. Once the
+journal's own fold gives standing, this module asks it instead and keeps its shape.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Link", "Standing", "TaskStanding", "task_standing"]
+
+# The types whose events answer a hypothesis they name.
+_ANSWERS = frozenset({"finding", "decision", "rejection"})
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """``source`` acts on ``target``: ``corrects``, ``supersedes`` or ``answers``."""
+
+    source: str
+    target: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """``active``, ``superseded``, ``corrected`` or ``answered``, and the event that did it."""
+
+    state: str = "active"
+    by: str | None = None
+    correction: str | None = None  # the correcting event's text, for a corrected event
+
+
+@dataclass(slots=True)
+class TaskStanding:
+    """The standing of every event of one task that is not ``active``, and every link."""
+
+    standing: dict[str, Standing] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+
+    def of(self, event_id: object) -> Standing:
+        return self.standing.get(event_id, _ACTIVE) if isinstance(event_id, str) else _ACTIVE
+
+
+_ACTIVE = Standing()
+# Which standing wins when several apply: a withdrawn event is withdrawn, whatever else.
+_RANK = {"active": 0, "answered": 1, "corrected": 2, "superseded": 3}
+
+
+def task_standing(events: Iterable[Mapping[str, Any]]) -> TaskStanding:
+    """The standing and links of a task's events (plain objects of their lines, any order)."""
+    ordered = sorted(
+        (event for event in events if isinstance(event.get("event_id"), str)),
+        key=lambda event: (str(event.get("timestamp")), event["event_id"]),
+    )
+    result = TaskStanding()
+    seen: dict[str, object] = {}  # event id -> its type
+    for event in ordered:
+        source: str = event["event_id"]
+        kind = event.get("type")
+        answers = kind in _ANSWERS
+        for name in ("corrects", "supersedes"):
+            target = event.get(name)
+            if not isinstance(target, str) or target not in seen:
+                continue
+            result.links.append(Link(source, target, name))
+            if name == "corrects" and kind == "correction":
+                text = event.get("text")
+                _settle(result, target, Standing("corrected", source, _str_or_none(text)))
+            else:
+                # A rejection correcting a decision withdraws it, as a supersede does.
+                _settle(result, target, Standing("superseded", source))
+            if answers and seen[target] == "hypothesis":
+                _settle(result, target, Standing("answered", source))
+        refs = event.get("refs")
+        named = refs.get("events") if isinstance(refs, dict) else None
+        if answers and isinstance(named, list):
+            for target in named:
+                if isinstance(target, str) and seen.get(target) == "hypothesis":
+                    result.links.append(Link(source, target, "answers"))
+                    _settle(result, target, Standing("answered", source))
+        seen[source] = kind
+    return result
+
+
+def _settle(result: TaskStanding, target: str, standing: Standing) -> None:
+    """Give ``target`` ``standing`` unless it already has a stronger one; among equals
+    the later event wins (the newest correction is the one shown)."""
+    if _RANK[standing.state] >= _RANK[result.of(target).state]:
+        result.standing[target] = standing
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,243 @@
+"""What each page shows, read from the journal: plain values for the templates.
+
+Everything here is synchronous and runs in a worker thread; the templates only lay it
+out. Journal text passes through untouched: the templates escape it, and show control
+characters as escapes (see ``pages``).
+"""
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from journal_core import Journal, Settings, TaskSummary
+from journal_core.errors import InvalidQuery
+from server.cli.status import STALE_DAYS, days_idle
+from server.ui.standing import Link, Standing, TaskStanding, task_standing
+
+__all__ = [
+    "PAGE_EVENTS",
+    "PAGE_HITS",
+    "PAGE_TASKS",
+    "EventRow",
+    "Hit",
+    "PackSection",
+    "TaskPage",
+    "TaskRow",
+    "hits_page",
+    "journal_size",
+    "snippet_parts",
+    "task_page",
+    "tasks_page",
+]
+
+PAGE_TASKS = 50
+PAGE_EVENTS = 100
+PAGE_HITS = 20
+STATUSES = ("open", "closed", "any")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    task: TaskSummary
+    stale_days: int | None  # days idle, for an open task idle STALE_DAYS or more
+    open_questions: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    event: Mapping[str, Any]
+    standing: Standing
+    links: list[Link]  # from this event to earlier ones
+
+    def field(self, name: str) -> str:
+        """A text field of the event, "" when it is missing or not text."""
+        value = self.event.get(name)
+        return value if isinstance(value, str) else ""
+
+    def refs(self, kind: str) -> list[str]:
+        refs = self.event.get("refs")
+        items = refs.get(kind) if isinstance(refs, dict) else None
+        return [item for item in items if isinstance(item, str)] if isinstance(items, list) else []
+
+    def meta(self) -> list[tuple[str, str]]:
+        """The meta fields as (key, value as compact JSON) pairs, title and goal left out."""
+        meta = self.event.get("meta")
+        if not isinstance(meta, dict):
+            return []
+        return [
+            (str(key), value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+            for key, value in meta.items()
+            if key != "idempotency_key"
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class PackSection:
+    heading: str
+    items: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPage:
+    task_id: str
+    title: str
+    status: str
+    goal: str | None
+    outcome: str | None
+    event_count: int
+    sections: list[PackSection]
+    events: list[EventRow]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    event: Mapping[str, Any]
+    title: str
+    snippet: list[tuple[str, bool]]  # (text, whether it matched)
+    standing: Standing
+    journal: str | None  # the file name of another project's journal
+
+
+def journal_size(path: Path) -> int:
+    """The journal's size in bytes, 0 while it does not exist: what the live page watches."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def tasks_page(
+    journal: Journal, status: str, query: str | None, cursor: str | None, now: dt.datetime
+) -> tuple[list[TaskRow], str | None]:
+    page = journal.list_tasks(status=status, query=query, limit=PAGE_TASKS, cursor=cursor)
+    rows = []
+    for task in page.tasks:
+        idle = days_idle(task.last_event_at, now) if task.status == "open" else 0
+        rows.append(
+            TaskRow(
+                task=task,
+                stale_days=idle if idle >= STALE_DAYS else None,
+                open_questions=_open_questions(journal, task) if task.status == "open" else 0,
+            )
+        )
+    return rows, page.next_cursor
+
+
+def _open_questions(journal: Journal, task: TaskSummary) -> int:
+    """The task's hypotheses that nothing has answered or withdrawn yet."""
+    events = list(journal.task_events(task.task_id))
+    standing = task_standing(events)
+    return sum(
+        1
+        for event in events
+        if event.get("type") == "hypothesis"
+        and standing.of(event.get("event_id")).state == "active"
+    )
+
+
+def task_page(journal: Journal, task_id: str, cursor: str | None) -> TaskPage | None:
+    """The task's header, pack and one page of its timeline, newest first; None for a
+    task the journal does not hold."""
+    try:
+        pack = journal.task_pack(task_id, mode="full")
+    except InvalidQuery:
+        return None
+    standing = task_standing(journal.task_events(task_id))
+    page = journal.read_events(task_id=task_id, limit=PAGE_EVENTS, cursor=cursor)
+    by_source: dict[str, list[Link]] = {}
+    for link in standing.links:
+        by_source.setdefault(link.source, []).append(link)
+    rows = [
+        EventRow(
+            event=event,
+            standing=standing.of(event.get("event_id")),
+            links=by_source.get(str(event.get("event_id")), []),
+        )
+        for event in page.events
+    ]
+    return TaskPage(
+        task_id=task_id,
+        title=pack.title,
+        status=pack.status,
+        goal=pack.goal,
+        outcome=pack.outcome if pack.status == "closed" else None,
+        event_count=pack.event_count,
+        sections=pack_sections(pack.markdown),
+        events=rows,
+        next_cursor=page.next_cursor,
+    )
+
+
+def pack_sections(markdown: str) -> list[PackSection]:
+    """The ``## `` sections of a pack's Markdown, each item (``- ``) with the lines that
+    continue it; the header above the first section is shown from the pack's fields."""
+    sections: list[PackSection] = []
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            sections.append(PackSection(line[3:].strip(), []))
+        elif not sections or not line.strip():
+            continue
+        elif line.startswith("- ") or not sections[-1].items:
+            sections[-1].items.append(line.removeprefix("- "))
+        else:
+            sections[-1].items[-1] += "\n" + line.strip()
+    return [section for section in sections if section.items]
+
+
+def hits_page(
+    journal: Journal,
+    query: str,
+    *,
+    rejected: bool,
+    all_projects: bool,
+    cursor: str | None,
+) -> tuple[list[Hit], str | None]:
+    find = journal.rejected if rejected else journal.search
+    page = find(query, all_projects=all_projects, limit=PAGE_HITS, cursor=cursor)
+    standings = _standings(journal, ((hit.journal, hit.event.get("task_id")) for hit in page.hits))
+    hits = [
+        Hit(
+            event=hit.event,
+            title=hit.title,
+            snippet=snippet_parts(hit.snippet),
+            standing=standings[hit.journal, hit.event.get("task_id")].of(hit.event.get("event_id")),
+            journal=Path(hit.journal).name
+            if hit.journal and Path(hit.journal) != journal.path
+            else None,
+        )
+        for hit in page.hits
+    ]
+    return hits, page.next_cursor
+
+
+def _standings(
+    journal: Journal, tasks: Iterable[tuple[str | None, object]]
+) -> dict[tuple[str | None, object], TaskStanding]:
+    """The standing of each (journal, task) named, each task read once."""
+    found: dict[tuple[str | None, object], TaskStanding] = {}
+    others: dict[str, Journal] = {}
+    try:
+        for path, task_id in tasks:
+            if (path, task_id) in found:
+                continue
+            source = journal
+            if path is not None and Path(path) != journal.path:
+                source = others.get(path) or others.setdefault(
+                    path, Journal(Settings(journal_path=Path(path)))
+                )
+            events = source.task_events(task_id) if isinstance(task_id, str) else ()
+            found[path, task_id] = task_standing(events)
+    finally:
+        for other in others.values():
+            other.close()
+    return found
+
+
+def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
+    """A search snippet split at its ``**`` marks: (text, whether it is a match)."""
+    return [(part, index % 2 == 1) for index, part in enumerate(snippet.split("**")) if part]

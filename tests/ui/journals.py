@@ -1,0 +1,181 @@
+"""Journals the viewer's tests and screenshots are shown: a task's story, and hostile lines."""
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from journal_core import Journal, Settings, new_event
+from journal_core.events import format_timestamp, new_event_id
+
+
+def _at(event: Any, moment: dt.datetime) -> Any:
+    """``event`` as if written at ``moment``."""
+    return msgspec.structs.replace(
+        event, event_id=new_event_id(moment), timestamp=format_timestamp(moment)
+    )
+
+
+def story_journal(path: Path, now: dt.datetime | None = None) -> dict[str, str]:
+    """A journal with a few tasks, one of them a whole story: a hypothesis answered, a
+    decision superseded, a finding corrected, refs to files and commits. Returns the
+    ids worth naming: ``task`` (the story), ``decision``, ``superseding``, ``hypothesis``."""
+    now = now or dt.datetime.now(dt.UTC)
+    journal = Journal(Settings(journal_path=path))
+    ids: dict[str, str] = {}
+    clock = [now - dt.timedelta(days=3)]
+
+    def add(minutes: float, **fields: Any) -> str:
+        clock[0] += dt.timedelta(minutes=minutes)
+        event = _at(new_event(**fields), clock[0])
+        journal.append(event)
+        return str(event.event_id)
+
+    try:
+        stale = _at(
+            new_event(type="open", text="Tidy the release notes", title="Release notes tidy-up"),
+            now - dt.timedelta(days=12),
+        )
+        journal.append(stale)
+        add(
+            0,
+            type="open",
+            text="Uploads over 2 GB fail on the staging bucket",
+            title="Large uploads fail on staging",
+            goal="Uploads of any size finish on staging and production",
+        )
+        task = journal.read_events(limit=1).events[0]["task_id"]
+        ids["task"] = task
+        ids["hypothesis"] = add(
+            20,
+            type="hypothesis",
+            task_id=task,
+            text="The proxy cuts requests at 2 GiB (client_max_body_size)",
+            confidence=0.6,
+        )
+        add(
+            35,
+            type="finding",
+            task_id=task,
+            text="nginx allows 10 GB; the cut happens in the SDK's single PUT, limited to 5 GB "
+            "but buffering the whole body in memory first",
+            refs={
+                "files": ["deploy/nginx.conf", "src/upload/client.py"],
+                "events": [ids["hypothesis"]],
+            },
+        )
+        ids["decision"] = add(
+            50,
+            type="decision",
+            task_id=task,
+            text="Raise the worker memory limit to 4 GB",
+            meta={
+                "alternatives": [
+                    {"option": "raise the limit", "chosen": True, "rationale": "one line"},
+                    {"option": "multipart upload", "chosen": False, "rationale": "more code"},
+                ]
+            },
+        )
+        wrong = add(
+            30,
+            type="finding",
+            task_id=task,
+            text="Memory use peaks at 2.1 GB for a 2 GB file",
+            refs={"commits": ["9f1c2e7a4b5d6e7f8091a2b3c4d5e6f708192a3b"]},
+        )
+        add(
+            10,
+            type="correction",
+            task_id=task,
+            text="Memory use peaks at 4.3 GB for a 2 GB file: the body is copied once more",
+            corrects=wrong,
+        )
+        add(
+            25,
+            type="rejection",
+            task_id=task,
+            text="Raising the memory limit: it only moves the cliff to 4 GB",
+        )
+        ids["superseding"] = add(
+            40,
+            type="decision",
+            task_id=task,
+            text="Stream uploads in 64 MB multipart chunks instead of one PUT",
+            supersedes=ids["decision"],
+            refs={"files": ["src/upload/multipart.py"]},
+        )
+        add(
+            90,
+            type="evidence",
+            task_id=task,
+            text="A 7 GB upload finished in 3 min 10 s; peak memory 180 MB",
+            evidence_strength="strong",
+            refs={"commits": ["c0ffee1234567890abcdef1234567890abcdef12"]},
+        )
+        add(
+            15,
+            type="constraint",
+            task_id=task,
+            text="Chunks must stay at 5 MB or more: S3 refuses smaller parts",
+        )
+        add(
+            20,
+            type="hypothesis",
+            task_id=task,
+            text="Retries of a failed part may duplicate it",
+            confidence=0.3,
+        )
+        other = add(60, type="open", text="Flaky test_auth on CI", title="Flaky test_auth on CI")
+        del other
+        add(5, type="open", text="Search ranks old decisions too high", title="Search ranking")
+    finally:
+        journal.close()
+    return ids
+
+
+# Text that would run, load or mislead if it were ever treated as markup.
+HOSTILE = [
+    "<script>alert('script')</script>",
+    "<img src=x onerror=\"alert('img')\">",
+    '"><svg onload=alert(1)>',
+    "' autofocus onfocus='alert(2)",
+    "</textarea><script>alert(3)</script>",
+    "javascript:alert('link')",
+    "\u202egnp.exe\u202c right-to-left override",
+    "bell\x07 escape\x1b[31m nul-free controls\x7f",
+    "<a href=\"javascript:alert('a')\">click</a>",
+    "<style>body{display:none}</style>",
+    '<iframe src="http://127.0.0.1:1/x"></iframe>',
+    "{{ 7*7 }} {% raw %}",
+]
+
+
+def hostile_lines(path: Path) -> list[str]:
+    """Write foreign lines (as another writer's, never validated by this one) whose every
+    field is hostile; returns their task ids."""
+    task_ids = []
+    with path.open("a", encoding="utf-8") as file:
+        for n, text in enumerate(HOSTILE):
+            task_id = f"x{n}{text}"
+            task_ids.append(task_id)
+            moment = dt.datetime.now(dt.UTC)
+            for kind in ("open", "decision"):
+                event_id = new_event_id(moment)
+                line = {
+                    "event_id": event_id,
+                    "schema_version": "1.0",
+                    "task_id": task_id,
+                    "type": kind,
+                    "timestamp": format_timestamp(moment),
+                    "author": text,
+                    "source": text,
+                    "text": f"{text} hostile{n}",
+                    "refs": {"files": [text], "commits": [text], "events": [text]},
+                    "status": "confirmed",
+                    "meta": {"title": text, "goal": text, text: text},
+                    "corrects": text,
+                }
+                file.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return task_ids
