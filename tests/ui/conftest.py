@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 CHROMIUM = os.environ.get("TASK_JOURNAL_CHROMIUM", "/usr/bin/chromium")
 CLI = str(Path(sys.executable).parent / "task-journal")
@@ -67,8 +75,9 @@ class Watched:
         return self.dialogs + self.errors + [f"request to {url}" for url in foreign]
 
 
-def watch(browser: Browser, base: str, **context: object) -> Watched:
-    page = browser.new_context(**context).new_page()  # type: ignore[arg-type]
+def watch(opener: Browser | BrowserContext, base: str, **context: object) -> Watched:
+    """A new page, in a context of its own (from a browser) or in ``opener``."""
+    page = opener.new_page(**context)  # type: ignore[arg-type]
     watched = Watched(page, base)
 
     def on_dialog(dialog: Dialog) -> None:
@@ -77,7 +86,8 @@ def watch(browser: Browser, base: str, **context: object) -> Watched:
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type in ("error", "warning"):
-            watched.errors.append(f"console {message.type}: {message.text}")
+            where = message.location.get("url", "")
+            watched.errors.append(f"console {message.type}: {message.text} ({where})")
 
     page.on("dialog", on_dialog)
     page.on("console", on_console)
