@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from journal_core import Journal, JournalError
 from server.cli.escape import visible, visible_document
 from server.ui import views
+from server.ui.remembered import TaskMemory
 
 __all__ = ["LIVE_POLL_SECONDS", "build_routes"]
 
@@ -70,6 +71,7 @@ def _environment() -> Environment:
 def build_routes(journal: Journal) -> Starlette:
     """The viewer of ``journal``, unguarded (``server.ui.guards`` adds the checks)."""
     env = _environment()
+    memory = TaskMemory(journal)
 
     def render(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(
@@ -94,7 +96,7 @@ def build_routes(journal: Journal) -> Starlette:
         context: dict[str, Any] = {"status": status, "q": query or "", "section": "tasks"}
         try:
             rows, next_cursor = views.tasks_page(
-                journal, status, query, cursor, dt.datetime.now(dt.UTC)
+                memory, status, query, cursor, dt.datetime.now(dt.UTC)
             )
         except JournalError as err:
             return refused(request, err, **context)
@@ -104,7 +106,7 @@ def build_routes(journal: Journal) -> Starlette:
         task_id: str = request.path_params["task_id"]
         cursor = request.query_params.get("cursor") or None
         try:
-            page = views.task_page(journal, task_id, cursor)
+            page = views.task_page(memory, task_id, cursor)
         except JournalError as err:
             return refused(request, err, section="tasks")
         if page is None:
@@ -129,7 +131,7 @@ def build_routes(journal: Journal) -> Starlette:
                 return render(request, "search.html", hits=None, next_cursor=None, **context)
             try:
                 hits, next_cursor = views.hits_page(
-                    journal, query, rejected=rejected, all_projects=every, cursor=cursor
+                    memory, query, rejected=rejected, all_projects=every, cursor=cursor
                 )
             except JournalError as err:
                 return refused(request, err, **context)

@@ -40,6 +40,7 @@ class TaskStanding:
 
     standing: dict[str, Standing] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
+    open_questions: int = 0  # hypotheses still active: nothing answered or withdrew them
 
     def of(self, event_id: object) -> Standing:
         return self.standing.get(event_id, _ACTIVE) if isinstance(event_id, str) else _ACTIVE
@@ -83,6 +84,11 @@ def task_standing(events: Iterable[Mapping[str, Any]]) -> TaskStanding:
                     result.links.append(Link(source, target, "answers"))
                     _settle(result, target, Standing("answered", source))
         seen[source] = kind
+    result.open_questions = sum(
+        1
+        for event_id, kind in seen.items()
+        if kind == "hypothesis" and result.of(event_id).state == "active"
+    )
     return result
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from journal_core import Journal, Settings, TaskSummary
-from journal_core.errors import InvalidQuery
 from server.cli.status import STALE_DAYS, days_idle
+from server.ui.remembered import TaskMemory
 from server.ui.standing import Link, Standing, TaskStanding, task_standing
 
 __all__ = [
@@ -112,8 +112,9 @@ def journal_size(path: Path) -> int:
 
 
 def tasks_page(
-    journal: Journal, status: str, query: str | None, cursor: str | None, now: dt.datetime
+    memory: TaskMemory, status: str, query: str | None, cursor: str | None, now: dt.datetime
 ) -> tuple[list[TaskRow], str | None]:
+    journal = memory.journal
     page = journal.list_tasks(status=status, query=query, limit=PAGE_TASKS, cursor=cursor)
     rows = []
     for task in page.tasks:
@@ -122,33 +123,22 @@ def tasks_page(
             TaskRow(
                 task=task,
                 stale_days=idle if idle >= STALE_DAYS else None,
-                open_questions=_open_questions(journal, task) if task.status == "open" else 0,
+                open_questions=(
+                    memory.standing(task.task_id).open_questions if task.status == "open" else 0
+                ),
             )
         )
     return rows, page.next_cursor
 
 
-def _open_questions(journal: Journal, task: TaskSummary) -> int:
-    """The task's hypotheses that nothing has answered or withdrawn yet."""
-    events = list(journal.task_events(task.task_id))
-    standing = task_standing(events)
-    return sum(
-        1
-        for event in events
-        if event.get("type") == "hypothesis"
-        and standing.of(event.get("event_id")).state == "active"
-    )
-
-
-def task_page(journal: Journal, task_id: str, cursor: str | None) -> TaskPage | None:
+def task_page(memory: TaskMemory, task_id: str, cursor: str | None) -> TaskPage | None:
     """The task's header, pack and one page of its timeline, newest first; None for a
     task the journal does not hold."""
-    try:
-        pack = journal.task_pack(task_id, mode="full")
-    except InvalidQuery:
+    pack = memory.pack(task_id)
+    if pack is None:
         return None
-    standing = task_standing(journal.task_events(task_id))
-    page = journal.read_events(task_id=task_id, limit=PAGE_EVENTS, cursor=cursor)
+    standing = memory.standing(task_id)
+    page = memory.journal.read_events(task_id=task_id, limit=PAGE_EVENTS, cursor=cursor)
     by_source: dict[str, list[Link]] = {}
     for link in standing.links:
         by_source.setdefault(link.source, []).append(link)
@@ -190,16 +180,17 @@ def pack_sections(markdown: str) -> list[PackSection]:
 
 
 def hits_page(
-    journal: Journal,
+    memory: TaskMemory,
     query: str,
     *,
     rejected: bool,
     all_projects: bool,
     cursor: str | None,
 ) -> tuple[list[Hit], str | None]:
+    journal = memory.journal
     find = journal.rejected if rejected else journal.search
     page = find(query, all_projects=all_projects, limit=PAGE_HITS, cursor=cursor)
-    standings = _standings(journal, ((hit.journal, hit.event.get("task_id")) for hit in page.hits))
+    standings = _standings(memory, ((hit.journal, hit.event.get("task_id")) for hit in page.hits))
     hits = [
         Hit(
             event=hit.event,
@@ -216,7 +207,7 @@ def hits_page(
 
 
 def _standings(
-    journal: Journal, tasks: Iterable[tuple[str | None, object]]
+    memory: TaskMemory, tasks: Iterable[tuple[str | None, object]]
 ) -> dict[tuple[str | None, object], TaskStanding]:
     """The standing of each (journal, task) named, each task read once."""
     found: dict[tuple[str | None, object], TaskStanding] = {}
@@ -225,13 +216,15 @@ def _standings(
         for path, task_id in tasks:
             if (path, task_id) in found:
                 continue
-            source = journal
-            if path is not None and Path(path) != journal.path:
-                source = others.get(path) or others.setdefault(
+            if not isinstance(task_id, str):
+                found[path, task_id] = TaskStanding()
+            elif path is None or Path(path) == memory.journal.path:
+                found[path, task_id] = memory.standing(task_id)
+            else:
+                other = others.get(path) or others.setdefault(
                     path, Journal(Settings(journal_path=Path(path)))
                 )
-            events = source.task_events(task_id) if isinstance(task_id, str) else ()
-            found[path, task_id] = task_standing(events)
+                found[path, task_id] = task_standing(other.task_events(task_id))
     finally:
         for other in others.values():
             other.close()
