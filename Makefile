@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench conformance claude-check lock clean
+.PHONY: run test lint bench screenshots conformance claude-check lock clean
 
 # Set-up talks on stderr only: `make run` hands stdout to the MCP protocol. The
 # versions come from requirements/dev.lock (exact, with hashes), so a fresh clone
@@ -42,6 +42,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/pack.py
 	$(BIN)/python bench/agents.py
 	$(BIN)/python bench/find.py
+	$(BIN)/python bench/ui.py
+
+# The viewer's pages as docs/ui.md and the README show them, taken by its browser tests.
+screenshots: $(STAMP)
+	TASK_JOURNAL_SCREENSHOTS=docs $(BIN)/python -m pytest -q -p no:cacheprovider tests/ui/test_pages.py
 
 conformance: $(STAMP)
 	bash scripts/conformance.sh

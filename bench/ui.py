@@ -31,12 +31,12 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import find  # noqa: E402  (bench/find.py: the journal generator)
+import find
+from starlette.types import ASGIApp, Message
 
-from journal_core import Journal, Settings  # noqa: E402
-from journal_core.events import encode_line, new_event  # noqa: E402
-from server.ui import build_app  # noqa: E402
-from starlette.types import ASGIApp, Message  # noqa: E402
+from journal_core import Journal, Settings
+from journal_core.events import encode_line, new_event
+from server.ui import build_app
 
 CHROMIUM = os.environ.get("TASK_JOURNAL_CHROMIUM", "/usr/bin/chromium")
 BIG_TASK_EVENTS = 10_000

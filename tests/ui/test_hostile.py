@@ -93,7 +93,10 @@ def test_an_unknown_hostile_task_id_is_a_404_that_runs_nothing(
     assert response.status == 404
     expect(page.locator(".message")).to_contain_text('"><script>alert(1)</script>')
     page.close()
-    the_404 = f"console error: Failed to load resource: the server responded with a status of 404 (Not Found) ({url})"
+    the_404 = (
+        "console error: Failed to load resource: the server responded with a status of "
+        f"404 (Not Found) ({url})"
+    )
     assert watched.trouble() == [the_404]
 
 
