@@ -154,19 +154,18 @@ def test_dark_mode_follows_the_system(browser: Browser, viewer: Viewer) -> None:
 
 
 def test_long_lists_come_in_pages(browser: Browser, tmp_path: Path) -> None:
-    from journal_core import Journal, Settings, new_event
+    from journal_core import new_event
+    from journal_core.events import encode_line
 
     journal_path = tmp_path / "many.jsonl"
-    journal = Journal(Settings(journal_path=journal_path))
-    try:
-        first = new_event(type="open", text="A long task", title="A long task")
-        journal.append(first)
+    first = new_event(type="open", text="A long task", title="A long task")
+    with journal_path.open("wb") as journal:  # as another writer would, quickly
+        journal.write(encode_line(first))
         for n in range(130):
-            journal.append(new_event(type="finding", text=f"finding {n}", task_id=first.task_id))
+            finding = new_event(type="finding", text=f"finding {n}", task_id=first.task_id)
+            journal.write(encode_line(finding))
         for n in range(60):
-            journal.append(new_event(type="open", text=f"task {n}", title=f"Task {n}"))
-    finally:
-        journal.close()
+            journal.write(encode_line(new_event(type="open", text=f"t{n}", title=f"Task {n}")))
     viewer = start_viewer(journal_path)
     try:
         watched = watch(browser, viewer.url, viewport=WIDE)
