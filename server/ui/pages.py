@@ -29,7 +29,7 @@ from server.ui.remembered import TaskMemory
 
 __all__ = ["LIVE_POLL_SECONDS", "build_routes"]
 
-LIVE_POLL_SECONDS = 0.5
+LIVE_POLL_SECONDS = 0.25
 """How often the live stream looks at the journal's size: well within SPEC 11's seconds."""
 
 _STATIC = Path(__file__).parent / "static"

@@ -2,14 +2,15 @@
 
 A task's standing and pack take all its events to build (a 10,000-event task is read
 whole), and the pages ask for them again at every visit and every live refresh. The
-journal only grows, so they are kept, keyed by the task and its newest event: any
-event added to the task gives a new key.
+journal only grows, so both are kept with the id of the task's newest event: while it
+is the same, so are they. When the task has grown, its standing folds in only the new
+events (unless one sorts before those already folded in); its pack is built again.
 """
 
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from journal_core import Journal, Pack
 from journal_core.errors import InvalidQuery
@@ -18,27 +19,39 @@ from server.ui.standing import TaskStanding, task_standing
 __all__ = ["TaskMemory"]
 
 _V = TypeVar("_V")
+# How many new events are folded into a remembered standing at most; past that the
+# task is read whole, which costs about the same.
+_CATCH_UP_EVENTS = 1000
+_PAGE = 100
 
 
 class _Recent(Generic[_V]):
-    """The ``size`` values asked for most recently, safe across threads."""
+    """The ``size`` values put most recently, safe across threads."""
 
     def __init__(self, size: int) -> None:
         self._size = size
         self._values: OrderedDict[object, _V] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: object, make: Callable[[], _V]) -> _V:
+    def peek(self, key: object) -> _V | None:
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
                 return self._values[key]
-        value = make()  # outside the lock: two threads may both make it, and agree
+            return None
+
+    def put(self, key: object, value: _V) -> None:
         with self._lock:
             self._values[key] = value
             while len(self._values) > self._size:
                 self._values.popitem(last=False)
-        return value
+
+    def get(self, key: object, make: Callable[[], _V]) -> _V:
+        found = self.peek(key)
+        if found is None:
+            found = make()  # two threads may both make it, and agree
+            self.put(key, found)
+        return found
 
 
 class TaskMemory:
@@ -46,25 +59,53 @@ class TaskMemory:
 
     def __init__(self, journal: Journal, *, tasks: int = 1024, packs: int = 32) -> None:
         self.journal = journal
-        self._standing: _Recent[TaskStanding] = _Recent(tasks)
-        self._packs: _Recent[Pack | None] = _Recent(packs)
+        self._standing: _Recent[tuple[object, TaskStanding]] = _Recent(tasks)
+        self._packs: _Recent[tuple[Pack | None]] = _Recent(packs)
 
-    def _version(self, task_id: str) -> tuple[str, object]:
-        newest = self.journal.read_events(task_id=task_id, limit=1).events
-        return task_id, newest[0].get("event_id") if newest else None
+    def _newest(self, task_id: str) -> object:
+        """The id of the task's newest event, None for a task the journal lacks."""
+        try:
+            newest = self.journal.read_events(task_id=task_id, limit=1).events
+        except InvalidQuery:  # not a task id this journal can hold
+            return None
+        return newest[0].get("event_id") if newest else None
 
     def standing(self, task_id: str) -> TaskStanding:
-        return self._standing.get(
-            self._version(task_id), lambda: task_standing(self.journal.task_events(task_id))
-        )
+        newest = self._newest(task_id)
+        known = self._standing.peek(task_id)
+        if known is not None and known[0] == newest:
+            return known[1]
+        standing = None if known is None else self._caught_up(task_id, *known)
+        if standing is None:
+            standing = task_standing(self.journal.task_events(task_id))
+        self._standing.put(task_id, (newest, standing))
+        return standing
+
+    def _caught_up(
+        self, task_id: str, newest: object, standing: TaskStanding
+    ) -> TaskStanding | None:
+        """``standing`` with the task's events after ``newest`` folded in; None when
+        they are too many or sort before it (then the task is read whole)."""
+        new: list[dict[str, Any]] = []
+        cursor = None
+        while len(new) < _CATCH_UP_EVENTS:
+            page = self.journal.read_events(task_id=task_id, limit=_PAGE, cursor=cursor)
+            for event in page.events:
+                if event.get("event_id") == newest:
+                    return standing.extended(new)
+                new.append(event)
+            cursor = page.next_cursor
+            if cursor is None:
+                return None
+        return None
 
     def pack(self, task_id: str) -> Pack | None:
         """The task's full pack; None for a task the journal does not hold."""
 
-        def make() -> Pack | None:
+        def make() -> tuple[Pack | None]:
             try:
-                return self.journal.task_pack(task_id, mode="full")
+                return (self.journal.task_pack(task_id, mode="full"),)
             except InvalidQuery:
-                return None
+                return (None,)
 
-        return self._packs.get(self._version(task_id), make)
+        return self._packs.get((task_id, self._newest(task_id)), make)[0]

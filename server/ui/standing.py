@@ -41,9 +41,57 @@ class TaskStanding:
     standing: dict[str, Standing] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
     open_questions: int = 0  # hypotheses still active: nothing answered or withdrew them
+    types: dict[str, object] = field(default_factory=dict)  # every event id folded in
+    last: tuple[str, str] = ("", "")  # the canonical key of the latest event folded in
 
     def of(self, event_id: object) -> Standing:
         return self.standing.get(event_id, _ACTIVE) if isinstance(event_id, str) else _ACTIVE
+
+    def extended(self, events: Iterable[Mapping[str, Any]]) -> "TaskStanding | None":
+        """This standing with ``events`` folded in as well; None when one of them comes
+        before an event already folded in, in canonical order (fold the task again)."""
+        ordered = sorted(
+            (event for event in events if isinstance(event.get("event_id"), str)), key=_key
+        )
+        if ordered and _key(ordered[0]) < self.last:
+            return None
+        result = TaskStanding(dict(self.standing), list(self.links), 0, dict(self.types), self.last)
+        for event in ordered:
+            result._fold(event)
+        result.open_questions = sum(
+            1
+            for event_id, kind in result.types.items()
+            if kind == "hypothesis" and result.of(event_id).state == "active"
+        )
+        return result
+
+    def _fold(self, event: Mapping[str, Any]) -> None:
+        source: str = event["event_id"]
+        kind = event.get("type")
+        answers = kind in _ANSWERS
+        seen = self.types
+        for name in ("corrects", "supersedes"):
+            target = event.get(name)
+            if not isinstance(target, str) or target not in seen:
+                continue
+            self.links.append(Link(source, target, name))
+            if name == "corrects" and kind == "correction":
+                text = event.get("text")
+                _settle(self, target, Standing("corrected", source, _str_or_none(text)))
+            else:
+                # A rejection correcting a decision withdraws it, as a supersede does.
+                _settle(self, target, Standing("superseded", source))
+            if answers and seen[target] == "hypothesis":
+                _settle(self, target, Standing("answered", source))
+        refs = event.get("refs")
+        named = refs.get("events") if isinstance(refs, dict) else None
+        if answers and isinstance(named, list):
+            for target in named:
+                if isinstance(target, str) and seen.get(target) == "hypothesis":
+                    self.links.append(Link(source, target, "answers"))
+                    _settle(self, target, Standing("answered", source))
+        seen[source] = kind
+        self.last = _key(event)
 
 
 _ACTIVE = Standing()
@@ -51,44 +99,15 @@ _ACTIVE = Standing()
 _RANK = {"active": 0, "answered": 1, "corrected": 2, "superseded": 3}
 
 
+def _key(event: Mapping[str, Any]) -> tuple[str, str]:
+    """An event's place in canonical order: (timestamp, event_id)."""
+    return str(event.get("timestamp")), event["event_id"]
+
+
 def task_standing(events: Iterable[Mapping[str, Any]]) -> TaskStanding:
     """The standing and links of a task's events (plain objects of their lines, any order)."""
-    ordered = sorted(
-        (event for event in events if isinstance(event.get("event_id"), str)),
-        key=lambda event: (str(event.get("timestamp")), event["event_id"]),
-    )
-    result = TaskStanding()
-    seen: dict[str, object] = {}  # event id -> its type
-    for event in ordered:
-        source: str = event["event_id"]
-        kind = event.get("type")
-        answers = kind in _ANSWERS
-        for name in ("corrects", "supersedes"):
-            target = event.get(name)
-            if not isinstance(target, str) or target not in seen:
-                continue
-            result.links.append(Link(source, target, name))
-            if name == "corrects" and kind == "correction":
-                text = event.get("text")
-                _settle(result, target, Standing("corrected", source, _str_or_none(text)))
-            else:
-                # A rejection correcting a decision withdraws it, as a supersede does.
-                _settle(result, target, Standing("superseded", source))
-            if answers and seen[target] == "hypothesis":
-                _settle(result, target, Standing("answered", source))
-        refs = event.get("refs")
-        named = refs.get("events") if isinstance(refs, dict) else None
-        if answers and isinstance(named, list):
-            for target in named:
-                if isinstance(target, str) and seen.get(target) == "hypothesis":
-                    result.links.append(Link(source, target, "answers"))
-                    _settle(result, target, Standing("answered", source))
-        seen[source] = kind
-    result.open_questions = sum(
-        1
-        for event_id, kind in seen.items()
-        if kind == "hypothesis" and result.of(event_id).state == "active"
-    )
+    result = TaskStanding().extended(events)
+    assert result is not None  # nothing was folded in before
     return result
 
 

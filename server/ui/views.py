@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from journal_core import Journal, Settings, TaskSummary
+from journal_core import Journal, Pack, Settings, TaskSummary
 from server.cli.status import STALE_DAYS, days_idle
 from server.ui.remembered import TaskMemory
 from server.ui.standing import Link, Standing, TaskStanding, task_standing
@@ -83,12 +83,7 @@ class PackSection:
 
 @dataclass(frozen=True, slots=True)
 class TaskPage:
-    task_id: str
-    title: str
-    status: str
-    goal: str | None
-    outcome: str | None
-    event_count: int
+    pack: Pack  # the header's fields: title, status, goal, outcome, event count
     sections: list[PackSection]
     events: list[EventRow]
     next_cursor: str | None
@@ -151,12 +146,7 @@ def task_page(memory: TaskMemory, task_id: str, cursor: str | None) -> TaskPage 
         for event in page.events
     ]
     return TaskPage(
-        task_id=task_id,
-        title=pack.title,
-        status=pack.status,
-        goal=pack.goal,
-        outcome=pack.outcome if pack.status == "closed" else None,
-        event_count=pack.event_count,
+        pack=pack,
         sections=pack_sections(pack.markdown),
         events=rows,
         next_cursor=page.next_cursor,
