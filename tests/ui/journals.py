@@ -46,89 +46,59 @@ def story_journal(path: Path, now: dt.datetime | None = None) -> dict[str, str]:
             title="Large uploads fail on staging",
             goal="Uploads of any size finish on staging and production",
         )
-        task = journal.read_events(limit=1).events[0]["task_id"]
-        ids["task"] = task
-        ids["hypothesis"] = add(
+        task = ids["task"] = journal.read_events(limit=1).events[0]["task_id"]
+
+        def step(minutes: float, kind: str, text: str, **fields: Any) -> str:
+            return add(minutes, type=kind, text=text, task_id=task, **fields)
+
+        ids["hypothesis"] = step(
             20,
-            type="hypothesis",
-            task_id=task,
-            text="The proxy cuts requests at 2 GiB (client_max_body_size)",
+            "hypothesis",
+            "The proxy cuts requests at 2 GiB (client_max_body_size)",
             confidence=0.6,
         )
-        add(
+        files = ["deploy/nginx.conf", "src/upload/client.py"]
+        step(
             35,
-            type="finding",
-            task_id=task,
-            text="nginx allows 10 GB; the cut happens in the SDK's single PUT, limited to 5 GB "
+            "finding",
+            "nginx allows 10 GB; the cut happens in the SDK's single PUT, limited to 5 GB "
             "but buffering the whole body in memory first",
-            refs={
-                "files": ["deploy/nginx.conf", "src/upload/client.py"],
-                "events": [ids["hypothesis"]],
-            },
+            refs={"files": files, "events": [ids["hypothesis"]]},
         )
-        ids["decision"] = add(
+        alternatives = [
+            {"option": "raise the limit", "chosen": True, "rationale": "one line"},
+            {"option": "multipart upload", "chosen": False, "rationale": "more code"},
+        ]
+        ids["decision"] = step(
             50,
-            type="decision",
-            task_id=task,
-            text="Raise the worker memory limit to 4 GB",
-            meta={
-                "alternatives": [
-                    {"option": "raise the limit", "chosen": True, "rationale": "one line"},
-                    {"option": "multipart upload", "chosen": False, "rationale": "more code"},
-                ]
-            },
+            "decision",
+            "Raise the worker memory limit to 4 GB",
+            meta={"alternatives": alternatives},
         )
-        wrong = add(
-            30,
-            type="finding",
-            task_id=task,
-            text="Memory use peaks at 2.1 GB for a 2 GB file",
-            refs={"commits": ["9f1c2e7a4b5d6e7f8091a2b3c4d5e6f708192a3b"]},
+        commit = "9f1c2e7a4b5d6e7f8091a2b3c4d5e6f708192a3b"
+        wrong = step(
+            30, "finding", "Memory use peaks at 2.1 GB for a 2 GB file", refs={"commits": [commit]}
         )
-        add(
+        step(
             10,
-            type="correction",
-            task_id=task,
-            text="Memory use peaks at 4.3 GB for a 2 GB file: the body is copied once more",
+            "correction",
+            "Memory use peaks at 4.3 GB for a 2 GB file: the body is copied once more",
             corrects=wrong,
         )
-        add(
-            25,
-            type="rejection",
-            task_id=task,
-            text="Raising the memory limit: it only moves the cliff to 4 GB",
-        )
-        ids["superseding"] = add(
+        step(25, "rejection", "Raising the memory limit: it only moves the cliff to 4 GB")
+        ids["superseding"] = step(
             40,
-            type="decision",
-            task_id=task,
-            text="Stream uploads in 64 MB multipart chunks instead of one PUT",
+            "decision",
+            "Stream uploads in 64 MB multipart chunks instead of one PUT",
             supersedes=ids["decision"],
             refs={"files": ["src/upload/multipart.py"]},
         )
-        add(
-            90,
-            type="evidence",
-            task_id=task,
-            text="A 7 GB upload finished in 3 min 10 s; peak memory 180 MB",
-            evidence_strength="strong",
-            refs={"commits": ["c0ffee1234567890abcdef1234567890abcdef12"]},
-        )
-        add(
-            15,
-            type="constraint",
-            task_id=task,
-            text="Chunks must stay at 5 MB or more: S3 refuses smaller parts",
-        )
-        add(
-            20,
-            type="hypothesis",
-            task_id=task,
-            text="Retries of a failed part may duplicate it",
-            confidence=0.3,
-        )
-        other = add(60, type="open", text="Flaky test_auth on CI", title="Flaky test_auth on CI")
-        del other
+        commit = "c0ffee1234567890abcdef1234567890abcdef12"
+        evidence = "A 7 GB upload finished in 3 min 10 s; peak memory 180 MB"
+        step(90, "evidence", evidence, evidence_strength="strong", refs={"commits": [commit]})
+        step(15, "constraint", "Chunks must stay at 5 MB or more: S3 refuses smaller parts")
+        step(20, "hypothesis", "Retries of a failed part may duplicate it", confidence=0.3)
+        add(60, type="open", text="Flaky test_auth on CI", title="Flaky test_auth on CI")
         add(5, type="open", text="Search ranks old decisions too high", title="Search ranking")
     finally:
         journal.close()

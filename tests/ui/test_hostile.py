@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.ui.conftest import Viewer, start_viewer, stop_viewer, watch
+from tests.ui.conftest import Viewer, Watched, start_viewer, stop_viewer, watch
 from tests.ui.journals import HOSTILE, hostile_lines, story_journal
 
 
@@ -33,14 +33,29 @@ def _task_path(task_id: str) -> str:
     return "tasks/" + quote(task_id, safe="")
 
 
+def _visit(context: BrowserContext, viewer: Viewer, path: str) -> Watched:
+    watched = watch(context, viewer.url)
+    watched.page.goto(viewer.url + path)
+    expect(watched.page.locator("main")).to_be_visible()
+    return watched
+
+
+def _nothing_ran(watched: Watched, *expected: str) -> None:
+    """No element that runs or loads made it into the page, and nothing fired."""
+    page = watched.page
+    page.wait_for_timeout(200)  # time for anything that would fire late (onerror, onload)
+    assert page.locator("main :is(script, img, iframe, style, svg:not(.links))").count() == 0
+    page.close()
+    assert watched.trouble() == list(expected)
+
+
 @pytest.mark.parametrize("n", [pytest.param(n, id=text[:24]) for n, text in enumerate(HOSTILE)])
 def test_a_hostile_task_page_shows_its_text_and_runs_nothing(
     context: BrowserContext, hostile: tuple[Viewer, list[str]], n: int
 ) -> None:
     viewer, task_ids = hostile
-    watched = watch(context, viewer.url)
+    watched = _visit(context, viewer, _task_path(task_ids[n]))
     page = watched.page
-    page.goto(viewer.url + _task_path(task_ids[n]))
     event = page.locator(".event.type-decision")
     expect(event.locator(".text").first).to_contain_text(f"hostile{n}")
     shown = page.locator("main").inner_text()
@@ -51,10 +66,7 @@ def test_a_hostile_task_page_shows_its_text_and_runs_nothing(
     else:
         # Control and bidi characters are shown as escapes, never obeyed.
         assert "\\u202e" in shown or "\\x07" in shown, shown
-    page.wait_for_timeout(200)  # time for anything that would fire late (onerror, onload)
-    assert page.locator("main script, main img, main svg:not(.links), main iframe").count() == 0
-    page.close()
-    assert watched.trouble() == []
+    _nothing_ran(watched)
 
 
 @pytest.mark.parametrize(
@@ -70,15 +82,7 @@ def test_a_hostile_task_page_shows_its_text_and_runs_nothing(
 def test_hostile_text_in_lists_and_queries_runs_nothing(
     context: BrowserContext, hostile: tuple[Viewer, list[str]], path: str
 ) -> None:
-    viewer, _ = hostile
-    watched = watch(context, viewer.url)
-    page = watched.page
-    page.goto(viewer.url + path)
-    expect(page.locator("main")).to_be_visible()
-    page.wait_for_timeout(200)
-    assert page.locator("main script, main img, main iframe, main style").count() == 0
-    page.close()
-    assert watched.trouble() == []
+    _nothing_ran(_visit(context, hostile[0], path))
 
 
 def test_an_unknown_hostile_task_id_is_a_404_that_runs_nothing(
@@ -92,24 +96,21 @@ def test_an_unknown_hostile_task_id_is_a_404_that_runs_nothing(
     assert response is not None
     assert response.status == 404
     expect(page.locator(".message")).to_contain_text('"><script>alert(1)</script>')
-    page.close()
     the_404 = (
         "console error: Failed to load resource: the server responded with a status of "
         f"404 (Not Found) ({url})"
     )
-    assert watched.trouble() == [the_404]
+    _nothing_ran(watched, the_404)
 
 
 def test_hostile_task_links_lead_to_their_own_pages(
     context: BrowserContext, hostile: tuple[Viewer, list[str]]
 ) -> None:
     viewer, task_ids = hostile
-    watched = watch(context, viewer.url)
+    watched = _visit(context, viewer, "?status=any")
     page = watched.page
-    page.goto(viewer.url + "?status=any")
     hrefs = page.locator("a.task-title").evaluate_all("links => links.map(a => a.href)")
     assert all(href.startswith(viewer.url + "tasks/") for href in hrefs), hrefs
     page.get_by_role("link", name=HOSTILE[5]).click()  # javascript:alert('link')
     expect(page.locator(".crumbs .id")).to_have_text(task_ids[5])
-    page.close()
-    assert watched.trouble() == []
+    _nothing_ran(watched)
