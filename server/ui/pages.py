@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sse_starlette import EventSourceResponse
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -42,6 +42,12 @@ def _shown(value: Any) -> Any:
     return value
 
 
+def _document(text: str) -> Markup:
+    """Text of several lines: escaped here, line breaks and tabs kept (the page shows
+    them), every other control character shown as an escape."""
+    return escape(visible_document(text))
+
+
 def _task_url(task_id: str) -> str:
     # Every character but unreserved ones escaped, "/" too: the id is one path segment
     # (read back whole by the {task_id:path} route).
@@ -63,7 +69,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["task_url"] = _task_url
-    env.filters["document"] = visible_document
+    env.filters["document"] = _document
     env.globals["page_url"] = _page_url
     return env
 

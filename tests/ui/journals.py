@@ -94,7 +94,7 @@ def story_journal(path: Path, now: dt.datetime | None = None) -> dict[str, str]:
             refs={"files": ["src/upload/multipart.py"]},
         )
         commit = "c0ffee1234567890abcdef1234567890abcdef12"
-        evidence = "A 7 GB upload finished in 3 min 10 s; peak memory 180 MB"
+        evidence = "A 7 GB upload finished in 3 min 10 s;\npeak memory 180 MB"
         step(90, "evidence", evidence, evidence_strength="strong", refs={"commits": [commit]})
         step(15, "constraint", "Chunks must stay at 5 MB or more: S3 refuses smaller parts")
         step(20, "hypothesis", "Retries of a failed part may duplicate it", confidence=0.3)

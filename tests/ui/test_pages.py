@@ -78,6 +78,8 @@ def test_following_a_task_link_opens_its_timeline_with_links_drawn(
     expect(answered.locator(".standing")).to_contain_text("answered")
     expect(page.locator(".correction")).to_contain_text("4.3 GB")
     expect(page.locator(".chip-file", has_text="deploy/nginx.conf")).to_be_visible()
+    lines = page.locator(".event.type-evidence > .text").inner_text()
+    assert lines == "A 7 GB upload finished in 3 min 10 s;\npeak memory 180 MB"
     # supersedes, corrects and answers, each drawn as a curve between two events
     expect(page.locator("svg.links path")).to_have_count(3)
     expect(page.locator(".pack-section h3").first).to_have_text("Active decisions")
