@@ -12,8 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from journal_core import Journal, Pack
-from journal_core.errors import InvalidQuery
+from journal_core import InvalidQuery, Journal, Pack
 from server.ui.standing import TaskStanding, task_standing
 
 __all__ = ["TaskMemory"]
