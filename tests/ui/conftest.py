@@ -23,12 +23,16 @@ from playwright.sync_api import (
     Dialog,
     Page,
     Playwright,
+    expect,
     sync_playwright,
 )
 
 CHROMIUM = os.environ.get("TASK_JOURNAL_CHROMIUM", "/usr/bin/chromium")
 CLI = str(Path(sys.executable).parent / "task-journal")
 _LISTENING = re.compile(r"on (http://\S+/) ")
+# How long a check waits for the page to come right: generous, since a machine shared
+# with other suites can be slow; a wait, never a measure of speed (bench/ui.py is).
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="module")
