@@ -56,7 +56,7 @@ if TYPE_CHECKING:
         Pack,
         Resume,
     )
-    from journal_core.query import MAX_LIMIT, RESUME_TOKENS
+    from journal_core.query import MAX_LIMIT, ORDERS, RESUME_TOKENS, TASK_STATUS_FILTERS
     from journal_core.reader import BadLine, VerifyReport
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
@@ -72,11 +72,13 @@ __all__ = [
     "MAX_BUDGET_TOKENS",
     "MAX_LIMIT",
     "MIN_BUDGET_TOKENS",
+    "ORDERS",
     "OUTCOME_TAGS",
     "PACK_MODES",
     "RESUME_TOKENS",
     "SOURCES",
     "STATUSES",
+    "TASK_STATUS_FILTERS",
     "AppendResult",
     "BadLine",
     "Event",
@@ -156,7 +158,9 @@ _LATER = {
         ),
         "journal_core.pack",
     ),
-    **dict.fromkeys(("MAX_LIMIT", "RESUME_TOKENS"), "journal_core.query"),
+    **dict.fromkeys(
+        ("MAX_LIMIT", "ORDERS", "RESUME_TOKENS", "TASK_STATUS_FILTERS"), "journal_core.query"
+    ),
     "clip_page": "journal_core.clip",
     "current_open_tasks": "journal_core.index.state",
     **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),

@@ -2,15 +2,15 @@
 types several give, the reading tools' hints, running a core call off the event loop,
 and shaping a result.
 
-The enums and ranges in the signatures repeat the core's rules so that clients see
-them in the input schema (pydantic applies them before the core does); a test keeps
-the enums equal to journal_core's closed sets.
+The enums are built from journal_core's closed sets and the ranges repeat the core's
+rules, so that clients see them in the input schema (pydantic applies them before the
+core does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, NotRequired, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired, TypeVar
 
 import anyio.to_thread
 import msgspec
@@ -19,23 +19,39 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
-from journal_core import JournalError
+from journal_core import (
+    AUTHORS,
+    EVENT_TYPES,
+    EVIDENCE_STRENGTHS,
+    ORDERS,
+    PACK_MODES,
+    SOURCES,
+    STATUSES,
+    TASK_STATUS_FILTERS,
+    JournalError,
+)
 
-EventType = Literal[
-    "open",
-    "hypothesis",
-    "finding",
-    "evidence",
-    "decision",
-    "rejection",
-    "constraint",
-    "correction",
-    "reopen",
-    "supersede",
-    "close",
-    "redirect",
-    "rename",
-]
+# Each enum is the core's closed set, so that a value the core gains reaches the input
+# schema. mypy sees plain text: a Literal built at run time is beyond it.
+if TYPE_CHECKING:
+    EventType = str
+    Author = str
+    Source = str
+    Status = str
+    EvidenceStrength = str
+    Order = str
+    TaskStatus = str
+    PackMode = str
+else:
+    EventType = Literal[EVENT_TYPES]
+    Author = Literal[AUTHORS]
+    Source = Literal[SOURCES]
+    Status = Literal[STATUSES]
+    EvidenceStrength = Literal[EVIDENCE_STRENGTHS]
+    Order = Literal[ORDERS]
+    TaskStatus = Literal[TASK_STATUS_FILTERS]
+    PackMode = Literal[PACK_MODES]
+
 # The arguments several tools share, described once: read_events and search_events
 # filter alike, and every paging tool takes a cursor.
 TaskFilter = Annotated[
@@ -51,13 +67,6 @@ UntilFilter = Annotated[
 CursorArgument = Annotated[
     str | None, Field(description="next_cursor from the previous page, to go on.")
 ]
-Author = Literal["user", "agent", "classifier", "hook"]
-Source = Literal["chat", "hook", "manual", "cli", "dream"]
-Status = Literal["confirmed", "suggested"]
-EvidenceStrength = Literal["weak", "medium", "strong"]
-Order = Literal["newest", "oldest"]
-TaskStatus = Literal["open", "closed", "any"]
-PackMode = Literal["compact", "full"]
 
 
 @with_config(ConfigDict(extra="allow"))  # keeps the extra keys, in output and in its schema

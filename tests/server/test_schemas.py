@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,11 @@ from journal_core import (
     AUTHORS,
     EVENT_TYPES,
     EVIDENCE_STRENGTHS,
+    ORDERS,
+    PACK_MODES,
     SOURCES,
     STATUSES,
+    TASK_STATUS_FILTERS,
     Journal,
     Settings,
 )
@@ -103,26 +108,66 @@ async def test_every_description_has_an_example_the_input_schema_accepts(
 
 
 @pytest.mark.parametrize(
-    ("argument", "closed_set"),
+    ("tool", "argument", "closed_set"),
     [
-        pytest.param("type", EVENT_TYPES, id="type"),
-        pytest.param("author", AUTHORS, id="author"),
-        pytest.param("source", SOURCES, id="source"),
-        pytest.param("status", STATUSES, id="status"),
-        pytest.param("evidence_strength", EVIDENCE_STRENGTHS, id="evidence_strength"),
+        pytest.param("append_event", "type", EVENT_TYPES, id="append_event.type"),
+        pytest.param("append_event", "author", AUTHORS, id="append_event.author"),
+        pytest.param("append_event", "source", SOURCES, id="append_event.source"),
+        pytest.param("append_event", "status", STATUSES, id="append_event.status"),
+        pytest.param(
+            "append_event",
+            "evidence_strength",
+            EVIDENCE_STRENGTHS,
+            id="append_event.evidence_strength",
+        ),
+        pytest.param("read_events", "types", EVENT_TYPES, id="read_events.types"),
+        pytest.param("read_events", "order", ORDERS, id="read_events.order"),
+        pytest.param("search_events", "types", EVENT_TYPES, id="search_events.types"),
+        pytest.param("list_tasks", "status", TASK_STATUS_FILTERS, id="list_tasks.status"),
+        pytest.param("task_pack", "mode", PACK_MODES, id="task_pack.mode"),
     ],
 )
-async def test_append_event_enums_are_the_cores_closed_sets(
-    tools: dict[str, Tool], argument: str, closed_set: tuple[str, ...]
+async def test_every_enum_in_an_input_schema_is_the_cores_closed_set(
+    tools: dict[str, Tool], tool: str, argument: str, closed_set: tuple[str, ...]
 ) -> None:
-    schema = tools["append_event"].input_schema
+    schema = tools[tool].input_schema
     assert enum_of(schema, schema["properties"][argument]) == list(closed_set)
 
 
-async def test_read_events_types_enum_is_the_event_types(tools: dict[str, Tool]) -> None:
-    schema = tools["read_events"].input_schema
-    items = schema["properties"]["types"]["anyOf"][0]["items"]
-    assert enum_of(schema, items) == list(EVENT_TYPES)
+def test_an_event_type_the_core_gains_reaches_the_input_schemas(tmp_path: Path) -> None:
+    # In a process of its own: the schemas are made once, when the tools are imported.
+    script = """
+import json
+from pathlib import Path
+import journal_core.events
+journal_core.events.EVENT_TYPES = (*journal_core.events.EVENT_TYPES, "milestone")
+from journal_core import Journal, Settings
+from server.app import build_server
+import anyio
+
+async def main():
+    journal = Journal(Settings(journal_path=Path(JOURNAL)))
+    journal.open()
+    try:
+        tools = {tool.name: tool.input_schema for tool in await build_server(journal).list_tools()}
+    finally:
+        journal.close()
+    print(json.dumps(tools))
+
+anyio.run(main)
+"""
+    journal = str(tmp_path / "journal.jsonl")
+    done = subprocess.run(
+        [sys.executable, "-c", script.replace("JOURNAL", repr(journal))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    schemas = json.loads(done.stdout)
+    append = schemas["append_event"]
+    assert enum_of(append, append["properties"]["type"])[-1] == "milestone"
+    for tool in ("read_events", "search_events"):
+        assert enum_of(schemas[tool], schemas[tool]["properties"]["types"])[-1] == "milestone"
 
 
 async def test_append_event_takes_an_idempotency_key(tools: dict[str, Tool]) -> None:
@@ -139,10 +184,13 @@ async def test_read_event_items_allow_fields_from_newer_writers(tools: dict[str,
 
 
 def enum_of(schema: dict[str, Any], prop: dict[str, Any]) -> list[str]:
-    """The enum of a property, through an optional anyOf-with-null and a $ref."""
+    """The enum of a property, or of its items, through an optional anyOf-with-null
+    and a $ref."""
     for choice in prop.get("anyOf", [prop]):
         if "$ref" in choice:
             choice = schema["$defs"][choice["$ref"].rsplit("/", 1)[1]]
+        if "items" in choice:
+            return enum_of(schema, choice["items"])
         if "enum" in choice:
             return list(choice["enum"])
     raise AssertionError(f"no enum in {prop}")
