@@ -11,8 +11,8 @@ stdin and stdout are read and written on the event loop when they are pipes or
 sockets (sdk.pipes), not in a worker thread per line as the SDK does.
 
 Remove when the SDK's stdio transport answers every line it cannot read (then
-tests/server/test_bad_inputs.py passes without it). It types the streams with the SDK's
-private ``mcp.shared._stream_protocols``.
+tests/server/test_bad_inputs.py passes without it; tests/server/test_sdk_gaps.py says
+when).
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ import json
 import logging
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Any, Self, cast
+from typing import Any, Protocol, Self, cast
 
 import anyio
 from mcp.server.lowlevel import Server
 from mcp.server.stdio import stdio_server
-from mcp.shared._stream_protocols import ReadStream, WriteStream
 from mcp.shared.message import SessionMessage
 from mcp_types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, RequestId
 from pydantic import ValidationError
@@ -58,15 +57,27 @@ async def _kept(source: AsyncIterator[str], lines: deque[str]) -> AsyncIterator[
         yield line
 
 
+# The streams stdio_server gives, as much of them as is used here: the SDK names their
+# types only in a private module.
+class _Items(Protocol):
+    async def receive(self) -> SessionMessage | Exception: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _Replies(Protocol):
+    async def send(self, item: SessionMessage, /) -> None: ...
+
+
 class _Answering:
     """The reader's items as the server reads them: messages pass on; each line the
     reader could not read is answered here, and the server never sees it."""
 
     def __init__(
         self,
-        items: ReadStream[SessionMessage | Exception],
+        items: _Items,
         lines: deque[str],
-        replies: WriteStream[SessionMessage],
+        replies: _Replies,
     ) -> None:
         self._items = items
         self._lines = lines
