@@ -4,12 +4,18 @@ The gaps it fills, in mcp 2.x: a tool's description is its raw docstring, indent
 and all; an argument a tool does not have is silently ignored; string arguments are
 pre-parsed as JSON (``arguments``); a refusal reaches the client as "Error executing
 tool NAME: " and a validator dump (``refusals``); stdio drops a line it cannot read
-(``stdio``). It reaches private names for them: ``_tool_manager`` (to swap a tool's
-argument metadata and close its input schema) and ``_lowlevel_server`` (to run our
-stdio transport). Remove each part when the SDK does the same itself, or gives a public
-hook for it (mcp 2.3's ``server.middleware`` may carry the ``call_tool`` part): the
-tests in tests/server (test_schemas, test_bad_inputs, test_string_arguments) say what
-each part must keep doing.
+(``stdio``). tests/server/test_sdk_gaps.py runs the bare SDK for each gap and fails,
+naming the part to remove, once the SDK fills it.
+
+The refusals go through ``call_tool``, a public method the SDK calls for every tool
+call. mcp 2.3's ``middleware`` (``MCPServer.middleware``) does not fit them: it sees
+the wire request before the arguments are validated and the result after it is
+serialized, never the validation error a refusal is worded from, and a result it
+returns by itself skips the SDK's result envelope. Two private names remain, for want
+of public ones: ``_tool_manager``, to fit a registered tool's argument handling and
+close its input schema (``add_tool`` gives no tool back, and ``MCPServer(tools=...)``
+would miss the tools added later), and ``_lowlevel_server``, to serve it on our stdio
+streams (``run_stdio_async`` takes none).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any, TypeVar
 from mcp.server import MCPServer
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.tools import Tool
 from mcp_types import (
     CallToolResult,
     Icon,
@@ -76,7 +83,7 @@ class JournalServer(MCPServer):
             meta=meta,
             structured_output=structured_output,
         )
-        tool = self._tool_manager.get_tool(name or fn.__name__)
+        tool = self._tool(name or fn.__name__)
         if tool is not None:
             tool.fn_metadata = TextKeptMetadata.of(tool.fn_metadata)
             # Say in the schema what call_tool enforces: clients may check before sending.
@@ -101,7 +108,8 @@ class JournalServer(MCPServer):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        schema = self._tool_input_schema(name)
+        tool = self._tool(name)
+        schema = None if tool is None else tool.parameters
         if schema is not None and (unknown := unknown_arguments(arguments, schema)):
             raise ToolError(unknown_arguments_refusal(name, unknown, schema))
         try:
@@ -116,6 +124,10 @@ class JournalServer(MCPServer):
             if isinstance(cause, ToolError):  # the tool's own refusal, already a sentence
                 raise ToolError(str(cause)) from cause.__cause__
             raise
+
+    def _tool(self, name: str) -> Tool | None:
+        # The one way to a registered tool: the SDK's private registry.
+        return self._tool_manager.get_tool(name)
 
 
 _Described = TypeVar("_Described", Prompt, Resource, ResourceTemplate)
