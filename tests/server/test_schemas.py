@@ -12,18 +12,8 @@ import pytest
 from mcp import Client
 from mcp_types import Tool
 
-from journal_core import (
-    AUTHORS,
-    EVENT_TYPES,
-    EVIDENCE_STRENGTHS,
-    ORDERS,
-    PACK_MODES,
-    SOURCES,
-    STATUSES,
-    TASK_STATUS_FILTERS,
-    Journal,
-    Settings,
-)
+import journal_core as core
+from journal_core import Journal, Settings
 from server.app import build_server
 
 pytestmark = pytest.mark.anyio
@@ -110,21 +100,21 @@ async def test_every_description_has_an_example_the_input_schema_accepts(
 @pytest.mark.parametrize(
     ("tool", "argument", "closed_set"),
     [
-        pytest.param("append_event", "type", EVENT_TYPES, id="append_event.type"),
-        pytest.param("append_event", "author", AUTHORS, id="append_event.author"),
-        pytest.param("append_event", "source", SOURCES, id="append_event.source"),
-        pytest.param("append_event", "status", STATUSES, id="append_event.status"),
+        pytest.param("append_event", "type", core.EVENT_TYPES, id="append_event.type"),
+        pytest.param("append_event", "author", core.AUTHORS, id="append_event.author"),
+        pytest.param("append_event", "source", core.SOURCES, id="append_event.source"),
+        pytest.param("append_event", "status", core.STATUSES, id="append_event.status"),
         pytest.param(
             "append_event",
             "evidence_strength",
-            EVIDENCE_STRENGTHS,
+            core.EVIDENCE_STRENGTHS,
             id="append_event.evidence_strength",
         ),
-        pytest.param("read_events", "types", EVENT_TYPES, id="read_events.types"),
-        pytest.param("read_events", "order", ORDERS, id="read_events.order"),
-        pytest.param("search_events", "types", EVENT_TYPES, id="search_events.types"),
-        pytest.param("list_tasks", "status", TASK_STATUS_FILTERS, id="list_tasks.status"),
-        pytest.param("task_pack", "mode", PACK_MODES, id="task_pack.mode"),
+        pytest.param("read_events", "types", core.EVENT_TYPES, id="read_events.types"),
+        pytest.param("read_events", "order", core.ORDERS, id="read_events.order"),
+        pytest.param("search_events", "types", core.EVENT_TYPES, id="search_events.types"),
+        pytest.param("list_tasks", "status", core.TASK_STATUS_FILTERS, id="list_tasks.status"),
+        pytest.param("task_pack", "mode", core.PACK_MODES, id="task_pack.mode"),
     ],
 )
 async def test_every_enum_in_an_input_schema_is_the_cores_closed_set(
