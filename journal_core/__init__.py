@@ -20,6 +20,8 @@ from journal_core.errors import (
     JournalError,
     JournalUnavailable,
     JournalWriteFailed,
+    NoRemote,
+    SyncFailed,
     TaskAlreadyOpen,
     TaskNotFound,
     TaskStateConflict,
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
     from journal_core.reader import BadLine, VerifyReport
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
+    from journal_core.sync import SyncReport, SyncStatus, sync, sync_status
     from journal_core.writer import WriterStats
 
 __all__ = [
@@ -96,12 +99,16 @@ __all__ = [
     "JournalUnavailable",
     "JournalWriteFailed",
     "Limits",
+    "NoRemote",
     "Pack",
     "Refs",
     "Resume",
     "SearchHit",
     "SearchPage",
     "Settings",
+    "SyncFailed",
+    "SyncReport",
+    "SyncStatus",
     "TaskAlreadyOpen",
     "TaskNotFound",
     "TaskPage",
@@ -120,6 +127,8 @@ __all__ = [
     "lock_timeout_of",
     "new_event",
     "resolve_journal_path",
+    "sync",
+    "sync_status",
 ]
 
 # The names imported on first use, and their modules: msgspec alone takes 40 ms to
@@ -169,6 +178,7 @@ _LATER = {
         ("DURABILITY_MODES", "durability_of", "lock_timeout_of"), "journal_core.environment"
     ),
     "Settings": "journal_core.settings",
+    **dict.fromkeys(("SyncReport", "SyncStatus", "sync", "sync_status"), "journal_core.sync"),
     **dict.fromkeys(
         ("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.index.results"
     ),

@@ -21,7 +21,7 @@ from journal_core.errors import (
     TaskStateConflict,
     UnknownEvent,
 )
-from journal_core.events import Event, event_to_dict
+from journal_core.events import Event, ForeignEvent, event_to_dict
 from journal_core.index.queries import IndexView
 from journal_core.index.results import TaskState
 from journal_core.index.store import JournalStore
@@ -280,6 +280,15 @@ def _verdicts(
     events earlier in the batch (admitted, not yet written) change: it gets this one's."""
     verdicts: list[Verdict] = []
     for event in events:
+        if isinstance(event, ForeignEvent):
+            # Once by its id, whatever its task's state (SPEC §10).
+            event_id = event.event_id
+            if event_id in batch.ids or event_id in known.ids or view.has_event(event_id):
+                verdicts.append({"event_id": event_id})
+            else:
+                verdicts.append(None)
+                _note_admitted(batch, event)
+            continue
         key = event.idempotency_key
         if key is not None:
             # The index holds the lines before those ``known`` has: its event is first.
@@ -296,18 +305,23 @@ def _verdicts(
                 continue
         verdict = _refusal(view, event, known, batch)
         verdicts.append(verdict)
-        if verdict is not None:
-            continue
-        if event.type == "open":
-            batch.opened.add(event.task_id)
-        if event.type in ("open", "reopen"):
-            batch.status[event.task_id] = "open"
-        elif event.type == "close":
-            batch.status[event.task_id] = "closed"
-        batch.ids.add(event.event_id)
-        if key is not None:
-            batch.keys[key] = event_to_dict(event)
+        if verdict is None:
+            _note_admitted(batch, event)
     return verdicts
+
+
+def _note_admitted(batch: _Batch, event: Event) -> None:
+    """What an admitted event changes, for the events after it."""
+    if event.type == "open":
+        batch.opened.add(event.task_id)
+    if event.type in ("open", "reopen"):
+        batch.status[event.task_id] = "open"
+    elif event.type == "close":
+        batch.status[event.task_id] = "closed"
+    batch.ids.add(event.event_id)
+    key = event.idempotency_key
+    if key is not None and key not in batch.keys:
+        batch.keys[key] = event_to_dict(event)
 
 
 def _refusal(view: _Asked, event: Event, known: _Recent, batch: _Batch) -> JournalError | None:

@@ -145,3 +145,24 @@ class IdempotencyKeyReused(JournalError):
             f"idempotency_key '{key}' was already used for a '{event_type}' event of task "
             f"'{task_id}'; use a new key for a different append"
         )
+
+
+class SyncFailed(JournalError):
+    """A sync could not be done (SPEC §10): nothing acknowledged was lost, and the next
+    sync takes up where this one stopped."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"sync failed: {reason}")
+
+
+class NoRemote(SyncFailed):
+    """The project's repository has no remote of the name given (or is no repository)."""
+
+    def __init__(self, project: Path, remote: str) -> None:
+        self.project = project
+        self.remote = remote
+        super().__init__(
+            f"no git remote named '{remote}' in {project}; "
+            "add one (git remote add origin URL) or give --remote URL"
+        )

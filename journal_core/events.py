@@ -113,6 +113,12 @@ class Event(msgspec.Struct, frozen=True, kw_only=True):
         return key if isinstance(key, str) else None
 
 
+class ForeignEvent(Event, frozen=True, kw_only=True):
+    """An event another replica wrote, received by sync (SPEC §10). The journal admits
+    it once by its id whatever its task's state: merged journals hold what a writer
+    would refuse (a close after a close), and the fold reads them."""
+
+
 _encoder: Final = msgspec.json.Encoder()
 
 
@@ -398,6 +404,11 @@ def _check_meta(event_type: str, meta: object, limits: Limits) -> None:
             raise InvalidEvent(
                 "idempotency_key", f"must be a non-empty string of at most {_MAX_KEY_CHARS} chars"
             )
+    if "private" in meta:
+        if event_type != "open":
+            raise InvalidEvent("meta.private", "is only for type 'open'")
+        if not isinstance(meta["private"], bool):
+            raise InvalidEvent("meta.private", "must be true or false")
     if "goal" in meta and event_type not in GOAL_TYPES:
         raise InvalidEvent("meta.goal", "is only for type 'open' or 'redirect'")
     if "outcome_tag" in meta:

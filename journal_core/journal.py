@@ -16,10 +16,11 @@ import msgspec
 
 from journal_core.admission import Admission
 from journal_core.errors import (
+    InvalidEvent,
     InvalidQuery,
     JournalUnavailable,
 )
-from journal_core.events import Event, validate_event
+from journal_core.events import Event, ForeignEvent, validate_event
 from journal_core.index.results import (
     EventPage,
     IndexStatus,
@@ -27,6 +28,7 @@ from journal_core.index.results import (
     TaskSummary,
 )
 from journal_core.index.store import JournalStore
+from journal_core.location import anchor_journal
 from journal_core.query import (
     DEFAULT_SEARCH_LIMIT,
     MAX_LIMIT,
@@ -38,6 +40,7 @@ from journal_core.reader import (
     gc_paused,
     verify,
 )
+from journal_core.secrets import redact_event
 from journal_core.settings import Settings
 
 _A = TypeVar("_A")
@@ -48,8 +51,9 @@ if TYPE_CHECKING:
     from journal_core.writer import JournalWriter, WriterStats, Written
 
 
-class AppendResult(msgspec.Struct, frozen=True, kw_only=True):
-    """The answer to an append; ``duplicate`` means an earlier event had the same key."""
+class AppendResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """The answer to an append; ``duplicate`` means an earlier event had the same key;
+    ``redacted`` lists the kinds of credential masked in it (left out when none)."""
 
     event_id: str
     task_id: str
@@ -57,6 +61,7 @@ class AppendResult(msgspec.Struct, frozen=True, kw_only=True):
     timestamp: str
     durable: bool
     duplicate: bool
+    redacted: list[str] = []
 
 
 class FlushResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -102,6 +107,8 @@ class Journal:
         Raises ``JournalUnavailable`` with the reason when it cannot.
         """
         self._writer.open()
+        if self.settings.project_root is not None:
+            anchor_journal(self.settings.project_root, self.path)
 
     def build_index(self) -> None:
         """Bring the index up to date now, so the first query or append does not pay for it."""
@@ -119,24 +126,56 @@ class Journal:
             return self._index.status()
 
     def append(self, event: Event) -> AppendResult:
-        """Append ``event`` (validated again here: nothing unchecked reaches the file)."""
+        """Append ``event`` (validated again here: nothing unchecked reaches the file),
+        credentials in it masked first (``journal_core.secrets``)."""
+        event, redacted = redact_event(event)
         validate_event(event, self.settings.limits)
         if not self._caught_up:
             # Catch up outside the write lock: under it (in _admit) only the lines
             # appended since are left to read, never a whole journal.
             self.build_index()
-        return _answer(event, self._writer.append(event))
+        return _answer(event, self._writer.append(event), redacted)
+
+    def import_lines(
+        self, items: Sequence[tuple[ForeignEvent, bytes]]
+    ) -> list[bool | InvalidEvent]:
+        """Append events another replica wrote, each as its line (``\\n`` included),
+        byte for byte, through the same locked, durable write as ``append``; each once
+        by its id. For each: True if written, False for an id the journal holds, or the
+        ``InvalidEvent`` that refused it (a writer's checks; nothing written)."""
+        results: list[bool | InvalidEvent] = [False] * len(items)
+        valid: list[int] = []
+        for index, (event, _) in enumerate(items):
+            try:
+                validate_event(event, self.settings.limits)
+            except InvalidEvent as error:
+                results[index] = error
+                continue
+            valid.append(index)
+        if not self._caught_up:
+            self.build_index()
+        written = self._writer.append_lines([items[index] for index in valid])
+        for index, outcome in zip(valid, written, strict=True):
+            results[index] = outcome.duplicate_of is None
+        return results
+
+    def event_lines(self, event_ids: Sequence[str]) -> dict[str, bytes]:
+        """The journal's first line holding each of ``event_ids`` it has (``\\n``
+        included)."""
+        with self._reading():
+            return self._index.event_lines(event_ids)
 
     def try_append(self, event: Event) -> AppendResult | None:
         """``append`` if it has nothing to wait for (no index to build, no lock held
         elsewhere, no other append under way), else ``None`` with nothing done: an
         event loop appends in place this way, and hands the other cases to a thread.
         """
+        event, redacted = redact_event(event)
         validate_event(event, self.settings.limits)
         if not self._caught_up:
             return None
         written = self._writer.try_append(event)
-        return None if written is None else _answer(event, written)
+        return None if written is None else _answer(event, written, redacted)
 
     def flush(self) -> FlushResult:
         """Make everything written so far durable, by any process."""
@@ -333,7 +372,7 @@ class Journal:
         self._index.close()
 
 
-def _answer(event: Event, written: Written) -> AppendResult:
+def _answer(event: Event, written: Written, redacted: list[str]) -> AppendResult:
     original = written.duplicate_of
     if original is not None:
         return AppendResult(
@@ -351,4 +390,5 @@ def _answer(event: Event, written: Written) -> AppendResult:
         timestamp=event.timestamp,
         durable=written.durable,
         duplicate=False,
+        redacted=redacted,
     )

@@ -219,6 +219,32 @@ class JournalWriter:
         self._lead(time.monotonic() + self.lock_timeout, request)
         return request.result()
 
+    def append_lines(self, items: Sequence[tuple[Event, bytes]]) -> list[Written]:
+        """Append several events in one lock hold and one fsync, each written as the
+        line given with it (sync keeps a teammate's line byte for byte). They are
+        queued together, so one writer takes them all in one round. Raises as
+        ``append`` does, the first error of any of them.
+        """
+        self._check_fork()
+        if not items:
+            return []
+        requests = [_Request(event, line) for event, line in items]
+        with self._mutex:
+            self._queue.extend(requests)
+            lead = not self._writing
+            self._writing = True
+            if len(self._queue) >= self._gathering:
+                self._queue_grew.notify()
+        first = requests[0]
+        if not lead:
+            first.wake.acquire()
+        if lead or first.promoted:
+            self._lead(time.monotonic() + self.lock_timeout, first)
+        # Taken from the queue in the same round as the first: answered with it.
+        for request in requests[1:]:
+            request.wake.acquire()
+        return [request.result() for request in requests]
+
     def try_append(self, event: Event) -> Written | None:
         """``append`` if it needs to wait for nothing: no other thread writing or
         syncing, the locks free at once. Else ``None`` and nothing done, so that an

@@ -122,6 +122,12 @@ class IndexView:
     def has_event(self, event_id: str) -> bool:
         return self.conn.execute(sql.HAS_EVENT, (event_id,)).fetchone() is not None
 
+    def event_line(self, event_id: str) -> bytes | None:
+        row = self.conn.execute(sql.EVENT_LINE, (event_id,)).fetchone()
+        if row is None or self.fd is None:
+            return None
+        return os.pread(self.fd, row[1], row[0])
+
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         rows = self.conn.execute(sql.TASK_IDS_WITH_PREFIX, {"prefix": prefix}).fetchall()
         return [row[0] for row in rows]

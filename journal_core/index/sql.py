@@ -130,6 +130,7 @@ TASK_STATE: Final = "SELECT id, opened, status FROM tasks WHERE task_id = ?"
 KEY_EVENT: Final = """SELECT events.offset, events.length FROM keys
     JOIN events ON events.offset = keys.offset WHERE keys.key = ?"""
 HAS_EVENT: Final = "SELECT 1 FROM events WHERE event_id = ? LIMIT 1"
+EVENT_LINE: Final = "SELECT offset, length FROM events WHERE event_id = ? ORDER BY offset LIMIT 1"
 TASK_IDS_WITH_PREFIX: Final = """SELECT task_id FROM tasks
     WHERE task_id >= :prefix AND substr(task_id, 1, length(:prefix)) = :prefix
     ORDER BY task_id"""

@@ -159,6 +159,16 @@ class JournalStore:
     def has_event(self, event_id: str) -> bool:
         return self._run(lambda view: view.has_event(event_id))
 
+    def event_lines(self, event_ids: Sequence[str]) -> dict[str, bytes]:
+        """The first line holding each of ``event_ids`` that the journal has, ``\\n``
+        included."""
+
+        def lines(view: IndexView) -> dict[str, bytes]:
+            found = ((event_id, view.event_line(event_id)) for event_id in event_ids)
+            return {event_id: line for event_id, line in found if line is not None}
+
+        return self._run(lines, empty=dict)
+
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         """The ids of the tasks that start with ``prefix``, sorted (for ids taken by a
         unique prefix, as git takes commit ids)."""

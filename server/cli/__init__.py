@@ -94,6 +94,7 @@ _COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
             "rebuild-state": "find",
             "path": "maintain",
             "doctor": "doctor",
+            "sync": "sync",
         },
     ),
     (

@@ -89,6 +89,7 @@ def _checks(args: argparse.Namespace) -> Iterator[Check]:
     yield _lock(settings)
     yield _index(settings)
     yield _fts5()
+    yield _sync(settings)
     project = find_project_root(Path(args.project_dir) if args.project_dir else Path.cwd())
     yield from _clients(project)
 
@@ -208,6 +209,21 @@ def _index(settings: Settings) -> Check:
         ok=True,
         detail=f"{status.path}: {status.events_indexed} events, "
         f"{status.bytes_indexed} of {status.journal_bytes} bytes",
+    )
+
+
+def _sync(settings: Settings) -> Check:
+    from journal_core import sync_status
+
+    status = sync_status(settings.journal_path)
+    if status is None:
+        return Check(name="sync", ok=True, detail=f"never synced ({PROG} sync shares it via git)")
+    unsent = f"{status.unsent}{'+' if status.unsent_at_least else ''}"
+    return Check(
+        name="sync",
+        ok=True,
+        detail=f"replica {status.replica_id}, remote {status.remote or 'none yet'}, "
+        f"last sync {status.last_sync or 'never finished'}, {unsent} events not sent",
     )
 
 

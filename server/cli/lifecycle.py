@@ -45,6 +45,11 @@ def register(add: AddCommand) -> None:
         field_flags={"title": "TITLE", "meta.title": "TITLE", "text": "TITLE or --context"}
     )
     create.add_argument("--goal", help="one sentence: what the task is to achieve")
+    create.add_argument(
+        "--private",
+        action="store_true",
+        help="keep the task on this machine: sync never sends its events (meta.private)",
+    )
     create.add_argument("--context", help="the open event's text (default: the title)")
     create.add_argument(
         "--parent", metavar="TASK", help=f"make it a subtask of this task: {TASK_HELP}"
@@ -191,7 +196,11 @@ def _create(args: argparse.Namespace) -> int:
         text=args.context if args.context is not None else args.title,
         title=args.title,
         goal=args.goal,
-        meta=None if args.parent is None else {"parent_id": args.parent},
+        meta={
+            **({} if args.parent is None else {"parent_id": args.parent}),
+            **({"private": True} if args.private else {}),
+        }
+        or None,
     )
 
 

@@ -15,7 +15,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from journal_core import current_open_tasks, durability_of, lock_timeout_of, resolve_journal_path
+from journal_core import (
+    current_open_tasks,
+    durability_of,
+    lock_timeout_of,
+    resolve_journal_path,
+    sync_status,
+)
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -39,7 +45,8 @@ def register(add: AddCommand) -> None:
   {PROG} statusline      # [tj-x9rz1f0k2m · open: 3 · stale: 1]
   {PROG} install-hooks --statusline
 
-"stale" counts the open tasks idle for {STALE_DAYS} days or more. Prints nothing when
+"stale" counts the open tasks idle for {STALE_DAYS} days or more; "unsent" (shown once
+the journal was synced) the events not yet sent by `{PROG} sync`. Prints nothing when
 there is no journal; on any problem, a warning on stderr and still exit status 0.""",
         _statusline,
     )
@@ -80,6 +87,9 @@ def _status_text(args: argparse.Namespace) -> str:
     parts = [f"open: {len(tasks)}", f"stale: {stale}"]
     if tasks:
         parts.insert(0, visible(tasks[0][0]))
+    synced = sync_status(path)
+    if synced is not None and synced.unsent:
+        parts.append(f"unsent: {synced.unsent}{'+' if synced.unsent_at_least else ''}")
     return "[" + " · ".join(parts) + "]"
 
 

@@ -79,6 +79,11 @@ def _add_append_options(parser: argparse.ArgumentParser) -> None:
         )
     parser.add_argument("--meta", metavar="JSON", help="a JSON object of extra fields")
     parser.add_argument(
+        "--private",
+        action="store_true",
+        help="with open: keep the task on this machine, never sent by sync (meta.private)",
+    )
+    parser.add_argument(
         "--corrects",
         metavar="EVENT",
         help="the event this one corrects: its id, or a unique start of it (as show prints)",
@@ -160,6 +165,8 @@ def _append(args: argparse.Namespace) -> int:
             refs[key] = values
     text = _event_text(args.text)
     meta = None if args.meta is None else json_object("--meta", args.meta)
+    if args.private:
+        meta = {**(meta or {}), "private": True}
     # Ids typed short are looked up before the event is built (its checks want whole
     # ids), in a journal not yet created: a refused append must not create one.
     with open_journal(settings) as journal:

@@ -39,6 +39,7 @@ class AppendEventOutput(TypedDict):
     timestamp: str
     durable: bool
     duplicate: bool
+    redacted: NotRequired[list[str]]
 
 
 TITLE: Final = "Append an event to the task journal"
@@ -127,6 +128,8 @@ async def append_event(
     Returns {event_id, task_id, type, timestamp, durable, duplicate}: durable is true
     once the event is on stable storage; duplicate is true when idempotency_key was
     used before, and then the first event's ids come back and nothing is written.
+    Credentials (API keys, tokens, private keys) are masked before writing, and
+    redacted then lists their kinds.
 
     Example: {"type": "decision", "task_id": "tj-8f3k2m9q1z",
     "text": "Use the sidecar lock, not flock on the data file",
