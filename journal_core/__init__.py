@@ -11,6 +11,7 @@ loads neither msgspec nor the writer.
 from typing import TYPE_CHECKING, Any
 
 from journal_core.errors import (
+    Failed,
     IdempotencyKeyReused,
     InvalidEvent,
     InvalidQuery,
@@ -20,6 +21,7 @@ from journal_core.errors import (
     JournalError,
     JournalUnavailable,
     JournalWriteFailed,
+    Refused,
     TaskAlreadyOpen,
     TaskNotFound,
     TaskStateConflict,
@@ -84,6 +86,7 @@ __all__ = [
     "BadLine",
     "Event",
     "EventPage",
+    "Failed",
     "FlushResult",
     "IdempotencyKeyReused",
     "IndexStatus",
@@ -99,6 +102,7 @@ __all__ = [
     "Limits",
     "Pack",
     "Refs",
+    "Refused",
     "Resume",
     "SearchHit",
     "SearchPage",

@@ -85,8 +85,8 @@ def decode_cursor_key(
 ) -> str:
     """The key ``text`` holds (see ``CursorState.key``), checked as ``decode_cursor``
     checks a position."""
-    state = _checked(text, kind=kind, order=order, filters=filters, identity=identity, size=0)
-    if not state.key:
+    state = _checked(text, kind=kind, order=order, filters=filters, identity=identity, size=None)
+    if state.position or not state.key:  # a key cursor holds no place in the file
         raise InvalidQuery("cursor", NOT_A_CURSOR)
     return state.key
 
@@ -98,7 +98,7 @@ def _checked(
     order: str,
     filters: bytes,
     identity: tuple[int, int] | None,
-    size: int,
+    size: int | None,
 ) -> CursorState:
     state = _parse(text)
     if state.kind != kind:
@@ -113,7 +113,7 @@ def _checked(
             "this cursor was made for other filters; pass the same filters as for the "
             "first page, or start again without a cursor",
         )
-    if identity != (state.device, state.inode) or state.position > size:
+    if identity != (state.device, state.inode) or (size is not None and state.position > size):
         raise InvalidQuery(
             "cursor",
             "the journal file was replaced or truncated since this cursor was made; "

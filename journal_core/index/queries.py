@@ -28,7 +28,7 @@ from journal_core.cursor import (
     decode_cursor_key,
     encode_cursor,
 )
-from journal_core.errors import InvalidQuery, JournalUnavailable
+from journal_core.errors import JournalUnavailable, TaskNotFound
 from journal_core.fold import MARKS, Standing, TaskState, correction_of
 from journal_core.index import sql
 from journal_core.index.catch_up import TYPE_CODES, TaskRow
@@ -208,10 +208,7 @@ class IndexView:
         if task_id is not None:
             row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
             if row is None:
-                raise InvalidQuery(
-                    "task_id",
-                    f"no task '{task_id}' in this journal; list_tasks shows the tasks there are",
-                )
+                raise TaskNotFound(task_id)
             statement = sql.TASK_EVENTS_NEWEST if newest else sql.TASK_EVENTS_OLDEST
             return self.conn.execute(
                 statement, {**bounds, "task": row[0], "mask": type_mask(wanted)}

@@ -200,7 +200,7 @@ class JournalStore:
     ) -> EventPage:
         """A page of events matching every filter given, newest or oldest first.
 
-        Raises ``InvalidQuery`` for a bad argument or cursor, and for a
+        Raises ``InvalidQuery`` for a bad argument or cursor, ``TaskNotFound`` for a
         ``task_id`` with no events at all.
         """
         task_id = check_task_id(task_id)

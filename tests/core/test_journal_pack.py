@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from journal_core import InvalidQuery, Journal, Settings, new_event
+from journal_core import InvalidQuery, Journal, Settings, TaskNotFound, new_event
 from journal_core.pack import build_pack, export_pr
 
 
@@ -37,7 +37,7 @@ def test_the_pack_of_a_task_shows_its_goal_and_decisions(journal: Journal) -> No
 
 
 def test_the_pack_of_an_unknown_task_is_refused(journal: Journal, task_id: str) -> None:
-    with pytest.raises(InvalidQuery, match="no task 'tj-nothere00'"):
+    with pytest.raises(TaskNotFound, match="no task 'tj-nothere00'"):
         journal.task_pack("tj-nothere00")
 
 
