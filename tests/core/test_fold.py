@@ -9,6 +9,7 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from journal_core import EVENT_TYPES
 from journal_core.fold import (
     FoldEvent,
     Known,
@@ -365,20 +366,7 @@ def test_adding_an_event_that_does_not_follow_is_refused() -> None:
 
 # --- the property -------------------------------------------------------------------------
 
-KINDS = (
-    "open",
-    "hypothesis",
-    "finding",
-    "evidence",
-    "decision",
-    "rejection",
-    "correction",
-    "reopen",
-    "supersede",
-    "close",
-    "redirect",
-    "rename",
-)
+KINDS = EVENT_TYPES
 
 
 @st.composite

@@ -22,28 +22,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journal_core import Journal, Settings
+from journal_core import EVENT_TYPES, Journal, Settings
 from journal_core.fold import line_key
 from journal_core.index.store import JournalStore
 from server.cli import main
 
 TASKS = ("tj-aaaaaaaaaa", "tj-bbbbbbbbbb", "tj-cccccccccc")
-KINDS = (
-    "open",
-    "hypothesis",
-    "finding",
-    "evidence",
-    "decision",
-    "rejection",
-    "constraint",
-    "correction",
-    "supersede",
-    "reopen",
-    "close",
-    "close",
-    "redirect",
-    "rename",
-)
+KINDS = (*EVENT_TYPES, "close")  # a second close more often
 TEXTS = ("presigned URLs expire mid-upload", "use a proxy", "retry the upload", "keepalive 60 s")
 
 
