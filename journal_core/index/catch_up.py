@@ -1,9 +1,11 @@
 """Catching up: the one path from new journal lines to the index's rows.
 
 Each complete line after the index's end becomes a row of ``events`` (where the line
-is, its type code, time, task and id), a full-text document, an idempotency key and
-a change to its task's row; the time bounds of its block of ``_BLOCK`` events are
-brought up to date (see ``journal_core.index.store`` for why blocks).
+is, its type code, time, task and id, and its standing), a full-text document, an
+idempotency key and a change to its task's row; the time bounds of its block of
+``_BLOCK`` events are brought up to date (see ``journal_core.index.store`` for why
+blocks). What a line changes in its task and in the standing of earlier events is the
+fold's to say (``journal_core.fold``): this module only stores it.
 """
 
 from __future__ import annotations
