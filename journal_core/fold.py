@@ -100,7 +100,9 @@ __all__ = [
     "fold_lines",
     "fold_task",
     "line_key",
+    "rejections_with",
     "standing_of",
+    "words_of",
 ]
 
 
@@ -322,7 +324,8 @@ class Known(msgspec.Struct, frozen=True, kw_only=True):
     standing: Standing = _ACTIVE
 
 
-def _words(text: str) -> tuple[str, ...]:
+def words_of(text: str) -> tuple[str, ...]:
+    """The words of ``text``, case folded, as options and rejections are matched."""
     return tuple(word.casefold() for word in _WORD.findall(text))
 
 
@@ -363,21 +366,38 @@ def _named(event: FoldEvent) -> tuple[str | None, str | None, list[str]]:
     return corrects, supersedes, named
 
 
+def rejections_with(index: Mapping[str, Sequence[_T]], words: Sequence[str]) -> Sequence[_T]:
+    """From an index of rejections by word, those that hold each of ``words`` at least
+    (read from the shortest list: a few, not every rejection of the task)."""
+    lists = [index.get(word, ()) for word in set(words)]
+    if not lists:
+        return ()
+    shortest = min(lists, key=len)
+    others = [set(found) for found in lists if found is not shortest]
+    return [item for item in shortest if all(item in found for found in others)]
+
+
 def _withdraw(standing: Standing, mark: str, by: str) -> Standing:
     return Standing(mark=mark, standing_by=by, amended_by=standing.amended_by)
+
+
+def _no_rejections(words: Sequence[str]) -> Iterable[Known]:
+    return ()
 
 
 def effects(
     event: FoldEvent,
     find: Callable[[str], Known | None],
-    rejections: Callable[[], Iterable[Known]] = tuple,
+    rejections: Callable[[Sequence[str]], Iterable[Known]] = _no_rejections,
 ) -> dict[str, Standing]:
     """The new standing of each earlier event of the task that ``event`` changes.
 
     ``event`` comes after all the events ``find`` knows (canonical order); ``find``
     gives an earlier event of the same task by id (``None`` if there is none),
-    ``rejections`` the task's earlier rejections (asked only for a decision that chose
-    an option). Events it does not change are left out.
+    ``rejections(words)`` the task's earlier rejections whose text holds each of the
+    words of an option (asked only for a decision that chose one; more is fine, each is
+    checked: an index of words keeps this from growing with the task). Events it does
+    not change are left out.
     """
     kind = event.type
     # Most events name nothing: the hot path of a long task's fold.
@@ -422,13 +442,9 @@ def effects(
     if supersedes is not None and (known := current(supersedes)) is not None:
         changed[supersedes] = _withdraw(known.standing, "superseded", by)
     if kind == "decision":
-        options = [_words(option) for option in _alternatives(event, chosen=True)]
-        if options := [words for words in options if words]:
-            for rejection in rejections():
-                if rejection.event_id == by:
-                    continue
-                words = _words(rejection.text)
-                if any(_holds_words(words, option) for option in options):
+        for option in [words_of(option) for option in _alternatives(event, chosen=True)]:
+            for rejection in rejections(option) if option else ():
+                if rejection.event_id != by and _holds_words(words_of(rejection.text), option):
                     standing = changed.get(rejection.event_id, rejection.standing)
                     changed[rejection.event_id] = _withdraw(standing, "overturned", by)
     return changed
@@ -473,7 +489,7 @@ class TaskFold:
         self.events: list[FoldEvent] = []
         self._by_id: dict[str, FoldEvent] = {}
         self._standings: dict[str, Standing] = {}  # only the events not active
-        self._rejections: list[str] = []  # ids, in canonical order
+        self._rejection_words: dict[str, list[str]] = {}  # word -> ids of rejections
         self._overturned: dict[str, list[str]] = {}  # decision id -> options overturned
         self._decisions: list[str] = []  # ids of decisions with options not chosen
 
@@ -493,7 +509,8 @@ class TaskFold:
         self._by_id[event_id] = event
         kind = event.type
         if kind == "rejection":
-            self._rejections.append(event_id)
+            for word in set(words_of(_string(event.text))):
+                self._rejection_words.setdefault(word, []).append(event_id)
         elif kind == "decision":
             self._overturn_alternatives(event)
             if _alternatives(event, chosen=False):
@@ -511,17 +528,19 @@ class TaskFold:
             standing=self._standings.get(event_id, _ACTIVE),
         )
 
-    def _known_rejections(self) -> list[Known]:
-        return [known for event_id in self._rejections if (known := self._known(event_id))]
+    def _known_rejections(self, words: Sequence[str]) -> list[Known]:
+        """The rejections so far whose text holds each of ``words``."""
+        found = rejections_with(self._rejection_words, words)
+        return [known for event_id in found if (known := self._known(event_id))]
 
     def _overturn_alternatives(self, event: FoldEvent) -> None:
         chosen = {
-            words for option in _alternatives(event, chosen=True) if (words := _words(option))
+            words for option in _alternatives(event, chosen=True) if (words := words_of(option))
         }
         for decision_id in self._decisions if chosen else ():
             overturned = self._overturned.setdefault(decision_id, [])
             for option in _alternatives(self._by_id[decision_id], chosen=False):
-                if _words(option) in chosen and option not in overturned:
+                if words_of(option) in chosen and option not in overturned:
                     overturned.append(option)
 
     def standing(self, event_id: str) -> Standing:

@@ -29,6 +29,8 @@ from journal_core.fold import (
     decode_fold_event,
     effects,
     fold_task,
+    rejections_with,
+    words_of,
 )
 from journal_core.index import sql
 from journal_core.index.state import IndexState, made_from, tail_digest
@@ -120,6 +122,8 @@ class _Step:
         self.texts: dict[int, str] = {}  # index in rows -> text, for rejections
         self.updates: dict[int, Standing] = {}  # offset of an indexed line -> new standing
         self.refold: dict[str, TaskRow] = {}
+        # Per task, its rejections by word (loaded when a decision first asks).
+        self.rejection_words: dict[int, dict[str, list[tuple[str, str]]]] = {}
 
     def known(self, task: int, event_id: str) -> tuple[Known, int | None] | None:
         """An earlier event of ``task``, and its offset if it was indexed before the step."""
@@ -145,24 +149,36 @@ class _Step:
 
         return find
 
-    def rejections_of(self, task: int) -> Callable[[], list[Known]]:
-        return lambda: self.rejections(task)
+    def rejections_of(self, task: int) -> Callable[[Sequence[str]], list[Known]]:
+        return lambda words: self.rejections(task, words)
 
-    def rejections(self, task: int) -> list[Known]:
-        """The rejections of ``task`` so far, with their texts."""
+    def rejections(self, task: int, words: Sequence[str]) -> list[Known]:
+        """The rejections of ``task`` so far whose text holds each of ``words``."""
+        index = self.rejection_words.get(task)
+        if index is None:
+            index = self.rejection_words[task] = {}
+            arguments = {"type": TYPE_CODES["rejection"], "task": task}
+            for offset, length, event_id, *_ in self.conn.execute(
+                sql.FOLD_EVENTS_OF_TYPE, arguments
+            ):
+                event = decode_fold_event(os.pread(self.fd, length, offset))
+                if event is not None:
+                    _index_words(index, event_id, _text(event.text))
+            for (number, event_id), at in self.pending.items():
+                if number == task and at in self.texts:
+                    _index_words(index, event_id, self.texts[at])
         found: list[Known] = []
-        arguments = {"type": TYPE_CODES["rejection"], "task": task}
-        for offset, length, event_id, *_ in self.conn.execute(sql.FOLD_EVENTS_OF_TYPE, arguments):
-            event = decode_fold_event(os.pread(self.fd, length, offset))
+        for event_id, text in rejections_with(index, words):
             known = self.known(task, event_id)
-            if event is not None and known is not None:
-                found.append(msgspec.structs.replace(known[0], text=_text(event.text)))
-        for (number, event_id), at in self.pending.items():
-            if number == task and at in self.texts:
-                known = self.known(task, event_id)
-                if known is not None:
-                    found.append(msgspec.structs.replace(known[0], text=self.texts[at]))
+            if known is not None:
+                found.append(msgspec.structs.replace(known[0], text=text))
         return found
+
+    def add_rejection(self, task: int, event_id: str, text: str) -> None:
+        self.texts[len(self.rows)] = text
+        index = self.rejection_words.get(task)
+        if index is not None:
+            _index_words(index, event_id, text)
 
     def apply(self, task: int, changed: dict[str, Standing]) -> None:
         for event_id, standing in changed.items():
@@ -192,6 +208,11 @@ class _Step:
             line = os.pread(self.fd, found[1], found[0])
         earlier = decode_fold_event(line)
         return earlier is not None and canonical_key(earlier) == canonical_key(event)
+
+
+def _index_words(index: dict[str, list[tuple[str, str]]], event_id: str, text: str) -> None:
+    for word in set(words_of(text)):
+        index.setdefault(word, []).append((event_id, text))
 
 
 def _type_name(code: int) -> str:
@@ -283,7 +304,7 @@ def index_lines(
                 first_new = offset
             step.pending[(number, event_id)] = len(rows)
             if kind == "rejection":
-                step.texts[len(rows)] = _text(event.get("text"))
+                step.add_rejection(number, event_id, _text(event.get("text")))
             rows.append(
                 [
                     offset,
