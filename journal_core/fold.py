@@ -491,7 +491,8 @@ class TaskFold:
         self._standings: dict[str, Standing] = {}  # only the events not active
         self._rejection_words: dict[str, list[str]] = {}  # word -> ids of rejections
         self._overturned: dict[str, list[str]] = {}  # decision id -> options overturned
-        self._decisions: list[str] = []  # ids of decisions with options not chosen
+        # The options decisions did not choose, by their words: (decision id, option).
+        self._not_chosen: dict[tuple[str, ...], list[tuple[str, str]]] = {}
 
     def follows(self, event: FoldEvent) -> bool:
         """Whether ``event`` comes after every event folded in (``add`` takes it)."""
@@ -512,9 +513,7 @@ class TaskFold:
             for word in set(words_of(_string(event.text))):
                 self._rejection_words.setdefault(word, []).append(event_id)
         elif kind == "decision":
-            self._overturn_alternatives(event)
-            if _alternatives(event, chosen=False):
-                self._decisions.append(event_id)
+            self._overturn_alternatives(event, event_id)
         return changed
 
     def _known(self, event_id: str) -> Known | None:
@@ -533,15 +532,17 @@ class TaskFold:
         found = rejections_with(self._rejection_words, words)
         return [known for event_id in found if (known := self._known(event_id))]
 
-    def _overturn_alternatives(self, event: FoldEvent) -> None:
-        chosen = {
-            words for option in _alternatives(event, chosen=True) if (words := words_of(option))
-        }
-        for decision_id in self._decisions if chosen else ():
-            overturned = self._overturned.setdefault(decision_id, [])
-            for option in _alternatives(self._by_id[decision_id], chosen=False):
-                if words_of(option) in chosen and option not in overturned:
-                    overturned.append(option)
+    def _overturn_alternatives(self, event: FoldEvent, event_id: str) -> None:
+        """Overturn the earlier decisions' options not chosen that ``event`` chose, then
+        note the options ``event`` did not choose."""
+        for option in _alternatives(event, chosen=True):
+            for decision_id, rejected in self._not_chosen.get(words_of(option), ()):
+                overturned = self._overturned.setdefault(decision_id, [])
+                if rejected not in overturned:
+                    overturned.append(rejected)
+        for option in _alternatives(event, chosen=False):
+            if words := words_of(option):
+                self._not_chosen.setdefault(words, []).append((event_id, option))
 
     def standing(self, event_id: str) -> Standing:
         """Where the event stands, ``correction`` filled in (active if it is unknown)."""
