@@ -11,6 +11,7 @@ loads neither msgspec nor the writer.
 from typing import TYPE_CHECKING, Any
 
 from journal_core.errors import (
+    Failed,
     IdempotencyKeyReused,
     InvalidEvent,
     InvalidQuery,
@@ -22,6 +23,7 @@ from journal_core.errors import (
     JournalWriteFailed,
     NoRemote,
     SyncFailed,
+    Refused,
     TaskAlreadyOpen,
     TaskNotFound,
     TaskStateConflict,
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
         format_timestamp,
         new_event,
     )
+    from journal_core.fold import Standing, TaskFold, fold_lines
     from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
     from journal_core.index.state import current_open_tasks
     from journal_core.journal import AppendResult, FlushResult, Journal
@@ -86,6 +89,7 @@ __all__ = [
     "BadLine",
     "Event",
     "EventPage",
+    "Failed",
     "FlushResult",
     "IdempotencyKeyReused",
     "IndexStatus",
@@ -102,6 +106,7 @@ __all__ = [
     "NoRemote",
     "Pack",
     "Refs",
+    "Refused",
     "Resume",
     "SearchHit",
     "SearchPage",
@@ -109,7 +114,9 @@ __all__ = [
     "SyncFailed",
     "SyncReport",
     "SyncStatus",
+    "Standing",
     "TaskAlreadyOpen",
+    "TaskFold",
     "TaskNotFound",
     "TaskPage",
     "TaskStateConflict",
@@ -123,6 +130,7 @@ __all__ = [
     "durability_of",
     "event_to_dict",
     "find_project_root",
+    "fold_lines",
     "format_timestamp",
     "lock_timeout_of",
     "new_event",
@@ -171,6 +179,7 @@ _LATER = {
         ("MAX_LIMIT", "ORDERS", "RESUME_TOKENS", "TASK_STATUS_FILTERS"), "journal_core.query"
     ),
     "clip_page": "journal_core.clip",
+    **dict.fromkeys(("Standing", "TaskFold", "fold_lines"), "journal_core.fold"),
     "current_open_tasks": "journal_core.index.state",
     **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),

@@ -1,8 +1,15 @@
-"""The errors journal_core raises: one base, a few precise subclasses.
+"""The errors journal_core raises: one base, two kinds, a few precise subclasses.
 
-Each subclass keeps its facts as attributes and builds its own message, so a
-front end can show ``str(error)`` as it is (the MCP server as a tool error, the
-CLI on stderr) and a program can still branch on the attributes.
+``JournalError > Refused | Failed``, msgspec-style: a caller catches the broad class or
+the precise one. ``Refused``: the request is wrong and the caller fixes the input (an
+invalid event or query, an unknown task or event, a closed task, a reused key).
+``Failed``: the journal could not do it (busy, unavailable, a write that failed or
+whose durability is unknown); the same request may work later.
+
+Each subclass keeps its facts as attributes and builds its own message from them,
+naming fields and values only: how to fix it in a front end's words (a tool's
+arguments, a command's flags) is the front end's to say, by the error's type and
+attributes (``server/tools/errors.py``, ``server/cli/words.py``), never by its text.
 """
 
 from __future__ import annotations
@@ -14,7 +21,15 @@ class JournalError(Exception):
     """Base of every error the journal library raises on purpose."""
 
 
-class InvalidEvent(JournalError):
+class Refused(JournalError):
+    """The request is wrong: nothing was done, and the same request will be refused again."""
+
+
+class Failed(JournalError):
+    """The journal could not do what was asked (busy, unavailable, a failed write)."""
+
+
+class InvalidEvent(Refused):
     """An event field was refused; nothing was written."""
 
     def __init__(self, field: str, reason: str) -> None:
@@ -23,7 +38,7 @@ class InvalidEvent(JournalError):
         super().__init__(f"invalid event field '{field}': {reason}")
 
 
-class InvalidQuery(JournalError):
+class InvalidQuery(Refused):
     """A read argument (or a cursor) was refused."""
 
     def __init__(self, field: str, reason: str) -> None:
@@ -32,28 +47,24 @@ class InvalidQuery(JournalError):
         super().__init__(f"invalid argument '{field}': {reason}")
 
 
-class TaskNotFound(JournalError):
-    """An event names a task that has no ``open`` event in the journal."""
+class TaskNotFound(Refused):
+    """The journal holds no such task: an append names a task no ``open`` event opened,
+    or a read names a task with no events. The one "no such task" error."""
 
     def __init__(self, task_id: str) -> None:
         self.task_id = task_id
-        super().__init__(
-            f"task not found: '{task_id}' has no 'open' event in this journal; "
-            "open it first (type='open' without task_id starts a new task)"
-        )
+        super().__init__(f"no task '{task_id}' in this journal (no 'open' event names it)")
 
 
-class TaskAlreadyOpen(JournalError):
+class TaskAlreadyOpen(Refused):
     """An ``open`` event names a task that was opened before."""
 
     def __init__(self, task_id: str) -> None:
         self.task_id = task_id
-        super().__init__(
-            f"task '{task_id}' was already opened; use type='reopen' to resume a closed task"
-        )
+        super().__init__(f"task '{task_id}' was already opened")
 
 
-class JournalBusy(JournalError):
+class JournalBusy(Failed):
     """The journal's lock was not had within the timeout; nothing was written."""
 
     def __init__(self, path: Path, timeout: float) -> None:
@@ -65,7 +76,7 @@ class JournalBusy(JournalError):
         )
 
 
-class JournalWriteFailed(JournalError):
+class JournalWriteFailed(Failed):
     """Writing or syncing failed; ``reason`` says what failed and what was left on disk."""
 
     def __init__(self, path: Path, reason: str) -> None:
@@ -74,7 +85,7 @@ class JournalWriteFailed(JournalError):
         super().__init__(f"could not write to the journal {path}: {reason}")
 
 
-class JournalDurabilityUnknown(JournalError):
+class JournalDurabilityUnknown(Failed):
     """The event was written whole, but its fsync failed: it may not survive a machine crash.
 
     Unlike ``JournalWriteFailed``, the line is in the file (readers see it); a retry
@@ -90,7 +101,7 @@ class JournalDurabilityUnknown(JournalError):
         )
 
 
-class JournalUnavailable(JournalError):
+class JournalUnavailable(Failed):
     """The journal file cannot be opened or created."""
 
     def __init__(self, path: Path, reason: str) -> None:
@@ -99,7 +110,7 @@ class JournalUnavailable(JournalError):
         super().__init__(f"cannot use the journal {path}: {reason}")
 
 
-class InvalidSetting(JournalError):
+class InvalidSetting(Refused):
     """A configuration value (a flag or an environment variable) was refused."""
 
     def __init__(self, name: str, reason: str) -> None:
@@ -108,33 +119,26 @@ class InvalidSetting(JournalError):
         super().__init__(f"invalid setting {name}: {reason}")
 
 
-class TaskStateConflict(JournalError):
+class TaskStateConflict(Refused):
     """A ``close`` of a closed task, or a ``reopen`` of an open one."""
 
     def __init__(self, task_id: str, event_type: str, status: str) -> None:
         self.task_id = task_id
         self.event_type = event_type
         self.status = status
-        if event_type == "close":
-            advice = "it needs no second close (append type='reopen' first to resume it)"
-        else:
-            advice = "reopen is only for a closed task; append the next event directly"
-        super().__init__(f"task '{task_id}' is {status}: {advice}")
+        super().__init__(f"task '{task_id}' is {status}: a '{event_type}' changes nothing")
 
 
-class UnknownEvent(JournalError):
+class UnknownEvent(Refused):
     """``corrects``, ``supersedes`` or ``refs.events`` names an event the journal lacks."""
 
     def __init__(self, field: str, event_id: str) -> None:
         self.field = field
         self.event_id = event_id
-        super().__init__(
-            f"{field} names the event '{event_id}', which is not in this journal; "
-            "pass the event_id of an existing event (read_events shows them)"
-        )
+        super().__init__(f"{field} names the event '{event_id}', which is not in this journal")
 
 
-class IdempotencyKeyReused(JournalError):
+class IdempotencyKeyReused(Refused):
     """An idempotency key came back with another task or type than its first event's."""
 
     def __init__(self, key: str, task_id: str, event_type: str) -> None:
@@ -147,7 +151,7 @@ class IdempotencyKeyReused(JournalError):
         )
 
 
-class SyncFailed(JournalError):
+class SyncFailed(Failed):
     """A sync could not be done (SPEC §10): nothing acknowledged was lost, and the next
     sync takes up where this one stopped."""
 

@@ -17,8 +17,8 @@ import msgspec
 from journal_core.admission import Admission
 from journal_core.errors import (
     InvalidEvent,
-    InvalidQuery,
     JournalUnavailable,
+    TaskNotFound,
 )
 from journal_core.events import Event, ForeignEvent, validate_event
 from journal_core.index.results import (
@@ -227,7 +227,8 @@ class Journal:
     ) -> Pack:
         """The task as a briefing to resume from, within a budget (see ``journal_core.pack``).
 
-        Raises ``InvalidQuery`` for a bad mode or budget, or a task with no events.
+        Raises ``InvalidQuery`` for a bad mode or budget, ``TaskNotFound`` for a task with
+        no events.
         """
         from journal_core.pack import build_pack, check_budget, check_mode
 
@@ -280,9 +281,7 @@ class Journal:
         with self._reading():
             events = self._index.task_events(task_id, decode_pack_event)
         if not events:
-            raise InvalidQuery(
-                "task_id", f"no task '{task_id}' in this journal; list_tasks shows the tasks"
-            )
+            raise TaskNotFound(task_id)
         return events
 
     def task_ids_with_prefix(self, prefix: str) -> list[str]:

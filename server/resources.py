@@ -20,7 +20,8 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from pydantic import Field
 
-from journal_core import MAX_LIMIT, InvalidQuery, Journal, JournalError
+from journal_core import MAX_LIMIT, Journal, JournalError, TaskNotFound
+from server.tools.errors import error_text
 
 __all__ = ["TASKS_URI", "TASK_URI_TEMPLATE", "register_resources"]
 
@@ -42,13 +43,13 @@ async def _read(call: Callable[[], _T], refused: Callable[[JournalError], Except
 
 
 def _resource_error(err: JournalError) -> Exception:
-    if isinstance(err, InvalidQuery) and err.field == "task_id":
-        return ResourceNotFoundError(str(err))
-    return ResourceError(str(err))
+    if isinstance(err, TaskNotFound):
+        return ResourceNotFoundError(error_text(err))
+    return ResourceError(error_text(err))
 
 
 def _prompt_error(err: JournalError) -> Exception:
-    return MCPError(INVALID_PARAMS, str(err))
+    return MCPError(INVALID_PARAMS, error_text(err))
 
 
 def register_resources(server: MCPServer, journal: Journal) -> None:

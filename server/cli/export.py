@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import msgspec
 
-from journal_core import Journal
+from journal_core import Journal, fold_lines
 from server.cli.arguments import at_least
 from server.cli.command import (
     EXIT_OK,
@@ -150,27 +150,14 @@ def _write_journal_md(out: _Escaped, journal: Journal, pages: _Pages) -> None:
 
 
 def _write_task_md(out: _Escaped, task_id: str, pages: _Pages) -> None:
-    status = "open"
-    for number, page in enumerate(pages):
-        if number == 0:
-            out.write(f"# {task_id}: {_title(page)}\n\n")
-        for event in page:
-            out.write(_md_item(event, with_task=False))
-            kind = event.get("type")
-            if kind in ("open", "reopen"):
-                status = "open"
-            elif kind == "close":
-                status = "closed"
-    out.write(f"\nStatus: {status}\n")
-
-
-def _title(events: list[dict[str, Any]]) -> str:
+    # The events in canonical order, each once, and the state the fold makes of them.
+    events, fold = fold_lines(task_id, (event for page in pages for event in page))
+    state = fold.state
+    title = _flat(state.title) if state.titled else "(untitled)"
+    out.write(f"# {task_id}: {title}\n\n")
     for event in events:
-        if event.get("type") == "open":
-            meta = event.get("meta")
-            title = meta.get("title") if isinstance(meta, dict) else None
-            return _flat(str(title if title else event.get("text", "")))
-    return "(untitled)"
+        out.write(_md_item(event, with_task=False))
+    out.write(f"\nStatus: {state.status}\n")
 
 
 def _md_item(event: dict[str, Any], *, with_task: bool) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from journal_core import EventPage, Journal, JournalError
+from journal_core import EventPage, Journal, Refused, TaskNotFound
 from server.cli.command import event_pages
 
 __all__ = [
@@ -26,19 +26,21 @@ _ULID_CHARS: Final = 26
 _CROCKFORD: Final = re.compile(r"[0-9A-HJKMNP-TV-Z]+")
 
 
-class UnknownTaskId(JournalError):
-    """No task in the journal has this id or an id starting with it."""
+class UnknownTaskId(TaskNotFound):
+    """No task in the journal has this id or an id starting with it: the library's "no such
+    task", worded for the command line."""
 
     def __init__(self, given: str, path: Path) -> None:
+        super().__init__(given)
         self.given = given
         self.path = path
-        super().__init__(
+        self.args = (
             f"no task {given!r} in the journal {path}; "
-            "`task-journal tasks --status any` lists its tasks"
+            "`task-journal tasks --status any` lists its tasks",
         )
 
 
-class AmbiguousTaskId(JournalError):
+class AmbiguousTaskId(Refused):
     """More than one task id starts with what was typed."""
 
     def __init__(self, given: str, candidates: list[str]) -> None:
@@ -72,7 +74,7 @@ def resolve_task(journal: Journal, given: str) -> str:
     raise AmbiguousTaskId(given, candidates)
 
 
-class UnknownEventId(JournalError):
+class UnknownEventId(Refused):
     """No event in the journal has an id starting with what was typed."""
 
     def __init__(self, flag: str, given: str) -> None:
@@ -84,7 +86,7 @@ class UnknownEventId(JournalError):
         )
 
 
-class AmbiguousEventId(JournalError):
+class AmbiguousEventId(Refused):
     """More than one event id starts with what was typed."""
 
     def __init__(self, flag: str, given: str, candidates: list[str]) -> None:

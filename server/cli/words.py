@@ -84,6 +84,10 @@ def error_text(error: JournalError, flags: Mapping[str, str] | None = None) -> s
 
     ``flags``: the command's own names for fields, over ``FIELD_FLAGS``.
     """
+    from server.cli.ids import UnknownTaskId  # ids imports command, which imports this
+
+    if isinstance(error, UnknownTaskId):
+        return str(error)  # worded for the command line already: what was typed, where
     if isinstance(error, TaskNotFound):
         return (
             f"task {error.task_id!r} has no 'open' event in this journal; start a task with "
@@ -97,10 +101,6 @@ def error_text(error: JournalError, flags: Mapping[str, str] | None = None) -> s
     if isinstance(error, InvalidQuery):
         if error.field == "cursor":
             return _CURSOR_TEXT
-        if error.field == "task_id" and error.reason.startswith("no task "):
-            # The core's sentence ends on the tool that lists tasks; say the command.
-            missing = error.reason.partition(";")[0]
-            return f"{missing}; `task-journal tasks --status any` lists its tasks"
         text = f"{flag_of(error.field, flags)} {error.reason}"
         if error.field == "limit":
             text += f" (--all reads past {MAX_LIMIT})"

@@ -12,6 +12,7 @@ from journal_core import (
     InvalidEvent,
     Journal,
     TaskAlreadyOpen,
+    fold_lines,
     new_event,
 )
 from server.cli.arguments import BadArgument, json_object
@@ -131,8 +132,8 @@ def _event_text(text: str) -> str:
 
 def _already_open(journal: Journal, task_id: str) -> BadArgument:
     """An ``open`` of a task opened before, said according to the task's state now."""
-    latest = journal.read_events(task_id=task_id, types=["open", "reopen", "close"], limit=1)
-    if latest.events and latest.events[0].get("type") == "close":
+    _, fold = fold_lines(task_id, journal.task_events(task_id))
+    if fold.state.status == "closed":
         return BadArgument(
             "--task",
             f"{task_id} names a task that was opened before and is closed; to work on it "

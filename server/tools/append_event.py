@@ -11,6 +11,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from journal_core import AppendResult, Event, Journal, JournalError, new_event
+from server.tools.errors import error_text
 from server.tools.shared import (
     Author,
     EventType,
@@ -170,7 +171,7 @@ async def _appended(journal: Journal, make: Callable[[], Event]) -> AppendResult
         event = make()
         result = journal.try_append(event)
     except JournalError as err:
-        raise ToolError(str(err)) from err
+        raise ToolError(error_text(err)) from err
     if result is None:
         result = await in_worker(lambda: journal.append(event))
     return result

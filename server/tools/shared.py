@@ -30,6 +30,7 @@ from journal_core import (
     TASK_STATUS_FILTERS,
     JournalError,
 )
+from server.tools.errors import error_text
 
 # Each enum is the core's closed set, so that a value the core gains reaches the input
 # schema. mypy sees plain text: a Literal built at run time is beyond it.
@@ -115,7 +116,7 @@ async def in_worker(call: Callable[[], _T]) -> _T:
     try:
         return await anyio.to_thread.run_sync(call)
     except JournalError as err:
-        raise ToolError(str(err)) from err
+        raise ToolError(error_text(err)) from err
 
 
 def tool_result(value: msgspec.Struct) -> CallToolResult:

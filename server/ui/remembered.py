@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from journal_core import InvalidQuery, Journal, Pack
+from journal_core import InvalidQuery, Journal, Pack, TaskNotFound
 from server.ui.standing import TaskStanding, task_standing
 
 __all__ = ["TaskMemory"]
@@ -65,7 +65,7 @@ class TaskMemory:
         """The id of the task's newest event, None for a task the journal lacks."""
         try:
             newest = self.journal.read_events(task_id=task_id, limit=1).events
-        except InvalidQuery:  # not a task id this journal can hold
+        except (InvalidQuery, TaskNotFound):  # a task id this journal cannot hold, or lacks
             return None
         return newest[0].get("event_id") if newest else None
 
@@ -104,7 +104,7 @@ class TaskMemory:
         def make() -> tuple[Pack | None]:
             try:
                 return (self.journal.task_pack(task_id, mode="full"),)
-            except InvalidQuery:
+            except (InvalidQuery, TaskNotFound):
                 return (None,)
 
         return self._packs.get((task_id, self._newest(task_id)), make)[0]

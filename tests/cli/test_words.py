@@ -80,13 +80,6 @@ from tests.cli.conftest import CallMain
             "--mode must be 'compact' or 'full', got 'short'",
             id="pack-mode",
         ),
-        pytest.param(
-            InvalidQuery(
-                "task_id", "no task 'tj-gone' in this journal; list_tasks shows the tasks"
-            ),
-            "no task 'tj-gone' in this journal; `task-journal tasks --status any` lists its tasks",
-            id="a-task-the-query-does-not-find",
-        ),
     ],
 )
 def test_an_error_is_said_with_the_flags_a_person_types(error: JournalError, said: str) -> None:

@@ -213,7 +213,7 @@ def test_second_open_of_a_task_raises_task_already_open(journal: Journal, task_i
     with pytest.raises(TaskAlreadyOpen) as refused:
         journal.append(new_event(type="open", text="again", task_id=task_id))
     assert refused.value.task_id == task_id
-    assert "reopen" in str(refused.value)
+    assert "already opened" in str(refused.value)
     assert journal.path.read_bytes() == before
 
 

@@ -68,7 +68,7 @@ BAD_CALLS = [
     pytest.param(
         "append_event",
         {"type": "finding", "task_id": "tj-0000000000", "text": "x"},
-        ["task not found", "open it first"],
+        ["no task 'tj-0000000000'", "type='open' and no task_id starts a new one"],
         id="event-for-unknown-task",
     ),
     pytest.param(

@@ -182,14 +182,16 @@ async def test_list_tasks_filters_by_status_and_title(in_process_client: Client)
     assert [t["title"] for t in found["tasks"]] == ["Write the docs"]
 
 
-async def test_refused_append_is_a_tool_error_with_the_cores_message(client: Client) -> None:
+async def test_refused_append_is_a_tool_error_with_the_cores_message_and_what_to_send(
+    client: Client,
+) -> None:
     result = await client.call_tool(
         "append_event", {"type": "finding", "task_id": "tj-0000000000", "text": "orphan"}
     )
     assert result.is_error
     message = result.content[0].text  # type: ignore[union-attr]
-    assert "task not found" in message
-    assert "open it first" in message
+    assert "no task 'tj-0000000000' in this journal" in message
+    assert "type='open' and no task_id starts a new one" in message
     assert "Traceback" not in message
 
 
