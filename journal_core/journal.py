@@ -201,9 +201,10 @@ class Journal:
                 task_id, events, self.subtasks(task_id), mode=mode, budget_tokens=budget_tokens
             )
 
-    def resume(self, *, budget_tokens: int = RESUME_TOKENS) -> Resume:
-        """The briefing of the open tasks, most recently active first: the newest as a
-        compact pack, the others one line each, within ``budget_tokens``."""
+    def resume(self, *, budget_tokens: int = RESUME_TOKENS, task_id: str | None = None) -> Resume:
+        """The briefing of the open tasks, most recently active first: ``task_id`` (the
+        task in hand; else the newest) as a compact pack, the others one line each,
+        within ``budget_tokens``."""
         from journal_core.pack import build_resume, check_budget
 
         check_budget(budget_tokens)
@@ -213,12 +214,16 @@ class Journal:
             if not page.tasks:
                 return build_resume([], [], budget_tokens=budget_tokens)
             count = self._index.count_tasks("open")
-            newest = page.tasks[0].task_id
+            tasks = page.tasks
+            in_hand = [task for task in tasks if task.task_id == task_id]
+            if in_hand:
+                tasks = in_hand + [task for task in tasks if task.task_id != task_id]
+            newest = tasks[0].task_id
             subtasks = self._index.subtasks(newest)
         with gc_paused():
             events = self._events_of(newest)
             return build_resume(
-                page.tasks, events, subtasks, budget_tokens=budget_tokens, task_count=count
+                tasks, events, subtasks, budget_tokens=budget_tokens, task_count=count
             )
 
     def export_pr(self, task_id: str) -> str:
@@ -245,6 +250,13 @@ class Journal:
                 "task_id", f"no task '{task_id}' in this journal; list_tasks shows the tasks"
             )
         return events
+
+    def standing_ids(self, task_id: str) -> set[str]:
+        """The ids of the task's events that still stand (not superseded or withdrawn)."""
+        from journal_core.pack import standing_ids
+
+        with gc_paused():
+            return standing_ids(task_id, self._events_of(task_id))
 
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         """The ids of the tasks in the journal that start with ``prefix``, sorted."""

@@ -98,7 +98,13 @@ _COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
     ),
     (
         "Claude Code and MCP clients",
-        {"hook": "claude", "statusline": "status", "install-hooks": "claude", "serve": "serve"},
+        {
+            "hook": "hooks",
+            "capture": "hooks",
+            "statusline": "status",
+            "install-hooks": "claude",
+            "serve": "serve",
+        },
     ),
 )
 _MODULE_OF: dict[str, str] = {
