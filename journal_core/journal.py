@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -251,12 +251,14 @@ class Journal:
             )
         return events
 
-    def standing_ids(self, task_id: str) -> set[str]:
-        """The ids of the task's events that still stand (not superseded or withdrawn)."""
-        from journal_core.pack import standing_ids
+    def holding(self, task_id: str, event_ids: Iterable[str]) -> set[str]:
+        """Those of ``event_ids`` that still hold in the task: not superseded, corrected
+        away or overturned (see ``journal_core.fold``)."""
+        from journal_core.fold import decode_fold_event, fold_task
 
-        with gc_paused():
-            return standing_ids(task_id, self._events_of(task_id))
+        with self._reading(), gc_paused():
+            fold = fold_task(task_id, self._index.task_events(task_id, decode_fold_event))
+        return {event_id for event_id in event_ids if fold.holds(event_id)}
 
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         """The ids of the tasks in the journal that start with ``prefix``, sorted."""

@@ -679,13 +679,6 @@ def _pack(
     )
 
 
-def standing_ids(task_id: str, events: Events) -> set[str]:
-    """The ids of the task's events that still stand: not superseded, not withdrawn."""
-    fold = _Fold(task_id, _as_pack_events(events))
-    ids = {event.event_id for event in fold.events if isinstance(event.event_id, str)}
-    return ids - fold.withdrawn
-
-
 def build_resume(
     open_tasks: Sequence[TaskRow],
     newest_events: Events,

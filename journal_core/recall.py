@@ -188,10 +188,11 @@ def _recalled(event: Mapping[str, Any], title: str, matched: tuple[str, ...]) ->
 
 
 def _standing(journal: Journal, found: Sequence[Recalled]) -> set[str]:
-    """The ids among ``found`` that still stand: not superseded, not corrected away."""
+    """The ids among ``found`` that still stand: not superseded, corrected away or
+    overturned (a rejection of an option a later decision chose)."""
     standing: set[str] = set()
     for task_id in dict.fromkeys(item.task_id for item in found):
-        standing |= journal.standing_ids(task_id)
+        standing |= journal.holding(task_id, [i.event_id for i in found if i.task_id == task_id])
     return standing
 
 
