@@ -150,13 +150,13 @@ def test_a_written_file_becomes_one_suggested_finding_with_its_relative_path(
 
 
 def test_file_contents_are_never_recorded(project: Path, project_journal: Path, task: str) -> None:
-    secret = "PASSWORD = 'hunter2-do-not-record'"
-    hook("post-tool-use", write_tool(project, project / "settings.py", secret), project)
+    content = "PASSWORD = 'hunter2-do-not-record'"
+    hook("post-tool-use", write_tool(project, project / "settings.py", content), project)
     edit = post_tool_use(
         project,
         "Edit",
-        {"file_path": str(project / "app.py"), "old_string": secret, "new_string": secret},
-        {"filePath": str(project / "app.py"), "oldString": secret, "newString": secret},
+        {"file_path": str(project / "app.py"), "old_string": content, "new_string": content},
+        {"filePath": str(project / "app.py"), "oldString": content, "newString": content},
     )
     hook("post-tool-use", edit, project)
     hook("stop", stop(project), project)
