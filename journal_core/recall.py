@@ -30,6 +30,8 @@ _QUERY_WORDS: Final = 16
 _MIN_MATCHED: Final = 2
 # and they are at least this share of its own content words (or of the prompt's).
 _MIN_SHARE: Final = 0.3
+# and no more than this many words fewer than the closest candidate.
+_SLACK: Final = 0
 _ITEM_TEXT_CHARS: Final = 240
 _WHY_CHARS: Final = 160
 
@@ -142,6 +144,10 @@ def recall(journal: Journal, prompt: str) -> list[Recalled]:
             continue
         kept.append((-len(matched), -hit.score, rank, _recalled(event, hit.title, matched)))
     kept.sort(key=lambda item: item[:3])
+    if kept:
+        # Only those as close as the closest: a second event that shares fewer of the
+        # prompt's words is about the neighbourhood, not about the prompt.
+        kept = [item for item in kept if item[0] <= kept[0][0] + _SLACK]
     standing = _standing(journal, [item[3] for item in kept])
     return [item for item in (entry[3] for entry in kept) if item.event_id in standing][
         :MAX_RECALLED

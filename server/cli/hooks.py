@@ -98,6 +98,16 @@ See docs/hooks.md.""",
     )
 
 
+def run_bare(name: str) -> int | None:
+    """Run hook ``name`` with no options given (as Claude Code runs it), without the
+    parser; None when there is no such hook."""
+    found = _HOOKS.get(name)
+    if found is None:
+        return None
+    bare = argparse.Namespace(journal=None, project_dir=None, durability=None)
+    return _hook_runner(name, found[0])(bare)
+
+
 def _usage(args: argparse.Namespace) -> int:
     note("error: name the hook, as in 'hook session-start' (see 'task-journal hook --help')")
     return EXIT_REFUSED
@@ -149,7 +159,13 @@ def _journal_path(args: argparse.Namespace, payload: Mapping[str, Any]) -> Path:
 
 
 def _settings(args: argparse.Namespace, payload: Mapping[str, Any]) -> Settings:
+    """The journal's settings, for a hook that opens the journal (its warnings shown
+    as the command line shows them)."""
     import msgspec
+
+    from server.cli.command import show_library_warnings
+
+    show_library_warnings()
 
     from journal_core import Settings
 
