@@ -48,7 +48,7 @@ def timed(argv: list[str], stdin: bytes, env: dict[str, str], cwd: Path) -> floa
 def payload(event: str, cwd: Path, session: str, **fields: object) -> bytes:
     common = {
         "session_id": session,
-        "transcript_path": f"/tmp/{session}.jsonl",
+        "transcript_path": str(cwd / f"{session}.jsonl"),
         "cwd": str(cwd),
         "hook_event_name": event,
     }
@@ -91,7 +91,8 @@ def tools_list_bytes() -> int:
         with subprocess.Popen(
             [SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
         ) as server:
-            assert server.stdin is not None and server.stdout is not None
+            assert server.stdin is not None
+            assert server.stdout is not None
             for request in requests:
                 server.stdin.write(json.dumps(request).encode() + b"\n")
                 server.stdin.flush()
