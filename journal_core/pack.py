@@ -83,6 +83,9 @@ _WHITESPACE: Final = re.compile(r"\s+")
 # Types whose events "answer" a hypothesis that they refer to.
 _ANSWERS: Final = frozenset({"finding", "decision", "rejection"})
 _REF_KINDS: Final = ("files", "commits", "events")
+# Characters of an event id shown: the command line's short id, and a unique prefix
+# every tool argument that names an event takes.
+SHORT_ID: Final = 12
 _REF_LABELS: Final = {"files": "file", "commits": "commit", "events": "event"}
 _LIFECYCLE_VERBS: Final = {
     "open": "opened",
@@ -412,14 +415,21 @@ def _marks(suggested: bool, corrected: bool) -> str:
     return ("? " if suggested else "") + ("[corrected] " if corrected else "")
 
 
-def _item(fold: _Fold, event: PackEvent, mode: str, extra: str = "") -> str:
+def _short_id(event: PackEvent) -> str:
+    """The event's id as the command line prints it, for an agent to name it by."""
+    event_id = _event_id(event)
+    return f"{event_id[:SHORT_ID]} " if event_id else ""
+
+
+def _item(fold: _Fold, event: PackEvent, mode: str, extra: str = "", *, ids: bool = True) -> str:
     text, corrected, suggested = fold.shown(event)
     if mode == "compact":
         body = _one_line(text, _COMPACT_TEXT_CHARS)
     else:
         # Continuation lines indented, so a paragraph stays inside its list item.
         body = "\n  ".join(line.rstrip() for line in text.strip().splitlines())
-    return f"- {_marks(suggested, corrected)}{body}{extra}"
+    shown_id = _short_id(event) if ids else ""
+    return f"- {shown_id}{_marks(suggested, corrected)}{body}{extra}"
 
 
 def _confidence(event: PackEvent) -> str:
@@ -457,6 +467,8 @@ def _decision_item(fold: _Fold, event: PackEvent, mode: str) -> str:
 
 def _artifact_item(artifact: tuple[str, str]) -> str:
     kind, ref = artifact
+    if kind == "events":  # named by the id an agent can use, not the whole ULID
+        ref = ref[:SHORT_ID]
     return f"- {_REF_LABELS[kind]} `{_one_line(ref, 300)}`"
 
 
@@ -773,8 +785,8 @@ def export_pr(task_id: str, events: Events, subtasks: Sequence[TaskRow] = ()) ->
             lines.extend([f"## {heading}", "", *items, ""])
 
     decisions = list(reversed(fold.holding("decision")))  # in the order they were taken
-    section("Changes", [_item(fold, event, "full") for event in decisions])
-    why = [_item(fold, event, "full") for event in reversed(fold.holding("rejection"))]
+    section("Changes", [_item(fold, event, "full", ids=False) for event in decisions])
+    why = [_item(fold, event, "full", ids=False) for event in reversed(fold.holding("rejection"))]
     for event in decisions:
         for alternative in _alternatives(event):
             if alternative.get("chosen") is False:
@@ -783,7 +795,10 @@ def export_pr(task_id: str, events: Events, subtasks: Sequence[TaskRow] = ()) ->
                 why.append(f"- Not {alternative['option']}{because}")
     section("Why this approach", why)
     evidence = reversed(fold.holding("evidence"))
-    section("Verification", [_item(fold, event, "full", _strength(event)) for event in evidence])
+    section(
+        "Verification",
+        [_item(fold, event, "full", _strength(event), ids=False) for event in evidence],
+    )
     section("Affected files", [f"- `{ref}`" for kind, ref in fold.artifacts if kind == "files"])
     section("Commits", [f"- {ref}" for kind, ref in fold.artifacts if kind == "commits"])
     section("Subtasks", [_subtask_item(row) for row in subtasks])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -76,8 +77,12 @@ def section(markdown: str, heading: str) -> list[str]:
     for line in lines[starts[0] + 1 :]:
         if line.startswith("## ") or not line.strip():
             break
-        body.append(line)
+        body.append(SHORT_ID.sub("- ", line, count=1))
     return body
+
+
+# An item's short event id (see test_every_actionable_item_carries_its_short_id).
+SHORT_ID = re.compile(r"^- [0-9A-HJKMNP-TV-Z]{12} ")
 
 
 def headings(markdown: str) -> list[str]:
@@ -291,7 +296,7 @@ def test_artifacts_are_gathered_from_every_event_once_each() -> None:
         "- file `tests/test_upload.py`",
         "- commit `a1b2c3d`",
         "- file `tests/conftest.py`",
-        f"- event `{linked}`",
+        f"- event `{linked[:12]}`",
     ]
 
 
@@ -628,3 +633,15 @@ def test_the_lifecycle_loses_its_oldest_entries_first() -> None:
     assert 0 < len(lifecycle) < 31
     assert lifecycle[-1].endswith("renamed: Name number 29")
     assert lifecycle[0].endswith(f"renamed: Name number {30 - len(lifecycle)}")
+
+
+def test_every_actionable_item_carries_its_short_id() -> None:
+    story = Story()
+    story.open()
+    kinds = ["decision", "constraint", "rejection", "hypothesis", "finding", "evidence"]
+    ids = {kind: story.add(kind, f"A {kind}") for kind in kinds}
+
+    markdown = story.pack(mode="full").markdown
+
+    for kind, event_id in ids.items():
+        assert f"- {event_id[:12]} A {kind}" in markdown.splitlines()
