@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/agents.py
 	$(BIN)/python bench/find.py
 	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/hooks.py
 
 # The viewer's pages as docs/ui.md and the README show them, taken by its browser tests.
 screenshots: $(STAMP)
