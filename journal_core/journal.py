@@ -47,6 +47,10 @@ if TYPE_CHECKING:
     from journal_core.search import SearchPage
     from journal_core.writer import JournalWriter, WriterStats, Written
 
+# The open tasks of a briefing whose index line names their newest decision or question:
+# no more fit in its budget.
+_NOTED = 40
+
 
 class AppendResult(msgspec.Struct, frozen=True, kw_only=True):
     """The answer to an append; ``duplicate`` means an earlier event had the same key."""
@@ -202,9 +206,9 @@ class Journal:
             )
 
     def resume(self, *, budget_tokens: int = RESUME_TOKENS, task_id: str | None = None) -> Resume:
-        """The briefing of the open tasks, most recently active first: ``task_id`` (the
-        task in hand; else the newest) as a compact pack, the others one line each,
-        within ``budget_tokens``."""
+        """The briefing of the open tasks, most recently active first, one line each,
+        then ``task_id`` (the task in hand; else the newest) as a compact pack, within
+        ``budget_tokens``."""
         from journal_core.pack import build_resume, check_budget
 
         check_budget(budget_tokens)
@@ -215,16 +219,33 @@ class Journal:
                 return build_resume([], [], budget_tokens=budget_tokens)
             count = self._index.count_tasks("open")
             tasks = page.tasks
-            in_hand = [task for task in tasks if task.task_id == task_id]
-            if in_hand:
-                tasks = in_hand + [task for task in tasks if task.task_id != task_id]
-            newest = tasks[0].task_id
-            subtasks = self._index.subtasks(newest)
+            in_hand = tasks[0].task_id
+            if task_id is not None and any(task.task_id == task_id for task in tasks):
+                in_hand = task_id
+            subtasks = self._index.subtasks(in_hand)
+            notes = {task.task_id: note for task in tasks[:_NOTED] if (note := self._note(task))}
         with gc_paused():
-            events = self._events_of(newest)
+            events = self._events_of(in_hand)
             return build_resume(
-                tasks, events, subtasks, budget_tokens=budget_tokens, task_count=count
+                tasks,
+                events,
+                subtasks,
+                budget_tokens=budget_tokens,
+                task_count=count,
+                in_hand=in_hand,
+                notes=notes,
             )
+
+    def _note(self, task: TaskSummary) -> str | None:
+        """The task's newest decision or hypothesis, for its line in a briefing."""
+        page = self._index.read_events(
+            task_id=task.task_id, types=["decision", "hypothesis"], limit=1
+        )
+        for event in page.events:
+            text = event.get("text")
+            if isinstance(text, str) and text.strip():
+                return f"{event.get('type')}: {text}"
+        return None
 
     def export_pr(self, task_id: str) -> str:
         """A pull request description in Markdown from the task's goal, decisions,

@@ -95,7 +95,7 @@ def test_resume_briefs_on_the_open_tasks(goal_task: str, call_main: CallMain) ->
     call_main("append", "finding", "the goal task moves again", "--task", goal_task)
     outcome = call_main("resume")
     lines = outcome.stdout.splitlines()
-    assert lines[0] == "2 open tasks in this journal, most recently active first."
+    assert lines[0].startswith("2 open tasks in this journal, most recently active first;")
     assert "# Flaky upload [open]" in lines
     assert any(line.startswith(f"- {other} · Other task") for line in lines)
 

@@ -98,7 +98,10 @@ async def test_the_resume_prompt_holds_the_briefing_of_the_open_tasks(client: Cl
     await open_task(client, "Newer task", goal="Ship the newer one")
     text = await prompt_text(client, "resume")
     lines = text.splitlines()
-    assert "2 open tasks in this journal, most recently active first." in lines
+    assert any(
+        line.startswith("2 open tasks in this journal, most recently active first;")
+        for line in lines
+    )
     assert "# Newer task [open]" in lines
     assert "Goal: Ship the newer one" in lines
     assert any(line.startswith(f"- {older} · Older task") for line in lines)
