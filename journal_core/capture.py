@@ -227,7 +227,9 @@ def clean(text: str) -> str:
 # --- the spool ---------------------------------------------------------------------------
 
 
-def spool(journal_path: Path, session_id: str, records: Sequence[Mapping[str, str]]) -> None:
+def spool_records(
+    journal_path: Path, session_id: str, records: Sequence[Mapping[str, str]]
+) -> None:
     """Append ``records`` to the session's spool in one write; remember a task written.
 
     Raises ``OSError`` when the spool cannot be written.
@@ -371,7 +373,7 @@ def _locked(path: Path) -> Iterator[bytes | None]:
         os.close(descriptor)
 
 
-def flush(
+def flush_spools(
     journal: Journal,
     *,
     session_id: str,

@@ -212,7 +212,7 @@ def _one_line(text: str, chars: int) -> str:
     return flat if len(flat) <= chars else flat[: chars - 1].rstrip() + "…"
 
 
-def render(found: Sequence[Recalled], limit: int = MAX_CHARS) -> str:
+def render_recall(found: Sequence[Recalled], limit: int = MAX_CHARS) -> str:
     """The recalled events as context for the agent, at most ``limit`` characters."""
     if not found:
         return ""

@@ -152,7 +152,7 @@ def _session_id(payload: Mapping[str, Any]) -> str | None:
 
 
 def _journal_path(args: argparse.Namespace, payload: Mapping[str, Any]) -> Path:
-    from journal_core.location import resolve_journal_path
+    from journal_core import resolve_journal_path
 
     project_dir = getattr(args, "project_dir", None) or payload["cwd"]
     return resolve_journal_path(getattr(args, "journal", None), project_dir)
@@ -186,7 +186,7 @@ def _context(event: str, text: str) -> None:
 
 
 def _in_hand(journal: Journal, payload: Mapping[str, Any]) -> str | None:
-    from journal_core.capture import current_branch, task_in_hand
+    from journal_core import current_branch, task_in_hand
 
     return task_in_hand(
         journal, session_id=_session_id(payload), branch=current_branch(Path(payload["cwd"]))
@@ -216,7 +216,7 @@ def _session_start(args: argparse.Namespace, payload: dict[str, Any]) -> None:
 
 
 def _user_prompt_submit(args: argparse.Namespace, payload: dict[str, Any]) -> None:
-    from journal_core.recall import recall, render
+    from journal_core import recall, render_recall
 
     prompt = payload.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
@@ -225,19 +225,19 @@ def _user_prompt_submit(args: argparse.Namespace, payload: dict[str, Any]) -> No
     if not settings.journal_path.exists():
         return
     with open_journal(settings) as journal:
-        text = render(recall(journal, prompt))
+        text = render_recall(recall(journal, prompt))
     if text:
         _context("UserPromptSubmit", text)
 
 
 def _post_tool_use(args: argparse.Namespace, payload: dict[str, Any]) -> None:
-    from journal_core.capture import (
+    from journal_core import (
         current_branch,
+        find_project_root,
         records_from_tool_use,
         remember_branch_task,
-        spool,
+        spool_records,
     )
-    from journal_core.location import find_project_root
 
     session = _session_id(payload)
     path = _journal_path(args, payload)
@@ -247,7 +247,7 @@ def _post_tool_use(args: argparse.Namespace, payload: dict[str, Any]) -> None:
     records = records_from_tool_use(payload, find_project_root(cwd))
     if not records:
         return
-    spool(path, session, records)
+    spool_records(path, session, records)
     branch = current_branch(cwd)
     for record in records:
         if "task" in record and branch:
@@ -256,8 +256,7 @@ def _post_tool_use(args: argparse.Namespace, payload: dict[str, Any]) -> None:
 
 def _flusher(ended: bool) -> Hook:
     def flush(args: argparse.Namespace, payload: dict[str, Any]) -> None:
-        from journal_core.capture import current_branch
-        from journal_core.capture import flush as flush_spools
+        from journal_core import current_branch, flush_spools
 
         session = _session_id(payload)
         settings = _settings(args, payload)
@@ -306,9 +305,13 @@ _HOOKS: dict[str, tuple[Hook, str]] = {
 
 
 def _capture(args: argparse.Namespace) -> int:
-    from journal_core import InvalidEvent
-    from journal_core.capture import check_records, flush, spool
-    from journal_core.location import find_project_root
+    from journal_core import (
+        InvalidEvent,
+        check_records,
+        find_project_root,
+        flush_spools,
+        spool_records,
+    )
     from server.cli.command import settings_of
 
     settings = settings_of(args)
@@ -318,10 +321,10 @@ def _capture(args: argparse.Namespace) -> int:
         raise InvalidEvent("stdin", f"is over {_MAX_STDIN >> 20} MiB")
     records = check_records(data, root)
     if records:
-        spool(settings.journal_path, args.session, records)
+        spool_records(settings.journal_path, args.session, records)
     if args.flush or args.end:
         with open_journal(settings) as journal:
-            written = flush(journal, session_id=args.session, branch=None, ended=args.end)
+            written = flush_spools(journal, session_id=args.session, branch=None, ended=args.end)
             if written:
                 journal.flush()
         for result in written:
