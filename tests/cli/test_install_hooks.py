@@ -339,15 +339,3 @@ def test_no_capture_and_no_recall_leave_those_hooks_out(
     settings = json.loads(user_settings(home).read_text())
     assert settings == {"hooks": {"SessionStart": WHOLE_SET["SessionStart"]}}
     assert "removed PostToolUse hook" in outcome.stdout
-
-
-def test_uninstall_takes_out_exactly_the_whole_set_it_added(
-    home: Path, project: Path, env: dict[str, str]
-) -> None:
-    write_settings(user_settings(home), EXISTING)
-    install("--statusline", env=env, cwd=project)
-
-    outcome = install("--uninstall", env=env, cwd=project)
-
-    assert outcome.status == 0, outcome.stderr
-    assert json.loads(user_settings(home).read_text()) == EXISTING

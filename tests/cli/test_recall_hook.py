@@ -67,26 +67,24 @@ def wrote_to(cwd: Path, session: str, task: str) -> None:
     assert run_cli("hook", "post-tool-use", stdin=json.dumps(payload).encode(), cwd=cwd).status == 0
 
 
-def prompt(cwd: Path, text: str) -> bytes:
+def hook_json(cwd: Path, event: str, **fields: str) -> bytes:
+    """The JSON Claude Code sends for ``event``, with the event's own ``fields``."""
     payload = {
         "session_id": SESSION,
         "transcript_path": f"/home/me/.claude/projects/-p/{SESSION}.jsonl",
         "cwd": str(cwd),
-        "hook_event_name": "UserPromptSubmit",
-        "prompt": text,
+        "hook_event_name": event,
+        **fields,
     }
     return json.dumps(payload).encode()
+
+
+def prompt(cwd: Path, text: str) -> bytes:
+    return hook_json(cwd, "UserPromptSubmit", prompt=text)
 
 
 def session_start(cwd: Path, source: str) -> bytes:
-    payload = {
-        "session_id": SESSION,
-        "transcript_path": f"/home/me/.claude/projects/-p/{SESSION}.jsonl",
-        "cwd": str(cwd),
-        "hook_event_name": "SessionStart",
-        "source": source,
-    }
-    return json.dumps(payload).encode()
+    return hook_json(cwd, "SessionStart", source=source)
 
 
 def context(outcome: Outcome, event: str) -> str:
