@@ -6,9 +6,10 @@ cached under ``bench/data/``), copied, its index brought up to date, and the lab
 recall set of ``bench/recall_set.py`` appended. Each hook runs as Claude Code runs it:
 a fresh ``task-journal hook ...`` process, the event's JSON on stdin; the median of
 ``--runs`` runs is shown, in wall time and in the CPU time the process used (which a
-loaded machine inflates less than the wall time). ``stop`` flushes a spool of 200 records each time (a new
-session's). Recall's precision and recall are measured on the labelled set alone, in a
-journal of its own, since the generated texts share no words with the prompts.
+loaded machine inflates less than the wall time). ``stop`` flushes a spool of 200
+records each time (a new session's). Recall's precision and recall are measured on
+the labelled set alone, in a journal of its own, since the generated texts share no
+words with the prompts.
 
 Run: ``python bench/hooks.py [--events 1000000] [--runs 20]``.
 """
