@@ -31,6 +31,15 @@ from journal_core.errors import (
 )
 
 if TYPE_CHECKING:
+    from journal_core.capture import (
+        check_records,
+        current_branch,
+        flush_spools,
+        records_from_tool_use,
+        remember_branch_task,
+        spool_records,
+        task_in_hand,
+    )
     from journal_core.clip import clip_page
     from journal_core.environment import DURABILITY_MODES, durability_of, lock_timeout_of
     from journal_core.events import (
@@ -63,6 +72,7 @@ if TYPE_CHECKING:
     )
     from journal_core.query import MAX_LIMIT, ORDERS, RESUME_TOKENS, TASK_STATUS_FILTERS
     from journal_core.reader import BadLine, VerifyReport
+    from journal_core.recall import recall, render_recall
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
     from journal_core.sync import SyncReport, SyncStatus, sync, sync_status
@@ -124,19 +134,28 @@ __all__ = [
     "UnknownEvent",
     "VerifyReport",
     "WriterStats",
+    "check_records",
     "clip_page",
+    "current_branch",
     "current_open_tasks",
     "data_dir",
     "durability_of",
     "event_to_dict",
     "find_project_root",
     "fold_lines",
+    "flush_spools",
     "format_timestamp",
     "lock_timeout_of",
     "new_event",
+    "recall",
+    "records_from_tool_use",
+    "remember_branch_task",
+    "render_recall",
     "resolve_journal_path",
     "sync",
     "sync_status",
+    "spool_records",
+    "task_in_hand",
 ]
 
 # The names imported on first use, and their modules: msgspec alone takes 40 ms to
@@ -192,6 +211,19 @@ _LATER = {
         ("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.index.results"
     ),
     "WriterStats": "journal_core.writer",
+    **dict.fromkeys(
+        (
+            "check_records",
+            "current_branch",
+            "flush_spools",
+            "records_from_tool_use",
+            "remember_branch_task",
+            "spool_records",
+            "task_in_hand",
+        ),
+        "journal_core.capture",
+    ),
+    **dict.fromkeys(("recall", "render_recall"), "journal_core.recall"),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -49,6 +49,10 @@ if TYPE_CHECKING:
     from journal_core.pack import Pack, PackEvent, Resume
     from journal_core.search import SearchPage
     from journal_core.writer import JournalWriter, WriterStats, Written
+
+# The open tasks of a briefing whose index line names their newest decision or question:
+# no more fit in its budget.
+_NOTED = 40
 
 
 class AppendResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -241,9 +245,10 @@ class Journal:
                 task_id, events, self.subtasks(task_id), mode=mode, budget_tokens=budget_tokens
             )
 
-    def resume(self, *, budget_tokens: int = RESUME_TOKENS) -> Resume:
-        """The briefing of the open tasks, most recently active first: the newest as a
-        compact pack, the others one line each, within ``budget_tokens``."""
+    def resume(self, *, budget_tokens: int = RESUME_TOKENS, task_id: str | None = None) -> Resume:
+        """The briefing of the open tasks, most recently active first, one line each,
+        then ``task_id`` (the task in hand; else the newest) as a compact pack, within
+        ``budget_tokens``."""
         from journal_core.pack import build_resume, check_budget
 
         check_budget(budget_tokens)
@@ -253,13 +258,34 @@ class Journal:
             if not page.tasks:
                 return build_resume([], [], budget_tokens=budget_tokens)
             count = self._index.count_tasks("open")
-            newest = page.tasks[0].task_id
-            subtasks = self._index.subtasks(newest)
+            tasks = page.tasks
+            in_hand = tasks[0].task_id
+            if task_id is not None and any(task.task_id == task_id for task in tasks):
+                in_hand = task_id
+            subtasks = self._index.subtasks(in_hand)
+            notes = {task.task_id: note for task in tasks[:_NOTED] if (note := self._note(task))}
         with gc_paused():
-            events = self._events_of(newest)
+            events = self._events_of(in_hand)
             return build_resume(
-                page.tasks, events, subtasks, budget_tokens=budget_tokens, task_count=count
+                tasks,
+                events,
+                subtasks,
+                budget_tokens=budget_tokens,
+                task_count=count,
+                in_hand=in_hand,
+                notes=notes,
             )
+
+    def _note(self, task: TaskSummary) -> str | None:
+        """The task's newest decision or hypothesis, for its line in a briefing."""
+        page = self._index.read_events(
+            task_id=task.task_id, types=["decision", "hypothesis"], limit=1
+        )
+        for event in page.events:
+            text = event.get("text")
+            if isinstance(text, str) and text.strip():
+                return f"{event.get('type')}: {text}"
+        return None
 
     def export_pr(self, task_id: str) -> str:
         """A pull request description in Markdown from the task's goal, decisions,
@@ -283,6 +309,15 @@ class Journal:
         if not events:
             raise TaskNotFound(task_id)
         return events
+
+    def holding(self, task_id: str, event_ids: Iterable[str]) -> set[str]:
+        """Those of ``event_ids`` that still hold in the task: not superseded, corrected
+        away or overturned (see ``journal_core.fold``)."""
+        from journal_core.fold import decode_fold_event, fold_task
+
+        with self._reading(), gc_paused():
+            fold = fold_task(task_id, self._index.task_events(task_id, decode_fold_event))
+        return {event_id for event_id in event_ids if fold.holds(event_id)}
 
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         """The ids of the tasks in the journal that start with ``prefix``, sorted."""

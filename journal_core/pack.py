@@ -72,6 +72,9 @@ _ELLIPSIS: Final = "…"
 _WHITESPACE: Final = re.compile(r"\s+")
 
 _REF_KINDS: Final = ("files", "commits", "events")
+# Characters of an event id shown: the command line's short id, and a unique prefix
+# every tool argument that names an event takes.
+SHORT_ID: Final = 12
 _REF_LABELS: Final = {"files": "file", "commits": "commit", "events": "event"}
 _LIFECYCLE_VERBS: Final = {
     "open": "opened",
@@ -344,14 +347,21 @@ def _marks(suggested: bool, corrected: bool) -> str:
     return ("? " if suggested else "") + ("[corrected] " if corrected else "")
 
 
-def _item(fold: _Fold, event: PackEvent, mode: str, extra: str = "") -> str:
+def _short_id(event: PackEvent) -> str:
+    """The event's id as the command line prints it, for an agent to name it by."""
+    event_id = _event_id(event)
+    return f"{event_id[:SHORT_ID]} " if event_id else ""
+
+
+def _item(fold: _Fold, event: PackEvent, mode: str, extra: str = "", *, ids: bool = True) -> str:
     text, corrected, suggested = fold.shown(event)
     if mode == "compact":
         body = _one_line(text, _COMPACT_TEXT_CHARS)
     else:
         # Continuation lines indented, so a paragraph stays inside its list item.
         body = "\n  ".join(line.rstrip() for line in text.strip().splitlines())
-    return f"- {_marks(suggested, corrected)}{body}{extra}"
+    shown_id = _short_id(event) if ids else ""
+    return f"- {shown_id}{_marks(suggested, corrected)}{body}{extra}"
 
 
 def _confidence(event: PackEvent) -> str:
@@ -389,6 +399,8 @@ def _decision_item(fold: _Fold, event: PackEvent, mode: str) -> str:
 
 def _artifact_item(artifact: tuple[str, str]) -> str:
     kind, ref = artifact
+    if kind == "events":  # named by the id an agent can use, not the whole ULID
+        ref = ref[:SHORT_ID]
     return f"- {_REF_LABELS[kind]} `{_one_line(ref, 300)}`"
 
 
@@ -612,16 +624,19 @@ def _pack(
 
 def build_resume(
     open_tasks: Sequence[TaskRow],
-    newest_events: Events,
-    newest_subtasks: Sequence[TaskRow] = (),
+    in_hand_events: Events,
+    in_hand_subtasks: Sequence[TaskRow] = (),
     *,
     budget_tokens: int = RESUME_TOKENS,
     task_count: int | None = None,
+    in_hand: str | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> Resume:
-    """The briefing of the open tasks, most recently active first (``open_tasks`` in
-    that order, ``newest_events`` the first one's events): that task as a compact pack,
-    the others one line each, all within ``budget_tokens``.
+    """The briefing of the open tasks (``open_tasks`` most recently active first): one
+    index line each, then the task in hand (``in_hand``, else the first; its events
+    ``in_hand_events``) as a compact pack, all within ``budget_tokens``.
 
+    ``notes`` gives a task's newest decision or open question for its index line.
     ``task_count`` is the number of open tasks when ``open_tasks`` holds only the first
     of them. Raises ``InvalidQuery`` for a bad budget.
     """
@@ -630,54 +645,47 @@ def build_resume(
     count = len(open_tasks) if task_count is None else max(task_count, len(open_tasks))
     if not open_tasks:
         return Resume(markdown="", task_count=0)
+    if in_hand is None or all(row.task_id != in_hand for row in open_tasks):
+        in_hand = open_tasks[0].task_id
     limit = budget * _BYTES_PER_TOKEN
     plural = "" if count == 1 else "s"
-    intro = f"{count} open task{plural} in this journal, most recently active first.\n\n"
-    others = [_task_line(row) for row in open_tasks[1:]]
-    hidden = count - len(open_tasks)  # open tasks not even handed in
-    heading = "\n## Other open tasks\n"
-    wanted = 0
-    if others or hidden:
-        wanted = len(heading) + _lines_size(others) + (len(_more_line(hidden)) + 1 if hidden else 0)
-    # The newest task gets a compact pack's budget, less what the others need, up to a
-    # third of the whole: the briefing is about the task most likely to be resumed.
-    room = limit - len(intro.encode()) - min(wanted, limit // 3)
-    pack_budget = max(1, min(COMPACT_TOKENS, room // _BYTES_PER_TOKEN))
-    pack = _pack(
-        open_tasks[0].task_id,
-        _as_pack_events(newest_events),
-        newest_subtasks,
-        "compact",
-        pack_budget,
+    intro = (
+        f"{count} open task{plural} in this journal, most recently active first; the one "
+        "marked (in hand) is the one this session most likely continues, shown after the list.\n"
     )
-    text = intro + pack.markdown
-    used = len(text.encode())
-    truncated = pack.truncated
-    if wanted:
-        listed: list[str] = []
-        used += len(heading)
-        for shown, line in enumerate(others):
-            rest = len(others) - shown - 1 + hidden
-            more_size = len(_more_line(rest).encode()) + 1 if rest else 0
-            if used + len(line.encode()) + 1 + more_size > limit:
-                break
-            listed.append(line)
-            used += len(line.encode()) + 1
-        rest = len(others) - len(listed) + hidden
-        if rest:
-            truncated = True
-            more = _more_line(rest)
-            if used + len(more.encode()) + 1 <= limit:
-                listed.append(more)
-        if listed:
-            text += heading + "\n".join(listed) + "\n"
-    return Resume(markdown=text, task_count=count, truncated=truncated)
+    heading = "\n## Open tasks\n"
+    notes = notes or {}
+    lines = [_task_line(row, notes.get(row.task_id), row.task_id == in_hand) for row in open_tasks]
+    hidden = count - len(open_tasks)  # open tasks not even handed in
+    # The index takes up to a third of the budget; the pack of the task in hand the rest.
+    room = limit // 3 - len(intro.encode()) - len(heading)
+    listed: list[str] = []
+    used = 0
+    for shown, line in enumerate(lines):
+        rest = len(lines) - shown - 1 + hidden
+        more_size = len(_more_line(rest).encode()) + 1 if rest else 0
+        if used + len(line.encode()) + 1 + more_size > room:
+            break
+        listed.append(line)
+        used += len(line.encode()) + 1
+    rest = len(lines) - len(listed) + hidden
+    truncated = bool(rest)
+    if rest:
+        listed.append(_more_line(rest))
+    text = intro + heading + "\n".join(listed) + "\n\n"
+    pack_budget = max(1, min(COMPACT_TOKENS, (limit - len(text.encode())) // _BYTES_PER_TOKEN))
+    pack = _pack(in_hand, _as_pack_events(in_hand_events), in_hand_subtasks, "compact", pack_budget)
+    return Resume(
+        markdown=text + pack.markdown, task_count=count, truncated=truncated or pack.truncated
+    )
 
 
-def _task_line(row: TaskRow) -> str:
+def _task_line(row: TaskRow, note: str | None = None, in_hand: bool = False) -> str:
+    mark = " (in hand)" if in_hand else ""
+    about = f" · {_one_line(note, 100)}" if note else ""
     return (
-        f"- {row.task_id} · {_one_line(row.title, 80)} · {row.event_count} events · "
-        f"last {row.last_event_at}"
+        f"- {row.task_id}{mark} · {_one_line(row.title, 80)} · {row.event_count} events · "
+        f"last {row.last_event_at}{about}"
     )
 
 
@@ -704,8 +712,8 @@ def export_pr(task_id: str, events: Events, subtasks: Sequence[TaskRow] = ()) ->
             lines.extend([f"## {heading}", "", *items, ""])
 
     decisions = list(reversed(fold.holding("decision")))  # in the order they were taken
-    section("Changes", [_item(fold, event, "full") for event in decisions])
-    why = [_item(fold, event, "full") for event in reversed(fold.holding("rejection"))]
+    section("Changes", [_item(fold, event, "full", ids=False) for event in decisions])
+    why = [_item(fold, event, "full", ids=False) for event in reversed(fold.holding("rejection"))]
     for event in decisions:
         for alternative in _alternatives(event):
             if alternative.get("chosen") is False:
@@ -714,7 +722,10 @@ def export_pr(task_id: str, events: Events, subtasks: Sequence[TaskRow] = ()) ->
                 why.append(f"- Not {alternative['option']}{because}")
     section("Why this approach", why)
     evidence = reversed(fold.holding("evidence"))
-    section("Verification", [_item(fold, event, "full", _strength(event)) for event in evidence])
+    section(
+        "Verification",
+        [_item(fold, event, "full", _strength(event), ids=False) for event in evidence],
+    )
     section("Affected files", [f"- `{ref}`" for kind, ref in fold.artifacts if kind == "files"])
     section("Commits", [f"- {ref}" for kind, ref in fold.artifacts if kind == "commits"])
     section("Subtasks", [_subtask_item(row) for row in subtasks])

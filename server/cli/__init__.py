@@ -99,7 +99,13 @@ _COMMANDS: tuple[tuple[str, dict[str, str]], ...] = (
     ),
     (
         "Claude Code and MCP clients",
-        {"hook": "claude", "statusline": "status", "install-hooks": "claude", "serve": "serve"},
+        {
+            "hook": "hooks",
+            "capture": "hooks",
+            "statusline": "status",
+            "install-hooks": "claude",
+            "serve": "serve",
+        },
     ),
 )
 _MODULE_OF: dict[str, str] = {
@@ -240,6 +246,13 @@ def _command_list(summaries: dict[str, str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit status (see ``task-journal --help``)."""
     arguments = sys.argv[1:] if argv is None else list(argv)
+    if len(arguments) == 2 and arguments[0] == "hook":
+        # A hook runs after every tool call: it skips building the parser.
+        from server.cli.hooks import run_bare
+
+        status = run_bare(arguments[1])
+        if status is not None:
+            return status
     try:
         args = _parse(arguments)
     except SystemExit as exit_:

@@ -1,66 +1,21 @@
-"""Claude Code's side: the SessionStart hook, and installing it (and the status line,
-which ``server.cli.status`` prints).
-
-``hook session-start`` runs at every session start, so it imports nothing beyond the
-journal library, and it never fails its caller: a problem is one warning on stderr and
-exit status 0, since a failing hook disturbs the session it was meant to help.
+"""Installing the Claude Code hooks (``server.cli.hooks`` runs them) and the status line
+(which ``server.cli.status`` prints) into Claude Code's settings.json.
 """
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from journal_core import InvalidSetting, Settings, find_project_root
+from journal_core import InvalidSetting, find_project_root
 from server.cli import claude_settings
-from server.cli.command import (
-    EXIT_OK,
-    PROG,
-    AddCommand,
-    add_journal_options,
-    emit,
-    note,
-    open_journal,
-    warning_text,
-)
-
-# The resume briefing's budget, as SPEC §8 sets it for the resume prompt.
-_BRIEFING_TOKENS = 1500
-_BRIEFING_HEAD = (
-    "Task journal of this project (task-journal): the open tasks below were left "
-    "unfinished. Resume from them, record decisions and findings as you go, and close "
-    "a task with its outcome when it is done.\n\n"
-)
+from server.cli.command import EXIT_OK, PROG, AddCommand, emit
 
 
 def register(add: AddCommand) -> None:
-    hook = add(
-        "hook",
-        "Entry points for Claude Code hooks: 'hook session-start' briefs a new session.",
-        f"""\
-  echo '{{"cwd": "'$PWD'", "hook_event_name": "SessionStart"}}' | {PROG} hook session-start
-  {PROG} install-hooks     # puts it into ~/.claude/settings.json""",
-        _session_start,  # the one hook there is; argparse asks for its name all the same
-    )
-    events = hook.add_subparsers(title="hooks", metavar="HOOK", required=True)
-    session_start = events.add_parser(
-        "session-start",
-        help="print the resume briefing of the open tasks as SessionStart context",
-        description="Read Claude Code's SessionStart JSON on stdin; print the resume "
-        "briefing of the open tasks of the journal of its cwd as additionalContext. "
-        "Prints nothing when there is no journal or no open task; always exits 0.",
-        epilog=f"""examples:
-  echo '{{"cwd": "'$PWD'", "hook_event_name": "SessionStart"}}' | {PROG} hook session-start
-  {PROG} install-hooks     # runs it at every session start of Claude Code""",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_journal_options(session_start, default=argparse.SUPPRESS)
-
     install = add(
         "install-hooks",
-        "Add the SessionStart hook (and the status line) to Claude Code's settings.json.",
+        "Add the task-journal hooks (and the status line) to Claude Code's settings.json.",
         f"""\
   {PROG} install-hooks                       # ~/.claude/settings.json
   {PROG} install-hooks --scope project --statusline
@@ -68,8 +23,10 @@ def register(add: AddCommand) -> None:
 
 Merges into what is there and changes nothing when it is already installed; before
 changing the file it copies it to settings.json.<time>.bak beside it. --uninstall takes
-out only the entries this command adds. Not needed with the Claude Code plugin, which
-brings the hook itself.""",
+out only the entries this command adds. The hooks: SessionStart (the briefing),
+UserPromptSubmit (recall: --no-recall leaves it out), PostToolUse, Stop, PreCompact and
+SessionEnd (capture: --no-capture leaves them out); see docs/hooks.md. Not needed with
+the Claude Code plugin, which brings the same hooks itself.""",
         _install_hooks,
     )
     install.add_argument(
@@ -81,60 +38,18 @@ brings the hook itself.""",
     )
     install.add_argument("--statusline", action="store_true", help="also set the status line")
     install.add_argument(
+        "--no-capture",
+        action="store_true",
+        help="leave out the hooks that record files, commits and test runs",
+    )
+    install.add_argument(
+        "--no-recall",
+        action="store_true",
+        help="leave out the hook that recalls rejections and decisions for each prompt",
+    )
+    install.add_argument(
         "--uninstall", action="store_true", help="take out what install-hooks added"
     )
-
-
-# --- hook session-start ----------------------------------------------------------
-
-
-def _session_start(args: argparse.Namespace) -> int:
-    try:
-        briefing = _briefing(args, sys.stdin.buffer.read())
-    except Exception as err:  # any failure at all must leave the session alone
-        note(f"warning: session-start hook: {warning_text(err)}; no briefing this time")
-        return EXIT_OK
-    if briefing:
-        output = {
-            "hookSpecificOutput": {
-                "hookEventName": "SessionStart",
-                "additionalContext": _BRIEFING_HEAD + briefing,
-            }
-        }
-        emit(json.dumps(output, ensure_ascii=False))
-    return EXIT_OK
-
-
-def _briefing(args: argparse.Namespace, stdin: bytes) -> str:
-    """The resume briefing for the project the hook's JSON names ("" for none)."""
-    payload = _hook_payload(stdin)
-    project_dir = getattr(args, "project_dir", None) or payload["cwd"]
-    settings = Settings.from_env(
-        journal=args.journal, project_dir=project_dir, durability=args.durability
-    )
-    if not settings.journal_path.exists():
-        return ""
-    with open_journal(settings) as journal:
-        return journal.resume(budget_tokens=_BRIEFING_TOKENS).markdown
-
-
-class _BadPayload(Exception):
-    """The hook's stdin is not the JSON Claude Code sends."""
-
-
-def _hook_payload(stdin: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(stdin)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _BadPayload(f"stdin is not the hook's JSON ({err})") from None
-    if not isinstance(payload, dict):
-        raise _BadPayload("stdin is not a JSON object")
-    cwd = payload.get("cwd")
-    if not isinstance(cwd, str) or not cwd:
-        raise _BadPayload("the hook's JSON has no 'cwd'")
-    if not os.path.isdir(cwd):
-        raise _BadPayload(f"the hook's cwd {cwd!r} is not a folder")
-    return payload
 
 
 # --- install-hooks ---------------------------------------------------------------
@@ -146,8 +61,11 @@ def _install_hooks(args: argparse.Namespace) -> int:
     if args.uninstall:
         changes = claude_settings.uninstall(document)
     else:
+        parts = claude_settings.PARTS - {
+            part for part in ("capture", "recall") if getattr(args, f"no_{part}")
+        }
         changes = claude_settings.install(
-            document, _program(), statusline=args.statusline, path=path
+            document, _program(), statusline=args.statusline, path=path, parts=parts
         )
     if not changes:
         emit(
@@ -161,9 +79,8 @@ def _install_hooks(args: argparse.Namespace) -> int:
         raise InvalidSetting(
             str(path), f"cannot be written ({err.strerror or err}); nothing was changed"
         ) from err
-    verb = "removed" if args.uninstall else "added"
     for change in changes:
-        emit(f"{path}: {verb} {change}")
+        emit(f"{path}: {change}")
     if backup is not None:
         emit(f"{path}: the previous version is in {backup}")
     return EXIT_OK

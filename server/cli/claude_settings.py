@@ -1,11 +1,11 @@
 """What ``install-hooks`` puts into Claude Code's ``settings.json``, and takes out again.
 
-The merge works on the parsed document and touches only two places: one command hook
-in ``hooks.SessionStart`` and, when asked, ``statusLine``. Everything else (other hooks,
-other keys, their order) is kept as it is. An entry is ours when its command runs a
-program named ``task-journal`` with our subcommand, wherever that program lives, so a
-second install changes nothing and an install from another folder replaces the old one
-instead of adding a second.
+The merge works on the parsed document and touches only our command hooks (one per
+event of ``HOOKS``, in ``hooks.<event>``) and, when asked, ``statusLine``. Everything
+else (other hooks, other keys, their order) is kept as it is. An entry is ours when
+its command runs a program named ``task-journal`` with our subcommand, wherever that
+program lives, so a second install changes nothing and an install from another folder
+replaces the old one instead of adding a second.
 """
 
 import datetime as dt
@@ -13,13 +13,35 @@ import json
 import os
 import shlex
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from journal_core import InvalidSetting
 
 PROGRAM = "task-journal"
-HOOK_ARGS = ("hook", "session-start")
 STATUSLINE_ARGS = ("statusline",)
+
+
+class HookEntry(NamedTuple):
+    """One hook we install: Claude Code's event, our arguments, the part it belongs to
+    (``--no-capture``/``--no-recall`` leave a part out), and the tools it runs after."""
+
+    event: str
+    args: tuple[str, ...]
+    part: str
+    matcher: str | None = None
+
+
+# The tools whose use capture records; other tool calls never start the hook.
+CAPTURED_TOOLS = "Edit|MultiEdit|Write|NotebookEdit|Bash|mcp__.*__append_event"
+HOOKS: tuple[HookEntry, ...] = (
+    HookEntry("SessionStart", ("hook", "session-start"), "briefing"),
+    HookEntry("UserPromptSubmit", ("hook", "user-prompt-submit"), "recall"),
+    HookEntry("PostToolUse", ("hook", "post-tool-use"), "capture", CAPTURED_TOOLS),
+    HookEntry("Stop", ("hook", "stop"), "capture"),
+    HookEntry("PreCompact", ("hook", "pre-compact"), "capture"),
+    HookEntry("SessionEnd", ("hook", "session-end"), "capture"),
+)
+PARTS = frozenset(entry.part for entry in HOOKS)
 
 
 def command_line(program: str, args: tuple[str, ...]) -> str:
@@ -39,12 +61,16 @@ def _runs_ours(command: object, args: tuple[str, ...]) -> bool:
     )
 
 
-def is_our_hook_command(command: object) -> bool:
-    return _runs_ours(command, HOOK_ARGS)
+def our_hook(event: str, command: object) -> HookEntry | None:
+    """The entry of ``HOOKS`` that ``command``, found under ``event``, runs; else None."""
+    for entry in HOOKS:
+        if entry.event == event and _runs_ours(command, entry.args):
+            return entry
+    return None
 
 
-def _is_our_hook(entry: object) -> bool:
-    return isinstance(entry, dict) and is_our_hook_command(entry.get("command"))
+def _is_our_hook(event: str, entry: object) -> bool:
+    return isinstance(entry, dict) and our_hook(event, entry.get("command")) is not None
 
 
 def is_our_statusline(value: object) -> bool:
@@ -78,24 +104,33 @@ def load(path: Path) -> dict[str, Any]:
     hooks = document.get("hooks", {})
     if not isinstance(hooks, dict):
         raise InvalidSetting(str(path), "'hooks' is not an object; nothing was changed")
-    groups = hooks.get("SessionStart", [])
-    if not isinstance(groups, list) or not all(
-        isinstance(group, dict) and isinstance(group.get("hooks", []), list) for group in groups
-    ):
-        raise InvalidSetting(
-            str(path),
-            "'hooks.SessionStart' is not a list of {\"hooks\": [...]} groups; nothing was changed",
-        )
+    for event in dict.fromkeys(entry.event for entry in HOOKS):
+        groups = hooks.get(event, [])
+        if not isinstance(groups, list) or not all(
+            isinstance(group, dict) and isinstance(group.get("hooks", []), list) for group in groups
+        ):
+            raise InvalidSetting(
+                str(path),
+                f"'hooks.{event}' is not a list of {{\"hooks\": [...]}} groups; "
+                "nothing was changed",
+            )
     return document
 
 
-def install(document: dict[str, Any], program: str, *, statusline: bool, path: Path) -> list[str]:
-    """Merge our hook (and status line) into ``document``; say what changed, [] if nothing.
+def install(
+    document: dict[str, Any],
+    program: str,
+    *,
+    statusline: bool,
+    path: Path,
+    parts: frozenset[str] = PARTS,
+) -> list[str]:
+    """Merge our hooks of ``parts`` (and the status line) into ``document``, taking out
+    those of the other parts; say what changed, [] if nothing.
 
     Raises ``InvalidSetting`` when ``statusLine`` is someone else's: there is only one.
     """
     changes: list[str] = []
-    wanted_hook = command_line(program, HOOK_ARGS)
     if statusline:
         current = document.get("statusLine")
         if current is not None and not is_our_statusline(current):
@@ -107,42 +142,69 @@ def install(document: dict[str, Any], program: str, *, statusline: bool, path: P
         wanted_line = {"type": "command", "command": command_line(program, STATUSLINE_ARGS)}
         if current != wanted_line:
             document["statusLine"] = wanted_line
-            changes.append(f"status line: {wanted_line['command']}")
-    groups = document.setdefault("hooks", {}).setdefault("SessionStart", [])
-    ours = [entry for group in groups for entry in group.get("hooks", []) if _is_our_hook(entry)]
-    if [entry.get("command") for entry in ours] != [wanted_hook]:
-        _drop_our_hooks(groups)
-        groups.append({"hooks": [{"type": "command", "command": wanted_hook}]})
-        changes.insert(0, f"SessionStart hook: {wanted_hook}")
-    return changes
+            changes.append(f"added status line: {wanted_line['command']}")
+    hooks = document.setdefault("hooks", {})
+    added: list[str] = []
+    for entry in HOOKS:
+        if entry.part not in parts:
+            if _drop_event(document, entry.event):
+                added.append(f"removed {entry.event} hook")
+            continue
+        wanted = command_line(program, entry.args)
+        groups = hooks.setdefault(entry.event, [])
+        ours = [
+            (group.get("matcher"), hook.get("command"))
+            for group in groups
+            for hook in group.get("hooks", [])
+            if _is_our_hook(entry.event, hook)
+        ]
+        if ours != [(entry.matcher, wanted)]:
+            _drop_our_hooks(entry.event, groups)
+            group: dict[str, Any] = {"hooks": [{"type": "command", "command": wanted}]}
+            if entry.matcher is not None:
+                group = {"matcher": entry.matcher, **group}
+            groups.append(group)
+            added.append(f"added {entry.event} hook: {wanted}")
+    if not hooks:
+        del document["hooks"]
+    return added + changes
 
 
 def uninstall(document: dict[str, Any]) -> list[str]:
-    """Take our hook and status line out of ``document``; say what went, [] if nothing."""
-    changes: list[str] = []
+    """Take our hooks and status line out of ``document``; say what went, [] if nothing."""
+    changes = [
+        f"removed {event} hook"
+        for event in dict.fromkeys(entry.event for entry in HOOKS)
+        if _drop_event(document, event)
+    ]
     if is_our_statusline(document.get("statusLine")):
         del document["statusLine"]
-        changes.append("status line")
-    hooks = document.get("hooks")
-    if not isinstance(hooks, dict):
-        return changes
-    groups = hooks.get("SessionStart")
-    if isinstance(groups, list) and _drop_our_hooks(groups):
-        changes.insert(0, "SessionStart hook")
-        # Containers only our entry filled go too; ones that were empty before stay.
-        if not groups:
-            del hooks["SessionStart"]
-            if not hooks:
-                del document["hooks"]
+        changes.append("removed status line")
     return changes
 
 
-def _drop_our_hooks(groups: list[dict[str, Any]]) -> bool:
+def _drop_event(document: dict[str, Any], event: str) -> bool:
+    """Take our entries out of ``hooks.<event>``; containers only ours filled go too
+    (ones that were empty before stay)."""
+    hooks = document.get("hooks")
+    if not isinstance(hooks, dict):
+        return False
+    groups = hooks.get(event)
+    if not isinstance(groups, list) or not _drop_our_hooks(event, groups):
+        return False
+    if not groups:
+        del hooks[event]
+        if not hooks:
+            del document["hooks"]
+    return True
+
+
+def _drop_our_hooks(event: str, groups: list[dict[str, Any]]) -> bool:
     """Remove our entries from every group, and the groups they leave empty."""
     dropped = False
     for group in list(groups):
         entries = group.get("hooks", [])
-        kept = [entry for entry in entries if not _is_our_hook(entry)]
+        kept = [entry for entry in entries if not _is_our_hook(event, entry)]
         if len(kept) == len(entries):
             continue
         dropped = True

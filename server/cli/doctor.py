@@ -322,26 +322,28 @@ def _hook_checks(path: Path, *, plugin: str | None, uninstall_scope: str | None)
     except JournalError as err:
         yield Check(name="claude code", ok=False, detail=str(err), fix="fix the file's JSON")
         return
-    for group in document.get("hooks", {}).get("SessionStart", []):
-        for entry in group.get("hooks", []):
-            command = entry.get("command") if isinstance(entry, dict) else None
-            if not claude_settings.is_our_hook_command(command):
-                continue
-            where = f"SessionStart hook in {path}"
-            if plugin:
-                how = (
-                    "remove it from that file"
-                    if uninstall_scope is None
-                    else f"{PROG} install-hooks --uninstall{uninstall_scope}"
-                )
-                yield Check(
-                    name="claude code",
-                    ok=False,
-                    detail=f"{where}: the plugin brings it too, so sessions get the briefing twice",
-                    fix=how,
-                )
-            else:
-                yield _program_check("claude code", where, str(command))
+    hooks = document.get("hooks", {})
+    for event in dict.fromkeys(entry.event for entry in claude_settings.HOOKS):
+        for group in hooks.get(event, []):
+            for entry in group.get("hooks", []):
+                command = entry.get("command") if isinstance(entry, dict) else None
+                if claude_settings.our_hook(event, command) is None:
+                    continue
+                where = f"{event} hook in {path}"
+                if plugin:
+                    how = (
+                        "remove it from that file"
+                        if uninstall_scope is None
+                        else f"{PROG} install-hooks --uninstall{uninstall_scope}"
+                    )
+                    yield Check(
+                        name="claude code",
+                        ok=False,
+                        detail=f"{where}: the plugin brings it too, so it runs twice",
+                        fix=how,
+                    )
+                else:
+                    yield _program_check("claude code", where, str(command))
     if claude_settings.is_our_statusline(document.get("statusLine")):
         command = document["statusLine"]["command"]
         yield _program_check("claude code", f"status line in {path}", command)

@@ -25,6 +25,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 
+from server.sdk.schemas import compact_schema
+
 __all__ = ["TextKeptMetadata"]
 
 
@@ -36,7 +38,11 @@ class TextKeptMetadata(FuncMetadata):
         # The output schema is given, so it is not derived again.
         return cls(
             arg_model=metadata.arg_model,
-            output_schema=metadata.output_schema,
+            output_schema=(
+                None
+                if metadata.output_schema is None
+                else compact_schema(metadata.output_schema, output=True)
+            ),
             output_model=metadata.output_model,
             wrap_output=metadata.wrap_output,
         )

@@ -41,6 +41,7 @@ from pydantic import ValidationError
 
 from server.sdk.arguments import TextKeptMetadata
 from server.sdk.refusals import schema_refusal, unknown_arguments, unknown_arguments_refusal
+from server.sdk.schemas import compact_schema
 from server.sdk.stdio import serve_stdio
 
 __all__ = ["JournalServer"]
@@ -86,6 +87,7 @@ class JournalServer(MCPServer):
         tool = self._tool(name or fn.__name__)
         if tool is not None:
             tool.fn_metadata = TextKeptMetadata.of(tool.fn_metadata)
+            tool.parameters = compact_schema(tool.parameters)
             # Say in the schema what call_tool enforces: clients may check before sending.
             tool.parameters["additionalProperties"] = False
 

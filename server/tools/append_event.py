@@ -24,7 +24,7 @@ from server.tools.shared import (
 
 
 class RefsInput(TypedDict, closed=True):
-    """What an event points at; unknown keys are refused."""
+    """Lists of commits, files and event ids."""
 
     commits: NotRequired[list[str]]
     files: NotRequired[list[str]]
@@ -43,7 +43,7 @@ class AppendEventOutput(TypedDict):
     redacted: NotRequired[list[str]]
 
 
-TITLE: Final = "Append an event to the task journal"
+TITLE: Final = "Record a journal event"
 ANNOTATIONS: Final = ToolAnnotations(
     read_only_hint=False,
     destructive_hint=False,
@@ -55,47 +55,37 @@ ANNOTATIONS: Final = ToolAnnotations(
 
 async def append_event(
     journal: Journal,
-    type: Annotated[EventType, Field(description="What kind of event this is.")],
+    type: Annotated[EventType, Field(description="The kind of event.")],
     text: Annotated[
         str,
-        Field(description="The event itself, in a sentence or a paragraph; not empty."),
+        Field(description="The event, in a sentence or a paragraph."),
     ],
     task_id: Annotated[
         str | None,
-        Field(description="The task this belongs to. Omit with type='open' to start a task."),
+        Field(description="The task; omit with type open to start one."),
     ] = None,
-    title: Annotated[
-        str | None, Field(description="Short name of the task; for type='open' (or 'rename').")
-    ] = None,
+    title: Annotated[str | None, Field(description="Task name, for open or rename.")] = None,
     goal: Annotated[
         str | None,
-        Field(
-            description="What the task is for, in one sentence; for type='open', or "
-            "'redirect' when the goal changes. Shown first in every task_pack."
-        ),
+        Field(description="What the task is for, in one sentence (open, redirect)."),
     ] = None,
-    author: Annotated[Author, Field(description="Who says this.")] = "agent",
-    source: Annotated[Source, Field(description="Where it came from.")] = "chat",
+    author: Annotated[Author, Field()] = "agent",
+    source: Annotated[Source, Field()] = "chat",
     refs: Annotated[
         RefsInput | None,
-        Field(description="Commits, files and event ids this event points at."),
+        Field(description="What it points at."),
     ] = None,
     meta: Annotated[
         dict[str, Any] | None,
         Field(
             description=(
-                "Free JSON object. Known keys: parent_id, session_id, reason, outcome and "
-                "outcome_tag (done|abandoned|superseded) on close, alternatives on decision "
-                "(list of {option, chosen, rationale})."
+                "Free object. On close: outcome, outcome_tag (done|abandoned|superseded); "
+                "on decision: alternatives [{option, chosen, rationale}]."
             )
         ),
     ] = None,
-    corrects: Annotated[
-        str | None, Field(description="event_id of the event this one corrects.")
-    ] = None,
-    supersedes: Annotated[
-        str | None, Field(description="event_id of the event this one replaces.")
-    ] = None,
+    corrects: Annotated[str | None, Field(description="Id of the event it corrects.")] = None,
+    supersedes: Annotated[str | None, Field(description="Id of the event it replaces.")] = None,
     confidence: Annotated[
         float | None,
         # strict: true and "0.5" are refused, not read as 1.0 and 0.5.
@@ -107,34 +97,23 @@ async def append_event(
             description="How sure, 0.0 to 1.0.",
         ),
     ] = None,
-    evidence_strength: Annotated[
-        EvidenceStrength | None, Field(description="How strong the evidence is.")
-    ] = None,
-    status: Annotated[
-        Status, Field(description="'suggested' for an event a user has yet to confirm.")
-    ] = "confirmed",
+    evidence_strength: Annotated[EvidenceStrength | None, Field()] = None,
+    status: Annotated[Status, Field()] = "confirmed",
     idempotency_key: Annotated[
         str | None,
-        Field(description="Any string unique to this append; a retry with it writes nothing."),
+        Field(description="A retry with the same key writes nothing."),
     ] = None,
 ) -> Annotated[CallToolResult, AppendEventOutput]:
-    """Record one event in a task's journal: open a task, note a hypothesis, finding,
-    evidence, decision, rejection or constraint, correct an earlier event, or close it.
+    """Record one event in a task's journal.
 
-    Call it when work on a task starts (type="open", no task_id: a new task_id comes
-    back), each time something worth remembering happens, and when the task ends
-    (type="close" with meta.outcome_tag). Events are never edited: to fix one, append
-    type="correction" with corrects=<event_id>.
+    Call it when work starts (type="open", no task_id: one comes back), whenever
+    something is worth keeping (finding, decision, rejection, ...), and at the end
+    (type="close"). To fix an event, append a correction with corrects=<its id>.
 
-    Returns {event_id, task_id, type, timestamp, durable, duplicate}: durable is true
-    once the event is on stable storage; duplicate is true when idempotency_key was
-    used before, and then the first event's ids come back and nothing is written.
-    Credentials (API keys, tokens, private keys) are masked before writing, and
-    redacted then lists their kinds.
+    Returns {event_id, task_id, type, timestamp, durable, duplicate}; redacted lists
+    the kinds of credential masked before writing, when any.
 
-    Example: {"type": "decision", "task_id": "tj-8f3k2m9q1z",
-    "text": "Use the sidecar lock, not flock on the data file",
-    "refs": {"files": ["journal_core/writer.py"]}, "confidence": 0.8}
+    Example: {"type": "decision", "task_id": "tj-8f3k2m9q1z", "text": "Use a sidecar lock"}
     """
     result = await _appended(
         journal,

@@ -22,7 +22,7 @@ class FlushOutput(TypedDict):
     durable: bool
 
 
-TITLE: Final = "Make the task journal durable"
+TITLE: Final = "Flush the journal"
 ANNOTATIONS: Final = ToolAnnotations(
     read_only_hint=False,
     destructive_hint=False,
@@ -32,13 +32,11 @@ ANNOTATIONS: Final = ToolAnnotations(
 
 
 async def flush(journal: Journal) -> Annotated[CallToolResult, FlushOutput]:
-    """Make every event appended so far, by any process, durable on stable storage.
+    """Make every event appended so far durable on disk.
 
-    Call it after important events when the server runs with durability "flush"
-    (appends answer before fsync); in the default mode "always" each append is already
-    durable and flush is a cheap no-op. Takes no arguments.
+    Call it after important events when the server runs with durability "flush".
 
-    Returns {path, size_bytes, durable: true}: the journal file and its size once synced.
+    Returns {path, size_bytes, durable}.
 
     Example: {}
     """

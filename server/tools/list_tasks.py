@@ -38,7 +38,7 @@ class ListTasksOutput(TypedDict):
     note: str | None
 
 
-TITLE: Final = "List tasks in the task journal"
+TITLE: Final = "List journal tasks"
 ANNOTATIONS: Final = READER_HINTS
 
 
@@ -53,14 +53,12 @@ async def list_tasks(
     limit: Annotated[int, Field(ge=1, le=500, description="Most tasks to return.")] = 50,
     cursor: CursorArgument = None,
 ) -> Annotated[CallToolResult, ListTasksOutput]:
-    """List the journal's tasks, most recently active first, with their titles and counts.
+    """List tasks, most recently active first.
 
-    Call it at the start of a session to find work in progress to resume, or to find a
-    task's id by its title before reading or appending to it.
+    Call it at the start of a session to find work in progress, or a task's id by title.
 
-    Returns {tasks, next_cursor, truncated, note}: each task is {task_id, title, status,
-    created_at, last_event_at, event_count}. When next_cursor is not null, call again
-    with cursor=next_cursor for more.
+    Returns {tasks: [{task_id, title, status, created_at, last_event_at, event_count}],
+    next_cursor, truncated, note}.
 
     Example: {"status": "open", "query": "flaky test"}
     """

@@ -32,7 +32,7 @@ class ReadEventsOutput(TypedDict):
     note: str | None
 
 
-TITLE: Final = "Read events from the task journal"
+TITLE: Final = "Read journal events"
 ANNOTATIONS: Final = READER_HINTS
 
 
@@ -48,19 +48,15 @@ async def read_events(
         Order, Field(description="'newest' first (default) or 'oldest' first.")
     ] = "newest",
 ) -> Annotated[CallToolResult, ReadEventsOutput]:
-    """Read journal events back, newest first by default, filtered by task, type and time.
+    """Read events back, newest first, filtered by task, type and time.
 
-    Call it before resuming a task (after a restart or a context reset) to recall what
-    was tried, found and decided, or to find an event_id to correct.
+    Call it to page through a task's history or find an event id; task_pack is the
+    shorter way to resume a task.
 
-    Returns {events, next_cursor, truncated, note}: events are the journal's objects
-    (event_id, task_id, type, timestamp, author, source, text, refs, status, meta, ...).
-    When next_cursor is not null there is more: call again with cursor=next_cursor and
-    the same filters. A page too large for one answer is cut at an event boundary,
-    with truncated=true and a note; an event too large alone comes cut where marked
-    "[cut: ...]", with "cut": true.
+    Returns {events, next_cursor, truncated, note}; with next_cursor, call again with
+    cursor=next_cursor for more.
 
-    Example: {"task_id": "tj-8f3k2m9q1z", "types": ["decision", "finding"], "limit": 20}
+    Example: {"task_id": "tj-8f3k2m9q1z", "types": ["decision"], "limit": 20}
     """
     page = await in_worker(
         lambda: clip_page(

@@ -41,7 +41,7 @@ class SearchEventsOutput(TypedDict):
     note: str | None
 
 
-TITLE: Final = "Search the task journal"
+TITLE: Final = "Search the journal"
 ANNOTATIONS: Final = READER_HINTS
 
 
@@ -49,12 +49,7 @@ async def search_events(
     journal: Journal,
     query: Annotated[
         str,
-        Field(
-            description=(
-                'Words that must all match; "a phrase", prefix*, a OR b, -word to '
-                "exclude. Paths and identifiers match by their parts (refresh.rs)."
-            )
-        ),
+        Field(description='Words, all must match; "a phrase", prefix*, a OR b, -word.'),
     ],
     task_id: TaskFilter = None,
     types: TypesFilter = None,
@@ -66,16 +61,13 @@ async def search_events(
     limit: Annotated[int, Field(ge=1, le=100, description="Most hits to return.")] = 20,
     cursor: CursorArgument = None,
 ) -> Annotated[CallToolResult, SearchEventsOutput]:
-    """Find journal events by their words: what was tried, found, decided or rejected
-    before, in this task, another task, or (all_projects) another project.
+    """Find events by their words: what was tried, found, decided or rejected.
 
-    Call it before starting on something that may have been worked on already, and
-    before retrying an approach, to see whether it was rejected (types=["rejection"]).
-    Matches the text, the task title, the goal and refs (files, commits).
+    Call it before starting on something, and before retrying an approach, to see
+    whether it was rejected (types=["rejection"]).
 
-    Returns {hits, next_cursor, truncated, note}, best match first: each hit is {event,
-    title, snippet, score, journal}; snippet is up to 200 characters around the
-    matches, marked **like this**; journal names the file when all_projects is true.
+    Returns {hits: [{event, title, snippet, score, journal}], next_cursor, truncated,
+    note}, best first.
 
     Example: {"query": "token refresh -flaky", "types": ["decision", "rejection"]}
     """

@@ -55,19 +55,11 @@ else:
 
 # The arguments several tools share, described once: read_events and search_events
 # filter alike, and every paging tool takes a cursor.
-TaskFilter = Annotated[
-    str | None, Field(description="Only this task's events. Omit for all tasks.")
-]
+TaskFilter = Annotated[str | None, Field(description="Only this task's events.")]
 TypesFilter = Annotated[list[EventType] | None, Field(description="Only events of these types.")]
-SinceFilter = Annotated[
-    str | None, Field(description="RFC 3339 timestamp; events at or after it (inclusive).")
-]
-UntilFilter = Annotated[
-    str | None, Field(description="RFC 3339 timestamp; events before it (exclusive).")
-]
-CursorArgument = Annotated[
-    str | None, Field(description="next_cursor from the previous page, to go on.")
-]
+SinceFilter = Annotated[str | None, Field(description="RFC 3339; from this time on.")]
+UntilFilter = Annotated[str | None, Field(description="RFC 3339; before this time.")]
+CursorArgument = Annotated[str | None, Field(description="The last page's next_cursor.")]
 
 
 @with_config(ConfigDict(extra="allow"))  # keeps the extra keys, in output and in its schema

@@ -30,7 +30,7 @@ class TaskPackOutput(TypedDict):
     truncated: bool
 
 
-TITLE: Final = "Get a task back as a briefing to resume from"
+TITLE: Final = "Brief on a task"
 ANNOTATIONS: Final = READER_HINTS
 
 
@@ -46,16 +46,10 @@ async def task_pack(
         Field(ge=100, le=20_000, description="An exact budget instead of the mode's."),
     ] = None,
 ) -> Annotated[CallToolResult, TaskPackOutput]:
-    """Get one task back as a short Markdown briefing: its goal, active decisions (with
-    the alternatives considered), constraints, what was rejected and why, open
-    hypotheses, findings and evidence (newest first), files and commits, subtasks,
-    lifecycle and recent events. Corrected events show their correction; superseded
-    ones are left out; suggested ones are marked "?".
+    """One task as a short Markdown briefing: goal, decisions, constraints,
+    rejections, open hypotheses, findings, files; each item with its short id.
 
-    Call it before resuming a task (a new session, after a context reset, when picking
-    up someone else's work) instead of paging through read_events. When truncated is
-    true the briefing was cut to fit, least important first: ask for mode="full" or a
-    larger budget_tokens, or read_events for everything.
+    Call it before resuming a task. When truncated, ask mode="full".
 
     Returns {task_id, title, status, goal, outcome, event_count, markdown, truncated}.
 

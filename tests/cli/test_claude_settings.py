@@ -27,7 +27,15 @@ def test_a_program_path_with_spaces_is_quoted_and_still_ours() -> None:
         "'/Users/me/My Tools/venv/bin/task-journal' hook session-start"
     ]
     assert claude_settings.install(document, program, statusline=True, path=SETTINGS) == []
-    assert claude_settings.uninstall(document) == ["SessionStart hook", "status line"]
+    assert claude_settings.uninstall(document) == [
+        "removed SessionStart hook",
+        "removed UserPromptSubmit hook",
+        "removed PostToolUse hook",
+        "removed Stop hook",
+        "removed PreCompact hook",
+        "removed SessionEnd hook",
+        "removed status line",
+    ]
     assert document == {}
 
 

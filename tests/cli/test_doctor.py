@@ -203,7 +203,7 @@ def test_the_plugin_is_recognised(project: Path, home: Path, env: dict[str, str]
     assert "plugin task-journal@task-journal-mcp enabled" in line
 
 
-def test_the_plugin_and_an_installed_hook_would_brief_twice(
+def test_the_plugin_and_installed_hooks_would_run_twice(
     project: Path, home: Path, env: dict[str, str]
 ) -> None:
     run_cli("install-hooks", "--scope", "project", env=env, cwd=project)
@@ -212,9 +212,11 @@ def test_the_plugin_and_an_installed_hook_would_brief_twice(
     outcome = doctor(env, project)
 
     assert outcome.status == 1
-    [line] = [line for line in lines_named(outcome, "claude") if line.startswith("fix ")]
-    assert "briefing twice" in line
-    assert line.endswith("task-journal install-hooks --uninstall --scope project")
+    fixes = [line for line in lines_named(outcome, "claude") if line.startswith("fix ")]
+    assert len(fixes) == 6  # one for each hook of the set
+    for line in fixes:
+        assert "runs twice" in line
+        assert line.endswith("task-journal install-hooks --uninstall --scope project")
 
 
 def test_the_plugin_and_a_claude_mcp_add_server_would_both_run(

@@ -17,6 +17,23 @@ import pytest
 from tests.cli.conftest import CLI, Outcome, run_cli
 
 HOOK = shlex.join([str(CLI.absolute()), "hook", "session-start"])
+CAPTURED = "Edit|MultiEdit|Write|NotebookEdit|Bash|mcp__.*__append_event"
+
+
+def hook_group(name: str, matcher: str | None = None) -> dict[str, Any]:
+    entry = {"type": "command", "command": shlex.join([str(CLI.absolute()), "hook", name])}
+    return {"hooks": [entry]} if matcher is None else {"matcher": matcher, "hooks": [entry]}
+
+
+# The whole set, as install-hooks writes it into settings that had no hooks.
+WHOLE_SET: dict[str, Any] = {
+    "SessionStart": [hook_group("session-start")],
+    "UserPromptSubmit": [hook_group("user-prompt-submit")],
+    "PostToolUse": [hook_group("post-tool-use", CAPTURED)],
+    "Stop": [hook_group("stop")],
+    "PreCompact": [hook_group("pre-compact")],
+    "SessionEnd": [hook_group("session-end")],
+}
 STATUSLINE = shlex.join([str(CLI.absolute()), "statusline"])
 
 # Settings as people have them: other hooks (one on SessionStart too), other keys.
@@ -82,17 +99,16 @@ def our_hooks(document: dict[str, Any]) -> list[str]:
     ]
 
 
-def test_user_scope_creates_the_settings_with_the_session_start_hook(
+def test_user_scope_creates_the_settings_with_the_whole_set_of_hooks(
     home: Path, project: Path, env: dict[str, str]
 ) -> None:
     outcome = install(env=env, cwd=project)
 
     assert (outcome.status, outcome.stderr) == (0, "")
     settings = json.loads(user_settings(home).read_text())
-    assert settings == {
-        "hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": HOOK}]}]}
-    }
+    assert settings == {"hooks": WHOLE_SET}
     assert "added SessionStart hook" in outcome.stdout
+    assert "added PostToolUse hook" in outcome.stdout
     assert backups(user_settings(home)) == []
     assert not (project / ".claude").exists()
 
@@ -107,7 +123,8 @@ def test_existing_hooks_and_keys_are_kept_and_the_old_file_backed_up(
     assert outcome.status == 0, outcome.stderr
     settings = json.loads(user_settings(home).read_text())
     expected = json.loads(json.dumps(EXISTING))
-    expected["hooks"]["SessionStart"].append({"hooks": [{"type": "command", "command": HOOK}]})
+    for event, groups in WHOLE_SET.items():
+        expected["hooks"].setdefault(event, []).extend(groups)
     assert settings == expected
     [backup] = backups(user_settings(home))
     assert backup.read_bytes() == before
@@ -152,9 +169,7 @@ def test_an_install_from_another_folder_replaces_the_old_entry(
     install(env=env, cwd=project)
 
     settings = json.loads(user_settings(home).read_text())
-    assert settings == {
-        "hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": HOOK}]}]}
-    }
+    assert settings == {"hooks": WHOLE_SET}
 
 
 def test_statusline_sets_claude_codes_status_line(
@@ -311,3 +326,16 @@ def test_the_installed_hook_command_runs_as_claude_code_runs_it(
 
     context = json.loads(done.stdout)["hookSpecificOutput"]["additionalContext"]
     assert created in context
+
+
+def test_no_capture_and_no_recall_leave_those_hooks_out(
+    home: Path, project: Path, env: dict[str, str]
+) -> None:
+    install(env=env, cwd=project)
+
+    outcome = install("--no-capture", "--no-recall", env=env, cwd=project)
+
+    assert outcome.status == 0, outcome.stderr
+    settings = json.loads(user_settings(home).read_text())
+    assert settings == {"hooks": {"SessionStart": WHOLE_SET["SessionStart"]}}
+    assert "removed PostToolUse hook" in outcome.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -76,8 +77,12 @@ def section(markdown: str, heading: str) -> list[str]:
     for line in lines[starts[0] + 1 :]:
         if line.startswith("## ") or not line.strip():
             break
-        body.append(line)
+        body.append(SHORT_ID.sub("- ", line, count=1))
     return body
+
+
+# An item's short event id (see test_every_actionable_item_carries_its_short_id).
+SHORT_ID = re.compile(r"^- [0-9A-HJKMNP-TV-Z]{12} ")
 
 
 def headings(markdown: str) -> list[str]:
@@ -291,7 +296,7 @@ def test_artifacts_are_gathered_from_every_event_once_each() -> None:
         "- file `tests/test_upload.py`",
         "- commit `a1b2c3d`",
         "- file `tests/conftest.py`",
-        f"- event `{linked}`",
+        f"- event `{linked[:12]}`",
     ]
 
 
@@ -560,12 +565,13 @@ def test_resume_packs_the_newest_task_and_lists_the_others() -> None:
     ]
     resume = build_resume(tasks, story.events)
     lines = resume.markdown.splitlines()
-    assert lines[0] == "2 open tasks in this journal, most recently active first."
-    assert "# Newest task [open]" in lines
-    assert "Goal: Ship it" in lines
-    assert section(resume.markdown, "Other open tasks") == [
-        "- tj-aaaaaaaaaa · Older task · 7 events · last 2026-11-25T18:00:00.000Z"
+    assert lines[0].startswith("2 open tasks in this journal, most recently active first;")
+    assert section(resume.markdown, "Open tasks") == [
+        f"- {TASK} (in hand) · Newest task · 2 events · last 2026-11-25T18:00:00.000Z",
+        "- tj-aaaaaaaaaa · Older task · 7 events · last 2026-11-25T18:00:00.000Z",
     ]
+    assert lines.index("# Newest task [open]") > lines.index("## Open tasks")
+    assert "Goal: Ship it" in lines
     assert resume.task_count == 2
     assert not resume.truncated
 
@@ -578,10 +584,8 @@ def test_resume_stays_within_its_budget_and_counts_the_tasks_it_left_out() -> No
     resume = build_resume(tasks, story.events, budget_tokens=500, task_count=250)
     assert estimate_tokens(resume.markdown) <= 500
     assert resume.truncated
-    last = resume.markdown.splitlines()[-1]
-    assert last.startswith("- … and ")
-    listed = len(section(resume.markdown, "Other open tasks")) - 1
-    assert last == f"- … and {249 - listed} more (list the open tasks to see them)"
+    *shown, last = section(resume.markdown, "Open tasks")
+    assert last == f"- … and {250 - len(shown)} more (list the open tasks to see them)"
 
 
 def test_export_pr_draws_each_section_from_its_events() -> None:
@@ -628,3 +632,37 @@ def test_the_lifecycle_loses_its_oldest_entries_first() -> None:
     assert 0 < len(lifecycle) < 31
     assert lifecycle[-1].endswith("renamed: Name number 29")
     assert lifecycle[0].endswith(f"renamed: Name number {30 - len(lifecycle)}")
+
+
+def test_every_actionable_item_carries_its_short_id() -> None:
+    story = Story()
+    story.open()
+    kinds = ["decision", "constraint", "rejection", "hypothesis", "finding", "evidence"]
+    ids = {kind: story.add(kind, f"A {kind}") for kind in kinds}
+
+    markdown = story.pack(mode="full").markdown
+
+    for kind, event_id in ids.items():
+        assert f"- {event_id[:12]} A {kind}" in markdown.splitlines()
+
+
+def test_resume_packs_the_task_in_hand_after_the_index_of_every_open_task() -> None:
+    story = Story()
+    story.open("Task in hand")
+    story.add("decision", "Keep the retry")
+    tasks = [
+        Row(task_id="tj-aaaaaaaaaa", title="Newer task", event_count=7),
+        Row(task_id=TASK, title="Task in hand", event_count=2),
+    ]
+
+    resume = build_resume(
+        tasks, story.events, in_hand=TASK, notes={"tj-aaaaaaaaaa": "decision: Use FTS5"}
+    )
+
+    assert section(resume.markdown, "Open tasks") == [
+        "- tj-aaaaaaaaaa · Newer task · 7 events · last 2026-11-25T18:00:00.000Z · "
+        "decision: Use FTS5",
+        f"- {TASK} (in hand) · Task in hand · 2 events · last 2026-11-25T18:00:00.000Z",
+    ]
+    assert "# Task in hand [open]" in resume.markdown.splitlines()
+    assert "Keep the retry" in resume.markdown

@@ -4,6 +4,7 @@ import re
 import shlex
 import tomllib
 
+from server.cli import claude_settings
 from tests.plugin.conftest import (
     HOOKS,
     LAUNCHER,
@@ -57,7 +58,20 @@ def test_the_session_start_hook_runs_the_cli_only_when_ready() -> None:
         "hook",
         "session-start",
     ]
-    assert list(load(HOOKS)["hooks"]) == ["SessionStart"]
+    assert list(load(HOOKS)["hooks"]) == [entry.event for entry in claude_settings.HOOKS]
+
+
+def test_the_plugin_carries_the_same_hooks_as_install_hooks() -> None:
+    prefix = 'python3 "${CLAUDE_PLUGIN_ROOT}/scripts/plugin_launcher.py" --if-ready task-journal '
+    plugin = {
+        event: [(group.get("matcher"), entry["command"]) for entry in group["hooks"]]
+        for event, [group] in load(HOOKS)["hooks"].items()
+    }
+
+    assert plugin == {
+        entry.event: [(entry.matcher, prefix + " ".join(entry.args))]
+        for entry in claude_settings.HOOKS
+    }
 
 
 def test_the_skill_has_the_frontmatter_claude_code_reads() -> None:

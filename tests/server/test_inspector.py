@@ -1,6 +1,7 @@
 """A real third-party client, the MCP Inspector's CLI: tools, resources and prompts."""
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -133,7 +134,7 @@ def test_inspector_lists_and_reads_the_resources(
     [contents] = json.loads(read.stdout)["contents"]
     assert contents["mimeType"] == "text/markdown"
     assert contents["text"].startswith("# Inspected [open]\n")
-    assert "- Use the Inspector\n" in contents["text"]
+    assert re.search(r"^- [0-9A-Z]{12} Use the Inspector$", contents["text"], re.MULTILINE)
 
 
 def test_inspector_lists_and_gets_the_prompts(
@@ -181,4 +182,4 @@ def test_inspector_calls_task_pack(
     assert done.returncode == 0, done.stderr
     pack = json.loads(done.stdout)["structuredContent"]
     assert (pack["title"], pack["goal"], pack["event_count"]) == ("Inspected", "Be inspected", 2)
-    assert "- Use the Inspector" in pack["markdown"].splitlines()
+    assert re.search(r"^- [0-9A-Z]{12} Use the Inspector$", pack["markdown"], re.MULTILINE)
