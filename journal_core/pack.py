@@ -349,8 +349,8 @@ def _marks(suggested: bool, corrected: bool) -> str:
 
 def _short_id(event: PackEvent) -> str:
     """The event's id as the command line prints it, for an agent to name it by."""
-    event_id = _event_id(event)
-    return f"{event_id[:SHORT_ID]} " if event_id else ""
+    event_id = event.event_id
+    return f"{event_id[:SHORT_ID]} " if isinstance(event_id, str) and event_id else ""
 
 
 def _item(fold: _Fold, event: PackEvent, mode: str, extra: str = "", *, ids: bool = True) -> str:
