@@ -469,10 +469,11 @@ class Journal:
         if all_projects:
             stores += [(path, JournalStore(path)) for path in _other_journals(self.path)]
         found: list[tuple[Hit, Path]] = []
+        broad = False
         try:
             with self._reading():
                 for path, store in stores:
-                    hits = store.search_hits(
+                    result = store.search_hits(
                         parsed,
                         rejected=rejected,
                         task_id=task_id,
@@ -482,7 +483,8 @@ class Journal:
                         count=limit + 1 if not all_projects else skip + limit + 1,
                         skip=skip if not all_projects else 0,
                     )
-                    found += [(hit, path) for hit in hits]
+                    found += [(hit, path) for hit in result.hits]
+                    broad = broad or result.broad
         finally:
             for _, store in stores[1:]:
                 store.close()
@@ -513,6 +515,7 @@ class Journal:
             )
         return SearchPage(
             hits=page,
+            order="newest" if broad else "best",
             next_cursor=next_cursor,
             truncated=truncated,
             note=TRUNCATED_NOTE if truncated else None,

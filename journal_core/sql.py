@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Final
 
 # 2: events_by_task holds each line's length, so a task's lines are found by index alone.
-SCHEMA_VERSION: Final = 2
+# 3: the full-text index stems English words (FTS5's porter over unicode61).
+SCHEMA_VERSION: Final = 3
 
 # Tables of every schema version so far, dropped when the index is built again.
 DROP: Final = (
@@ -83,10 +84,11 @@ CREATE: Final = (
 )
 
 # Contentless: the text stays in the journal (snippets are made from the line), so
-# the index holds only the tokens. unicode61 with accents folded; see search.py.
+# the index holds only the tokens. unicode61 with accents folded, each token stemmed
+# by porter; see search.py and stem.py.
 CREATE_FTS: Final = """CREATE VIRTUAL TABLE fts USING fts5 (
     text, title, goal, refs, rejected,
-    content = '', tokenize = 'unicode61 remove_diacritics 2'
+    content = '', tokenize = 'porter unicode61 remove_diacritics 2'
 )"""
 
 FTS5_AVAILABLE: Final = "SELECT sqlite_compileoption_used('ENABLE_FTS5')"
@@ -196,6 +198,14 @@ TASKS_WITH_STATUS: Final = """SELECT task_id, title, status, created_at, last_ev
     ORDER BY last_offset DESC LIMIT :limit"""
 
 # --- search ---------------------------------------------------------------------------
+# The newest matches first, in the engine's own rowid order: the cost follows the
+# LIMIT, however many events match (FTS5 walks its lists from the end, no ranking).
+SEARCH_NEWEST: Final = """SELECT events.offset, events.length
+    FROM fts JOIN events ON events.offset = fts.rowid
+    WHERE fts MATCH :match
+    AND (:task IS NULL OR events.task = :task) AND (:mask IS NULL OR (:mask >> events.type) & 1)
+    AND (:since IS NULL OR events.time >= :since) AND (:until IS NULL OR events.time < :until)
+    ORDER BY fts.rowid DESC LIMIT :limit"""
 # Best first: bm25 is lower for better matches; the later line wins a tie.
 
 SEARCH: Final = """SELECT events.offset, events.length,

@@ -109,6 +109,9 @@ _STATE_TYPES: Final = frozenset({"open", "reopen", "close", "rename", "redirect"
 # SQLite's primary result codes for a file that is not a sound database.
 _CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
 _SQLITE_ERROR: Final = 1  # what a malformed MATCH expression gives
+# Past this many matches a query is broad: ranking them all by BM25 would cost in
+# proportion to the matches, not to the page, so its hits come newest first.
+BROAD_MATCHES: Final = 1000
 
 _T = TypeVar("_T")
 _E = TypeVar("_E")  # an event, as a decoder of indexed lines reads it
@@ -167,6 +170,14 @@ class Hit(msgspec.Struct, frozen=True, kw_only=True):
     offset: int
     event: dict[str, Any]
     title: str
+
+
+class Found(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of search matches: best first, or newest first when ``broad`` (the query
+    matched more than ``BROAD_MATCHES`` events, too many to rank; their score is 0)."""
+
+    hits: list[Hit]
+    broad: bool
 
 
 class _Task:
@@ -444,11 +455,11 @@ class JournalStore:
         until: float | None,
         count: int,
         skip: int = 0,
-    ) -> list[Hit]:
-        """The best ``count`` matches after the first ``skip``, best first."""
+    ) -> Found:
+        """The best ``count`` matches after the first ``skip``, best first (see ``Found``)."""
         return self._run(
             lambda view: view.search(query, rejected, task_id, types, since, until, count, skip),
-            empty=list,
+            empty=lambda: Found(hits=[], broad=False),
         )
 
     def identity(self) -> tuple[int, int] | None:
@@ -836,15 +847,15 @@ class IndexView:
         until: float | None,
         count: int,
         skip: int,
-    ) -> list[Hit]:
+    ) -> Found:
         # Search is imported here, not by every reader of the index (a status line).
-        from journal_core.search import COLUMNS, WEIGHTS, plain_words, to_fts
+        from journal_core.search import COLUMNS, EXACT_WINDOW, WEIGHTS, plain_words, to_fts
 
         task = None
         if task_id is not None:
             row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
             if row is None:
-                return []
+                return Found(hits=[], broad=False)
             task = row[0]
         if not self.fts:
             return self._scan_search(query, rejected, task_id, types, since, until, count, skip)
@@ -853,8 +864,6 @@ class IndexView:
             "mask": _type_mask(types),
             "since": since,
             "until": until,
-            "limit": count,
-            "skip": skip,
             **{f"w_{name}": weight for name, weight in zip(COLUMNS, WEIGHTS, strict=True)},
         }
         if rejected:
@@ -862,27 +871,77 @@ class IndexView:
             arguments.update(rejection=_TYPE_CODES["rejection"], decision=_TYPE_CODES["decision"])
         else:
             statement = sql.SEARCH
-        rows: list[tuple[int, int, float]] = []
         # Our expressions are well-formed by construction; should the engine still
         # refuse one, the words are searched plainly, and then nothing is found.
         for attempt in (query, plain_words(query)):
             arguments["match"] = to_fts(attempt)
             arguments["match_rejected"] = to_fts(attempt, "rejected")
             try:
-                rows = self.conn.execute(statement, arguments).fetchall()
+                newest = self._newest(rejected, arguments, BROAD_MATCHES + 1)
+                if len(newest) > BROAD_MATCHES:
+                    if skip + count > len(newest):
+                        newest = self._newest(rejected, arguments, skip + count)
+                    return Found(hits=self._hits(newest[skip : skip + count]), broad=True)
+                arguments.update(limit=max(EXACT_WINDOW, skip + count), skip=0)
+                ranked = self.conn.execute(statement, arguments).fetchall()
                 break
             except sqlite3.OperationalError as error:
                 if getattr(error, "sqlite_errorcode", 0) != _SQLITE_ERROR:
                     raise  # busy, I/O: the index's trouble, not the query's
                 log.warning("the search engine refused %r (%s)", arguments["match"], error)
+        else:
+            return Found(hits=[], broad=False)
+        return Found(hits=self._ranked(query, ranked, count, skip), broad=False)
+
+    def _newest(self, rejected: bool, arguments: dict[str, Any], limit: int) -> list[Any]:
+        """(offset, length) of the newest ``limit`` matches, newest first."""
+        if not rejected:
+            return self.conn.execute(sql.SEARCH_NEWEST, {**arguments, "limit": limit}).fetchall()
+        # Rejections that match anywhere, and decisions whose rejected alternatives
+        # match: two walks from the end, merged.
+        runs = [
+            self.conn.execute(
+                sql.SEARCH_NEWEST,
+                {
+                    **arguments,
+                    "match": match,
+                    "mask": 1 << _TYPE_CODES[kind],
+                    "limit": limit,
+                },
+            ).fetchall()
+            for match, kind in (
+                (arguments["match"], "rejection"),
+                (arguments["match_rejected"], "decision"),
+            )
+        ]
+        merged = heapq.merge(*runs, key=lambda row: row[0], reverse=True)
+        return [row for _, row in zip(range(limit), merged, strict=False)]
+
+    def _hits(self, rows: Sequence[tuple[int, int]], score: float = 0.0) -> list[Hit]:
         return [
             Hit(
-                score=-score,
+                score=score,
                 offset=offset,
                 event=self.line(offset, length),
                 title=self._title(offset),
             )
+            for offset, length in rows
+        ]
+
+    def _ranked(
+        self, query: Query, rows: Sequence[tuple[int, int, float]], count: int, skip: int
+    ) -> list[Hit]:
+        """The page ``[skip, skip + count)`` of BM25-ordered ``rows``, exact matches first."""
+        from journal_core.search import document, rank
+
+        hits = [
+            Hit(score=-score, offset=offset, event=self.line(offset, length), title="")
             for offset, length, score in rows
+        ]
+        page = rank(query, hits, lambda hit: document(hit.event))[skip : skip + count]
+        return [
+            Hit(score=hit.score, offset=hit.offset, event=hit.event, title=self._title(hit.offset))
+            for hit in page
         ]
 
     def _title(self, offset: int) -> str:
@@ -899,9 +958,9 @@ class IndexView:
         until: float | None,
         count: int,
         skip: int,
-    ) -> list[Hit]:
+    ) -> Found:
         """Search without FTS5: every event that passes the filters, matched in Python."""
-        from journal_core.search import document, matches, scan_score
+        from journal_core.search import document, matches, rank, scan_score
 
         if not self.store._warned_scan:
             self.store._warned_scan = True
@@ -925,10 +984,19 @@ class IndexView:
                 score = scan_score(query, columns)
                 found.append(Hit(score=score, offset=offset, event=event, title=""))
         found.sort(key=lambda hit: (-hit.score, -hit.offset))
-        return [
-            Hit(score=hit.score, offset=hit.offset, event=hit.event, title=self._title(hit.offset))
-            for hit in found[skip : skip + count]
-        ]
+        page = rank(query, found, lambda hit: document(hit.event))[skip : skip + count]
+        return Found(
+            hits=[
+                Hit(
+                    score=hit.score,
+                    offset=hit.offset,
+                    event=hit.event,
+                    title=self._title(hit.offset),
+                )
+                for hit in page
+            ],
+            broad=False,
+        )
 
 
 # --- catching up ----------------------------------------------------------------------

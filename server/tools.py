@@ -169,9 +169,13 @@ class SearchHitObject(TypedDict):
 
 
 class SearchEventsOutput(TypedDict):
-    """One page of matches, best first."""
+    """One page of matches, best first (or newest first: see order)."""
 
     hits: list[SearchHitObject]
+    order: Annotated[
+        str,
+        Field(description="best (BM25), or newest for a query matching too many to rank"),
+    ]
     next_cursor: str | None
     truncated: bool
     note: str | None

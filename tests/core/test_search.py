@@ -300,7 +300,9 @@ def test_without_fts5_search_scans_with_one_warning_and_finds_the_same(
 
 # --- the engine agrees with the specification ---------------------------------------------
 
-_words = st.sampled_from(["alpha", "beta", "gamma", "delta", "alp", "be"])
+_words = st.sampled_from(
+    ["alpha", "beta", "gamma", "delta", "alp", "be", "retry", "retries", "retrying", "tested"]
+)
 _texts = st.lists(_words | st.sampled_from(["a.b", "x_y", "--", "Beta"]), max_size=8).map(" ".join)
 _queries = st.lists(
     st.tuples(st.sampled_from(["", "-", '"']), _words, st.sampled_from(["", "*"])).map(
@@ -366,3 +368,57 @@ def test_a_query_the_engine_refuses_twice_finds_nothing_and_raises_nothing(
 ) -> None:
     monkeypatch.setattr("journal_core.search.to_fts", lambda query, column=None: '"unclosed')
     assert found(searchable, "parser") == []
+
+
+# --- the cost follows the page ------------------------------------------------------------
+
+
+def test_a_query_matching_more_than_can_be_ranked_gives_the_newest_first(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "BROAD_MATCHES", 3)
+    texts = ["upload upload upload one", "upload two", "upload three", "upload four", "five"]
+    write(journal_path, event(type="open", text="zzz"), *(event(text=text) for text in texts))
+    journal = Journal(Settings(journal_path=journal_path))
+    first = journal.search("upload", limit=3)
+    rest = journal.search("upload", limit=3, cursor=first.next_cursor)
+    assert (first.order, rest.order) == ("newest", "newest")
+    assert [hit.event["text"] for hit in [*first.hits, *rest.hits]] == texts[3::-1]
+    assert rest.next_cursor is None
+
+
+def test_a_query_matching_few_enough_is_ranked_best_first(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "BROAD_MATCHES", 4)
+    texts = ["upload upload upload one", "upload two", "upload three", "upload four"]
+    write(journal_path, event(type="open", text="zzz"), *(event(text=text) for text in texts))
+    page = Journal(Settings(journal_path=journal_path)).search("upload")
+    assert page.order == "best"
+    assert page.hits[0].event["text"] == "upload upload upload one"
+
+
+def test_rejected_on_a_broad_topic_gives_the_newest_first(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "BROAD_MATCHES", 2)
+    decision = event(
+        type="decision",
+        text="use the queue",
+        meta={"alternatives": [{"option": "cache in redis", "chosen": False}]},
+    )
+    write(
+        journal_path,
+        event(type="open", text="zzz"),
+        event(type="rejection", text="cache in memory: too small"),
+        decision,
+        event(type="finding", text="cache misses"),
+        event(type="rejection", text="cache per process"),
+    )
+    page = Journal(Settings(journal_path=journal_path)).rejected("cache")
+    assert page.order == "newest"
+    assert [hit.event["text"] for hit in page.hits] == [
+        "cache per process",
+        "use the queue",
+        "cache in memory: too small",
+    ]
