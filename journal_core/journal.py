@@ -184,7 +184,18 @@ class Journal:
         limit: int = 50,
         cursor: str | None = None,
         order: str = "newest",
+        event_ids: Sequence[str] | None = None,
     ) -> EventPage:
+        """A page of events matching every filter given; with ``event_ids`` (ids or unique
+        starts of ids, at most 50), those events whole, in the order given."""
+        if event_ids is not None:
+            if (task_id, types, since, until, cursor) != (None,) * 5:
+                raise InvalidQuery(
+                    "event_ids",
+                    "fetches those events only; leave out task_id, types, since, until and cursor",
+                )
+            with self._reading():
+                return EventPage(events=self._index.events_by_id(event_ids), next_cursor=None)
         with self._reading():
             return self._index.read_events(
                 task_id=task_id,
@@ -293,11 +304,16 @@ class Journal:
         all_projects: bool = False,
         limit: int = DEFAULT_SEARCH_LIMIT,
         cursor: str | None = None,
+        full: bool = False,
     ) -> SearchPage:
-        """Events matching ``query`` (SPEC §7), best first; see ``journal_core.search``."""
+        """Events matching ``query`` (SPEC §7), best first; see ``journal_core.search``.
+
+        Hits are compact (id, type, task, time, snippet); ``full`` adds each whole event.
+        """
         return self._search(
             query,
             rejected=False,
+            full=full,
             task_id=task_id,
             types=types,
             since=since,
@@ -317,12 +333,14 @@ class Journal:
         all_projects: bool = False,
         limit: int = DEFAULT_SEARCH_LIMIT,
         cursor: str | None = None,
+        full: bool = False,
     ) -> SearchPage:
         """What was tried and turned down about ``topic``: matching rejections, and
         decisions whose rejected alternatives match."""
         return self._search(
             topic,
             rejected=True,
+            full=full,
             task_id=task_id,
             types=None,
             since=since,
@@ -418,6 +436,7 @@ class Journal:
         query: str,
         *,
         rejected: bool,
+        full: bool,
         task_id: str | None,
         types: Sequence[str] | None,
         since: str | None,
@@ -494,19 +513,22 @@ class Journal:
         page: list[SearchHit] = []
         used = 0
         for hit, path in found[:limit]:
-            size = len(msgspec.json.encode(hit.event))
+            shown = SearchHit(
+                event_id=hit.event["event_id"],
+                type=hit.event["type"],
+                task_id=hit.event["task_id"],
+                timestamp=hit.event["timestamp"],
+                title=hit.title,
+                snippet=snippet(document(hit.event), parsed),
+                score=round(hit.score, 6),
+                event=hit.event if full else None,
+                journal=str(path) if all_projects else None,
+            )
+            size = len(msgspec.json.encode(shown))
             if page and used + size > PAGE_BYTES:
                 break
             used += size
-            page.append(
-                SearchHit(
-                    event=hit.event,
-                    title=hit.title,
-                    snippet=snippet(document(hit.event), parsed),
-                    score=round(hit.score, 6),
-                    journal=str(path) if all_projects else None,
-                )
-            )
+            page.append(shown)
         truncated = len(page) < len(found[:limit])
         next_cursor = None
         if len(page) < len(found) and identity is not None:

@@ -368,13 +368,19 @@ def _window(text: str, query: Query, width: int) -> str:
     return "".join(pieces)
 
 
-class SearchHit(msgspec.Struct, frozen=True, kw_only=True):
-    """One match as the front ends show it; ``journal`` is set when all projects were searched."""
+class SearchHit(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One match as the front ends show it, compact: the event's id, type, task and time,
+    its task's title and a snippet. ``event`` is the whole event when asked for (``full``);
+    ``journal`` is set when all projects were searched."""
 
-    event: dict[str, Any]
+    event_id: str
+    type: str
+    task_id: str
+    timestamp: str
     title: str
     snippet: str
     score: float
+    event: dict[str, Any] | None = None
     journal: str | None = None
 
 

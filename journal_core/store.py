@@ -67,6 +67,7 @@ from journal_core.index_state import (
 from journal_core.journal_file import complete_end, open_journal_file
 from journal_core.query import (
     DEFAULT_LIMIT,
+    check_event_ids,
     check_limit,
     check_order,
     check_task_id,
@@ -398,6 +399,21 @@ class JournalStore:
             return _event_page(found, limit, order, view.cursor_maker("events", order, digest))
 
         return self._run(page, empty=lambda: _empty_events(cursor, order, digest))
+
+    def events_by_id(self, event_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The events with these ids or unique id prefixes, in the order given.
+
+        Raises ``InvalidQuery`` naming the first id that no event has, or that starts
+        several events' ids.
+        """
+        wanted = check_event_ids(event_ids)
+
+        def no_journal() -> list[dict[str, Any]]:
+            raise _unknown_event(wanted[0])
+
+        return self._run(
+            lambda view: [view.event_by_id(given) for given in wanted], empty=no_journal
+        )
 
     def list_tasks(
         self,
@@ -734,6 +750,27 @@ class IndexView:
 
     def has_event(self, event_id: str) -> bool:
         return self.conn.execute(sql.HAS_EVENT, (event_id,)).fetchone() is not None
+
+    def event_by_id(self, given: str) -> dict[str, Any]:
+        """The event whose id is ``given``, or the only one whose id starts with it."""
+        for prefix in dict.fromkeys((given, given.upper())):
+            after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            rows = self.conn.execute(
+                sql.EVENTS_WITH_ID_PREFIX, {"prefix": prefix, "after": after}
+            ).fetchall()
+            ids = list(dict.fromkeys(row[2] for row in rows))
+            if prefix in ids:  # a whole id, even where it starts a longer one
+                ids = [prefix]
+            if len(ids) > 1:
+                raise InvalidQuery(
+                    "event_ids",
+                    f"'{given}' starts several event ids ({', '.join(ids[:3])}, ...); "
+                    "give more of it",
+                )
+            if ids:
+                offset, length, _ = next(row for row in rows if row[2] == ids[0])
+                return self.line(offset, length)
+        raise _unknown_event(given)
 
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         rows = self.conn.execute(sql.TASK_IDS_WITH_PREFIX, {"prefix": prefix}).fetchall()
@@ -1213,6 +1250,12 @@ def _seconds(timestamp: str) -> float | None:
     except ValueError:
         return None
     return None if moment.tzinfo is None else moment.timestamp()
+
+
+def _unknown_event(given: str) -> InvalidQuery:
+    return InvalidQuery(
+        "event_ids", f"no event '{given}' in this journal; search_events or read_events show ids"
+    )
 
 
 def _type_mask(types: frozenset[str] | None) -> int | None:

@@ -159,13 +159,18 @@ class TaskPackOutput(TypedDict):
 
 
 class SearchHitObject(TypedDict):
-    """One match: the event, its task's title, a snippet with the matches in **bold**."""
+    """One match: the event's id, type, task and time, its task's title, a snippet with the
+    matches in **bold**; the whole event only when full is true."""
 
-    event: EventObject
+    event_id: str
+    type: str
+    task_id: str
+    timestamp: str
     title: str
     snippet: str
     score: float
-    journal: str | None
+    event: NotRequired[EventObject]
+    journal: NotRequired[str]
 
 
 class SearchEventsOutput(TypedDict):
@@ -388,6 +393,15 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         order: Annotated[
             Order, Field(description="'newest' first (default) or 'oldest' first.")
         ] = "newest",
+        event_ids: Annotated[
+            list[str] | None,
+            Field(
+                description=(
+                    "Fetch these events whole, in this order: up to 50 event ids or unique "
+                    "starts of ids (from search hits). Use alone, without other filters."
+                )
+            ),
+        ] = None,
     ) -> Annotated[CallToolResult, ReadEventsOutput]:
         """Read journal events back, newest first by default, filtered by task, type and time.
 
@@ -402,6 +416,7 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         "[cut: ...]", with "cut": true.
 
         Example: {"task_id": "tj-8f3k2m9q1z", "types": ["decision", "finding"], "limit": 20}
+        or, for the whole events behind search hits: {"event_ids": ["01KMZ3T4", "01KMZ9"]}
         """
         page = await _in_worker(
             lambda: clip_page(
@@ -413,6 +428,7 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
                     limit=limit,
                     cursor=cursor,
                     order=order,
+                    event_ids=event_ids,
                 )
             )
         )
@@ -514,6 +530,10 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         ] = False,
         limit: Annotated[int, Field(ge=1, le=100, description="Most hits to return.")] = 20,
         cursor: CursorArgument = None,
+        full: Annotated[
+            bool,
+            Field(description="Give each hit's whole event too (default: compact hits)."),
+        ] = False,
     ) -> Annotated[CallToolResult, SearchEventsOutput]:
         """Find journal events by their words: what was tried, found, decided or rejected
         before, in this task, another task, or (all_projects) another project.
@@ -522,9 +542,13 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         before retrying an approach, to see whether it was rejected (types=["rejection"]).
         Matches the text, the task title, the goal and refs (files, commits).
 
-        Returns {hits, next_cursor, truncated, note}, best match first: each hit is {event,
-        title, snippet, score, journal}; snippet is up to 200 characters around the
-        matches, marked **like this**; journal names the file when all_projects is true.
+        Words match their inflections (retry finds retrying, retried); exact words rank
+        first. Returns {hits, order, next_cursor, truncated, note}, best match first
+        (order "newest" when the words match too many events to rank: newest first). A
+        hit is compact, {event_id, type, task_id, timestamp, title, snippet, score}; the
+        snippet is up to 200 characters around the matches, marked **like this**; journal
+        names the file when all_projects is true. Read the whole events with
+        read_events(event_ids=[...]), or pass full=true.
 
         Example: {"query": "token refresh -flaky", "types": ["decision", "rejection"]}
         """
@@ -539,6 +563,7 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
                     all_projects=all_projects,
                     limit=limit,
                     cursor=cursor,
+                    full=full,
                 )
             )
         )

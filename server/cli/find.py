@@ -81,6 +81,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
     parser.add_argument("--cursor", help="go on from where a previous page stopped")
+    parser.add_argument(
+        "--full", action="store_true", help="with --json, each hit's whole event too"
+    )
     add_json(parser)
 
 
@@ -93,6 +96,7 @@ def _search(args: argparse.Namespace) -> int:
             all_projects=args.all_projects,
             limit=args.limit,
             cursor=args.cursor,
+            full=args.full,
         )
     return _show(page, args)
 
@@ -111,6 +115,7 @@ def _rejected(args: argparse.Namespace) -> int:
             all_projects=args.all_projects,
             limit=args.limit,
             cursor=args.cursor,
+            full=args.full,
         )
     return _show(page, args)
 
@@ -120,7 +125,16 @@ def _show(page: SearchPage, args: argparse.Namespace) -> int:
         emit(json_text(page))
         return EXIT_OK
     # The event lines of ``read``, with the snippet in place of the whole text.
-    shown = [{**hit.event, "text": hit.snippet} for hit in page.hits]
+    shown = [
+        {
+            "event_id": hit.event_id,
+            "timestamp": hit.timestamp,
+            "task_id": hit.task_id,
+            "type": hit.type,
+            "text": hit.snippet,
+        }
+        for hit in page.hits
+    ]
     for hit, line in zip(page.hits, event_lines(shown), strict=True):
         emit(line if hit.journal is None else f"{Path(hit.journal).stem}  {line}")
     note_rest(page.note, page.next_cursor, "hits")

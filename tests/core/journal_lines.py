@@ -88,3 +88,9 @@ def finish(child: subprocess.Popen[str]) -> list[str]:
 def append_in_child(path: Path, task_id: str, count: int) -> list[str]:
     """Append ``count`` findings to ``task_id`` from another process; returns their ids."""
     return finish(start_appender(path, task_id, count))
+
+
+def hit_text(hit: Any) -> str:
+    """The text of a search hit's whole event (searched with ``full=True``)."""
+    assert hit.event is not None, "search with full=True to have the whole events"
+    return str(hit.event["text"])

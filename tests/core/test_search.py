@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from journal_core import InvalidQuery, Journal, Settings, store
 from journal_core.search import Query, Term, document, matches, parse, snippet, to_fts, tokens
-from tests.core.journal_lines import event, write
+from tests.core.journal_lines import event, hit_text, write
 
 T = "tj-aaaaaaaaaa"
 BOTH = ["the parser is fine", "the parser drops trailing commas"]
@@ -21,7 +21,7 @@ RENAMED = "renamed test_token_refresh to test_refresh_token"
 
 
 def found(journal: Journal, query: str, **filters: Any) -> list[str]:
-    return [hit.event["text"] for hit in journal.search(query, **filters).hits]
+    return [hit_text(hit) for hit in journal.search(query, full=True, **filters).hits]
 
 
 @pytest.fixture
@@ -190,7 +190,7 @@ def test_a_match_in_the_title_outranks_one_in_the_text(journal_path: Path) -> No
 def test_equal_matches_come_newest_first(journal_path: Path) -> None:
     write(journal_path, event(type="open", text="x"), *(event(text="same words") for _ in range(3)))
     journal = Journal(Settings(journal_path=journal_path))
-    ids = [hit.event["event_id"] for hit in journal.search("same words").hits]
+    ids = [hit.event_id for hit in journal.search("same words").hits]
     assert ids == sorted(ids, reverse=True)
 
 
@@ -230,11 +230,11 @@ def test_pages_of_hits_go_on_with_the_cursor(journal_path: Path) -> None:
     write(journal_path, event(type="open", text="x"), *(event(text=f"word {n}") for n in range(7)))
     journal = Journal(Settings(journal_path=journal_path))
     seen: list[str] = []
-    page = journal.search("word", limit=3)
-    seen += [hit.event["text"] for hit in page.hits]
+    page = journal.search("word", limit=3, full=True)
+    seen += [hit_text(hit) for hit in page.hits]
     while page.next_cursor is not None:
-        page = journal.search("word", limit=3, cursor=page.next_cursor)
-        seen += [hit.event["text"] for hit in page.hits]
+        page = journal.search("word", limit=3, cursor=page.next_cursor, full=True)
+        seen += [hit_text(hit) for hit in page.hits]
     assert sorted(seen) == sorted(f"word {n}" for n in range(7))
 
 
@@ -263,7 +263,7 @@ def test_rejected_finds_rejections_and_decisions_rejected_alternatives(journal_p
         event(type="finding", text="retry loop seen in the logs"),
     )
     journal = Journal(Settings(journal_path=journal_path))
-    assert sorted(hit.event["text"] for hit in journal.rejected("retry").hits) == [
+    assert sorted(hit_text(hit) for hit in journal.rejected("retry", full=True).hits) == [
         "a retry loop would hide the race",
         "take the mutex",
     ]
@@ -279,8 +279,8 @@ def test_all_projects_searches_every_journal_in_the_data_folder(
     write(there, event(type="open", text="cache there, cache everywhere"))
     journal = Journal(Settings(journal_path=here))
     assert [hit.journal for hit in journal.search("cache").hits] == [None]
-    hits = journal.search("cache", all_projects=True).hits
-    assert sorted((hit.event["text"], hit.journal) for hit in hits) == [
+    hits = journal.search("cache", all_projects=True, full=True).hits
+    assert sorted((hit_text(hit), hit.journal) for hit in hits) == [
         ("cache here", str(here)),
         ("cache there, cache everywhere", str(there)),
     ]
@@ -328,7 +328,7 @@ def test_fts_hits_are_exactly_the_events_the_rules_match(texts: list[str], query
         path = Path(folder) / "events.jsonl"
         written = write(path, event(type="open", text="zzz"), *(event(text=t) for t in texts))
         journal = Journal(Settings(journal_path=path))
-        hits = {hit.event["event_id"] for hit in journal.search(query, limit=100).hits}
+        hits = {hit.event_id for hit in journal.search(query, limit=100).hits}
         journal.close()
     expected = {e["event_id"] for e in written if matches(parsed, document(e))}
     assert hits == expected
@@ -380,10 +380,10 @@ def test_a_query_matching_more_than_can_be_ranked_gives_the_newest_first(
     texts = ["upload upload upload one", "upload two", "upload three", "upload four", "five"]
     write(journal_path, event(type="open", text="zzz"), *(event(text=text) for text in texts))
     journal = Journal(Settings(journal_path=journal_path))
-    first = journal.search("upload", limit=3)
-    rest = journal.search("upload", limit=3, cursor=first.next_cursor)
+    first = journal.search("upload", limit=3, full=True)
+    rest = journal.search("upload", limit=3, cursor=first.next_cursor, full=True)
     assert (first.order, rest.order) == ("newest", "newest")
-    assert [hit.event["text"] for hit in [*first.hits, *rest.hits]] == texts[3::-1]
+    assert [hit_text(hit) for hit in [*first.hits, *rest.hits]] == texts[3::-1]
     assert rest.next_cursor is None
 
 
@@ -393,9 +393,9 @@ def test_a_query_matching_few_enough_is_ranked_best_first(
     monkeypatch.setattr(store, "BROAD_MATCHES", 4)
     texts = ["upload upload upload one", "upload two", "upload three", "upload four"]
     write(journal_path, event(type="open", text="zzz"), *(event(text=text) for text in texts))
-    page = Journal(Settings(journal_path=journal_path)).search("upload")
+    page = Journal(Settings(journal_path=journal_path)).search("upload", full=True)
     assert page.order == "best"
-    assert page.hits[0].event["text"] == "upload upload upload one"
+    assert hit_text(page.hits[0]) == "upload upload upload one"
 
 
 def test_rejected_on_a_broad_topic_gives_the_newest_first(
@@ -415,9 +415,9 @@ def test_rejected_on_a_broad_topic_gives_the_newest_first(
         event(type="finding", text="cache misses"),
         event(type="rejection", text="cache per process"),
     )
-    page = Journal(Settings(journal_path=journal_path)).rejected("cache")
+    page = Journal(Settings(journal_path=journal_path)).rejected("cache", full=True)
     assert page.order == "newest"
-    assert [hit.event["text"] for hit in page.hits] == [
+    assert [hit_text(hit) for hit in page.hits] == [
         "cache per process",
         "use the queue",
         "cache in memory: too small",

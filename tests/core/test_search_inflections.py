@@ -12,13 +12,13 @@ import pytest
 from journal_core import Journal, Settings
 from journal_core.search import tokens
 from journal_core.stem import stem
-from tests.core.journal_lines import event, write
+from tests.core.journal_lines import event, hit_text, write
 
 
 def texts_found(path: Path, query: str) -> list[str]:
     journal = Journal(Settings(journal_path=path))
     try:
-        return [hit.event["text"] for hit in journal.search(query).hits]
+        return [hit_text(hit) for hit in journal.search(query, full=True).hits]
     finally:
         journal.close()
 

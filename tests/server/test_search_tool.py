@@ -1,5 +1,6 @@
 """search_events through a client: hits best first with snippets, plain refusals."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,10 @@ async def test_search_events_finds_a_finding_by_its_words_and_a_file_by_its_name
     for query in ("token refresh", "refresh.rs", "src/auth"):
         page = await call_ok(client, "search_events", {"query": query})
         (hit,) = page["hits"]
-        assert hit["event"]["event_id"] == finding["event_id"]
+        assert hit["event_id"] == finding["event_id"]
         assert hit["title"] == "Auth tokens"
-        assert hit["journal"] is None
+        assert "journal" not in hit
+        assert "event" not in hit  # compact unless full is true
     page = await call_ok(client, "search_events", {"query": "token refresh"})
     assert page["hits"][0]["snippet"] == "The **token** **refresh** races with logout"
     assert page["next_cursor"] is None
@@ -67,5 +69,38 @@ async def test_search_events_over_all_projects_names_each_hits_journal(
         in_process_client, "search_events", {"query": "importer", "all_projects": True}
     )
     (hit,) = page["hits"]
-    assert hit["event"]["task_id"] == opened["task_id"]
+    assert hit["task_id"] == opened["task_id"]
     assert hit["journal"] == str(journal_path)
+
+
+async def test_hits_are_compact_and_read_events_fetches_them_whole_by_id(
+    client: Client,
+) -> None:
+    opened = await call_ok(client, "append_event", {"type": "open", "text": "Auth work"})
+    texts = [f"token refresh attempt {n} " + "details " * 60 for n in range(20)]
+    for text in texts:
+        await call_ok(
+            client,
+            "append_event",
+            {"type": "finding", "task_id": opened["task_id"], "text": text},
+        )
+    page = await call_ok(client, "search_events", {"query": "token refresh"})
+    assert len(page["hits"]) == 20
+    # Each hit is its fields and a snippet of at most 200 characters: under 400 bytes.
+    assert all(len(json.dumps(hit)) < 400 for hit in page["hits"])
+    hit = page["hits"][0]
+    assert set(hit) == {"event_id", "type", "task_id", "timestamp", "title", "snippet", "score"}
+    ids = [hit["event_id"] for hit in page["hits"][:3]]
+    whole = await call_ok(client, "read_events", {"event_ids": [ids[0][:20], *ids[1:]]})
+    assert [event["event_id"] for event in whole["events"]] == ids
+    assert whole["events"][0]["text"] in texts
+    full = await call_ok(client, "search_events", {"query": "token refresh", "full": True})
+    assert full["hits"][0]["event"]["event_id"] == ids[0]
+    assert len(json.dumps(full)) > 2 * len(json.dumps(page))
+
+
+async def test_read_events_by_an_unknown_id_is_refused_by_name(client: Client) -> None:
+    await call_ok(client, "append_event", {"type": "open", "text": "Auth work"})
+    result = await client.call_tool("read_events", {"event_ids": ["01ZZZZ"]})
+    assert result.is_error
+    assert "no event '01ZZZZ'" in str(result.content)
