@@ -115,7 +115,7 @@ def generate(path: Path, events: int, tasks: int) -> None:
 CATCH_UP = """
 import sys
 from pathlib import Path
-from journal_core.store import JournalStore
+from journal_core.index.store import JournalStore
 store = JournalStore(Path(sys.argv[1]))
 store.refresh()
 store.close()
@@ -131,7 +131,7 @@ def peak_mb() -> float:
 
 def child(mode: str, path: Path) -> dict[str, Any]:
     from journal_core import Journal, Settings
-    from journal_core.store import JournalStore
+    from journal_core.index.store import JournalStore
 
     if mode == "build":
         started = time.perf_counter()

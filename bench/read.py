@@ -128,8 +128,8 @@ def warm(action: Callable[[], object], repeat: int = 21) -> tuple[float, float]:
 
 
 def child(mode: str, path: Path) -> dict[str, Any]:
+    from journal_core.index.store import JournalStore
     from journal_core.reader import verify
-    from journal_core.store import JournalStore
 
     results: dict[str, Any] = {}
     index = JournalStore(path)

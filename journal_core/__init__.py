@@ -27,7 +27,8 @@ from journal_core.errors import (
 )
 
 if TYPE_CHECKING:
-    from journal_core.environment import DURABILITY_MODES
+    from journal_core.clip import clip_page
+    from journal_core.environment import DURABILITY_MODES, durability_of, lock_timeout_of
     from journal_core.events import (
         AUTHORS,
         EVENT_TYPES,
@@ -39,23 +40,41 @@ if TYPE_CHECKING:
         Limits,
         Refs,
         event_to_dict,
+        format_timestamp,
         new_event,
     )
+    from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
+    from journal_core.index.state import current_open_tasks
     from journal_core.journal import AppendResult, FlushResult, Journal
-    from journal_core.location import resolve_journal_path
-    from journal_core.pack import Pack, Resume
+    from journal_core.location import data_dir, find_project_root, resolve_journal_path
+    from journal_core.pack import (
+        COMPACT_TOKENS,
+        FULL_TOKENS,
+        MAX_BUDGET_TOKENS,
+        MIN_BUDGET_TOKENS,
+        PACK_MODES,
+        Pack,
+        Resume,
+    )
+    from journal_core.query import MAX_LIMIT, RESUME_TOKENS
     from journal_core.reader import BadLine, VerifyReport
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
-    from journal_core.store import EventPage, IndexStatus, TaskPage, TaskSummary
     from journal_core.writer import WriterStats
 
 __all__ = [
     "AUTHORS",
+    "COMPACT_TOKENS",
     "DURABILITY_MODES",
     "EVENT_TYPES",
     "EVIDENCE_STRENGTHS",
+    "FULL_TOKENS",
+    "MAX_BUDGET_TOKENS",
+    "MAX_LIMIT",
+    "MIN_BUDGET_TOKENS",
     "OUTCOME_TAGS",
+    "PACK_MODES",
+    "RESUME_TOKENS",
     "SOURCES",
     "STATUSES",
     "AppendResult",
@@ -89,7 +108,14 @@ __all__ = [
     "UnknownEvent",
     "VerifyReport",
     "WriterStats",
+    "clip_page",
+    "current_open_tasks",
+    "data_dir",
+    "durability_of",
     "event_to_dict",
+    "find_project_root",
+    "format_timestamp",
+    "lock_timeout_of",
     "new_event",
     "resolve_journal_path",
 ]
@@ -109,18 +135,39 @@ _LATER = {
             "Limits",
             "Refs",
             "event_to_dict",
+            "format_timestamp",
             "new_event",
         ),
         "journal_core.events",
     ),
     **dict.fromkeys(("AppendResult", "FlushResult", "Journal"), "journal_core.journal"),
-    "resolve_journal_path": "journal_core.location",
-    **dict.fromkeys(("Pack", "Resume"), "journal_core.pack"),
+    **dict.fromkeys(
+        ("data_dir", "find_project_root", "resolve_journal_path"), "journal_core.location"
+    ),
+    **dict.fromkeys(
+        (
+            "COMPACT_TOKENS",
+            "FULL_TOKENS",
+            "MAX_BUDGET_TOKENS",
+            "MIN_BUDGET_TOKENS",
+            "PACK_MODES",
+            "Pack",
+            "Resume",
+        ),
+        "journal_core.pack",
+    ),
+    **dict.fromkeys(("MAX_LIMIT", "RESUME_TOKENS"), "journal_core.query"),
+    "clip_page": "journal_core.clip",
+    "current_open_tasks": "journal_core.index.state",
     **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),
-    "DURABILITY_MODES": "journal_core.environment",
+    **dict.fromkeys(
+        ("DURABILITY_MODES", "durability_of", "lock_timeout_of"), "journal_core.environment"
+    ),
     "Settings": "journal_core.settings",
-    **dict.fromkeys(("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.store"),
+    **dict.fromkeys(
+        ("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.index.results"
+    ),
     "WriterStats": "journal_core.writer",
 }
 

@@ -19,8 +19,8 @@ from typing import Any, Final, TypeVar
 
 import msgspec
 
+from journal_core.index.results import PAGE_BYTES, EventPage, TaskPage, TaskSummary
 from journal_core.search import SearchPage
-from journal_core.store import PAGE_BYTES, EventPage, TaskPage, TaskSummary
 
 WHOLE: Final = "task-journal read --json shows it whole"
 CUT_NOTE: Final = (

@@ -1,4 +1,6 @@
-"""Opening the journal file, and finding where its complete lines end.
+"""The journal file itself: opening it safely, creating it privately, finding where its
+complete lines end, and writing to it whole (a torn last line ended first, a failed
+write cut back).
 
 Nothing here decodes a line, so a process that only looks at the index (the status
 line) imports this without msgspec; ``journal_core.reader`` builds on it.
@@ -6,13 +8,17 @@ line) imports this without msgspec; ``journal_core.reader`` builds on it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import logging
 import os
 import stat
 from pathlib import Path
-from typing import Final
+from typing import Final, NoReturn
 
-from journal_core.errors import JournalUnavailable
+from journal_core.errors import JournalUnavailable, JournalWriteFailed
+
+log = logging.getLogger(__name__)
 
 # How far back one read looks for the last line end, at most.
 _MAX_STEP: Final = 8 * 1024 * 1024
@@ -71,3 +77,103 @@ def complete_end(fd: int, size: int) -> int:
         pos = start
         step = min(step * 4, _MAX_STEP)
     return 0
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parents with mode 0700 (journals are private)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            path.mkdir(mode=0o700)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_writable(path: Path) -> None:
+    """Refuse to append to a journal that may no longer be opened for writing.
+
+    Our descriptors stay open and would still write, but a journal made read-only
+    (its mode, or a read-only mount over its folder) means appends must stop.
+    """
+    if os.access(path, os.W_OK, effective_ids=True, follow_symlinks=False):
+        return
+    try:
+        os.close(open_journal_file(path, os.O_WRONLY | os.O_APPEND))
+    except OSError as error:
+        raise JournalWriteFailed(
+            path, f"cannot open it for writing: {describe(error)}; nothing was written"
+        ) from None
+
+
+def open_for_append(path: Path) -> int:
+    """Open the journal for appending, creating it (and its folders) privately.
+
+    Only a regular file is opened, never through a symlink (``open_journal_file``).
+    """
+    make_private_dirs(path.parent)
+    flags = os.O_RDWR | os.O_APPEND
+    try:
+        fd = open_journal_file(path, flags | os.O_CREAT | os.O_EXCL)
+    except FileExistsError:
+        return open_journal_file(path, flags)
+    try:
+        # A new name is durable only once its folder is synced.
+        _fsync_dir(path.parent)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def append_whole(path: Path, fd: int, size: int, payload: bytes) -> bytes:
+    """End a torn last line, then write ``payload`` whole or not at all; return the
+    bytes written (``payload``, after a "\n" if a torn line was ended)."""
+    # Only a crash mid-append leaves a last line without "\n". Ending it costs
+    # that one torn line; not ending it would glue it to our first event.
+    if size and os.pread(fd, 1, size - 1) != b"\n":
+        log.warning("ended a torn last line at byte %d of %s", size, path)
+        payload = b"\n" + payload
+    view = memoryview(payload)
+    try:
+        while view:
+            count = os.write(fd, view)
+            if count == 0:
+                raise OSError(errno.EIO, "the write made no progress")
+            view = view[count:]
+    except OSError as error:
+        _cut_back(path, fd, size, error)
+    return payload
+
+
+def _cut_back(path: Path, fd: int, size: int, error: OSError) -> NoReturn:
+    """After a failed write: leave no partial line, and say what is on disk."""
+    try:
+        if os.fstat(fd).st_size == size:
+            raise JournalWriteFailed(path, f"{describe(error)}; nothing was written") from None
+        os.ftruncate(fd, size)
+    except JournalWriteFailed:
+        raise
+    except OSError as cut_error:
+        raise JournalWriteFailed(
+            path,
+            f"{describe(error)}, and cutting the partial line back failed too "
+            f"({describe(cut_error)}); the next append will end it",
+        ) from None
+    raise JournalWriteFailed(
+        path, f"{describe(error)}; the partial line was cut back, nothing was written"
+    ) from None
+
+
+def describe(error: OSError) -> str:
+    name = errno.errorcode.get(error.errno or 0, "")
+    text = error.strerror or str(error)
+    return f"{text} ({name})" if name else text

@@ -22,7 +22,7 @@ The record. Where the system has OFD locks (Linux), the first ``RECORD.size`` by
 hold how far the journal is known synced: its inode, an offset, and a CRC. It is
 written only under an OFD lock on those bytes (apart from the flock), and read
 under it or, by a writer waiting for it, without (a torn read fails the CRC). See
-the writer's docstring for why sharing fsyncs this way is safe.
+``durability``'s docstring for why sharing fsyncs this way is safe.
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
-"""The one way bytes get into a journal: lock, repair, whole write, cut back, fsync.
+"""The one way bytes get into a journal: the queue and group commit.
 
 Several processes share a journal (one server per editor session, the CLI, hooks),
 and the Rust ``task-journal`` tool may append beside them, so every append holds
 two locks: the sidecar ``<journal>.lock`` (what our own writers agree on) and an
 exclusive ``flock`` on the journal itself (what the Rust writers take).
-
-Locking. The sidecar lock is a flock of ``<journal>.lock``, the lock filelock takes
-on Unix, on a descriptor kept open and waited for in the kernel's queue (see
-``sidecar.py``). The journal's own flock, held only by a Rust writer, is tried again
-after a growing pause, so that the lock timeout still holds.
 
 Commits. There is no committer thread. An append encodes its line first (an event
 that cannot be encoded fails alone), queues it and, when no other thread of the
@@ -16,41 +11,13 @@ process is writing, writes the queue itself: lock, admit, write, unlock. Threads
 that come meanwhile wait; the writer hands its role to the first of them, who
 writes everything queued by then as one batch (group commit).
 
-Durability (``always`` mode). A batch is synced after the locks are let go, so
-other processes write while it syncs, and one fsync covers what every writer, in
-any process, wrote before it began. The writer keeps its role through the sync:
-callers that come meanwhile queue, and the next writer takes them all as one
-batch (after a shared batch, waiting a moment for its callers to queue again, so
-that batches do not alternate between one caller and the rest). Syncs are
-serialized (a mutex in the process, an OFD lock on the sidecar's first bytes
-across processes, waited for at most ``_SYNC_WAIT_S``), and a "synced up to"
-offset is kept for the journal's inode: in the process, and in a record at the
-start of the sidecar file, written only under that OFD lock (and read under it, or
-while waiting for it: a torn read fails the record's CRC). A batch whose bytes lie
-below a synced offset is answered without an fsync of its own; otherwise the
-syncer notes the file's size X, fsyncs, and records X. A syncer that had to wait
-for another process's sync waits a moment more before its fsync, for the lines the
-writers just answered are writing next: its fsync then covers them too.
-
-Why this never answers ``durable`` too early: a recorded X was measured before an
-fsync that then succeeded, so every byte below X had been written before that
-fsync began, and an fsync makes durable all of the file's data written before it,
-whichever process wrote it. The record names the inode (a replaced journal starts
-from nothing), nothing truncates a journal below a recorded offset (a cut-back
-removes only the failed write's own bytes, which lie above the size at its
-start), and a record that does not check out (torn, foreign, for a file shorter
-than it claims) counts as nothing synced. A failed fsync may have dropped bytes
-written before it, and Linux then marks them clean, so a later fsync succeeds
-without them: the writer remembers the range it could not sync and never again
-calls bytes there durable (a retried key whose event lies there is answered
-``durable: false``). That memory is the process's own; another process cannot
-know of the failure (Linux reports it to the descriptors open at the time).
+The locks and the syncs are in ``durability``; opening, repairing, writing whole and
+cutting back the file are in ``journal_file``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import logging
 import os
@@ -62,17 +29,17 @@ from typing import Any, Final, NamedTuple
 
 import msgspec
 
+from journal_core.durability import Syncs, lock_journal
 from journal_core.errors import (
     InvalidEvent,
-    JournalBusy,
     JournalDurabilityUnknown,
     JournalError,
     JournalUnavailable,
     JournalWriteFailed,
 )
 from journal_core.events import Event, encode_line
-from journal_core.journal_file import open_journal_file
-from journal_core.sidecar import FIRST_PAUSE_S, LAST_PAUSE_S, Sidecar
+from journal_core.journal_file import append_whole, check_writable, describe, open_for_append
+from journal_core.sidecar import LAST_PAUSE_S, Sidecar
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +49,6 @@ _MAX_HOLD_S: Final = 0.002
 # After a shared batch, the longest the next waits for its callers to queue again
 # (they were just answered): a fraction of an fsync, which they then share.
 _GATHER_S: Final = 0.001
-# After waiting for another process's sync, how long a sync waits before its own
-# fsync: a writer's time to append its next line, a fraction of an fsync's.
-_SIBLING_DELAY_S: Final = 0.0003
-# The longest a sync waits for another process's to end before it fsyncs alone: long
-# enough for most fsyncs, short enough that a hung process costs each append little.
-_SYNC_WAIT_S: Final = 0.25
 
 
 class Tip(NamedTuple):
@@ -165,25 +126,6 @@ def _admit_all(events: Sequence[Event], tip: Tip) -> list[Verdict]:
     return [None] * len(events)
 
 
-def make_private_dirs(folder: Path) -> None:
-    """Create ``folder`` and any missing parents with mode 0700 (journals are private)."""
-    missing = []
-    while not folder.exists():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        with contextlib.suppress(FileExistsError):  # another process made it first
-            path.mkdir(mode=0o700)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class JournalWriter:
     """Appends events to one journal file; safe across threads and processes.
 
@@ -228,11 +170,12 @@ class JournalWriter:
         self._queue: list[_Request] = []
         self._writing = False
         # One sync at a time in the process; what is known synced, and what may be lost.
-        self._sync_mutex = threading.Lock()
-        self._synced_identity: tuple[int, int] | None = None
-        self._synced_to = 0
-        self._suspect: list[tuple[int, int]] = []
+        self._syncs = Syncs(self.path, self._sidecar, self._count_fsync)
         self._appends = self._batches = self._fsyncs = 0
+
+    def _count_fsync(self) -> None:
+        with self._mutex:
+            self._fsyncs += 1
 
     # --- the public face --------------------------------------------------------
 
@@ -240,13 +183,13 @@ class JournalWriter:
         """Create the folder (0700), file (0600) and lock file if needed; prove them usable."""
         self._check_fork()
         try:
-            os.close(self._open_path())
+            os.close(open_for_append(self.path))
         except OSError as error:
-            raise JournalUnavailable(self.path, _describe(error)) from None
+            raise JournalUnavailable(self.path, describe(error)) from None
         try:
             self._sidecar.create()
         except OSError as error:
-            raise JournalUnavailable(self.path, f"cannot lock: {_describe(error)}") from None
+            raise JournalUnavailable(self.path, f"cannot lock: {describe(error)}") from None
         with self._role():
             try:
                 fd = self._lock(time.monotonic() + self.lock_timeout)
@@ -284,7 +227,7 @@ class JournalWriter:
         self._check_fork()
         line = self._encode(event)
         with self._mutex:
-            if self._writing or self._queue or self._sync_mutex.locked():
+            if self._writing or self._queue or self._syncs.mutex.locked():
                 return None
             self._writing = True
             request = _Request(event, line)
@@ -298,14 +241,14 @@ class JournalWriter:
         self._check_fork()
         try:
             # A descriptor of its own: a writer's may be swapped meanwhile.
-            fd = self._open_path()
+            fd = open_for_append(self.path)
         except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot open: {_describe(error)}") from None
+            raise JournalWriteFailed(self.path, f"cannot open: {describe(error)}") from None
         try:
-            with self._sync_mutex:
+            with self._syncs.mutex:
                 stat = os.fstat(fd)
                 identity = (stat.st_dev, stat.st_ino)
-                self._fsync(fd, identity, stat.st_size)
+                self._syncs.fsync(fd, identity, stat.st_size)
                 return stat.st_size
         except JournalDurabilityUnknown as error:
             raise JournalWriteFailed(self.path, error.reason) from None
@@ -320,7 +263,7 @@ class JournalWriter:
         """Release the files, once the appends under way in other threads are done."""
         if self._pid != os.getpid():
             return
-        with self._role(), self._sync_mutex:
+        with self._role(), self._syncs.mutex:
             if self._fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(self._fd)
@@ -457,7 +400,7 @@ class JournalWriter:
                 batch.sync_fd = os.dup(fd)
             except OSError as error:
                 raise JournalWriteFailed(
-                    self.path, f"{_describe(error)}; nothing was written"
+                    self.path, f"{describe(error)}; nothing was written"
                 ) from None
         return batch
 
@@ -480,7 +423,7 @@ class JournalWriter:
             else:
                 request.duplicate_of = verdict
         if lines:
-            written = self._append_bytes(fd, start, b"".join(lines))
+            written = append_whole(self.path, fd, start, b"".join(lines))
             end = start + len(written)
             self._tell_written(tip, written)
             with self._mutex:
@@ -512,21 +455,21 @@ class JournalWriter:
         failure: JournalDurabilityUnknown | None = None
         if batch.sync_fd is not None:
             try:
-                self._make_durable(batch.sync_fd, batch.identity, batch.end, batch.patient)
+                self._syncs.make_durable(batch.sync_fd, batch.identity, batch.end, batch.patient)
             except JournalDurabilityUnknown as error:
                 failure = error
             except OSError as error:
                 failure = JournalDurabilityUnknown(
-                    self.path, f"it could not be synced: {_describe(error)}"
+                    self.path, f"it could not be synced: {describe(error)}"
                 )
             finally:
                 os.close(batch.sync_fd)
         always = self.durability == "always"
-        with self._sync_mutex:
+        with self._syncs.mutex:
             # A duplicate's event lies before the batch, or in it (a key repeated
             # within the batch): durable once everything up to its end is.
-            old_durable = self._covered(batch.identity, 0, batch.end)
-            new_durable = always and self._covered(batch.identity, batch.start, batch.end)
+            old_durable = self._syncs.covered(batch.identity, 0, batch.end)
+            new_durable = always and self._syncs.covered(batch.identity, batch.start, batch.end)
         if always and batch.written and failure is None and not new_durable:
             # Synced since, but written before an fsync that failed: maybe lost.
             failure = JournalDurabilityUnknown(
@@ -543,119 +486,17 @@ class JournalWriter:
                 request.outcome = Written(durable=always)
         self._settle(batch.requests)
 
-    # --- durability -----------------------------------------------------------------
-
-    def _make_durable(self, fd: int, identity: tuple[int, int], end: int, patient: bool) -> None:
-        """See that the journal's bytes up to ``end`` are synced, by anyone; fsync if not.
-
-        Not ``patient`` (on an event loop), it does not wait for another process's sync.
-        """
-        with self._sync_mutex:
-            if self._synced_identity == identity and self._synced_to >= end:
-                return
-
-            def covered() -> bool:
-                recorded = self._sidecar.read_record(identity, os.fstat(fd).st_size)
-                self._note_synced(identity, recorded)
-                return self._synced_to >= end
-
-            # Waiting for another process's sync, the record is read meanwhile:
-            # the wait ends as soon as that sync is seen to cover these bytes.
-            waited = self._sidecar.lock_record(_SYNC_WAIT_S if patient else 0.0, covered)
-            shared = waited is not None
-            try:
-                if waited and patient:
-                    # Others are syncing too: those just answered are writing again,
-                    # and waiting a moment lets this fsync cover their lines as well.
-                    time.sleep(_SIBLING_DELAY_S)
-                if shared:
-                    covered()
-                if self._synced_identity == identity and self._synced_to >= end:
-                    return
-                size = os.fstat(fd).st_size
-                self._fsync(fd, identity, size)
-                if shared:
-                    self._sidecar.write_record(identity, size)
-            finally:
-                if shared:
-                    self._sidecar.unlock_record()
-
-    def _fsync(self, fd: int, identity: tuple[int, int], size: int) -> None:
-        """fsync ``fd`` and note everything below ``size`` synced; sync mutex held."""
-        try:
-            os.fsync(fd)
-        except OSError as error:
-            # What was not known synced may now be lost for good (Linux marks it clean).
-            known = self._synced_to if self._synced_identity == identity else 0
-            self._note_synced(identity, known)
-            self._suspect.append((known, size))
-            raise JournalDurabilityUnknown(self.path, f"fsync failed: {_describe(error)}") from None
-        with self._mutex:
-            self._fsyncs += 1
-        self._note_synced(identity, size)
-
-    def _note_synced(self, identity: tuple[int, int], offset: int) -> None:
-        if self._synced_identity != identity:
-            self._synced_identity, self._synced_to, self._suspect = identity, 0, []
-        self._synced_to = max(self._synced_to, offset)
-
-    def _covered(self, identity: tuple[int, int], start: int, end: int) -> bool:
-        """Whether bytes ``start`` to ``end`` are known on stable storage; sync mutex held."""
-        if start >= end:
-            return True
-        if self._synced_identity != identity or self._synced_to < end:
-            return False
-        return all(stop <= start or end <= lo for lo, stop in self._suspect)
-
-    # --- the locks --------------------------------------------------------------------
-
-    def _try_sidecar(self) -> bool:
-        try:
-            return self._sidecar.try_acquire()
-        except FileNotFoundError:
-            # No folder yet: an append without open() makes it as open() would.
-            make_private_dirs(self.path.parent)
-            return self._sidecar.try_acquire()
+    # --- the locks and the file -------------------------------------------------------
 
     def _lock(self, deadline: float | None) -> int | None:
-        """Hold the sidecar lock, then the journal's own flock; return the journal's fd.
+        return lock_journal(
+            self.path, self._sidecar, deadline, self.lock_timeout, self._writable_fd
+        )
 
-        Without a deadline, only one try: None if either lock is held elsewhere.
-        """
-        try:
-            if not self._try_sidecar():
-                if deadline is None:
-                    return None
-                if not self._sidecar.acquire(deadline):
-                    raise JournalBusy(self.path, self.lock_timeout)
-        except OSError as error:
-            raise JournalWriteFailed(self.path, f"cannot lock: {_describe(error)}") from None
-        try:
-            fd = self._current_fd()
-            self._check_writable()
-            # The Rust writer blocks in flock(LOCK_EX); we try, so our timeout still holds.
-            pause = FIRST_PAUSE_S
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return fd
-                except BlockingIOError:
-                    pass
-                except OSError as error:
-                    raise JournalWriteFailed(
-                        self.path, f"cannot lock: {_describe(error)}"
-                    ) from None
-                if deadline is None:
-                    self._sidecar.release()
-                    return None
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise JournalBusy(self.path, self.lock_timeout)
-                time.sleep(min(pause, left))
-                pause = min(pause * 2, LAST_PAUSE_S)
-        except BaseException:
-            self._sidecar.release()
-            raise
+    def _writable_fd(self) -> int:
+        fd = self._current_fd()
+        check_writable(self.path)
+        return fd
 
     def _unlock(self, fd: int) -> None:
         try:
@@ -664,7 +505,7 @@ class JournalWriter:
         except OSError as error:
             # Nothing to answer a caller with: the write is done. Closing the
             # descriptors drops their locks, so the next commit starts clean.
-            log.warning("could not unlock %s: %s", self.path, _describe(error))
+            log.warning("could not unlock %s: %s", self.path, describe(error))
             if self._fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(self._fd)
@@ -672,45 +513,6 @@ class JournalWriter:
             self._sidecar.close()
 
     # --- the file ---------------------------------------------------------------
-
-    def _append_bytes(self, fd: int, size: int, payload: bytes) -> bytes:
-        """End a torn last line, then write ``payload`` whole or not at all; return the
-        bytes written (``payload``, after a "\n" if a torn line was ended)."""
-        # Only a crash mid-append leaves a last line without "\n". Ending it costs
-        # that one torn line; not ending it would glue it to our first event.
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            log.warning("ended a torn last line at byte %d of %s", size, self.path)
-            payload = b"\n" + payload
-        view = memoryview(payload)
-        try:
-            while view:
-                count = os.write(fd, view)
-                if count == 0:
-                    raise OSError(errno.EIO, "the write made no progress")
-                view = view[count:]
-        except OSError as error:
-            self._cut_back(fd, size, error)
-        return payload
-
-    def _cut_back(self, fd: int, size: int, error: OSError) -> None:
-        """After a failed write: leave no partial line, and say what is on disk."""
-        try:
-            if os.fstat(fd).st_size == size:
-                raise JournalWriteFailed(
-                    self.path, f"{_describe(error)}; nothing was written"
-                ) from None
-            os.ftruncate(fd, size)
-        except JournalWriteFailed:
-            raise
-        except OSError as cut_error:
-            raise JournalWriteFailed(
-                self.path,
-                f"{_describe(error)}, and cutting the partial line back failed too "
-                f"({_describe(cut_error)}); the next append will end it",
-            ) from None
-        raise JournalWriteFailed(
-            self.path, f"{_describe(error)}; the partial line was cut back, nothing was written"
-        ) from None
 
     def _current_fd(self) -> int:
         """The open journal, reopened if the file at the path was deleted or replaced.
@@ -726,7 +528,7 @@ class JournalWriter:
             identity = None
         except OSError as error:
             raise JournalWriteFailed(
-                self.path, f"cannot open it for writing: {_describe(error)}; nothing was written"
+                self.path, f"cannot open it for writing: {describe(error)}; nothing was written"
             ) from None
         if self._fd is not None and identity == self._identity:
             return self._fd
@@ -734,55 +536,15 @@ class JournalWriter:
             os.close(self._fd)
             self._fd = self._identity = None
         try:
-            fd = self._open_path()
+            fd = open_for_append(self.path)
         except OSError as error:
             raise JournalWriteFailed(
-                self.path, f"cannot open it for writing: {_describe(error)}; nothing was written"
+                self.path, f"cannot open it for writing: {describe(error)}; nothing was written"
             ) from None
         stat = os.fstat(fd)
         self._fd, self._identity = fd, (stat.st_dev, stat.st_ino)
         return fd
 
-    def _check_writable(self) -> None:
-        """Refuse to append to a journal that may no longer be opened for writing.
-
-        Our descriptors stay open and would still write, but a journal made read-only
-        (its mode, or a read-only mount over its folder) means appends must stop.
-        """
-        if os.access(self.path, os.W_OK, effective_ids=True, follow_symlinks=False):
-            return
-        try:
-            os.close(open_journal_file(self.path, os.O_WRONLY | os.O_APPEND))
-        except OSError as error:
-            raise JournalWriteFailed(
-                self.path, f"cannot open it for writing: {_describe(error)}; nothing was written"
-            ) from None
-
-    def _open_path(self) -> int:
-        """Open the journal for appending, creating it (and its folders) privately.
-
-        Only a regular file is opened, never through a symlink (``open_journal_file``).
-        """
-        make_private_dirs(self.path.parent)
-        flags = os.O_RDWR | os.O_APPEND
-        try:
-            fd = open_journal_file(self.path, flags | os.O_CREAT | os.O_EXCL)
-        except FileExistsError:
-            return open_journal_file(self.path, flags)
-        try:
-            # A new name is durable only once its folder is synced.
-            _fsync_dir(self.path.parent)
-        except OSError:
-            os.close(fd)
-            raise
-        return fd
-
     def _check_fork(self) -> None:
         if self._pid != os.getpid():
             self._after_fork()
-
-
-def _describe(error: OSError) -> str:
-    name = errno.errorcode.get(error.errno or 0, "")
-    text = error.strerror or str(error)
-    return f"{text} ({name})" if name else text

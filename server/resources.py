@@ -20,8 +20,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from pydantic import Field
 
-from journal_core import InvalidQuery, Journal, JournalError
-from journal_core.query import MAX_LIMIT
+from journal_core import MAX_LIMIT, InvalidQuery, Journal, JournalError
 
 __all__ = ["TASKS_URI", "TASK_URI_TEMPLATE", "register_resources"]
 

@@ -21,8 +21,7 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
-from journal_core import AppendResult, Event, Journal, JournalError, new_event
-from journal_core.clip import clip_page
+from journal_core import AppendResult, Event, Journal, JournalError, clip_page, new_event
 
 __all__ = ["register_tools"]
 

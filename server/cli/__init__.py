@@ -22,8 +22,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from journal_core.environment import DURABILITY_MODES
-from journal_core.errors import JournalDurabilityUnknown, JournalError
+from journal_core import DURABILITY_MODES, JournalDurabilityUnknown, JournalError
 from server import VersionAction
 from server.cli.arguments import check_utf8_arguments
 from server.cli.command import (

@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from journal_core import InvalidSetting, Settings
-from journal_core.location import find_project_root
+from journal_core import InvalidSetting, Settings, find_project_root
 from server.cli import claude_settings
 from server.cli.command import (
     EXIT_OK,

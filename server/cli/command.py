@@ -17,9 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-from journal_core.environment import DURABILITY_MODES
-from journal_core.errors import JournalBusy, JournalUnavailable, JournalWriteFailed
-from journal_core.location import data_dir, find_project_root
+from journal_core import (
+    DURABILITY_MODES,
+    JournalBusy,
+    JournalUnavailable,
+    JournalWriteFailed,
+    data_dir,
+    find_project_root,
+)
 from server.cli.escape import visible
 
 # The status line imports this module at every redraw: what only other commands use
@@ -85,7 +90,7 @@ def add_json(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    from journal_core.settings import Settings
+    from journal_core import Settings
 
     return Settings.from_env(
         journal=args.journal, project_dir=args.project_dir, durability=args.durability
@@ -99,7 +104,7 @@ def open_journal(settings: Settings, *, create: bool = False) -> Iterator[Journa
     Only writing commands create the file: reading a journal that does not exist yet
     finds nothing, and verify reports it missing.
     """
-    from journal_core.journal import Journal
+    from journal_core import Journal
 
     journal = Journal(settings)
     try:
@@ -168,7 +173,7 @@ def event_pages(journal: Journal, cursor: str | None = None, **query: Any) -> It
 
     One page is held at a time, so reading a whole journal takes constant memory.
     """
-    from journal_core.query import MAX_LIMIT
+    from journal_core import MAX_LIMIT
 
     while True:
         page = journal.read_events(limit=MAX_LIMIT, cursor=cursor, **query)
@@ -180,7 +185,7 @@ def event_pages(journal: Journal, cursor: str | None = None, **query: Any) -> It
 
 def task_pages(journal: Journal, cursor: str | None = None, **query: Any) -> Iterator[TaskPage]:
     """Every page of a ``list_tasks`` query from ``cursor`` on, following the cursors."""
-    from journal_core.query import MAX_LIMIT
+    from journal_core import MAX_LIMIT
 
     while True:
         page = journal.list_tasks(limit=MAX_LIMIT, cursor=cursor, **query)

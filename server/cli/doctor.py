@@ -20,8 +20,7 @@ import msgspec
 from filelock import FileLock, Timeout
 
 import server
-from journal_core import JournalError, Settings
-from journal_core.location import find_project_root
+from journal_core import JournalError, Settings, find_project_root
 from server.cli import claude_settings
 from server.cli.command import (
     EXIT_BAD_LINES,

@@ -2,7 +2,7 @@
 
 import argparse
 
-from journal_core.pack import (
+from journal_core import (
     COMPACT_TOKENS,
     FULL_TOKENS,
     MAX_BUDGET_TOKENS,

@@ -4,7 +4,7 @@ Claude Code runs it at every redraw of the bar, so it must answer in well under 
 on a journal of a million events, and never fail: a problem is one warning on stderr
 and exit status 0. Most of that time would be start-up, msgspec alone taking 40 ms to
 import; so when the index already holds the whole journal, the open tasks are read from
-it directly (``journal_core.index_state``) and neither msgspec nor the store is loaded.
+it directly (``journal_core.index.state``) and neither msgspec nor the store is loaded.
 Otherwise (no index yet, lines appended since it was caught up) ``Journal`` answers,
 catching the index up first, as every other reader does.
 """
@@ -15,9 +15,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from journal_core.environment import durability_of, lock_timeout_of
-from journal_core.index_state import current_open_tasks
-from journal_core.location import resolve_journal_path
+from journal_core import current_open_tasks, durability_of, lock_timeout_of, resolve_journal_path
 from server.cli.command import (
     EXIT_OK,
     PROG,

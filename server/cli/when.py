@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from typing import Final
 
-from journal_core.events import format_timestamp
+from journal_core import format_timestamp
 
 __all__ = ["TIME_HELP", "ago_text", "local_text", "parse_time", "time_argument"]
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from journal_core import (
+    MAX_LIMIT,
     IdempotencyKeyReused,
     InvalidEvent,
     InvalidQuery,
@@ -18,7 +19,6 @@ from journal_core import (
     TaskStateConflict,
     UnknownEvent,
 )
-from journal_core.query import MAX_LIMIT
 
 __all__ = ["FIELD_FLAGS", "error_text", "flag_of"]
 

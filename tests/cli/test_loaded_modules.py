@@ -67,7 +67,11 @@ def test_statusline_reads_a_current_index_without_msgspec_or_the_store(
 
     assert outcome.stdout == f"[{task_id} · open: 1 · stale: 0]\n"
     assert "msgspec" not in top_packages(loaded)
-    assert {"journal_core.store", "journal_core.journal", "journal_core.reader"} & loaded == set()
+    assert {
+        "journal_core.index.store",
+        "journal_core.journal",
+        "journal_core.reader",
+    } & loaded == set()
 
 
 def test_statusline_goes_through_the_journal_when_lines_were_appended_since(
@@ -86,7 +90,7 @@ def test_statusline_goes_through_the_journal_when_lines_were_appended_since(
     )
 
     assert done.stdout.decode() == f"[{newer} · open: 2 · stale: 0]\n"
-    assert "journal_core.store" in set(json.loads(listing.read_text()))
+    assert "journal_core.index.store" in set(json.loads(listing.read_text()))
 
 
 def test_session_start_hook_loads_neither_mcp_nor_filelock(

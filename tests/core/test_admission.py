@@ -90,13 +90,13 @@ def test_an_event_may_name_one_earlier_in_the_same_batch(journal: Journal, task_
     first = new_event(type="finding", text="first", task_id=task_id)
     second = new_event(type="correction", text="fix", task_id=task_id, corrects=first.event_id)
     # Both reach admission together, as one group commit, before either is on disk.
-    assert journal._admit([first, second], _tip(journal)) == [None, None]
+    assert journal._admission.admit([first, second], _tip(journal)) == [None, None]
 
 
 def test_a_close_and_a_reopen_in_one_batch_count_each_other(journal: Journal, task_id: str) -> None:
     close = new_event(type="close", text="done", task_id=task_id)
     again = new_event(type="close", text="done", task_id=task_id)
-    verdicts = journal._admit([close, again], _tip(journal))
+    verdicts = journal._admission.admit([close, again], _tip(journal))
     assert verdicts[0] is None
     assert isinstance(verdicts[1], TaskStateConflict)
 

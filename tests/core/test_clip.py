@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from journal_core import EventPage, Journal
 from journal_core.clip import WHOLE, clip_event, clip_page, size_of
-from journal_core.store import PAGE_BYTES
+from journal_core.index.results import PAGE_BYTES
 from tests.core.journal_lines import event, write
 
 MARKER = f"; {WHOLE}]"

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from journal_core import Journal, Settings, new_event
-from journal_core.store import JournalStore, TaskSummary
+from journal_core.index.results import TaskSummary
+from journal_core.index.store import JournalStore
 from tests.core.journal_lines import event, finish, line, start_appender, write
 
 T = "tj-aaaaaaaaaa"

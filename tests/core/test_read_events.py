@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journal_core import EVENT_TYPES, InvalidQuery, Journal, JournalUnavailable, Settings
-from journal_core import store as index_module
 from journal_core.cursor import CursorState, encode_cursor
-from journal_core.store import PAGE_BYTES, EventPage, JournalStore
+from journal_core.index import catch_up
+from journal_core.index.results import PAGE_BYTES, EventPage
+from journal_core.index.store import JournalStore
 from tests.core.journal_lines import append_in_child, event, write
 
 T = "tj-aaaaaaaaaa"
@@ -139,7 +140,7 @@ def test_a_timestamp_that_is_not_rfc3339_matches_no_time_filter(journal_path: Pa
 def test_time_filters_find_events_written_out_of_time_order(
     journal_path: Path, task_filter: str | None, block: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index_module, "_BLOCK", block)
+    monkeypatch.setattr(catch_up, "_BLOCK", block)
     # Clocks of several appenders differ: an early time can follow later ones.
     write(
         journal_path,
@@ -507,7 +508,7 @@ def test_pages_hold_exactly_the_matching_events_in_order(
     write(path, b"")
     with pytest.MonkeyPatch.context() as patch:
         # Small blocks of time bounds, so that the bounds cut into these short journals.
-        patch.setattr(index_module, "_BLOCK", block)
+        patch.setattr(catch_up, "_BLOCK", block)
         index = JournalStore(path)
         index.refresh()  # indexes ``before`` at once, then ``after`` a line at a time
         written = write(path, *(_nearly_sorted(before) if sort_before else before))
@@ -580,7 +581,7 @@ def test_time_filters_keep_exactly_the_events_in_the_window(
     lines = [event(text=f"n{n}", timestamp=stamp) for n, stamp in enumerate(stamps)]
     split = max(0, len(lines) - appended)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(index_module, "_BLOCK", block)
+        patch.setattr(catch_up, "_BLOCK", block)
         index = JournalStore(path)
         write(path, *lines[:split])
         index.refresh()

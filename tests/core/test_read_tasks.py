@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from journal_core import InvalidQuery
-from journal_core.store import JournalStore, TaskPage
+from journal_core.index.results import TaskPage
+from journal_core.index.store import JournalStore
 from tests.core.journal_lines import event, write
 
 

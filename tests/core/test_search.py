@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from journal_core import InvalidQuery, Journal, Settings, store
+from journal_core import InvalidQuery, Journal, Settings
+from journal_core.index import full_text, store
 from journal_core.search import Query, Term, document, matches, parse, snippet, to_fts, tokens
 from tests.core.journal_lines import event, hit_text, write
 
@@ -376,7 +377,7 @@ def test_a_query_the_engine_refuses_twice_finds_nothing_and_raises_nothing(
 def test_a_query_matching_more_than_can_be_ranked_gives_the_newest_first(
     journal_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "BROAD_MATCHES", 3)
+    monkeypatch.setattr(full_text, "BROAD_MATCHES", 3)
     texts = ["upload upload upload one", "upload two", "upload three", "upload four", "five"]
     write(journal_path, event(type="open", text="zzz"), *(event(text=text) for text in texts))
     journal = Journal(Settings(journal_path=journal_path))
@@ -390,7 +391,7 @@ def test_a_query_matching_more_than_can_be_ranked_gives_the_newest_first(
 def test_a_query_matching_few_enough_is_ranked_best_first(
     journal_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "BROAD_MATCHES", 4)
+    monkeypatch.setattr(full_text, "BROAD_MATCHES", 4)
     texts = ["upload upload upload one", "upload two", "upload three", "upload four"]
     write(journal_path, event(type="open", text="zzz"), *(event(text=text) for text in texts))
     page = Journal(Settings(journal_path=journal_path)).search("upload", full=True)
@@ -401,7 +402,7 @@ def test_a_query_matching_few_enough_is_ranked_best_first(
 def test_rejected_on_a_broad_topic_gives_the_newest_first(
     journal_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "BROAD_MATCHES", 2)
+    monkeypatch.setattr(full_text, "BROAD_MATCHES", 2)
     decision = event(
         type="decision",
         text="use the queue",

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from journal_core import reader, store
+from journal_core import reader
+from journal_core.index import catch_up, store
+from journal_core.index.results import TaskSummary
+from journal_core.index.store import JournalStore
 from journal_core.reader import decode_indexed
-from journal_core.store import JournalStore, TaskSummary
 from tests.core.journal_lines import event, line, write
 
 T = "tj-aaaaaaaaaa"
@@ -41,7 +43,7 @@ def count_decoded(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
         seen.append(raw)
         return reader.decode_line(raw)
 
-    monkeypatch.setattr(store, "decode_line", decode)
+    monkeypatch.setattr(catch_up, "decode_line", decode)
     return seen
 
 

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from journal_core import EVENT_TYPES, Journal, JournalError, Settings, new_event
+from journal_core.index.store import JournalStore
 from journal_core.reader import Record, iter_forward
 from journal_core.search import document, matches, parse
-from journal_core.store import JournalStore
 from tests.core.journal_lines import append_in_child
 
 WORDS = ("alpha", "beta", "gamma", "delta")

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from journal_core.store import JournalStore
+from journal_core.index.store import JournalStore
 from tests.core.journal_lines import REPO_ROOT, event
 
 TASKS = 40
@@ -24,14 +24,14 @@ EVENTS = 6000
 _CATCHER = """
 import json, sys
 from pathlib import Path
-from journal_core import store
+from journal_core.index import catch_up, store
 store._STEP_BYTES = 32 * 1024
-real = store._index_lines
+real = catch_up.index_lines
 def announced(*args, **kwargs):
     print("step", flush=True)
     real(*args, **kwargs)
     print("stepped", flush=True)
-store._index_lines = announced
+catch_up.index_lines = announced
 index = store.JournalStore(Path(sys.argv[1]))
 tasks = index.list_tasks(status="any", limit=500).tasks
 print(json.dumps([[t.task_id, t.status, t.event_count, t.last_event_at] for t in tasks]))

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from journal_core import Journal, Settings, new_event, store
+from journal_core import Journal, Settings, new_event
+from journal_core.index import store
 
 CLI = Path(sys.executable).parent / "task-journal"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from journal_core.store import PAGE_BYTES
+from journal_core.index.results import PAGE_BYTES
 from tests.server.conftest import call_ok
 
 pytestmark = pytest.mark.anyio

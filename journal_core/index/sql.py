@@ -70,7 +70,7 @@ CREATE: Final = (
     "CREATE INDEX events_by_id ON events (event_id)",
     # The offset of the first event that carried each idempotency key.
     "CREATE TABLE keys (key TEXT PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID",
-    # Per block of events (``store._BLOCK`` of them, in file order): where it starts, the
+    # Per block of events (``catch_up._BLOCK`` of them, in file order): where it starts, the
     # greatest time up to its end and the least time from its start on. Both never
     # decrease from block to block, so a time bound finds its first block by index.
     """CREATE TABLE blocks (

@@ -1,7 +1,7 @@
 """What the derived index says of itself (its ``state`` row), the check that it was made
 from the journal file at hand, and a quick look at it that changes nothing.
 
-``journal_core.store`` keeps the index and catches it up; it trusts a state only when
+``journal_core.index.store`` keeps the index and catches it up; it trusts a state only when
 ``made_from`` says so. ``current_open_tasks`` asks the same question first, and answers
 only from an index that is already whole for the file: the status line, run at every
 redraw of Claude Code's status bar, reads it without importing msgspec or the store
@@ -16,8 +16,8 @@ import sqlite3
 from pathlib import Path
 from typing import Final, TypeGuard
 
-from journal_core import sql
 from journal_core.errors import JournalUnavailable
+from journal_core.index import sql
 from journal_core.journal_file import complete_end, open_journal_file
 
 INDEX_SUFFIX: Final = ".index.sqlite"

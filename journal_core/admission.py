@@ -1,0 +1,352 @@
+"""Admission: the rules checked under the write lock, against the journal as it is
+on disk, before a batch is written (SPEC §5): an ``open`` of a task that exists, an
+event for a task never opened, a second ``close`` or ``reopen``, a reference to an
+unknown event, a repeated idempotency key. ``Admission`` answers them from the index,
+and from a memo of this process's own recent appends (``_Recent``) and of the index's
+earlier answers (``_Before``), so that most appends open no index transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from journal_core.errors import (
+    IdempotencyKeyReused,
+    JournalError,
+    TaskAlreadyOpen,
+    TaskNotFound,
+    TaskStateConflict,
+    UnknownEvent,
+)
+from journal_core.events import Event, event_to_dict
+from journal_core.index.queries import IndexView
+from journal_core.index.results import TaskState
+from journal_core.index.store import JournalStore
+from journal_core.journal_file import open_journal_file
+from journal_core.reader import decode_line, forward_chunks
+
+if TYPE_CHECKING:
+    from journal_core.writer import Tip, Verdict
+
+_A = TypeVar("_A")
+
+
+class Admission:
+    """The write-time checks of one journal, with their memo; called by the writer
+    under its lock (``admit``), and told of what it wrote (``note_written``)."""
+
+    def __init__(self, path: Path, index: JournalStore) -> None:
+        self.path = path
+        self._index = index
+        # What this process appended since the index's end (see ``_Recent``), and what
+        # the batch being written will add to it once it is on disk.
+        self._recent: _Recent | None = None
+        self._admitted: tuple[Tip, _Recent, _Batch] | None = None
+
+    def admit(self, events: Sequence[Event], tip: Tip) -> list[Verdict]:
+        """Under the write lock: refuse what the journal on disk does not allow, answer
+        repeated keys.
+
+        The checks must see the whole file as it is under the lock, ending at ``tip``.
+        When this process wrote the last lines (the file still ends where our last
+        append ended), they are known from ``_recent``, and the index is asked only
+        about the lines before them: no catch-up, so no index write, per append; and
+        only what it was not asked before (``_Before``), so that most appends open no
+        index transaction at all.
+        Otherwise the index is first caught up with the file's end, so what other
+        processes appended a moment ago counts.
+        """
+        recent = self._recent
+        if recent is not None and recent.tip != tip:
+            # Others appended since our last append: take their lines in too, if the
+            # file is the same one, only grew, and they are few. On a copy: a read that
+            # fails halfway leaves what was known intact.
+            recent = recent.copy()
+            if not recent.take_in(self.path, tip):
+                recent = None
+            self._recent = recent
+        if recent is None or tip.size - recent.start > _RECENT_BYTES:
+            recent, up_to = _Recent(tip), None
+        else:
+            up_to = recent.start
+            try:  # most appends ask only what was asked before: no index transaction
+                batch = _Batch()
+                verdicts = _verdicts(_Asked(recent.before, None), events, recent, batch)
+                self._admitted = (tip, recent, batch)
+                return verdicts
+            except _NotRemembered:
+                pass
+        known = recent
+        done: list[tuple[_Batch, _Asked]] = []
+
+        def work(view: IndexView) -> list[Verdict]:
+            # Afresh each time: a run that failed halfway may be run again.
+            batch, asked = _Batch(), _Asked(known.before, view)
+            verdicts = _verdicts(asked, events, known, batch)
+            done.append((batch, asked))
+            return verdicts
+
+        verdicts = self._index.query(work, up_to=up_to)
+        batch, asked = done[-1]
+        asked.keep()
+        self._admitted = (tip, known, batch)
+        return verdicts
+
+    def note_written(self, tip: Tip, written: bytes) -> None:
+        """The batch admitted at ``tip`` is on disk: its lines are now recent ones too."""
+        admitted, self._admitted = self._admitted, None
+        if admitted is None or admitted[0] != tip:
+            self._recent = None
+            return
+        _, known, batch = admitted
+        known.take(batch)
+        known.tip = tip._replace(size=tip.size + len(written))
+        self._recent = known
+
+
+class _Recent:
+    """What lines of the journal that the index may not hold yet change: those this
+    process appended from ``start`` on (the index reaches ``start``), up to ``tip``.
+
+    Only valid while the file still ends at ``tip``: then nobody else appended since,
+    and the index up to ``start`` plus these facts is the whole file. Admission adds
+    each batch's events to a copy, kept once the batch is written.
+    """
+
+    __slots__ = ("before", "ids", "keys", "opened", "start", "status", "tip")
+
+    def __init__(self, tip: Tip) -> None:
+        self.start = tip.size
+        self.tip = tip
+        self.before = _Before()
+        self.opened: set[str] = set()
+        self.status: dict[str, str] = {}
+        self.keys: dict[str, dict[str, Any]] = {}
+        self.ids: set[str] = set()
+
+    def take_in(self, path: Path, tip: Tip) -> bool:
+        """Add the lines from ``self.tip`` to ``tip`` (another writer's), and move
+        ``self.tip`` there; False when that cannot be done (the file was replaced or
+        cut, or too much was appended), and then nothing is known."""
+        if tip.identity != self.tip.identity or not (
+            self.tip.size <= tip.size <= self.start + _RECENT_BYTES
+        ):
+            return False
+        try:
+            fd = open_journal_file(path)
+        except OSError:
+            return False
+        try:
+            stat = os.fstat(fd)
+            if (stat.st_dev, stat.st_ino) != tip.identity:
+                return False
+            for _, block in forward_chunks(fd, self.tip.size, tip.size):
+                for raw in block.split(b"\n"):
+                    event = decode_line(raw)
+                    if not isinstance(event, str):
+                        self.add(event)
+        finally:
+            os.close(fd)
+        self.tip = tip
+        return True
+
+    def add(self, event: Mapping[str, Any]) -> None:
+        """What one event on disk changes, as the index takes it."""
+        task_id, kind = event["task_id"], event["type"]
+        if kind == "open":
+            self.opened.add(task_id)
+        if kind in ("open", "reopen"):
+            self.status[task_id] = "open"
+        elif kind == "close":
+            self.status[task_id] = "closed"
+        self.ids.add(event["event_id"])
+        meta = event.get("meta")
+        key = meta.get("idempotency_key") if isinstance(meta, dict) else None
+        if isinstance(key, str):
+            self.keys.setdefault(key, dict(event))
+
+    def take(self, batch: _Batch) -> None:
+        """Add what a batch, now written, changes."""
+        self.opened |= batch.opened
+        self.status.update(batch.status)
+        for key, event in batch.keys.items():
+            self.keys.setdefault(key, event)
+        self.ids |= batch.ids
+
+    def copy(self) -> _Recent:
+        twin = _Recent(self.tip)
+        twin.start = self.start
+        twin.before = self.before  # the same lines before ``start``: the same answers
+        twin.opened, twin.status = set(self.opened), dict(self.status)
+        twin.keys, twin.ids = dict(self.keys), set(self.ids)
+        return twin
+
+
+# How many bytes of our own appends admission keeps in memory before it catches the
+# index up again (so that other processes find it nearly current).
+_RECENT_BYTES = 1 << 20
+
+
+class _Batch:
+    """What the events of a batch being admitted change, before it is written: kept
+    apart, so that a batch refused or never written leaves the ``_Recent`` as it was
+    (without copying it, which grows with every append)."""
+
+    __slots__ = ("ids", "keys", "opened", "status")
+
+    def __init__(self) -> None:
+        self.opened: set[str] = set()
+        self.status: dict[str, str] = {}
+        self.keys: dict[str, dict[str, Any]] = {}
+        self.ids: set[str] = set()
+
+
+class _NotRemembered(Exception):
+    """Admission asked ``_Before`` what it was never told: the index must answer."""
+
+
+class _Before:
+    """The index's answers about the lines before a ``_Recent``'s ``start``, remembered.
+
+    Those lines never change while the file is the same one, so neither do the answers
+    that matter: a task opened stays opened, an event or key found stays found, and
+    whatever came after ``start`` (a task's new status, a new event) is in the
+    ``_Recent`` itself, which admission asks first. A view may hold lines past ``start``
+    (another process caught it up): its answers are then newer, and still agree with
+    the ``_Recent`` over them. Answers are kept only once the view that gave them has
+    finished its work (``_Asked.keep``): a view that failed may have been of a corrupt
+    index.
+    """
+
+    __slots__ = ("events", "keys", "states")
+
+    def __init__(self) -> None:
+        self.states: dict[str, TaskState | None] = {}
+        self.events: dict[str, bool] = {}
+        self.keys: dict[str, dict[str, Any] | None] = {}
+
+
+class _Asked:
+    """The three questions admission asks of the index, answered as ``IndexView`` does:
+    from ``_Before``, else from ``view`` (``None``: ``_NotRemembered`` instead)."""
+
+    __slots__ = ("_before", "_events", "_keys", "_states", "_view")
+
+    def __init__(self, before: _Before, view: IndexView | None) -> None:
+        self._before = before
+        self._view = view
+        self._states: dict[str, TaskState | None] = {}
+        self._events: dict[str, bool] = {}
+        self._keys: dict[str, dict[str, Any] | None] = {}
+
+    def task_state(self, task_id: str) -> TaskState | None:
+        return self._ask(self._before.states, self._states, task_id, IndexView.task_state)
+
+    def has_event(self, event_id: str) -> bool:
+        return self._ask(self._before.events, self._events, event_id, IndexView.has_event)
+
+    def find_key(self, key: str) -> dict[str, Any] | None:
+        return self._ask(self._before.keys, self._keys, key, IndexView.find_key)
+
+    def keep(self) -> None:
+        """Remember what ``view`` answered."""
+        self._before.states.update(self._states)
+        self._before.events.update(self._events)
+        self._before.keys.update(self._keys)
+
+    def _ask(
+        self,
+        known: dict[str, _A],
+        new: dict[str, _A],
+        name: str,
+        ask: Callable[[IndexView, str], _A],
+    ) -> _A:
+        if name in known:
+            return known[name]
+        if self._view is None:
+            raise _NotRemembered
+        answer = new[name] = ask(self._view, name)
+        return answer
+
+
+def _verdicts(
+    view: _Asked, events: Sequence[Event], known: _Recent, batch: _Batch
+) -> list[Verdict]:
+    """What admission says of each event of a batch, given the index of the file on disk,
+    ``known``, what the lines the index does not hold change, and ``batch``, what the
+    events earlier in the batch (admitted, not yet written) change: it gets this one's."""
+    verdicts: list[Verdict] = []
+    for event in events:
+        key = event.idempotency_key
+        if key is not None:
+            # The index holds the lines before those ``known`` has: its event is first.
+            earlier = view.find_key(key) or known.keys.get(key) or batch.keys.get(key)
+            if earlier is not None:
+                if not _same_append(earlier, event):
+                    verdicts.append(
+                        IdempotencyKeyReused(
+                            key, str(earlier.get("task_id")), str(earlier.get("type"))
+                        )
+                    )
+                else:
+                    verdicts.append(earlier)
+                continue
+        verdict = _refusal(view, event, known, batch)
+        verdicts.append(verdict)
+        if verdict is not None:
+            continue
+        if event.type == "open":
+            batch.opened.add(event.task_id)
+        if event.type in ("open", "reopen"):
+            batch.status[event.task_id] = "open"
+        elif event.type == "close":
+            batch.status[event.task_id] = "closed"
+        batch.ids.add(event.event_id)
+        if key is not None:
+            batch.keys[key] = event_to_dict(event)
+    return verdicts
+
+
+def _refusal(view: _Asked, event: Event, known: _Recent, batch: _Batch) -> JournalError | None:
+    task_id = event.task_id
+    state = view.task_state(task_id)
+    was_opened = (
+        task_id in batch.opened or task_id in known.opened or (state is not None and state.opened)
+    )
+    if event.type == "open":
+        return TaskAlreadyOpen(task_id) if was_opened else None
+    if not was_opened:
+        return TaskNotFound(task_id)
+    now = (
+        batch.status.get(task_id)
+        or known.status.get(task_id)
+        or (state.status if state is not None else "open")
+    )
+    if (event.type == "close" and now == "closed") or (event.type == "reopen" and now == "open"):
+        return TaskStateConflict(task_id, event.type, now)
+    named = [("corrects", event.corrects), ("supersedes", event.supersedes)]
+    named += [("refs.events", event_id) for event_id in event.refs.events]
+    for field, event_id in named:
+        if (
+            isinstance(event_id, str)
+            and event_id not in batch.ids
+            and event_id not in known.ids
+            and not view.has_event(event_id)
+        ):
+            return UnknownEvent(field, event_id)
+    return None
+
+
+def _same_append(earlier: dict[str, Any], event: Event) -> bool:
+    """Whether ``event`` repeats the append that wrote ``earlier`` with the same key.
+
+    A repeated ``open`` carries a task id of its own making (the caller did not know
+    the first one's), so an ``open`` repeats an ``open`` whatever its task id; any
+    other type repeats only an event of its task and type.
+    """
+    if event.type == "open":
+        return earlier.get("type") == "open"
+    return (earlier.get("task_id"), earlier.get("type")) == (event.task_id, event.type)

@@ -1,0 +1,421 @@
+"""Reading the index: point questions, pages of tasks and events, and reading the
+journal directly where no filter needs the index.
+
+File order is nearly, not strictly, time order (several processes append, and
+their clocks differ a little), so times cannot be bisected. Two bounds per block
+of events can: the greatest time up to the block's end, and the least from its
+start on. Both never decrease, so ``since`` and ``until`` find a range of offsets
+outside which no event matches, and only that range is looked at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import os
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
+
+import msgspec
+
+from journal_core.cursor import (
+    CURSOR_VERSION,
+    CursorState,
+    decode_cursor,
+    encode_cursor,
+)
+from journal_core.errors import InvalidQuery, JournalUnavailable
+from journal_core.index import sql
+from journal_core.index.catch_up import TYPE_CODES
+from journal_core.index.results import (
+    PAGE_BYTES,
+    TRUNCATED_NOTE,
+    EventPage,
+    TaskPage,
+    TaskState,
+    TaskSummary,
+    summary,
+)
+from journal_core.index.state import NO_END, IndexState
+from journal_core.journal_file import complete_end, open_journal_file
+from journal_core.reader import (
+    backward_lines,
+    decode_indexed,
+    decode_line,
+    forward_chunks,
+    gc_paused,
+)
+
+if TYPE_CHECKING:
+    from journal_core.index.store import JournalStore
+
+_E = TypeVar("_E")  # an event, as a decoder of indexed lines reads it
+_page_encoder: Final = msgspec.json.Encoder()
+
+
+class IndexView:
+    """The index in one read transaction, caught up with the open journal ``fd``."""
+
+    def __init__(
+        self,
+        store: JournalStore,
+        conn: sqlite3.Connection,
+        fd: int | None,
+        state: IndexState,
+        *,
+        own_connection: bool = False,
+    ) -> None:
+        self.store = store
+        self.conn = conn
+        self.fd = fd
+        self.state = state
+        self.fts = store._use_fts
+        self._own_connection = own_connection
+
+    def release(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("COMMIT")
+        if self._own_connection:
+            self.conn.close()
+
+    def line(self, offset: int, length: int) -> dict[str, Any]:
+        """The event on the indexed line ``(offset, length)``."""
+        assert self.fd is not None
+        event = decode_indexed(os.pread(self.fd, length, offset))
+        if event is None:
+            self._changed(offset)
+        return event
+
+    def lines(
+        self, rows: Sequence[tuple[int, int]], decode: Callable[[bytes], _E | None]
+    ) -> list[_E]:
+        """The events on the indexed lines ``(offset, length)``, in the order given."""
+        assert self.fd is not None
+        fd = self.fd
+        with gc_paused():
+            events = [decode(os.pread(fd, length, offset)) for offset, length in rows]
+        for (offset, _), event in zip(rows, events, strict=True):
+            if event is None:
+                self._changed(offset)
+        return events  # type: ignore[return-value]  # no None left, checked above
+
+    def _changed(self, offset: int) -> NoReturn:
+        # Cannot be: only events are indexed, and the file only grows.
+        raise JournalUnavailable(self.store.path, f"the line at byte {offset} changed")
+
+    # --- point queries ------------------------------------------------------------------
+
+    def task_state(self, task_id: str) -> TaskState | None:
+        row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
+        return None if row is None else TaskState(opened=bool(row[1]), status=row[2])
+
+    def has_open(self, task_id: str) -> bool:
+        state = self.task_state(task_id)
+        return state is not None and state.opened
+
+    def find_key(self, key: str) -> dict[str, Any] | None:
+        row = self.conn.execute(sql.KEY_EVENT, (key,)).fetchone()
+        return None if row is None else self.line(row[0], row[1])
+
+    def has_event(self, event_id: str) -> bool:
+        return self.conn.execute(sql.HAS_EVENT, (event_id,)).fetchone() is not None
+
+    def event_by_id(self, given: str) -> dict[str, Any]:
+        """The event whose id is ``given``, or the only one whose id starts with it."""
+        for prefix in dict.fromkeys((given, given.upper())):
+            after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            rows = self.conn.execute(
+                sql.EVENTS_WITH_ID_PREFIX, {"prefix": prefix, "after": after}
+            ).fetchall()
+            ids = list(dict.fromkeys(row[2] for row in rows))
+            if prefix in ids:  # a whole id, even where it starts a longer one
+                ids = [prefix]
+            if len(ids) > 1:
+                raise InvalidQuery(
+                    "event_ids",
+                    f"'{given}' starts several event ids ({', '.join(ids[:3])}, ...); "
+                    "give more of it",
+                )
+            if ids:
+                offset, length, _ = next(row for row in rows if row[2] == ids[0])
+                return self.line(offset, length)
+        raise unknown_event(given)
+
+    def task_ids_with_prefix(self, prefix: str) -> list[str]:
+        rows = self.conn.execute(sql.TASK_IDS_WITH_PREFIX, {"prefix": prefix}).fetchall()
+        return [row[0] for row in rows]
+
+    def count_tasks(self, status: str) -> int:
+        return int(self.conn.execute(sql.COUNT_TASKS, {"status": status}).fetchone()[0])
+
+    def subtasks(self, task_id: str) -> list[TaskSummary]:
+        return [summary(row) for row in self.conn.execute(sql.SUBTASKS, (task_id,))]
+
+    def task_events(self, task_id: str, decode: Callable[[bytes], _E | None]) -> list[_E]:
+        row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
+        if row is None:
+            return []
+        return self.lines(self.conn.execute(sql.ALL_TASK_EVENTS, (row[0],)).fetchall(), decode)
+
+    # --- pages --------------------------------------------------------------------------
+
+    def position(self, cursor: str | None, kind: str, order: str, digest: bytes) -> int | None:
+        if cursor is None:
+            return None
+        return decode_cursor(
+            cursor,
+            kind=kind,
+            order=order,
+            filters=digest,
+            identity=(self.state.device, self.state.inode),
+            size=self.state.end,
+            fd=self.fd,
+        )
+
+    def cursor_maker(self, kind: str, order: str, digest: bytes) -> Callable[[int], str]:
+        return _cursor_maker((self.state.device, self.state.inode), kind, order, digest)
+
+    def select(
+        self,
+        task_id: str | None,
+        wanted: frozenset[str] | None,
+        since: float | None,
+        until: float | None,
+        position: int | None,
+        order: str,
+        count: int,
+    ) -> list[tuple[int, int]]:
+        """(offset, length) of up to ``count`` matching events, in ``order``, from ``position``."""
+        lo, hi = self._time_range(since, until)
+        if position is not None:
+            if order == "newest":
+                hi = min(hi, position)
+            else:
+                lo = max(lo, position)
+        bounds = {"lo": lo, "hi": hi, "since": since, "until": until, "limit": count}
+        newest = order == "newest"
+        if task_id is not None:
+            row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
+            if row is None:
+                raise InvalidQuery(
+                    "task_id",
+                    f"no task '{task_id}' in this journal; list_tasks shows the tasks there are",
+                )
+            statement = sql.TASK_EVENTS_NEWEST if newest else sql.TASK_EVENTS_OLDEST
+            return self.conn.execute(
+                statement, {**bounds, "task": row[0], "mask": type_mask(wanted)}
+            ).fetchall()
+        if wanted is None:
+            statement = sql.EVENTS_NEWEST if newest else sql.EVENTS_OLDEST
+            return self.conn.execute(statement, bounds).fetchall()
+        # One walk of the type index per type, merged: a rare type costs little.
+        statement = sql.TYPE_EVENTS_NEWEST if newest else sql.TYPE_EVENTS_OLDEST
+        runs = [
+            self.conn.execute(statement, {**bounds, "type": TYPE_CODES[name]}).fetchall()
+            for name in sorted(wanted)
+        ]
+        merged = heapq.merge(*runs, key=lambda row: row[0], reverse=newest)
+        return [row for _, row in zip(range(count), merged, strict=False)]
+
+    def _time_range(self, since: float | None, until: float | None) -> tuple[int, int]:
+        """Offsets outside which no event is in [since, until)."""
+        lo, hi = 0, NO_END
+        if since is not None:
+            row = self.conn.execute(sql.FIRST_BLOCK_REACHING, (since,)).fetchone()
+            lo = NO_END if row is None else row[0]
+        if until is not None:
+            row = self.conn.execute(sql.FIRST_BLOCK_PAST, (until,)).fetchone()
+            if row is not None:
+                hi = row[0]
+        return lo, hi
+
+    def tasks(
+        self, status: str, needle: str | None, position: int | None, count: int
+    ) -> list[tuple[Any, ...]]:
+        arguments = {
+            "bound": NO_END if position is None else position,
+            "needle": needle,
+            "limit": count,
+        }
+        if status == "any":
+            return self.conn.execute(sql.TASKS_ANY, arguments).fetchall()
+        return self.conn.execute(sql.TASKS_WITH_STATUS, {**arguments, "status": status}).fetchall()
+
+
+def events_page(
+    view: IndexView,
+    task_id: str | None,
+    wanted: frozenset[str] | None,
+    since: float | None,
+    until: float | None,
+    cursor: str | None,
+    order: str,
+    limit: int,
+    digest: bytes,
+) -> EventPage:
+    """A page of the events that match the filters, through the index."""
+    position = view.position(cursor, "events", order, digest)
+    rows = view.select(task_id, wanted, since, until, position, order, limit + 1)
+    found = ((offset, length, view.line(offset, length)) for offset, length in rows)
+    return _event_page(found, limit, order, view.cursor_maker("events", order, digest))
+
+
+def tasks_page(
+    view: IndexView, status: str, needle: str | None, cursor: str | None, limit: int, digest: bytes
+) -> TaskPage:
+    """A page of tasks, the latest activity first, cut before ``PAGE_BYTES``."""
+    position = view.position(cursor, "tasks", "newest", digest)
+    rows = view.tasks(status, needle, position, limit + 1)
+    summaries: list[TaskSummary] = []
+    used = 0
+    for row in rows[:limit]:
+        entry = summary(row)
+        # Measured as JSON: a title of control characters encodes to six bytes each.
+        used += len(_page_encoder.encode(entry)) + 1
+        if summaries and used > PAGE_BYTES:
+            break
+        summaries.append(entry)
+    truncated = len(summaries) < len(rows[:limit])
+    next_cursor = None
+    if len(summaries) < len(rows):
+        next_cursor = view.cursor_maker("tasks", "newest", digest)(rows[len(summaries) - 1][6])
+    return TaskPage(
+        tasks=summaries,
+        next_cursor=next_cursor,
+        truncated=truncated,
+        note=TRUNCATED_NOTE if truncated else None,
+    )
+
+
+def no_tasks(cursor: str | None, digest: bytes) -> TaskPage:
+    """The tasks of a journal with no file: none (a cursor is still checked)."""
+    _refuse_cursor_without_file(cursor, "tasks", "newest", digest)
+    return TaskPage(tasks=[], next_cursor=None)
+
+
+def read_unfiltered(
+    path: Path, limit: int, cursor: str | None, order: str, digest: bytes
+) -> EventPage:
+    """A page of every event, straight from the file: no index needed."""
+    with open_journal(path) as fd:
+        if fd is None:
+            return no_events(cursor, order, digest)
+        stat = os.fstat(fd)
+        identity = (stat.st_dev, stat.st_ino)
+        position = None
+        if cursor is not None:
+            position = decode_cursor(
+                cursor,
+                kind="events",
+                order=order,
+                filters=digest,
+                identity=identity,
+                size=stat.st_size,
+                fd=fd,
+            )
+        found = _scan(fd, stat.st_size, position, order)
+        return _event_page(found, limit, order, _cursor_maker(identity, "events", order, digest))
+
+
+def unknown_event(given: str) -> InvalidQuery:
+    return InvalidQuery(
+        "event_ids", f"no event '{given}' in this journal; search_events or read_events show ids"
+    )
+
+
+def type_mask(types: frozenset[str] | None) -> int | None:
+    if types is None:
+        return None
+    return sum(1 << TYPE_CODES[name] for name in types)
+
+
+@contextlib.contextmanager
+def open_journal(path: Path) -> Iterator[int | None]:
+    """A read-only descriptor on the journal, ``None`` if there is no file yet.
+
+    Never through a symbolic link, and only a regular file (see ``open_journal_file``).
+    """
+    try:
+        fd = open_journal_file(path)
+    except FileNotFoundError:
+        yield None
+        return
+    except OSError as exc:
+        raise JournalUnavailable(path, exc.strerror or str(exc)) from exc
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def no_events(cursor: str | None, order: str, digest: bytes) -> EventPage:
+    _refuse_cursor_without_file(cursor, "events", order, digest)
+    return EventPage(events=[], next_cursor=None)
+
+
+def _refuse_cursor_without_file(cursor: str | None, kind: str, order: str, digest: bytes) -> None:
+    if cursor is not None:
+        decode_cursor(
+            cursor, kind=kind, order=order, filters=digest, identity=None, size=0, fd=None
+        )
+
+
+def _cursor_maker(
+    identity: tuple[int, int], kind: str, order: str, digest: bytes
+) -> Callable[[int], str]:
+    def cursor_at(at: int) -> str:
+        return encode_cursor(CursorState(CURSOR_VERSION, kind, order, at, digest, *identity))
+
+    return cursor_at
+
+
+def _scan(
+    fd: int, size: int, position: int | None, order: str
+) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """Every event from ``position`` on, straight from the file, in ``order``."""
+    lines: Iterator[tuple[int, bytes]]
+    if order == "newest":
+        lines = backward_lines(fd, complete_end(fd, size) if position is None else position)
+    else:
+        lines = _forward_lines(fd, 0 if position is None else position, size)
+    for offset, raw in lines:
+        if raw.strip():
+            event = decode_line(raw)
+            if not isinstance(event, str):
+                yield offset, len(raw) + 1, event
+
+
+def _forward_lines(fd: int, start: int, stop: int) -> Iterator[tuple[int, bytes]]:
+    for base, block in forward_chunks(fd, start, stop):
+        offset = base
+        for raw in block.split(b"\n"):
+            yield offset, raw
+            offset += len(raw) + 1
+
+
+def _event_page(
+    found: Iterator[tuple[int, int, dict[str, Any]]],
+    limit: int,
+    order: str,
+    cursor_at: Callable[[int], str],
+) -> EventPage:
+    """Up to ``limit`` events, cut at an event boundary before ``PAGE_BYTES``.
+
+    One event more than fits is looked at, to know whether to give a cursor.
+    """
+    events: list[dict[str, Any]] = []
+    used = 0
+    resume = 0  # where the next page starts: before the last event, or after it
+    for offset, length, event in found:
+        if len(events) == limit:
+            return EventPage(events=events, next_cursor=cursor_at(resume))
+        if events and used + length > PAGE_BYTES:
+            return EventPage(
+                events=events, next_cursor=cursor_at(resume), truncated=True, note=TRUNCATED_NOTE
+            )
+        events.append(event)
+        used += length
+        resume = offset if order == "newest" else offset + length
+    return EventPage(events=events, next_cursor=None)

@@ -1,0 +1,484 @@
+"""The derived index (SPEC §6): a SQLite database beside the journal, never the truth.
+
+``<journal>.index.sqlite`` holds where each event's line is (offset, length, type,
+time, task, id), each task's state, the idempotency keys and the full-text index,
+and records how far into which file it has read: device, inode, end offset and a
+digest of the bytes just before that end, with its schema version. Before any
+answer the record is checked against the file; a deleted, stale, foreign,
+truncated or older-schema index is dropped and built again, and a corrupt one is
+deleted and built again: it is never believed.
+
+Any process brings the index up to date by reading only the lines appended since
+its end, whoever wrote them (``_catch_up`` here, with ``catch_up.index_lines``, the
+one piece of code that turns lines into derived state). Catching up is a series of
+write transactions of at most ``_STEP_BYTES`` each, so a process killed midway leaves
+an index that is correct as far as it goes, and processes catching up at once take
+turns instead of repeating each other's work. Results are read back from the journal
+by offset.
+
+An index that cannot be written (read-only folder, full disk, a lock held too
+long) is replaced, for the rest of the process, by one in memory built the same
+way, with one warning: reading and appending never fail because of the index.
+Where SQLite has no FTS5, search scans the journal instead, with one warning.
+
+Pages and point questions are in ``queries``, search in ``full_text``, what they
+answer with in ``results``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from journal_core.cursor import filters_digest
+from journal_core.index import catch_up, full_text, queries, sql
+from journal_core.index.catch_up import empty_state, reset, trusted, write_state
+from journal_core.index.queries import IndexView, no_events, no_tasks, open_journal
+from journal_core.index.results import EventPage, Found, IndexStatus, TaskPage, TaskSummary
+from journal_core.index.state import holds, index_path_of, read_state
+from journal_core.journal_file import complete_end, describe
+from journal_core.query import (
+    DEFAULT_LIMIT,
+    check_event_ids,
+    check_limit,
+    check_order,
+    check_task_id,
+    check_task_status,
+    check_text_query,
+    check_types,
+    parse_instant,
+)
+
+if TYPE_CHECKING:
+    from journal_core.search import Query
+
+log = logging.getLogger(__name__)
+
+# The most journal bytes one catch-up transaction takes in.
+_STEP_BYTES: Final = 16 * 1024 * 1024
+# How long to wait for another process's catch-up transaction before giving up on
+# the file (then the index lives in memory for this process).
+_BUSY_TIMEOUT_S: Final = 30.0
+
+# SQLite's primary result codes for a file that is not a sound database.
+_CORRUPT_CODES: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+_T = TypeVar("_T")
+_E = TypeVar("_E")  # an event, as a decoder of indexed lines reads it
+
+
+def fts5_available() -> bool:
+    """Whether this Python's SQLite was built with FTS5 (most are, not all)."""
+    with contextlib.closing(sqlite3.connect(":memory:")) as conn:
+        return bool(conn.execute(sql.FTS5_AVAILABLE).fetchone()[0])
+
+
+class _IndexUnusable(Exception):
+    """The index file cannot serve this process (unwritable, full, locked too long)."""
+
+
+class JournalStore:
+    """The derived index of one journal; thread-safe. See the module docstring."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.index_path = index_path_of(self.path)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._conn_identity: tuple[int, int] | None = None
+        self._in_memory = False
+        self._problem: str | None = None
+        self._fts = fts5_available()
+        self._warned_scan = False
+        self._force_reset = False
+
+    # --- keeping current ----------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Catch up with the file's end (whole lines only), rebuilding what cannot be trusted."""
+        self._run(lambda view: None)
+
+    def build(self) -> None:
+        """Bring the index up to date now, so that the first query does not pay for it."""
+        self.refresh()
+
+    def rebuild(self) -> None:
+        """Drop the index and build it again from the journal."""
+        with self._lock:
+            self._force_reset = True
+            self.refresh()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def status(self) -> IndexStatus:
+        """Where the index is, whether it is in use, and how much it holds."""
+        journal_bytes = 0
+        with contextlib.suppress(FileNotFoundError):
+            journal_bytes = os.stat(self.path).st_size
+        events, end = self._run(lambda view: (view.state.events, view.state.end))
+        return IndexStatus(
+            path=str(self.index_path),
+            ok=self._problem is None,
+            problem=self._problem,
+            fts5=self._fts,
+            events_indexed=events,
+            bytes_indexed=end,
+            journal_bytes=journal_bytes,
+        )
+
+    def query(self, work: Callable[[IndexView], _T], *, up_to: int | None = None) -> _T:
+        """``work`` on the index caught up with the file and held still: for several
+        checks in a row (admission, under the journal's write lock). ``work`` may be
+        run again, on an index built anew, if the first one failed under it.
+
+        With ``up_to``, the index need only reach the last whole line at or before that
+        offset: the caller knows the lines after it by other means.
+        """
+        return self._run(work, up_to=up_to)
+
+    # --- point queries --------------------------------------------------------------
+
+    def has_open(self, task_id: str) -> bool:
+        """Whether the task has an ``open`` event."""
+        return self._run(lambda view: view.has_open(task_id))
+
+    def find_key(self, key: str) -> dict[str, Any] | None:
+        """The first event whose ``meta.idempotency_key`` is ``key``."""
+        return self._run(lambda view: view.find_key(key))
+
+    def has_event(self, event_id: str) -> bool:
+        return self._run(lambda view: view.has_event(event_id))
+
+    def task_ids_with_prefix(self, prefix: str) -> list[str]:
+        """The ids of the tasks that start with ``prefix``, sorted (for ids taken by a
+        unique prefix, as git takes commit ids)."""
+        return self._run(lambda view: view.task_ids_with_prefix(prefix), empty=list)
+
+    def subtasks(self, task_id: str) -> list[TaskSummary]:
+        """The tasks whose ``open`` event's ``meta.parent_id`` is ``task_id``, in the order
+        they were opened."""
+        return self._run(lambda view: view.subtasks(task_id), empty=list)
+
+    def task_events(self, task_id: str, decode: Callable[[bytes], _E | None]) -> list[_E]:
+        """Every event of the task, oldest first, each line read by ``decode``
+        (``decode_indexed`` for plain dicts); ``[]`` for a task with none."""
+        return self._run(lambda view: view.task_events(task_id, decode), empty=list)
+
+    def count_tasks(self, status: str = "open") -> int:
+        """How many tasks have this status (``open``, ``closed`` or ``any``)."""
+        status = check_task_status(status)
+        return self._run(lambda view: view.count_tasks(status), empty=lambda: 0)
+
+    # --- reading ----------------------------------------------------------------------
+
+    def read_events(
+        self,
+        *,
+        task_id: str | None = None,
+        types: Sequence[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+        order: str = "newest",
+    ) -> EventPage:
+        """A page of events matching every filter given, newest or oldest first.
+
+        Raises ``InvalidQuery`` for a bad argument or cursor, and for a
+        ``task_id`` with no events at all.
+        """
+        task_id = check_task_id(task_id)
+        wanted = check_types(types)
+        since_s = parse_instant("since", since)
+        until_s = parse_instant("until", until)
+        limit = check_limit(limit)
+        order = check_order(order)
+        digest = filters_digest(task_id, sorted(wanted or ()), since_s, until_s)
+        if task_id is None and wanted is None and since_s is None and until_s is None:
+            # Unfiltered reads need no index: the newest events of a huge journal come
+            # back at once, even where the index is not built yet.
+            return queries.read_unfiltered(self.path, limit, cursor, order, digest)
+
+        return self._run(
+            lambda view: queries.events_page(
+                view, task_id, wanted, since_s, until_s, cursor, order, limit, digest
+            ),
+            empty=lambda: no_events(cursor, order, digest),
+        )
+
+    def events_by_id(self, event_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The events with these ids or unique id prefixes, in the order given.
+
+        Raises ``InvalidQuery`` naming the first id that no event has, or that starts
+        several events' ids.
+        """
+        wanted = check_event_ids(event_ids)
+
+        def no_journal() -> list[dict[str, Any]]:
+            raise queries.unknown_event(wanted[0])
+
+        return self._run(
+            lambda view: [view.event_by_id(given) for given in wanted], empty=no_journal
+        )
+
+    def list_tasks(
+        self,
+        *,
+        status: str = "open",
+        query: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> TaskPage:
+        """Tasks with the latest activity first; ``query`` matches titles, ignoring case."""
+        status = check_task_status(status)
+        needle = check_text_query(query)
+        limit = check_limit(limit)
+        digest = filters_digest(status, needle)
+
+        return self._run(
+            lambda view: queries.tasks_page(view, status, needle, cursor, limit, digest),
+            empty=lambda: no_tasks(cursor, digest),
+        )
+
+    def search_hits(
+        self,
+        query: Query,
+        *,
+        rejected: bool,
+        task_id: str | None,
+        types: frozenset[str] | None,
+        since: float | None,
+        until: float | None,
+        count: int,
+        skip: int = 0,
+    ) -> Found:
+        """The best ``count`` matches after the first ``skip``, best first (see ``Found``)."""
+        return self._run(
+            lambda view: full_text.search(
+                view, query, rejected, task_id, types, since, until, count, skip
+            ),
+            empty=lambda: Found(hits=[], broad=False),
+        )
+
+    def identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the journal file, ``None`` when there is none."""
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return stat.st_dev, stat.st_ino
+
+    # --- the file and the connection --------------------------------------------------
+
+    def _run(
+        self,
+        work: Callable[[IndexView], _T],
+        *,
+        empty: Callable[[], _T] | None = None,
+        up_to: int | None = None,
+    ) -> _T:
+        """Run ``work`` on a view of the index caught up with the journal.
+
+        A corrupt index file is deleted and built again; one that cannot be used is
+        replaced by an index in memory (``_give_up_file``). With no journal file,
+        ``empty()`` answers, else ``work`` gets an empty index.
+        """
+        with self._lock, open_journal(self.path) as fd:
+            if fd is None:
+                if empty is not None:
+                    return empty()
+                view = _empty_view(self)
+                try:
+                    return work(view)
+                finally:
+                    view.release()
+            rebuilt = False
+            # Ends: a corrupt file is rebuilt once, then the index goes to memory, where
+            # a failure is raised (``_give_up_file``).
+            while True:
+                try:
+                    view = self._view(self._connection(), fd, up_to)
+                    try:
+                        return work(view)
+                    finally:
+                        view.release()
+                except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+                    raise  # a bug here, not a problem with the file
+                except sqlite3.DatabaseError as error:
+                    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+                    if code in _CORRUPT_CODES and not self._in_memory and not rebuilt:
+                        log.warning("the index %s is corrupt; building it again", self.index_path)
+                        self._discard()
+                        rebuilt = True
+                        continue
+                    self._give_up_file(error)
+                except _IndexUnusable as error:
+                    self._give_up_file(error)
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is not None and not self._in_memory:
+            try:
+                stat = os.stat(self.index_path)
+                current = (stat.st_dev, stat.st_ino)
+            except FileNotFoundError:
+                current = None
+            if current != self._conn_identity:  # deleted or replaced under us
+                self._conn.close()
+                self._conn = None
+        if self._conn is None:
+            if self._in_memory:
+                self._conn = _connect(":memory:")
+            else:
+                self._conn, self._conn_identity = self._connect_file()
+            # A store dropped without close() still closes its connection (newer Pythons
+            # warn about one left to the garbage collector).
+            weakref.finalize(self, self._conn.close)
+        return self._conn
+
+    def _connect_file(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
+        try:
+            # Created here, 0600, so that SQLite (which would use the umask) does not;
+            # it gives its -wal and -shm files the database's mode.
+            fd = os.open(
+                self.index_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+            )
+        except OSError as error:
+            raise _IndexUnusable(describe(error)) from None
+        try:
+            stat = os.fstat(fd)
+        finally:
+            os.close(fd)
+        conn = _connect(str(self.index_path))
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                raise _IndexUnusable(f"SQLite would not use WAL mode (it said {mode!r})")
+        except BaseException:
+            conn.close()
+            raise
+        return conn, (stat.st_dev, stat.st_ino)
+
+    def _discard(self) -> None:
+        """Delete the index file (and its -wal and -shm): the next use builds a new one."""
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{self.index_path}{suffix}")
+
+    def _give_up_file(self, error: BaseException) -> None:
+        """Serve this process from an index in memory, saying so once."""
+        if self._in_memory:
+            raise error
+        reason = (
+            describe(error) if isinstance(error, OSError) else str(error) or type(error).__name__
+        )
+        self._problem = f"the index {self.index_path} cannot be used ({reason})"
+        log.warning(
+            "%s; reading the journal directly (kept in memory by this process)", self._problem
+        )
+        self.close()
+        self._in_memory = True
+
+    def _view(self, conn: sqlite3.Connection, fd: int, up_to: int | None = None) -> IndexView:
+        """A read transaction on the index, caught up with ``fd``'s file (to ``up_to``
+        at most) first if need be."""
+        stat = os.fstat(fd)
+        identity = (stat.st_dev, stat.st_ino)
+        target = complete_end(fd, stat.st_size if up_to is None else min(up_to, stat.st_size))
+        for _ in range(5):
+            conn.execute("BEGIN")
+            state = read_state(conn)
+            if (
+                not self._force_reset
+                and holds(state, fd, identity, target)
+                and state.fts == self._use_fts
+            ):
+                return IndexView(self, conn, fd, state)
+            conn.execute("ROLLBACK")
+            self._catch_up(conn, fd, identity, target)
+        # Caught up five times, and each time another process had rebuilt the index for
+        # another file by the time it was read.
+        raise _IndexUnusable("other processes keep rebuilding it for another file")
+
+    @property
+    def _use_fts(self) -> bool:
+        return self._fts and not self._in_memory
+
+    # --- catching up: the one path from lines to derived state ------------------------
+
+    def _catch_up(
+        self, conn: sqlite3.Connection, fd: int, identity: tuple[int, int], target: int
+    ) -> None:
+        """Index the complete lines between the index's end and ``target``, a step per
+        transaction, rebuilding first when the index does not match the file."""
+        fts = self._use_fts
+        tasks: dict[str, catch_up.TaskRow] = {}
+        ours = -1  # the end our own last step committed: if it is still the end, the
+        # task rows in ``tasks`` are still current
+        while True:
+            _begin_immediate(conn)
+            try:
+                state = read_state(conn)
+                if self._force_reset or state is None or not trusted(state, fd, identity, fts):
+                    reset(conn, fts)
+                    state = empty_state(identity, fts)
+                    write_state(conn, state)
+                    self._force_reset = False
+                if state.end >= target:
+                    conn.execute("COMMIT")
+                    return
+                if state.end != ours:
+                    tasks = {}
+                stop = complete_end(fd, min(target, state.end + _STEP_BYTES))
+                if stop <= state.end:  # one line longer than a step
+                    stop = target
+                catch_up.index_lines(conn, fd, state, stop, tasks, fts)
+                write_state(conn, state)
+                conn.execute("COMMIT")
+                ours = state.end
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+
+
+def _empty_view(store: JournalStore) -> IndexView:
+    """An index of no journal at all, for questions asked where there is no file."""
+    conn = _connect(":memory:")
+    reset(conn, store._use_fts)
+    conn.execute("BEGIN")
+    return IndexView(store, conn, None, empty_state((0, 0), store._use_fts), own_connection=True)
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorcode", 0) & 0xFF in (5, 6):  # SQLITE_BUSY, _LOCKED
+            raise _IndexUnusable(
+                f"another process held it for over {_BUSY_TIMEOUT_S:g} s"
+            ) from None
+        raise
+
+
+def _connect(target: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        target, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_S
+    )
+    # The index can always be built again, so a commit need not wait for the disk;
+    # in WAL mode NORMAL still never leaves a corrupt database.
+    conn.execute("PRAGMA synchronous = NORMAL")
+    # Room for the pages of the indexes a catch-up touches all over (tasks, types).
+    conn.execute("PRAGMA cache_size = -65536")
+    return conn
