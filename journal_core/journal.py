@@ -274,11 +274,14 @@ class Journal:
         limit: int = DEFAULT_SEARCH_LIMIT,
         cursor: str | None = None,
         full: bool = False,
+        current_only: bool = False,
     ) -> SearchPage:
         """Events matching ``query`` (SPEC §7), best first; see ``journal_core.search``.
 
-        Hits are compact (id, type, task, time, snippet); ``full`` adds each whole event.
+        Hits are compact (id, type, task, time, snippet, standing); ``full`` adds each
+        whole event; ``current_only`` leaves out all but the active ones.
         """
+        from journal_core.index.full_text import ACTIVE_ONLY, ALL
         from journal_core.search_pages import search_page
 
         return search_page(
@@ -288,6 +291,7 @@ class Journal:
             query,
             rejected=False,
             full=full,
+            keep=ACTIVE_ONLY if current_only else ALL,
             task_id=task_id,
             types=types,
             since=since,
@@ -308,9 +312,13 @@ class Journal:
         limit: int = DEFAULT_SEARCH_LIMIT,
         cursor: str | None = None,
         full: bool = False,
+        withdrawn: bool = False,
     ) -> SearchPage:
         """What was tried and turned down about ``topic``: matching rejections, and
-        decisions whose rejected alternatives match."""
+        decisions whose rejected alternatives match, those that still stand only (not
+        superseded, corrected away, or overturned by a later decision choosing that
+        option) unless ``withdrawn``."""
+        from journal_core.index.full_text import ALL, HOLDING
         from journal_core.search_pages import search_page
 
         return search_page(
@@ -320,6 +328,7 @@ class Journal:
             topic,
             rejected=True,
             full=full,
+            keep=ALL if withdrawn else HOLDING,
             task_id=task_id,
             types=None,
             since=since,

@@ -370,8 +370,11 @@ def _window(text: str, query: Query, width: int) -> str:
 
 class SearchHit(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """One match as the front ends show it, compact: the event's id, type, task and time,
-    its task's title and a snippet. ``event`` is the whole event when asked for (``full``);
-    ``journal`` is set when all projects were searched."""
+    its task's title, a snippet, and where the event stands now (SPEC §7, from the fold):
+    ``standing`` (active, superseded, corrected, answered), ``standing_by`` (the event
+    that did it) and, for a corrected one, ``correction`` (the text that now stands).
+    ``event`` is the whole event when asked for (``full``); ``journal`` is set when all
+    projects were searched."""
 
     event_id: str
     type: str
@@ -380,6 +383,9 @@ class SearchHit(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     title: str
     snippet: str
     score: float
+    standing: str
+    standing_by: str | None
+    correction: str | None = None
     event: dict[str, Any] | None = None
     journal: str | None = None
 

@@ -20,6 +20,7 @@ from journal_core.cursor import (
     encode_cursor,
     filters_digest,
 )
+from journal_core.fold import Standing
 from journal_core.index.results import PAGE_BYTES, TRUNCATED_NOTE, Hit
 from journal_core.index.store import JournalStore
 from journal_core.location import data_dir
@@ -38,6 +39,7 @@ def search_page(
     *,
     rejected: bool,
     full: bool,
+    keep: str,
     task_id: str | None,
     types: Sequence[str] | None,
     since: str | None,
@@ -60,6 +62,7 @@ def search_page(
     digest = filters_digest(
         msgspec.to_builtins(parsed),
         rejected,
+        keep,
         None if task_id is None else task_id.encode("utf-8", "surrogatepass"),
         sorted(wanted or ()),
         since_s,
@@ -96,6 +99,7 @@ def search_page(
                     until=until_s,
                     count=limit + 1 if not all_projects else skip + limit + 1,
                     skip=skip if not all_projects else 0,
+                    keep=keep,
                 )
                 found += [(hit, path) for hit in result.hits]
                 broad = broad or result.broad
@@ -108,6 +112,7 @@ def search_page(
     page: list[SearchHit] = []
     used = 0
     for hit, path in found[:limit]:
+        standing = hit.standing or Standing()
         shown = SearchHit(
             event_id=hit.event["event_id"],
             type=hit.event["type"],
@@ -116,6 +121,9 @@ def search_page(
             title=hit.title,
             snippet=snippet(document(hit.event), parsed),
             score=round(hit.score, 6),
+            standing=standing.standing,
+            standing_by=standing.standing_by,
+            correction=standing.correction,
             event=hit.event if full else None,
             journal=str(path) if all_projects else None,
         )

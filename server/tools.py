@@ -21,7 +21,15 @@ from mcp_types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
-from journal_core import AppendResult, Event, Journal, JournalError, clip_page, new_event
+from journal_core import (
+    AppendResult,
+    Event,
+    Journal,
+    JournalError,
+    SearchPage,
+    clip_page,
+    new_event,
+)
 
 __all__ = ["register_tools"]
 
@@ -168,6 +176,12 @@ class SearchHitObject(TypedDict):
     title: str
     snippet: str
     score: float
+    standing: Annotated[
+        str,
+        Field(description="active, superseded, corrected or answered: act only on active"),
+    ]
+    standing_by: Annotated[str | None, Field(description="the event that changed it")]
+    correction: NotRequired[Annotated[str, Field(description="the text that now stands")]]
     event: NotRequired[EventObject]
     journal: NotRequired[str]
 
@@ -533,6 +547,15 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
             bool,
             Field(description="Give each hit's whole event too (default: compact hits)."),
         ] = False,
+        current_only: Annotated[
+            bool,
+            Field(
+                description=(
+                    "Only hits that still stand (active): leave out superseded, corrected "
+                    "and answered ones."
+                )
+            ),
+        ] = False,
     ) -> Annotated[CallToolResult, SearchEventsOutput]:
         """Find journal events by their words: what was tried, found, decided or rejected
         before, in this task, another task, or (all_projects) another project.
@@ -544,26 +567,43 @@ def register_tools(server: MCPServer, journal: Journal) -> None:
         Words match their inflections (retry finds retrying, retried); exact words rank
         first. Returns {hits, order, next_cursor, truncated, note}, best match first
         (order "newest" when the words match too many events to rank: newest first). A
-        hit is compact, {event_id, type, task_id, timestamp, title, snippet, score}; the
-        snippet is up to 200 characters around the matches, marked **like this**; journal
-        names the file when all_projects is true. Read the whole events with
-        read_events(event_ids=[...]), or pass full=true.
+        hit is compact, {event_id, type, task_id, timestamp, title, snippet, score,
+        standing, standing_by, correction}; the snippet is up to 200 characters around
+        the matches, marked **like this**; journal names the file when all_projects is
+        true. standing says whether the event still holds: do not act on a superseded
+        one, and read correction for a corrected one; current_only=true keeps only active
+        hits. types=["rejection"] also finds decisions' rejected alternatives, and with
+        current_only=true only what still stands (not overturned by a later decision).
+        Read the whole events with read_events(event_ids=[...]), or pass full=true.
 
         Example: {"query": "token refresh -flaky", "types": ["decision", "rejection"]}
         """
-        page = await _in_worker(
-            lambda: clip_page(
-                journal.search(
+
+        def find() -> SearchPage:
+            if types == ["rejection"]:  # what was turned down: `task-journal rejected`
+                return journal.rejected(
                     query,
                     task_id=task_id,
-                    types=types,
                     since=since,
                     until=until,
                     all_projects=all_projects,
                     limit=limit,
                     cursor=cursor,
                     full=full,
+                    withdrawn=not current_only,
                 )
+            return journal.search(
+                query,
+                task_id=task_id,
+                types=types,
+                since=since,
+                until=until,
+                all_projects=all_projects,
+                limit=limit,
+                cursor=cursor,
+                full=full,
+                current_only=current_only,
             )
-        )
+
+        page = await _in_worker(lambda: clip_page(find()))
         return _result(page)

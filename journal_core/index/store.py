@@ -262,11 +262,13 @@ class JournalStore:
         until: float | None,
         count: int,
         skip: int = 0,
+        keep: str = full_text.ALL,
     ) -> Found:
-        """The best ``count`` matches after the first ``skip``, best first (see ``Found``)."""
+        """The best ``count`` matches after the first ``skip`` of those ``keep`` keeps,
+        best first (see ``Found`` and ``full_text.search``)."""
         return self._run(
             lambda view: full_text.search(
-                view, query, rejected, task_id, types, since, until, count, skip
+                view, query, rejected, task_id, types, since, until, count, skip, keep
             ),
             empty=lambda: Found(hits=[], broad=False),
         )

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from server.cli.render import short_id
 from tests.cli.conftest import CallMain, run_cli
+from tests.core.journal_lines import standing_story
 
 
 @pytest.fixture
@@ -100,3 +102,31 @@ def test_read_event_refuses_an_id_that_no_event_has(worked_on: str, call_main: C
     outcome = call_main("read", "--event", "01ZZZZZZ")
     assert outcome.status == 2
     assert "no event '01ZZZZZZ'" in outcome.stderr
+
+
+def test_search_marks_superseded_corrected_and_answered_hits(
+    journal: Path, call_main: CallMain
+) -> None:
+    story = standing_story(journal)
+    outcome = call_main("search", "keepalive")
+    assert outcome.status == 0, outcome.stderr
+    lines = {line.split()[0]: line for line in outcome.stdout.splitlines()}
+    by_id = {name: short_id(event["event_id"]) for name, event in story.items()}
+    assert f"[superseded by {by_id['new_decision']}" in lines[by_id["old_decision"]]
+    assert (
+        "[corrected: keepalive_timeout is 75 s on the new pool only]" in (lines[by_id["finding"]])
+    )
+    assert f"[answered by {by_id['answer']}" in lines[by_id["hypothesis"]]
+    assert "[" not in lines[by_id["new_decision"]].split("decision", 1)[1]
+    current = call_main("search", "keepalive", "--current-only").stdout
+    assert by_id["old_decision"] not in current
+
+
+def test_rejected_lists_what_still_stands_and_all_marks_the_rest(
+    journal: Path, call_main: CallMain
+) -> None:
+    story = standing_story(journal)
+    standing = call_main("rejected", "presigned").stdout.splitlines()
+    assert [line.split()[0] for line in standing] == [short_id(story["standing"]["event_id"])]
+    every = call_main("rejected", "presigned", "--all").stdout
+    assert f"[superseded by {short_id(story['chooser']['event_id'])}]" in every

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
+from tests.core.journal_lines import standing_story
 from tests.server.conftest import call_ok
 
 pytestmark = pytest.mark.anyio
@@ -86,10 +87,20 @@ async def test_hits_are_compact_and_read_events_fetches_them_whole_by_id(
         )
     page = await call_ok(client, "search_events", {"query": "token refresh"})
     assert len(page["hits"]) == 20
-    # Each hit is its fields and a snippet of at most 200 characters: under 400 bytes.
-    assert all(len(json.dumps(hit)) < 400 for hit in page["hits"])
+    # Each hit is its fields and a snippet of at most 200 characters: under 450 bytes.
+    assert all(len(json.dumps(hit)) < 450 for hit in page["hits"])
     hit = page["hits"][0]
-    assert set(hit) == {"event_id", "type", "task_id", "timestamp", "title", "snippet", "score"}
+    assert set(hit) == {
+        "event_id",
+        "type",
+        "task_id",
+        "timestamp",
+        "title",
+        "snippet",
+        "score",
+        "standing",
+        "standing_by",
+    }
     ids = [hit["event_id"] for hit in page["hits"][:3]]
     whole = await call_ok(client, "read_events", {"event_ids": [ids[0][:20], *ids[1:]]})
     assert [event["event_id"] for event in whole["events"]] == ids
@@ -104,3 +115,35 @@ async def test_read_events_by_an_unknown_id_is_refused_by_name(client: Client) -
     result = await client.call_tool("read_events", {"event_ids": ["01ZZZZ"]})
     assert result.is_error
     assert "no event '01ZZZZ'" in str(result.content)
+
+
+async def test_every_hit_says_where_its_event_stands(client: Client, journal_path: Path) -> None:
+    story = standing_story(journal_path)
+    ids = {name: event["event_id"] for name, event in story.items()}
+    page = await call_ok(client, "search_events", {"query": "keepalive"})
+    found = {
+        hit["event_id"]: (hit["standing"], hit["standing_by"], hit.get("correction"))
+        for hit in page["hits"]
+    }
+    newest = story["recorrection"]["text"]
+    assert found[ids["old_decision"]] == ("superseded", ids["new_decision"], None)
+    assert found[ids["finding"]] == ("corrected", ids["correction"], newest)
+    assert found[ids["correction"]] == ("corrected", ids["recorrection"], newest)
+    assert found[ids["hypothesis"]] == ("answered", ids["answer"], None)
+    current = await call_ok(client, "search_events", {"query": "keepalive", "current_only": True})
+    assert {hit["standing"] for hit in current["hits"]} == {"active"}
+    assert ids["old_decision"] not in {hit["event_id"] for hit in current["hits"]}
+
+
+async def test_rejections_current_only_is_what_still_stands(
+    client: Client, journal_path: Path
+) -> None:
+    story = standing_story(journal_path)
+    arguments = {"query": "presigned", "types": ["rejection"]}
+    standing = await call_ok(client, "search_events", {**arguments, "current_only": True})
+    assert [hit["event_id"] for hit in standing["hits"]] == [story["standing"]["event_id"]]
+    every = await call_ok(client, "search_events", arguments)
+    assert {hit["event_id"]: hit["standing"] for hit in every["hits"]} == {
+        story["standing"]["event_id"]: "active",
+        story["overturned"]["event_id"]: "superseded",
+    }
