@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         new_event,
     )
     from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
-    from journal_core.index.state import current_open_tasks
+    from journal_core.index.state import current_open_tasks, index_lag
     from journal_core.journal import AppendResult, FlushResult, Journal
     from journal_core.location import data_dir, find_project_root, resolve_journal_path
     from journal_core.pack import (
@@ -115,6 +115,7 @@ __all__ = [
     "event_to_dict",
     "find_project_root",
     "format_timestamp",
+    "index_lag",
     "lock_timeout_of",
     "new_event",
     "resolve_journal_path",
@@ -158,7 +159,7 @@ _LATER = {
     ),
     **dict.fromkeys(("MAX_LIMIT", "RESUME_TOKENS"), "journal_core.query"),
     "clip_page": "journal_core.clip",
-    "current_open_tasks": "journal_core.index.state",
+    **dict.fromkeys(("current_open_tasks", "index_lag"), "journal_core.index.state"),
     **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),
     **dict.fromkeys(

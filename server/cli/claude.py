@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from journal_core import InvalidSetting, Settings, find_project_root
+from journal_core import InvalidSetting, Settings, find_project_root, index_lag
 from server.cli import claude_settings
+from server.cli.background import WAIT_BYTES, build_in_background
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -32,6 +33,11 @@ _BRIEFING_HEAD = (
     "Task journal of this project (task-journal): the open tasks below were left "
     "unfinished. Resume from them, record decisions and findings as you go, and close "
     "a task with its outcome when it is done.\n\n"
+)
+# What the briefing says while the index is built in the background.
+_INDEXING = (
+    "The journal's index is being built in the background, so the open tasks are not "
+    "listed this time; list_tasks and task_pack show them once it is done."
 )
 
 
@@ -114,6 +120,10 @@ def _briefing(args: argparse.Namespace, stdin: bytes) -> str:
     )
     if not settings.journal_path.exists():
         return ""
+    if index_lag(settings.journal_path) > WAIT_BYTES:
+        # A session must not wait for a whole index build: say less, build it aside.
+        build_in_background(settings.journal_path)
+        return _INDEXING
     with open_journal(settings) as journal:
         return journal.resume(budget_tokens=_BRIEFING_TOKENS).markdown
 
