@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import base64
 import compileall
+import contextlib
 import itertools
 import json
 import os
@@ -323,36 +324,6 @@ def whole(argv: list[str], stdin: bytes | None = None) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def wait_for_builders(path: Path) -> None:
-    """Wait until no process builds ``path``'s index (one a status line may have left
-    in the background), so that it does not slow the next measure."""
-    import sqlite3
-
-    index = Path(f"{path}.index.sqlite")
-    while index.exists():
-        try:
-            conn = sqlite3.connect(index, timeout=600)
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            conn.close()
-        except sqlite3.Error:
-            pass
-        time.sleep(0.5)
-        if not any(b"--build-index" in argv for argv in _argvs()):
-            return
-
-
-def _argvs() -> list[bytes]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                found.append((entry / "cmdline").read_bytes())
-            except OSError:
-                continue
-    return found
-
-
 def index_bytes(path: Path) -> int:
     return sum(
         Path(f"{path}.index.sqlite{suffix}").stat().st_size
@@ -364,6 +335,38 @@ def index_bytes(path: Path) -> int:
 def drop_index(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}.index.sqlite{suffix}").unlink(missing_ok=True)
+
+
+def stop_builders(path: Path) -> None:
+    """End the background index builders of ``path`` that a status line or a hook left."""
+    import signal
+
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"--build-index" in argv and str(path).encode() in argv:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(entry.name), signal.SIGKILL)
+    time.sleep(0.5)
+
+
+def save_index(path: Path, saved: Path) -> None:
+    saved.mkdir(exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}.index.sqlite{suffix}")
+        if source.exists():
+            shutil.copyfile(source, saved / f"index{suffix}")
+
+
+def restore_index(saved: Path, path: Path) -> None:
+    drop_index(path)
+    for suffix in ("", "-wal", "-shm"):
+        source = saved / f"index{suffix}"
+        if source.exists():
+            shutil.copyfile(source, f"{path}.index.sqlite{suffix}")
 
 
 def append_raw(path: Path, task_id: str, count: int, start: int) -> None:
@@ -401,6 +404,7 @@ def main() -> None:
         compileall.compile_dir(root / package, quiet=1)
     work = DATA / "find-work.jsonl"
     drop_index(work)
+    shutil.rmtree(DATA / "find-saved-index", ignore_errors=True)
     shutil.copyfile(source, work)
     size = work.stat().st_size
     cli = str(Path(sys.executable).parent / "task-journal")
@@ -424,6 +428,7 @@ def main() -> None:
     cwd = str(work.parent)
     hook_input = json.dumps({"cwd": cwd, "hook_event_name": "SessionStart"}).encode()
     first: dict[str, list[float]] = {}
+    saved = DATA / "find-saved-index"
     for name, argv, stdin in [
         ("tasks", [cli, "--journal", str(work), "tasks"], None),
         ("read --task", [cli, "--journal", str(work), "read", "--task", task_id], None),
@@ -433,10 +438,14 @@ def main() -> None:
         for _ in range(build_runs):
             drop_index(work)
             first.setdefault(name, []).append(whole(argv, stdin))
-            wait_for_builders(work)
-    # Whatever the first commands left, the rows below run on a whole index.
+            # A background build they may have left would slow what follows, and it
+            # was measured above: stop it, and take back the whole index.
+            stop_builders(work)
+            if saved.exists():
+                restore_index(saved, work)
+            else:
+                save_index(work, saved)
     run_child("build", work)
-
     catch_ups = []
     for run in range(args.runs):
         append_raw(work, task_id, 1000, run * 1000)
