@@ -3,6 +3,12 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Properties run bounded by default (CI); ``pytest --hypothesis-profile=long`` runs them
+# twenty times longer. Tests that are costly per example scale from ``max_examples``.
+settings.register_profile("ci", settings.get_profile("default"))
+settings.register_profile("long", max_examples=2000)
 
 
 @pytest.fixture

@@ -1,0 +1,568 @@
+"""The fold (SPEC §6): a task's state and the standing of its events, from its events.
+
+Derived state is a function of the *set* of events, not of the order of the lines:
+events are applied in canonical order, ``(timestamp, event_id)``, and a line whose
+``(timestamp, event_id)`` was seen already is the same event again (a duplicate line,
+counted once). Everything here is pure: no files, no clock, no index. The index's
+catch-up, the write-time checks, packs, search and the command line all ask it; none
+keeps a copy of these rules. Change a rule here and bump ``FOLD_VERSION``, which is part
+of the index's identity, so that an index built under the old rules is rebuilt.
+
+**Task state** (``TaskState``), event by event in canonical order:
+
+- ``title``: the first ``open``'s ``meta.title`` (else its text), replaced by each
+  ``rename`` (its ``meta.title``, else its text). Until an open or rename names the task,
+  the text of its first event stands in (``titled`` is then false). Kept whole (stripped):
+  each front end clips it as it shows it.
+- ``status``: ``open`` until a ``close``; each ``open`` or ``reopen`` makes it ``open``,
+  each ``close`` ``closed``: a second close is simply the later one winning, a reopen of
+  an open task changes nothing.
+- ``goal``: ``meta.goal`` of an ``open`` (a later open without one keeps the goal),
+  replaced by each ``redirect``: its ``meta.goal``, else its text (a redirect *is* a
+  change of direction).
+- ``outcome`` and ``outcome_tag``: the last ``close``'s ``meta.outcome`` (else its
+  text) and ``meta.outcome_tag``; an ``open`` or ``reopen`` clears them.
+- ``parent_id``: the first ``open``'s ``meta.parent_id``.
+- ``opened``, ``opened_at``, ``opened_by``: whether an ``open`` was seen, and the first
+  one's time and author; ``created_at``/``last_event_at``: the first and last event's
+  time; ``event_count``: the events, each counted once.
+
+**Standing** (``Standing``) of an event X, from the events of its own task that come
+after X in canonical order and name it (an event names only what came before it: a
+reference to a later event, possible only with clocks out of step, changes nothing):
+
+- *superseded*: an event's ``supersedes`` is X;
+- *corrected away*: an event of another type than ``correction`` has ``corrects`` X
+  (a rejection correcting a decision: the decision was corrected away);
+- *overturned*: X is a ``rejection`` and a later ``decision`` chose that option: one of
+  its ``meta.alternatives`` with ``chosen: true`` whose ``option``, as words (case
+  and punctuation aside), appears in X's text;
+- *answered*: X is a ``hypothesis`` and a ``finding``, ``decision`` or ``rejection``
+  names it (``refs.events``, ``corrects`` or ``supersedes``);
+- *corrected* (amended): a ``correction`` has ``corrects`` X. X keeps its place and shows
+  the correction's text; the newest correction wins, and a corrected correction passes
+  its own correction's text on (``correction_of``).
+
+The first three *withdraw* X (``Standing.holds`` is false: it leaves every list of what
+holds). When several apply, a withdrawal wins over an answer, and an answer over an
+amendment; within one of these the latest event wins. SPEC §7 words the result
+(``Standing.standing``) as ``active``, ``superseded`` (an overturned rejection too),
+``corrected`` (amended or corrected away, ``correction`` the text that now stands) or
+``answered``, with ``standing_by`` the event that did it.
+
+A decision's own rejected alternatives (``chosen: false``) are *overturned* the same way
+by a later decision that chose the option: ``TaskFold.overturned_options``.
+
+**Incremental use.** ``TaskFold.add`` takes one event that comes after every event
+added so far (``TaskFold.follows``) and says which earlier events it changes
+(``effects``, also usable over rows of an index through ``Known``). An event that does
+not follow (older timestamp appended later, or a duplicate) means folding the task again
+from all its events with ``fold_task``; the other tasks are untouched.
+
+Events are ``FoldEvent`` structs (decode a line with ``decode_fold_event``, or convert a
+plain dict with ``as_fold_events``); every field may hold anything a foreign writer put
+there, so each is checked where it is used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final, TypeVar
+
+import msgspec
+
+from journal_core.reader import read_float
+
+__all__ = [
+    "ACTIVE",
+    "ANSWERED",
+    "CORRECTED",
+    "FOLD_VERSION",
+    "MARKS",
+    "STANDINGS",
+    "SUPERSEDED",
+    "FoldEvent",
+    "Known",
+    "Standing",
+    "TaskFold",
+    "TaskState",
+    "as_fold_events",
+    "canonical",
+    "canonical_key",
+    "correction_of",
+    "decode_fold_event",
+    "effects",
+    "fold_task",
+    "standing_of",
+]
+
+# Bump on any change to the rules above: the index's identity includes it.
+FOLD_VERSION: Final = 1
+
+# SPEC §7's words for where an event stands.
+ACTIVE: Final = "active"
+SUPERSEDED: Final = "superseded"
+CORRECTED: Final = "corrected"
+ANSWERED: Final = "answered"
+STANDINGS: Final = (ACTIVE, SUPERSEDED, CORRECTED, ANSWERED)
+
+# The fold's precise marks, each a small code an index can store (append only), and the
+# SPEC word each is shown as.
+MARKS: Final = ("active", "superseded", "corrected_away", "overturned", "answered", "corrected")
+_MARK_STANDING: Final = {
+    "active": ACTIVE,
+    "superseded": SUPERSEDED,
+    "corrected_away": CORRECTED,
+    "overturned": SUPERSEDED,
+    "answered": ANSWERED,
+    "corrected": CORRECTED,
+}
+_WITHDRAWALS: Final = frozenset({"superseded", "corrected_away", "overturned"})
+# Types whose events answer a hypothesis they name.
+_ANSWERS: Final = frozenset({"finding", "decision", "rejection"})
+_WORD: Final = re.compile(r"\w+")
+
+
+class FoldEvent(msgspec.Struct, gc=False):
+    """The fields of an event that the fold reads, each as the line holds it.
+
+    Decoding a line into this skips its other fields. Not tracked by the garbage
+    collector: an event refers to no event.
+    """
+
+    event_id: Any = None
+    type: Any = None
+    timestamp: Any = None
+    text: Any = None
+    author: Any = None
+    status: Any = None
+    corrects: Any = None
+    supersedes: Any = None
+    refs: Any = None
+    meta: Any = None
+
+
+_E = TypeVar("_E", bound=FoldEvent)
+_fold_event_decoder: Final = msgspec.json.Decoder(FoldEvent, float_hook=read_float)
+
+
+def decode_fold_event(raw: bytes) -> FoldEvent | None:
+    """The fold's fields of the event on ``raw``, ``None`` if it is not a JSON object."""
+    try:
+        return _fold_event_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+
+
+def as_fold_events(events: Iterable[Mapping[str, Any] | FoldEvent]) -> list[FoldEvent]:
+    """``events`` as ``FoldEvent`` structs (plain dicts converted, structs kept)."""
+    return [
+        event if isinstance(event, FoldEvent) else msgspec.convert(event, FoldEvent)
+        for event in events
+    ]
+
+
+def _string(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _meta(event: FoldEvent) -> Mapping[str, Any]:
+    meta = event.meta
+    return meta if isinstance(meta, dict) else {}
+
+
+def _meta_text(event: FoldEvent, key: str) -> str | None:
+    value = _meta(event).get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def canonical_key(event: FoldEvent) -> tuple[str, str]:
+    """Where the event stands in canonical order: ``(timestamp, event_id)``. RFC 3339 UTC
+    times with milliseconds sort as text; a field that is not a string sorts as ""."""
+    return _string(event.timestamp), _string(event.event_id)
+
+
+def canonical(events: Iterable[_E]) -> list[_E]:
+    """``events`` in canonical order, each ``(timestamp, event_id)`` once (the first
+    given of a duplicate is kept)."""
+    unique: dict[tuple[str, str], _E] = {}
+    for event in events:
+        unique.setdefault(canonical_key(event), event)
+    return [unique[key] for key in sorted(unique)]
+
+
+# --- task state -------------------------------------------------------------------------
+
+
+class TaskState(msgspec.Struct, kw_only=True):
+    """What a task's events add up to so far; see the module docstring for each field.
+
+    ``last_event_id`` with ``last_event_at`` is the canonical key of the last event: an
+    event with a greater key ``follows``.
+    """
+
+    task_id: str
+    title: str = ""
+    titled: bool = False
+    status: str = "open"
+    goal: str | None = None
+    outcome: str | None = None
+    outcome_tag: str | None = None
+    parent_id: str | None = None
+    opened: bool = False
+    opened_at: str | None = None
+    opened_by: str | None = None
+    created_at: str = ""
+    last_event_at: str = ""
+    last_event_id: str = ""
+    event_count: int = 0
+
+    def follows(self, event: FoldEvent) -> bool:
+        """Whether ``event`` comes after every event folded in so far."""
+        return self.event_count == 0 or canonical_key(event) > (
+            self.last_event_at,
+            self.last_event_id,
+        )
+
+    def add(self, event: FoldEvent) -> None:
+        """Fold in ``event``, which must ``follow`` (else fold the task again)."""
+        timestamp, event_id = canonical_key(event)
+        if not self.event_count:
+            self.created_at = timestamp
+        self.event_count += 1
+        self.last_event_at, self.last_event_id = timestamp, event_id
+        kind = event.type
+        text = _string(event.text).strip()
+        if kind == "open" or kind == "rename":
+            title = _meta_text(event, "title") or text
+            if title and (kind == "rename" or not self.opened):
+                self.title, self.titled = title, True
+        if not self.titled and not self.title:
+            self.title = text  # a stand-in until an open or a rename names the task
+        if kind == "open":
+            self.goal = _meta_text(event, "goal") or self.goal
+            if not self.opened:
+                self.opened = True
+                self.opened_at = timestamp
+                author = event.author
+                self.opened_by = author if isinstance(author, str) else None
+                parent = _meta(event).get("parent_id")
+                self.parent_id = parent if isinstance(parent, str) else None
+        elif kind == "redirect":
+            self.goal = _meta_text(event, "goal") or text or self.goal
+        if kind == "open" or kind == "reopen":
+            self.status = "open"
+            self.outcome = self.outcome_tag = None
+        elif kind == "close":
+            self.status = "closed"
+            self.outcome = _meta_text(event, "outcome") or text or None
+            self.outcome_tag = _meta_text(event, "outcome_tag")
+
+
+# --- standing ---------------------------------------------------------------------------
+
+
+class Standing(msgspec.Struct, frozen=True, kw_only=True):
+    """Where one event stands now (see the module docstring).
+
+    ``mark`` is the fold's precise reason (one of ``MARKS``); ``standing`` its SPEC §7
+    word; ``standing_by`` the event that did it (``None`` when active); ``correction``
+    the text that now stands for a ``corrected`` event (filled by ``TaskFold``; an index
+    that stores only marks finds it with ``correction_of``); ``amended_by`` the newest
+    correction of the event, whatever its mark (a withdrawn event may be amended too).
+    """
+
+    mark: str = "active"
+    standing_by: str | None = None
+    amended_by: str | None = None
+    correction: str | None = None
+
+    @property
+    def standing(self) -> str:
+        return _MARK_STANDING[self.mark]
+
+    @property
+    def holds(self) -> bool:
+        """Whether the event still holds: not superseded, corrected away or overturned."""
+        return self.mark not in _WITHDRAWALS
+
+
+_ACTIVE: Final = Standing()
+
+
+class Known(msgspec.Struct, frozen=True, kw_only=True):
+    """What ``effects`` needs to know of an earlier event of the task: its type, its
+    text (for a rejection an option may overturn) and its standing so far."""
+
+    event_id: str
+    type: str
+    text: str = ""
+    standing: Standing = _ACTIVE
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(word.casefold() for word in _WORD.findall(text))
+
+
+def _holds_words(haystack: Sequence[str], needle: Sequence[str]) -> bool:
+    """Whether ``needle`` is a run of consecutive words in ``haystack``."""
+    size = len(needle)
+    if not size:
+        return False
+    first = needle[0]
+    return any(
+        haystack[at] == first and tuple(haystack[at : at + size]) == tuple(needle)
+        for at in range(len(haystack) - size + 1)
+    )
+
+
+def _alternatives(event: FoldEvent, chosen: bool) -> list[str]:
+    """The options of the decision's ``meta.alternatives`` with ``chosen`` as given."""
+    found = _meta(event).get("alternatives")
+    return [
+        alternative["option"]
+        for alternative in (found if isinstance(found, list) else [])
+        if isinstance(alternative, dict)
+        and isinstance(alternative.get("option"), str)
+        and alternative.get("chosen") is chosen
+    ]
+
+
+def _named(event: FoldEvent) -> tuple[str | None, str | None, list[str]]:
+    """What ``event`` names: its ``corrects``, its ``supersedes``, its ``refs.events``."""
+    corrects = event.corrects if isinstance(event.corrects, str) else None
+    supersedes = event.supersedes if isinstance(event.supersedes, str) else None
+    refs = event.refs
+    named: list[str] = []
+    if isinstance(refs, dict):
+        items = refs.get("events")
+        if isinstance(items, list):
+            named = [item.strip() for item in items if isinstance(item, str) and item.strip()]
+    return corrects, supersedes, named
+
+
+def _withdraw(standing: Standing, mark: str, by: str) -> Standing:
+    return Standing(mark=mark, standing_by=by, amended_by=standing.amended_by)
+
+
+def effects(
+    event: FoldEvent,
+    find: Callable[[str], Known | None],
+    rejections: Callable[[], Iterable[Known]] = tuple,
+) -> dict[str, Standing]:
+    """The new standing of each earlier event of the task that ``event`` changes.
+
+    ``event`` comes after all the events ``find`` knows (canonical order); ``find``
+    gives an earlier event of the same task by id (``None`` if there is none),
+    ``rejections`` the task's earlier rejections (asked only for a decision that chose
+    an option). Events it does not change are left out.
+    """
+    kind = event.type
+    # Most events name nothing: the hot path of a long task's fold.
+    if (
+        event.corrects is None
+        and event.supersedes is None
+        and not event.refs
+        and kind != "decision"
+    ):
+        return {}
+    by = _string(event.event_id)
+    corrects, supersedes, refs = _named(event)
+    changed: dict[str, Standing] = {}
+
+    def current(target: str) -> Known | None:
+        known = find(target)
+        if known is None or known.event_id == by:
+            return None
+        standing = changed.get(target)
+        return known if standing is None else msgspec.structs.replace(known, standing=standing)
+
+    if kind in _ANSWERS:
+        for target in (corrects, supersedes, *refs):
+            if (
+                target is not None
+                and (known := current(target)) is not None
+                and known.type == "hypothesis"
+                and known.standing.holds
+            ):
+                changed[target] = Standing(
+                    mark="answered", standing_by=by, amended_by=known.standing.amended_by
+                )
+    if corrects is not None and (known := current(corrects)) is not None:
+        standing = known.standing
+        if kind == "correction":
+            mark, standing_by = standing.mark, standing.standing_by
+            if mark in ("active", "corrected"):
+                mark, standing_by = "corrected", by
+            changed[corrects] = Standing(mark=mark, standing_by=standing_by, amended_by=by)
+        else:
+            changed[corrects] = _withdraw(standing, "corrected_away", by)
+    if supersedes is not None and (known := current(supersedes)) is not None:
+        changed[supersedes] = _withdraw(known.standing, "superseded", by)
+    if kind == "decision":
+        options = [_words(option) for option in _alternatives(event, chosen=True)]
+        if options := [words for words in options if words]:
+            for rejection in rejections():
+                if rejection.event_id == by:
+                    continue
+                words = _words(rejection.text)
+                if any(_holds_words(words, option) for option in options):
+                    standing = changed.get(rejection.event_id, rejection.standing)
+                    changed[rejection.event_id] = _withdraw(standing, "overturned", by)
+    return changed
+
+
+def correction_of(
+    standing: Standing, find: Callable[[str], tuple[str, Standing] | None]
+) -> str | None:
+    """The text that now stands for an event of this ``standing``: for one corrected away,
+    the text of the event that did it; for one amended (``corrected``), its newest
+    correction's text, or that correction's own newest correction's, down the chain;
+    else ``None``. ``find`` gives an event's text and standing by id (``None`` if it
+    is not known), so an index that stores only the marks can answer too."""
+    if standing.mark == "corrected_away" and standing.standing_by is not None:
+        found = find(standing.standing_by)
+        return None if found is None else found[0]
+    if standing.mark != "corrected":
+        return None
+    text = None
+    seen: set[str] = set()
+    while (amender := standing.amended_by) is not None and amender not in seen:
+        seen.add(amender)
+        found = find(amender)
+        if found is None:
+            break
+        text, standing = found
+    return text
+
+
+# --- one task, whole ----------------------------------------------------------------------
+
+
+class TaskFold:
+    """The fold of one task: its state, and the standing of each of its events.
+
+    ``events`` are in canonical order, each once. Build it with ``fold_task`` (any
+    order, duplicates allowed), or empty and ``add`` events that ``follows``.
+    """
+
+    def __init__(self, task_id: str) -> None:
+        self.state = TaskState(task_id=task_id)
+        self.events: list[FoldEvent] = []
+        self._by_id: dict[str, FoldEvent] = {}
+        self._standings: dict[str, Standing] = {}  # only the events not active
+        self._rejections: list[str] = []  # ids, in canonical order
+        self._overturned: dict[str, list[str]] = {}  # decision id -> options overturned
+        self._decisions: list[str] = []  # ids of decisions with options not chosen
+
+    def follows(self, event: FoldEvent) -> bool:
+        """Whether ``event`` comes after every event folded in (``add`` takes it)."""
+        return self.state.follows(event)
+
+    def add(self, event: FoldEvent) -> dict[str, Standing]:
+        """Fold in ``event``, which must ``follow``; the standings it changed."""
+        if not self.follows(event):
+            raise ValueError("the event does not follow the task's last one; use fold_task")
+        self.state.add(event)
+        changed = effects(event, self._known, self._known_rejections)
+        self._standings.update(changed)
+        event_id = _string(event.event_id)
+        self.events.append(event)
+        self._by_id[event_id] = event
+        kind = event.type
+        if kind == "rejection":
+            self._rejections.append(event_id)
+        elif kind == "decision":
+            self._overturn_alternatives(event)
+            if _alternatives(event, chosen=False):
+                self._decisions.append(event_id)
+        return changed
+
+    def _known(self, event_id: str) -> Known | None:
+        event = self._by_id.get(event_id)
+        if event is None:
+            return None
+        return Known(
+            event_id=event_id,
+            type=_string(event.type),
+            text=_string(event.text),
+            standing=self._standings.get(event_id, _ACTIVE),
+        )
+
+    def _known_rejections(self) -> list[Known]:
+        return [known for event_id in self._rejections if (known := self._known(event_id))]
+
+    def _overturn_alternatives(self, event: FoldEvent) -> None:
+        chosen = {
+            words for option in _alternatives(event, chosen=True) if (words := _words(option))
+        }
+        for decision_id in self._decisions if chosen else ():
+            overturned = self._overturned.setdefault(decision_id, [])
+            for option in _alternatives(self._by_id[decision_id], chosen=False):
+                if _words(option) in chosen and option not in overturned:
+                    overturned.append(option)
+
+    def standing(self, event_id: str) -> Standing:
+        """Where the event stands, ``correction`` filled in (active if it is unknown)."""
+        standing = self._standings.get(event_id, _ACTIVE)
+        if standing.mark in ("corrected", "corrected_away"):
+            standing = msgspec.structs.replace(standing, correction=self.correction(event_id))
+        return standing
+
+    def holds(self, event_id: str) -> bool:
+        """Whether the event still holds (not superseded, corrected away or overturned)."""
+        standing = self._standings.get(event_id)
+        return standing is None or standing.holds
+
+    def is_answered(self, event_id: str) -> bool:
+        standing = self._standings.get(event_id)
+        return standing is not None and standing.mark == "answered"
+
+    def amendments(self, event_id: str) -> list[FoldEvent]:
+        """The corrections that give the event's text, newest correction first, then its
+        own newest correction, and so on down the chain (empty when not amended)."""
+        chain: list[FoldEvent] = []
+        seen = {event_id}
+        current = event_id
+        while (standing := self._standings.get(current)) is not None and (
+            amender := standing.amended_by
+        ) is not None:
+            if amender in seen or amender not in self._by_id:
+                break
+            seen.add(amender)
+            chain.append(self._by_id[amender])
+            current = amender
+        return chain
+
+    def correction(self, event_id: str) -> str | None:
+        """The text that now stands for the event (see ``Standing.correction``)."""
+        return correction_of(self._standings.get(event_id, _ACTIVE), self._text_and_standing)
+
+    def _text_and_standing(self, event_id: str) -> tuple[str, Standing] | None:
+        event = self._by_id.get(event_id)
+        if event is None:
+            return None
+        return _string(event.text), self._standings.get(event_id, _ACTIVE)
+
+    def changed(self) -> dict[str, Standing]:
+        """The standing of every event that is not active, ``correction`` filled in."""
+        return {event_id: self.standing(event_id) for event_id in self._standings}
+
+    def overturned_options(self, decision_id: str) -> list[str]:
+        """The decision's rejected alternatives (``chosen: false``) that a later decision
+        chose, as their options are written."""
+        return list(self._overturned.get(decision_id, ()))
+
+
+def fold_task(task_id: str, events: Iterable[FoldEvent]) -> TaskFold:
+    """The fold of a task from its events in any order, duplicate lines included."""
+    fold = TaskFold(task_id)
+    for event in canonical(events):
+        fold.add(event)
+    return fold
+
+
+def standing_of(event_id: str, events: Iterable[FoldEvent]) -> Standing:
+    """Where one event stands among the events of its task (any order)."""
+    return fold_task("", events).standing(event_id)

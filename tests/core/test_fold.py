@@ -1,0 +1,467 @@
+"""The fold (SPEC §6): task state and standing are a function of the set of events."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from journal_core.fold import (
+    FoldEvent,
+    Known,
+    Standing,
+    TaskFold,
+    as_fold_events,
+    canonical,
+    effects,
+    fold_task,
+)
+
+TASK = "tj-fold000000"
+
+
+class Story:
+    """Events of one task, each a second after the last, ids in the same order."""
+
+    def __init__(self) -> None:
+        self.events: list[FoldEvent] = []
+
+    def add(self, kind: str, text: str = "", *, at: int | None = None, **fields: Any) -> str:
+        number = len(self.events) if at is None else at
+        event_id = f"01KQ{number:022d}"
+        event = {
+            "event_id": event_id,
+            "type": kind,
+            "timestamp": f"2026-12-01T10:{number // 60:02d}:{number % 60:02d}.000Z",
+            "text": text or f"{kind} {number}",
+            "author": "agent",
+            "refs": {},
+            "meta": {},
+            **fields,
+        }
+        self.events.extend(as_fold_events([event]))
+        return event_id
+
+    def fold(self) -> TaskFold:
+        return fold_task(TASK, self.events)
+
+
+# --- task state ---------------------------------------------------------------------------
+
+
+def test_the_open_names_the_task_and_sets_its_goal_and_parent() -> None:
+    story = Story()
+    story.add(
+        "open",
+        "Fix the flaky test",
+        meta={"title": "Flaky test", "goal": "Green CI", "parent_id": "tj-parent"},
+    )
+    state = story.fold().state
+    assert (state.title, state.goal, state.parent_id, state.status) == (
+        "Flaky test",
+        "Green CI",
+        "tj-parent",
+        "open",
+    )
+    assert (state.opened, state.titled, state.event_count) == (True, True, 1)
+
+
+def test_an_event_before_the_open_stands_in_for_the_title_until_the_open_names_it() -> None:
+    story = Story()
+    story.add("finding", "The fixture leaks")
+    assert story.fold().state.title == "The fixture leaks"
+    story.add("open", "Flaky test")
+    assert story.fold().state.title == "Flaky test"
+
+
+def test_a_rename_replaces_the_title_and_a_second_open_does_not() -> None:
+    story = Story()
+    story.add("open", "First")
+    story.add("rename", "", meta={"title": "Second"})
+    story.add("open", "Third")
+    assert story.fold().state.title == "Second"
+
+
+def test_a_redirect_without_a_goal_makes_its_text_the_goal() -> None:
+    story = Story()
+    story.add("open", "Flaky test", meta={"goal": "Fix the test"})
+    story.add("redirect", "Rewrite the fixture instead")
+    assert story.fold().state.goal == "Rewrite the fixture instead"
+
+
+def test_a_redirect_with_a_goal_sets_that_goal() -> None:
+    story = Story()
+    story.add("open", "Flaky test", meta={"goal": "Fix the test"})
+    story.add("redirect", "The fixture leaks", meta={"goal": "Fix the fixture"})
+    assert story.fold().state.goal == "Fix the fixture"
+
+
+def test_a_second_close_wins_over_the_first() -> None:
+    story = Story()
+    story.add("open", "Task")
+    story.add("close", "Gave up", meta={"outcome_tag": "abandoned"})
+    story.add("close", "Done after all", meta={"outcome": "Shipped", "outcome_tag": "done"})
+    state = story.fold().state
+    assert (state.status, state.outcome, state.outcome_tag) == ("closed", "Shipped", "done")
+
+
+def test_a_reopen_of_an_open_task_leaves_it_open() -> None:
+    story = Story()
+    story.add("open", "Task")
+    story.add("reopen", "Again")
+    state = story.fold().state
+    assert (state.status, state.outcome) == ("open", None)
+
+
+def test_a_reopen_clears_the_outcome() -> None:
+    story = Story()
+    story.add("open", "Task")
+    story.add("close", "Done")
+    story.add("reopen", "Not quite")
+    state = story.fold().state
+    assert (state.status, state.outcome, state.outcome_tag) == ("open", None, None)
+
+
+def test_a_duplicate_line_is_counted_once() -> None:
+    story = Story()
+    story.add("open", "Task")
+    story.add("finding", "A finding")
+    fold = fold_task(TASK, [*story.events, story.events[1]])
+    assert fold.state.event_count == 2
+    assert len(fold.events) == 2
+
+
+def test_a_late_close_is_applied_in_time_order_not_line_order() -> None:
+    story = Story()
+    story.add("open", "Task")
+    story.add("reopen", "Back to it", at=20)
+    story.add("close", "Done", at=10)  # older, appended after the reopen
+    state = story.fold().state
+    assert state.status == "open"
+    assert state.last_event_at == "2026-12-01T10:00:20.000Z"
+
+
+def test_events_with_one_timestamp_are_ordered_by_event_id() -> None:
+    events = as_fold_events(
+        [
+            {"event_id": "01KB", "type": "close", "timestamp": "2026-12-01T10:00:00.000Z"},
+            {"event_id": "01KA", "type": "open", "timestamp": "2026-12-01T10:00:00.000Z"},
+        ]
+    )
+    assert [event.event_id for event in canonical(events)] == ["01KA", "01KB"]
+    assert fold_task(TASK, events).state.status == "closed"
+
+
+def test_fields_of_the_wrong_type_are_read_as_absent() -> None:
+    events = as_fold_events(
+        [
+            {"event_id": "01KA", "type": "open", "timestamp": "t1", "text": 5, "meta": [1]},
+            {"event_id": "01KB", "type": "redirect", "timestamp": "t2", "text": None},
+            {"event_id": 7, "type": None, "timestamp": None, "refs": "x", "corrects": 3},
+        ]
+    )
+    fold = fold_task(TASK, events)
+    assert (fold.state.title, fold.state.goal, fold.state.event_count) == ("", None, 3)
+
+
+# --- standing -----------------------------------------------------------------------------
+
+
+def test_an_event_nothing_names_is_active() -> None:
+    story = Story()
+    story.add("open", "Task")
+    decision = story.add("decision", "Use filelock")
+    standing = story.fold().standing(decision)
+    assert (standing.standing, standing.standing_by, standing.holds) == ("active", None, True)
+
+
+def test_a_supersede_withdraws_the_event_it_names() -> None:
+    story = Story()
+    story.add("open", "Task")
+    old = story.add("decision", "Use flock")
+    new = story.add("decision", "Use filelock", supersedes=old)
+    standing = story.fold().standing(old)
+    assert (standing.standing, standing.standing_by, standing.holds) == ("superseded", new, False)
+
+
+def test_a_supersede_chain_withdraws_each_link() -> None:
+    story = Story()
+    story.add("open", "Task")
+    first = story.add("decision", "A")
+    second = story.add("decision", "B", supersedes=first)
+    third = story.add("decision", "C", supersedes=second)
+    fold = story.fold()
+    assert fold.standing(first).standing_by == second
+    assert fold.standing(second).standing_by == third
+    assert fold.holds(third)
+
+
+def test_a_correction_amends_the_event_with_its_text() -> None:
+    story = Story()
+    story.add("open", "Task")
+    finding = story.add("finding", "keepalive_timeout is 60 s")
+    correction = story.add("correction", "keepalive_timeout is 75 s", corrects=finding)
+    standing = story.fold().standing(finding)
+    assert (standing.standing, standing.standing_by, standing.correction, standing.holds) == (
+        "corrected",
+        correction,
+        "keepalive_timeout is 75 s",
+        True,
+    )
+
+
+def test_a_corrected_correction_passes_its_correction_on() -> None:
+    story = Story()
+    story.add("open", "Task")
+    finding = story.add("finding", "60 s")
+    first = story.add("correction", "75 s", corrects=finding)
+    story.add("correction", "90 s", corrects=first)
+    fold = story.fold()
+    assert fold.standing(finding).correction == "90 s"
+    assert [event.text for event in fold.amendments(finding)] == ["75 s", "90 s"]
+
+
+def test_the_newest_correction_wins() -> None:
+    story = Story()
+    story.add("open", "Task")
+    finding = story.add("finding", "60 s")
+    story.add("correction", "75 s", corrects=finding)
+    newest = story.add("correction", "90 s", corrects=finding)
+    standing = story.fold().standing(finding)
+    assert (standing.standing_by, standing.correction) == (newest, "90 s")
+
+
+def test_an_event_of_another_type_correcting_one_withdraws_it() -> None:
+    story = Story()
+    story.add("open", "Task")
+    decision = story.add("decision", "Use flock")
+    rejection = story.add("rejection", "flock fails on NFS", corrects=decision)
+    standing = story.fold().standing(decision)
+    assert (standing.standing, standing.standing_by, standing.correction, standing.holds) == (
+        "corrected",
+        rejection,
+        "flock fails on NFS",
+        False,
+    )
+
+
+def test_a_finding_naming_a_hypothesis_answers_it() -> None:
+    story = Story()
+    story.add("open", "Task")
+    hypothesis = story.add("hypothesis", "The fixture leaks")
+    finding = story.add("finding", "It does", refs={"events": [hypothesis]})
+    standing = story.fold().standing(hypothesis)
+    assert (standing.standing, standing.standing_by, standing.holds) == ("answered", finding, True)
+
+
+def test_evidence_naming_a_hypothesis_does_not_answer_it() -> None:
+    story = Story()
+    story.add("open", "Task")
+    hypothesis = story.add("hypothesis", "The fixture leaks")
+    story.add("evidence", "Leak seen once", refs={"events": [hypothesis]})
+    assert story.fold().standing(hypothesis).standing == "active"
+
+
+def test_a_later_decision_choosing_the_option_overturns_a_rejection() -> None:
+    story = Story()
+    story.add("open", "Task")
+    rejection = story.add("rejection", "Presigned URLs: they expire mid-upload")
+    decision = story.add(
+        "decision",
+        "Use presigned URLs with a long expiry",
+        meta={"alternatives": [{"option": "presigned URLs", "chosen": True}]},
+    )
+    standing = story.fold().standing(rejection)
+    assert (standing.mark, standing.standing, standing.standing_by, standing.holds) == (
+        "overturned",
+        "superseded",
+        decision,
+        False,
+    )
+
+
+def test_a_decision_that_did_not_choose_the_option_leaves_the_rejection_standing() -> None:
+    story = Story()
+    story.add("open", "Task")
+    rejection = story.add("rejection", "Presigned URLs: they expire mid-upload")
+    story.add(
+        "decision",
+        "Proxy the uploads",
+        meta={"alternatives": [{"option": "presigned URLs", "chosen": False}]},
+    )
+    assert story.fold().holds(rejection)
+
+
+def test_a_later_decision_choosing_a_rejected_alternative_overturns_it() -> None:
+    story = Story()
+    story.add("open", "Task")
+    first = story.add(
+        "decision",
+        "Proxy the uploads",
+        meta={
+            "alternatives": [
+                {"option": "Proxy", "chosen": True},
+                {"option": "Presigned URLs", "chosen": False},
+            ]
+        },
+    )
+    story.add(
+        "decision",
+        "Presigned after all",
+        meta={"alternatives": [{"option": "presigned urls", "chosen": True}]},
+    )
+    assert story.fold().overturned_options(first) == ["Presigned URLs"]
+
+
+def test_an_event_names_only_events_before_it() -> None:
+    story = Story()
+    story.add("open", "Task")
+    later = "01KQ0000000000000000000009"
+    story.add("decision", "Supersedes a later one", supersedes=later)
+    story.add("decision", "The later one", at=9)
+    assert story.fold().holds(later)
+
+
+def test_a_withdrawal_wins_over_a_later_correction() -> None:
+    story = Story()
+    story.add("open", "Task")
+    decision = story.add("decision", "Use flock")
+    newer = story.add("decision", "Use filelock", supersedes=decision)
+    correction = story.add("correction", "Use flock(2)", corrects=decision)
+    standing = story.fold().standing(decision)
+    assert (standing.standing, standing.standing_by, standing.amended_by) == (
+        "superseded",
+        newer,
+        correction,
+    )
+
+
+def test_effects_work_over_what_an_index_knows() -> None:
+    hypothesis = Known(event_id="01KA", type="hypothesis")
+    finding = as_fold_events(
+        [{"event_id": "01KB", "type": "finding", "refs": {"events": ["01KA", "01KZ"]}}]
+    )[0]
+    changed = effects(finding, {"01KA": hypothesis}.get)
+    assert changed == {"01KA": Standing(mark="answered", standing_by="01KB")}
+
+
+def test_adding_an_event_that_does_not_follow_is_refused() -> None:
+    story = Story()
+    story.add("open", "Task", at=5)
+    story.add("finding", "Older", at=1)
+    fold = TaskFold(TASK)
+    fold.add(story.events[0])
+    assert not fold.follows(story.events[1])
+    try:
+        fold.add(story.events[1])
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("an event out of order was taken")
+
+
+# --- the property -------------------------------------------------------------------------
+
+KINDS = (
+    "open",
+    "hypothesis",
+    "finding",
+    "evidence",
+    "decision",
+    "rejection",
+    "correction",
+    "reopen",
+    "supersede",
+    "close",
+    "redirect",
+    "rename",
+)
+
+
+@st.composite
+def task_events(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """The events of one task: any types, times that repeat and go back, events that
+    name earlier (or later, or unknown) events, options that overturn rejections."""
+    count = draw(st.integers(1, 14))
+    ids = [f"01KQ{number:022d}" for number in range(count)]
+    events = []
+    for event_id in ids:
+        kind = draw(st.sampled_from(KINDS))
+        named = st.none() | st.sampled_from([*ids, "01KQ9999999999999999999999"])
+        event: dict[str, Any] = {
+            "event_id": event_id,
+            "type": kind,
+            "timestamp": f"2026-12-01T10:00:{draw(st.integers(0, 9)):02d}.000Z",
+            "text": draw(st.sampled_from(["presigned URLs are slow", "use a proxy", "x"])),
+            "author": "agent",
+            "refs": {"events": draw(st.lists(st.sampled_from(ids), max_size=2))},
+            "meta": {},
+        }
+        if (target := draw(named)) is not None:
+            event["corrects" if draw(st.booleans()) else "supersedes"] = target
+        if kind == "decision":
+            event["meta"]["alternatives"] = [
+                {"option": draw(st.sampled_from(["presigned URLs", "a proxy"])), "chosen": chosen}
+                for chosen in draw(st.lists(st.booleans(), max_size=2))
+            ]
+        if kind in ("open", "redirect", "close", "rename") and draw(st.booleans()):
+            event["meta"].update(goal="g", title="t", outcome="o")
+        events.append(event)
+    return events
+
+
+def _answers(fold: TaskFold) -> tuple[Any, ...]:
+    return (
+        msgspec.to_builtins(fold.state),
+        msgspec.to_builtins(fold.changed()),
+        [event.event_id for event in fold.events],
+        {event.event_id: fold.overturned_options(event.event_id) for event in fold.events},
+    )
+
+
+# Half the profile's examples: each folds two tasks.
+EXAMPLES = max(10, settings.default.max_examples // 2)
+
+
+@given(task_events(), st.randoms(use_true_random=False), st.data())
+@settings(max_examples=EXAMPLES, deadline=None)
+def test_any_line_order_with_duplicates_folds_alike(
+    events: list[dict[str, Any]], random: Any, data: st.DataObject
+) -> None:
+    lines = as_fold_events(events)
+    shuffled = [*lines, *data.draw(st.lists(st.sampled_from(lines), max_size=4))]
+    random.shuffle(shuffled)
+    assert _answers(fold_task(TASK, shuffled)) == _answers(fold_task(TASK, lines))
+
+
+@given(task_events())
+@settings(max_examples=EXAMPLES, deadline=None)
+def test_folding_event_by_event_gives_what_folding_the_whole_gives(
+    events: list[dict[str, Any]],
+) -> None:
+    lines = canonical(as_fold_events(events))
+    fold = TaskFold(TASK)
+    standings: dict[str, Standing] = {}
+    for event in lines:
+        standings.update(fold.add(event))
+    whole = fold_task(TASK, lines)
+    assert msgspec.to_builtins(fold.state) == msgspec.to_builtins(whole.state)
+    assert {key: value.mark for key, value in standings.items()} == {
+        key: value.mark for key, value in whole.changed().items()
+    }
+
+
+def test_every_order_of_a_correction_chain_folds_alike() -> None:
+    story = Story()
+    story.add("open", "Task")
+    finding = story.add("finding", "60 s")
+    first = story.add("correction", "75 s", corrects=finding)
+    story.add("correction", "90 s", corrects=first)
+    answers = {
+        fold_task(TASK, order).standing(finding).correction
+        for order in itertools.permutations(story.events)
+    }
+    assert answers == {"90 s"}
