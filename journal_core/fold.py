@@ -90,10 +90,12 @@ __all__ = [
     "as_fold_events",
     "canonical",
     "canonical_key",
+    "canonical_lines",
     "correction_of",
     "decode_fold_event",
     "effects",
     "fold_task",
+    "line_key",
     "standing_of",
 ]
 
@@ -144,6 +146,8 @@ class FoldEvent(msgspec.Struct, gc=False):
 
 
 _E = TypeVar("_E", bound=FoldEvent)
+_L = TypeVar("_L", bound=Mapping[str, Any])
+_T = TypeVar("_T")
 _fold_event_decoder: Final = msgspec.json.Decoder(FoldEvent, float_hook=read_float)
 
 
@@ -183,13 +187,27 @@ def canonical_key(event: FoldEvent) -> tuple[str, str]:
     return _string(event.timestamp), _string(event.event_id)
 
 
+def line_key(event: Mapping[str, Any]) -> tuple[str, str]:
+    """``canonical_key`` of an event as the plain object of its line."""
+    return _string(event.get("timestamp")), _string(event.get("event_id"))
+
+
 def canonical(events: Iterable[_E]) -> list[_E]:
     """``events`` in canonical order, each ``(timestamp, event_id)`` once (the first
     given of a duplicate is kept)."""
-    unique: dict[tuple[str, str], _E] = {}
+    return _canonical(events, canonical_key)
+
+
+def canonical_lines(events: Iterable[_L]) -> list[_L]:
+    """``canonical`` for events as the plain objects of their lines."""
+    return _canonical(events, line_key)
+
+
+def _canonical(events: Iterable[_T], key: Callable[[_T], tuple[str, str]]) -> list[_T]:
+    unique: dict[tuple[str, str], _T] = {}
     for event in events:
-        unique.setdefault(canonical_key(event), event)
-    return [unique[key] for key in sorted(unique)]
+        unique.setdefault(key(event), event)
+    return [unique[at] for at in sorted(unique)]
 
 
 # --- task state -------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 import argparse
 import sys
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from typing import Any
 
 from journal_core import MAX_LIMIT, Journal
@@ -29,7 +28,7 @@ from server.cli.render import (
     story_header,
     task_lines,
 )
-from server.cli.story import TaskStory, text_of
+from server.cli.story import TaskStory, story_of, text_of
 from server.cli.when import time_argument
 
 
@@ -214,17 +213,13 @@ def _show(args: argparse.Namespace) -> int:
         return EXIT_OK
     with open_journal(settings) as journal:
         task_id = resolve_task(journal, args.task)
-        # Two passes over the task's events, a page at a time: the first folds them into
-        # the state shown on top and finds which events later ones change, the second
-        # prints. The second stops where the first did, should more be appended meanwhile.
-        story = TaskStory(task_id)
-        for event in _task_events(journal, task_id):
-            story.add(event)
-        events = islice(_task_events(journal, task_id), story.event_count)
-        if args.json:
-            _show_json(story, events)
-        else:
-            _show_text(story, events)
+        # The events in canonical order, as the fold takes them: the same story whatever
+        # the order of the lines.
+        story = story_of(task_id, _task_events(journal, task_id))
+    if args.json:
+        _show_json(story)
+    else:
+        _show_text(story)
     return EXIT_OK
 
 
@@ -233,11 +228,11 @@ def _task_events(journal: Journal, task_id: str) -> Iterator[dict[str, Any]]:
         yield from page.events
 
 
-def _show_text(story: TaskStory, events: Iterable[dict[str, Any]]) -> None:
+def _show_text(story: TaskStory) -> None:
     look = Look.of(sys.stdout)
     _emit_lines(story_header(story, look))
     texts: dict[str, str] = {}  # the texts of the events that later ones change
-    for event in events:
+    for event in story.events:
         event_id = text_of(event.get("event_id"))
         emit("")
         _emit_lines(
@@ -253,7 +248,7 @@ def _show_text(story: TaskStory, events: Iterable[dict[str, Any]]) -> None:
             texts[event_id] = text_of(event.get("text"))
 
 
-def _show_json(story: TaskStory, events: Iterable[dict[str, Any]]) -> None:
+def _show_json(story: TaskStory) -> None:
     head = {
         "task_id": story.task_id,
         "title": story.title,
@@ -265,6 +260,6 @@ def _show_json(story: TaskStory, events: Iterable[dict[str, Any]]) -> None:
     }
     write = sys.stdout.write
     write(json_text(head)[:-1] + ',"events":[')
-    for number, event in enumerate(events):
+    for number, event in enumerate(story.events):
         write(("," if number else "") + json_text(event))
     write("]}\n")

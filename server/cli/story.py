@@ -1,14 +1,19 @@
-"""A task's story as ``show`` tells it: what its events make of it, folded oldest first.
+"""A task's story as ``show`` tells it: what the fold makes of its events, and which
+events later ones change.
 
 Events come from the file as plain objects; a foreign writer's line may hold odd types
-(a number for a text, a list for meta), so every field is read defensively.
+(a number for a text, a list for meta), so every field is read defensively. The state
+comes from the one fold (``journal_core.fold``), in canonical order, each event once.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 
-__all__ = ["Change", "TaskStory", "meta_of", "text_of"]
+from journal_core.fold import as_fold_events, canonical_lines, fold_task
+
+__all__ = ["Change", "TaskStory", "meta_of", "story_of", "text_of"]
 
 
 def text_of(value: object) -> str:
@@ -32,7 +37,8 @@ class Change(msgspec.Struct, frozen=True):
 
 
 class TaskStory(msgspec.Struct):
-    """The state a task's events add up to, and which events later ones change."""
+    """The state a task's events add up to, its events in canonical order, and which
+    events later ones change."""
 
     task_id: str
     title: str = ""
@@ -44,35 +50,38 @@ class TaskStory(msgspec.Struct):
     opened_by: str = ""
     last_at: str = ""
     event_count: int = 0
+    events: list[dict[str, Any]] = msgspec.field(default_factory=list)
     changes: dict[str, list[Change]] = msgspec.field(default_factory=dict)
 
-    def add(self, event: dict[str, Any]) -> None:
-        """Fold in the next event, oldest first."""
-        kind = text_of(event.get("type"))
-        meta = meta_of(event)
-        text = text_of(event.get("text"))
-        timestamp = text_of(event.get("timestamp"))
-        self.event_count += 1
-        self.last_at = timestamp
-        if kind == "open" and not self.opened_at:
-            self.opened_at = timestamp
-            self.opened_by = text_of(event.get("author"))
-        if kind in ("open", "rename"):
-            self.title = text_of(meta.get("title")).strip() or text.strip() or self.title
-        if not self.title:
-            self.title = text.strip()  # a stand-in until an open or rename names the task
-        if kind in ("open", "redirect") and text_of(meta.get("goal")).strip():
-            self.goal = text_of(meta.get("goal")).strip()
-        if kind in ("open", "reopen"):
-            self.status = "open"
-            self.outcome = self.outcome_tag = ""
-        elif kind == "close":
-            self.status = "closed"
-            self.outcome = text_of(meta.get("outcome")).strip() or text.strip()
-            self.outcome_tag = text_of(meta.get("outcome_tag"))
+
+def story_of(task_id: str, lines: Iterable[dict[str, Any]]) -> TaskStory:
+    """The story of the task whose events (as read, in any order) are ``lines``."""
+    events = canonical_lines(lines)
+    state = fold_task(task_id, as_fold_events(events)).state
+    story = TaskStory(
+        task_id,
+        title=state.title,
+        status=state.status,
+        goal=state.goal or "",
+        outcome=state.outcome or "",
+        outcome_tag=state.outcome_tag or "",
+        opened_at=state.opened_at or "",
+        opened_by=state.opened_by or "",
+        last_at=state.last_event_at,
+        event_count=state.event_count,
+        events=events,
+    )
+    for event in events:
         for how, target in (("corrected", "corrects"), ("superseded", "supersedes")):
             changed = event.get(target)
             if isinstance(changed, str):
-                self.changes.setdefault(changed, []).append(
-                    Change(how, text_of(event.get("event_id")), kind, timestamp, text)
+                story.changes.setdefault(changed, []).append(
+                    Change(
+                        how,
+                        text_of(event.get("event_id")),
+                        text_of(event.get("type")),
+                        text_of(event.get("timestamp")),
+                        text_of(event.get("text")),
+                    )
                 )
+    return story

@@ -225,3 +225,40 @@ def test_show_goes_through_the_installed_script(task_id: str) -> None:
     assert outcome.status == 0, outcome.stderr
     assert outcome.stdout.startswith(f"{task_id}  Flaky upload\n    status: open, last event ")
     assert "    Fix the flaky upload test\n" in outcome.stdout
+
+
+def test_a_redirect_without_a_goal_makes_its_text_the_goal_as_the_pack_says(
+    journal: Path, story: str, call_main: CallMain
+) -> None:
+    write_events(
+        journal,
+        event_line(
+            event_id="01KMZ3V5EEEEEEEEEEEEEEEEEE",
+            type="redirect",
+            timestamp="2026-12-02T14:30:00.000Z",
+            text="Make the upload retry instead",
+        ),
+    )
+
+    shown = json.loads(call_main("show", story, "--json").stdout)
+    packed = json.loads(call_main("pack", story, "--json").stdout)
+
+    assert shown["goal"] == packed["goal"] == "Make the upload retry instead"
+
+
+def test_show_tells_the_events_in_time_order_each_once_whatever_the_line_order(
+    journal: Path, story: str, call_main: CallMain
+) -> None:
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join([lines[3], *reversed(lines)]))  # the decision twice
+
+    shown = json.loads(call_main("show", story, "--json").stdout)
+
+    assert [event["event_id"] for event in shown["events"]] == [
+        OPEN,
+        FINDING,
+        CORRECTION,
+        DECISION,
+        CLOSE,
+    ]
+    assert (shown["status"], shown["event_count"]) == ("closed", 5)

@@ -131,7 +131,8 @@ def test_the_pack_read_with_only_its_fields_equals_the_pack_of_the_whole_lines(
                 "event_id": f"01KMZ3T4J8Q7W2E5R6T7Y8V9{n:02d}",
                 "schema_version": "1.0",
                 "task_id": task_id,
-                "timestamp": f"2026-06-01T00:00:{n:02d}Z",
+                # After the events appended above: an event names only earlier ones.
+                "timestamp": f"2099-06-01T00:00:{n:02d}Z",
                 **fields,
             }
         ).encode()
