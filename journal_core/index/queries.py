@@ -11,6 +11,7 @@ outside which no event matches, and only that range is looked at.
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import os
 import sqlite3
@@ -27,6 +28,7 @@ from journal_core.cursor import (
     encode_cursor,
 )
 from journal_core.errors import InvalidQuery, JournalUnavailable
+from journal_core.fold import MARKS, Standing, correction_of
 from journal_core.index import sql
 from journal_core.index.catch_up import TYPE_CODES
 from journal_core.index.results import (
@@ -137,6 +139,33 @@ class IndexView:
         if row is None:
             return []
         return self.lines(self.conn.execute(sql.ALL_TASK_EVENTS, (row[0],)).fetchall(), decode)
+
+    def standings(self, offsets: Sequence[int]) -> list[Standing]:
+        """Where the events on the indexed lines at ``offsets`` stand now, as the fold
+        said when it indexed them (``journal_core.fold``), ``correction`` included: the
+        standing of every search hit. An offset that is not an indexed line is active."""
+        found: list[Standing] = []
+        for offset in offsets:
+            row = self.conn.execute(sql.STANDING_AT, (offset,)).fetchone()
+            if row is None:
+                found.append(Standing())
+                continue
+            task, mark, standing_by, amended_by = row
+            standing = Standing(mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by)
+            correction = correction_of(standing, functools.partial(self._text_and_standing, task))
+            if correction is not None:
+                standing = msgspec.structs.replace(standing, correction=correction)
+            found.append(standing)
+        return found
+
+    def _text_and_standing(self, task: int, event_id: str) -> tuple[str, Standing] | None:
+        row = self.conn.execute(sql.FOLD_EVENT, {"event_id": event_id, "task": task}).fetchone()
+        if row is None:
+            return None
+        offset, length, _, mark, standing_by, amended_by = row
+        text = self.line(offset, length).get("text")
+        standing = Standing(mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by)
+        return (text if isinstance(text, str) else ""), standing
 
     # --- pages --------------------------------------------------------------------------
 
