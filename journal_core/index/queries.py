@@ -28,15 +28,14 @@ from journal_core.cursor import (
     encode_cursor,
 )
 from journal_core.errors import InvalidQuery, JournalUnavailable
-from journal_core.fold import MARKS, Standing, correction_of
+from journal_core.fold import MARKS, Standing, TaskState, correction_of
 from journal_core.index import sql
-from journal_core.index.catch_up import TYPE_CODES
+from journal_core.index.catch_up import TYPE_CODES, TaskRow
 from journal_core.index.results import (
     PAGE_BYTES,
     TRUNCATED_NOTE,
     EventPage,
     TaskPage,
-    TaskState,
     TaskSummary,
     summary,
 )
@@ -110,8 +109,9 @@ class IndexView:
     # --- point queries ------------------------------------------------------------------
 
     def task_state(self, task_id: str) -> TaskState | None:
-        row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
-        return None if row is None else TaskState(opened=bool(row[1]), status=row[2])
+        """The fold's state of the task as indexed, ``None`` for a task with no events."""
+        row = self.conn.execute(sql.READ_TASK, (task_id,)).fetchone()
+        return None if row is None else TaskRow.from_row(row).state
 
     def has_open(self, task_id: str) -> bool:
         state = self.task_state(task_id)
