@@ -26,7 +26,8 @@ under the old rules is rebuilt.
 - ``parent_id``: the first ``open``'s ``meta.parent_id``.
 - ``opened``, ``opened_at``, ``opened_by``: whether an ``open`` was seen, and the first
   one's time and author; ``created_at``/``last_event_at``: the first and last event's
-  time; ``event_count``: the events, each counted once.
+  time (``first_event_id``/``last_event_id`` their ids); ``event_count``: the events,
+  each counted once.
 
 **Standing** (``Standing``) of an event X, from the events of its own task that come
 after X in canonical order and name it (an event names only what came before it: a
@@ -233,6 +234,7 @@ class TaskState(msgspec.Struct, kw_only=True):
     opened_at: str | None = None
     opened_by: str | None = None
     created_at: str = ""
+    first_event_id: str = ""
     last_event_at: str = ""
     last_event_id: str = ""
     event_count: int = 0
@@ -248,7 +250,7 @@ class TaskState(msgspec.Struct, kw_only=True):
         """Fold in ``event``, which must ``follow`` (else fold the task again)."""
         timestamp, event_id = canonical_key(event)
         if not self.event_count:
-            self.created_at = timestamp
+            self.created_at, self.first_event_id = timestamp, event_id
         self.event_count += 1
         self.last_event_at, self.last_event_id = timestamp, event_id
         kind = event.type

@@ -69,6 +69,7 @@ class TaskRow:
             opened_at=row[15],
             opened_by=row[16],
             last_event_id=row[17],
+            first_event_id=row[18],
         )
         task = cls(row[0], state)
         task.last_offset = row[6]
@@ -96,6 +97,7 @@ class TaskRow:
             state.opened_at,
             state.opened_by,
             state.last_event_id,
+            state.first_event_id,
         )
 
 

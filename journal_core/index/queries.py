@@ -25,6 +25,7 @@ from journal_core.cursor import (
     CURSOR_VERSION,
     CursorState,
     decode_cursor,
+    decode_cursor_key,
     encode_cursor,
 )
 from journal_core.errors import InvalidQuery, JournalUnavailable
@@ -239,11 +240,25 @@ class IndexView:
                 hi = row[0]
         return lo, hi
 
+    def task_key(self, cursor: str | None, digest: bytes) -> str | None:
+        """Where a page of tasks starts (``CursorState.key``), ``None`` for the first."""
+        if cursor is None:
+            return None
+        return decode_cursor_key(
+            cursor,
+            kind="tasks",
+            order="newest",
+            filters=digest,
+            identity=(self.state.device, self.state.inode),
+        )
+
     def tasks(
-        self, status: str, needle: str | None, position: int | None, count: int
+        self, status: str, needle: str | None, after: str | None, count: int
     ) -> list[tuple[Any, ...]]:
+        at, _, event_id = (after or "").partition("\x00")
         arguments = {
-            "bound": NO_END if position is None else position,
+            "at": None if after is None else at,
+            "id": event_id,
             "needle": needle,
             "limit": count,
         }
@@ -274,8 +289,7 @@ def tasks_page(
     view: IndexView, status: str, needle: str | None, cursor: str | None, limit: int, digest: bytes
 ) -> TaskPage:
     """A page of tasks, the latest activity first, cut before ``PAGE_BYTES``."""
-    position = view.position(cursor, "tasks", "newest", digest)
-    rows = view.tasks(status, needle, position, limit + 1)
+    rows = view.tasks(status, needle, view.task_key(cursor, digest), limit + 1)
     summaries: list[TaskSummary] = []
     used = 0
     for row in rows[:limit]:
@@ -288,7 +302,19 @@ def tasks_page(
     truncated = len(summaries) < len(rows[:limit])
     next_cursor = None
     if len(summaries) < len(rows):
-        next_cursor = view.cursor_maker("tasks", "newest", digest)(rows[len(summaries) - 1][6])
+        last = rows[len(summaries) - 1]
+        next_cursor = encode_cursor(
+            CursorState(
+                CURSOR_VERSION,
+                "tasks",
+                "newest",
+                0,
+                digest,
+                view.state.device,
+                view.state.inode,
+                key=f"{last[4]}\x00{last[6]}",
+            )
+        )
     return TaskPage(
         tasks=summaries,
         next_cursor=next_cursor,

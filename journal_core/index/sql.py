@@ -60,10 +60,13 @@ CREATE: Final = (
         outcome_tag TEXT,
         opened_at TEXT,
         opened_by TEXT,
-        last_event_id TEXT NOT NULL
+        last_event_id TEXT NOT NULL,
+        first_event_id TEXT NOT NULL
     )""",
-    "CREATE INDEX tasks_by_last ON tasks (last_offset)",
-    "CREATE INDEX tasks_by_status ON tasks (status, last_offset)",
+    # Tasks are listed by their last event in canonical order (SPEC §6), not by the
+    # place of its line: two journals with the same events list them alike.
+    "CREATE INDEX tasks_by_last ON tasks (last_event_at, last_event_id)",
+    "CREATE INDEX tasks_by_status ON tasks (status, last_event_at, last_event_id)",
     "CREATE INDEX tasks_by_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL",
     """CREATE TABLE events (
         offset INTEGER PRIMARY KEY,
@@ -118,11 +121,11 @@ WRITE_STATE: Final = """INSERT OR REPLACE INTO state
 LAST_TASK_NUMBER: Final = "SELECT coalesce(max(id), 0) FROM tasks"
 READ_TASK: Final = """SELECT id, task_id, title, folded_title, status, opened, last_offset,
     created_at, last_event_at, event_count, parent_id, goal, titled, outcome, outcome_tag,
-    opened_at, opened_by, last_event_id FROM tasks WHERE task_id = ?"""
+    opened_at, opened_by, last_event_id, first_event_id FROM tasks WHERE task_id = ?"""
 WRITE_TASK: Final = """INSERT OR REPLACE INTO tasks (id, task_id, title, folded_title, status,
     opened, last_offset, created_at, last_event_at, event_count, parent_id, goal, titled,
-    outcome, outcome_tag, opened_at, opened_by, last_event_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    outcome, outcome_tag, opened_at, opened_by, last_event_id, first_event_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 INSERT_EVENT: Final = """INSERT INTO events
     (offset, length, type, time, task, event_id, standing, standing_by, amended_by)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
@@ -159,9 +162,9 @@ HAS_EVENT: Final = "SELECT 1 FROM events WHERE event_id = ? LIMIT 1"
 TASK_IDS_WITH_PREFIX: Final = """SELECT task_id FROM tasks
     WHERE task_id >= :prefix AND substr(task_id, 1, length(:prefix)) = :prefix
     ORDER BY task_id"""
-# In the order the tasks were first seen, which is the order they were opened.
+# In the order of their first events in time, which is the order they were opened.
 SUBTASKS: Final = """SELECT task_id, title, status, created_at, last_event_at, event_count
-    FROM tasks WHERE parent_id = ? ORDER BY id"""
+    FROM tasks WHERE parent_id = ? ORDER BY created_at, first_event_id"""
 COUNT_TASKS: Final = "SELECT count(*) FROM tasks WHERE :status = 'any' OR status = :status"
 
 # --- time bounds ----------------------------------------------------------------------
@@ -211,17 +214,20 @@ TASK_LINES: Final = """SELECT offset, length, event_id FROM events WHERE task = 
 
 # --- tasks ----------------------------------------------------------------------------
 
+# ``:at`` and ``:id`` (NULL for the first page): the last event of the previous page's
+# last task; the page goes on below it.
 TASKS_ANY: Final = """SELECT task_id, title, status, created_at, last_event_at, event_count,
-        last_offset
+        last_event_id
     FROM tasks
-    WHERE last_offset < :bound AND (:needle IS NULL OR instr(folded_title, :needle) > 0)
-    ORDER BY last_offset DESC LIMIT :limit"""
-TASKS_WITH_STATUS: Final = """SELECT task_id, title, status, created_at, last_event_at,
-        event_count, last_offset
-    FROM tasks
-    WHERE status = :status AND last_offset < :bound
+    WHERE (:at IS NULL OR (last_event_at, last_event_id) < (:at, :id))
     AND (:needle IS NULL OR instr(folded_title, :needle) > 0)
-    ORDER BY last_offset DESC LIMIT :limit"""
+    ORDER BY last_event_at DESC, last_event_id DESC LIMIT :limit"""
+TASKS_WITH_STATUS: Final = """SELECT task_id, title, status, created_at, last_event_at,
+        event_count, last_event_id
+    FROM tasks
+    WHERE status = :status AND (:at IS NULL OR (last_event_at, last_event_id) < (:at, :id))
+    AND (:needle IS NULL OR instr(folded_title, :needle) > 0)
+    ORDER BY last_event_at DESC, last_event_id DESC LIMIT :limit"""
 
 # --- search ---------------------------------------------------------------------------
 # Best first: bm25 is lower for better matches; the later line wins a tie.

@@ -134,7 +134,7 @@ def current_open_tasks(journal_path: Path) -> list[tuple[str, str]] | None:
             whole = complete_end(fd, stat.st_size)
             if not holds(state, fd, (stat.st_dev, stat.st_ino), whole):
                 return None
-            arguments = {"status": "open", "bound": NO_END, "needle": None, "limit": -1}
+            arguments = {"status": "open", "at": None, "id": None, "needle": None, "limit": -1}
             rows = conn.execute(sql.TASKS_WITH_STATUS, arguments).fetchall()
             return [(str(row[0]), str(row[4])) for row in rows]
         except sqlite3.Error:

@@ -273,3 +273,16 @@ def test_a_journal_object_reads_the_same_state(journal_path: Path) -> None:
         assert journal.list_tasks().tasks[0].title == "Task"
     finally:
         journal.close()
+
+
+def test_tasks_are_listed_by_their_last_event_in_time_not_by_line(journal_path: Path) -> None:
+    write(
+        journal_path,
+        event(type="open", text="Latest in time", timestamp=at(30)),
+        event(task_id=OTHER, type="open", text="Last line", timestamp=at(20)),
+    )
+
+    page = JournalStore(journal_path).list_tasks(limit=1)
+    rest = JournalStore(journal_path).list_tasks(limit=1, cursor=page.next_cursor)
+
+    assert [t.task_id for t in page.tasks + rest.tasks] == [T, OTHER]
