@@ -15,7 +15,7 @@ over the floor's ("ratio"), and the median of each call's time over that of the 
 call made right after it ("paired", steadier when the load changes during the run).
 Targets: at most 1.5x in ``always`` mode, 1.2x in ``flush`` mode. The floor runs the SDK's
 own stdio transport, which reads and writes each message in a worker thread; ours uses
-its pipes on the event loop (``server/pipes.py``), so it can answer sooner than the
+its pipes on the event loop (``server/sdk/pipes.py``), so it can answer sooner than the
 floor. With ``--label NAME`` the ratios of the smallest journal are also kept in
 ``bench/data/roundtrip-changes.tsv`` under that name (with the commit), and every row
 kept so far is printed: one row per change, each measured against its own floor.

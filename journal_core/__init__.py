@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         format_timestamp,
         new_event,
     )
+    from journal_core.fold import Standing, TaskFold, fold_lines
     from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
     from journal_core.index.state import current_open_tasks, index_lag
     from journal_core.journal import AppendResult, FlushResult, Journal
@@ -100,7 +101,9 @@ __all__ = [
     "SearchHit",
     "SearchPage",
     "Settings",
+    "Standing",
     "TaskAlreadyOpen",
+    "TaskFold",
     "TaskNotFound",
     "TaskPage",
     "TaskStateConflict",
@@ -114,6 +117,7 @@ __all__ = [
     "durability_of",
     "event_to_dict",
     "find_project_root",
+    "fold_lines",
     "format_timestamp",
     "index_lag",
     "lock_timeout_of",
@@ -159,6 +163,7 @@ _LATER = {
     ),
     **dict.fromkeys(("MAX_LIMIT", "RESUME_TOKENS"), "journal_core.query"),
     "clip_page": "journal_core.clip",
+    **dict.fromkeys(("Standing", "TaskFold", "fold_lines"), "journal_core.fold"),
     **dict.fromkeys(("current_open_tasks", "index_lag"), "journal_core.index.state"),
     **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import msgspec
+
 from journal_core.errors import (
     IdempotencyKeyReused,
     JournalError,
@@ -22,8 +24,8 @@ from journal_core.errors import (
     UnknownEvent,
 )
 from journal_core.events import Event, event_to_dict
+from journal_core.fold import FoldEvent, TaskState, as_fold_events, decode_fold_event, fold_task
 from journal_core.index.queries import IndexView
-from journal_core.index.results import TaskState
 from journal_core.index.store import JournalStore
 from journal_core.journal_file import open_journal_file
 from journal_core.reader import decode_line, forward_chunks
@@ -112,18 +114,20 @@ class _Recent:
     process appended from ``start`` on (the index reaches ``start``), up to ``tip``.
 
     Only valid while the file still ends at ``tip``: then nobody else appended since,
-    and the index up to ``start`` plus these facts is the whole file. Admission adds
-    each batch's events to a copy, kept once the batch is written.
+    and the index up to ``start`` plus these lines is the whole file. Each task's state
+    is the fold's (``journal_core.fold``): the index's, with these lines folded in
+    (``events``), kept in ``states`` once known. Admission adds each batch's events to
+    a copy, kept once the batch is written.
     """
 
-    __slots__ = ("before", "ids", "keys", "opened", "start", "status", "tip")
+    __slots__ = ("before", "events", "ids", "keys", "start", "states", "tip")
 
     def __init__(self, tip: Tip) -> None:
         self.start = tip.size
         self.tip = tip
         self.before = _Before()
-        self.opened: set[str] = set()
-        self.status: dict[str, str] = {}
+        self.events: dict[str, list[FoldEvent]] = {}  # per task, in file order
+        self.states: dict[str, TaskState] = {}
         self.keys: dict[str, dict[str, Any]] = {}
         self.ids: set[str] = set()
 
@@ -154,14 +158,16 @@ class _Recent:
         return True
 
     def add(self, event: Mapping[str, Any]) -> None:
-        """What one event on disk changes, as the index takes it."""
-        task_id, kind = event["task_id"], event["type"]
-        if kind == "open":
-            self.opened.add(task_id)
-        if kind in ("open", "reopen"):
-            self.status[task_id] = "open"
-        elif kind == "close":
-            self.status[task_id] = "closed"
+        """What one event on disk changes."""
+        task_id = event["task_id"]
+        (folded,) = as_fold_events([event])
+        self.events.setdefault(task_id, []).append(folded)
+        state = self.states.get(task_id)
+        if state is not None:
+            if state.follows(folded):
+                state.add(folded)
+            else:  # out of order: the fold of the whole task will say
+                del self.states[task_id]
         self.ids.add(event["event_id"])
         meta = event.get("meta")
         key = meta.get("idempotency_key") if isinstance(meta, dict) else None
@@ -170,8 +176,10 @@ class _Recent:
 
     def take(self, batch: _Batch) -> None:
         """Add what a batch, now written, changes."""
-        self.opened |= batch.opened
-        self.status.update(batch.status)
+        for task_id, events in batch.events.items():
+            self.events.setdefault(task_id, []).extend(events)
+            self.states.pop(task_id, None)
+        self.states.update(batch.states)
         for key, event in batch.keys.items():
             self.keys.setdefault(key, event)
         self.ids |= batch.ids
@@ -180,7 +188,10 @@ class _Recent:
         twin = _Recent(self.tip)
         twin.start = self.start
         twin.before = self.before  # the same lines before ``start``: the same answers
-        twin.opened, twin.status = set(self.opened), dict(self.status)
+        twin.events = {task_id: list(events) for task_id, events in self.events.items()}
+        twin.states = {
+            task_id: msgspec.structs.replace(state) for task_id, state in self.states.items()
+        }
         twin.keys, twin.ids = dict(self.keys), set(self.ids)
         return twin
 
@@ -193,13 +204,14 @@ _RECENT_BYTES = 1 << 20
 class _Batch:
     """What the events of a batch being admitted change, before it is written: kept
     apart, so that a batch refused or never written leaves the ``_Recent`` as it was
-    (without copying it, which grows with every append)."""
+    (without copying it, which grows with every append). ``states`` holds the tasks'
+    states as the batch found them, with its events folded in."""
 
-    __slots__ = ("ids", "keys", "opened", "status")
+    __slots__ = ("events", "ids", "keys", "states")
 
     def __init__(self) -> None:
-        self.opened: set[str] = set()
-        self.status: dict[str, str] = {}
+        self.events: dict[str, list[FoldEvent]] = {}
+        self.states: dict[str, TaskState] = {}
         self.keys: dict[str, dict[str, Any]] = {}
         self.ids: set[str] = set()
 
@@ -251,6 +263,12 @@ class _Asked:
     def find_key(self, key: str) -> dict[str, Any] | None:
         return self._ask(self._before.keys, self._keys, key, IndexView.find_key)
 
+    def task_events(self, task_id: str) -> list[FoldEvent]:
+        """The task's events in the index, for the fold of the whole task (never kept)."""
+        if self._view is None:
+            raise _NotRemembered
+        return self._view.task_events(task_id, decode_fold_event)
+
     def keep(self) -> None:
         """Remember what ``view`` answered."""
         self._before.states.update(self._states)
@@ -298,33 +316,80 @@ def _verdicts(
         verdicts.append(verdict)
         if verdict is not None:
             continue
-        if event.type == "open":
-            batch.opened.add(event.task_id)
-        if event.type in ("open", "reopen"):
-            batch.status[event.task_id] = "open"
-        elif event.type == "close":
-            batch.status[event.task_id] = "closed"
+        _fold_in(event, batch)
         batch.ids.add(event.event_id)
         if key is not None:
             batch.keys[key] = event_to_dict(event)
     return verdicts
 
 
+def _state_now(view: _Asked, task_id: str, known: _Recent, batch: _Batch) -> TaskState | None:
+    """The fold's state of the task with every line on disk and the batch's events so
+    far: the index's, with the recent lines folded in; ``None`` for a task with none."""
+    state = batch.states.get(task_id)
+    if state is not None:
+        return state
+    if task_id in batch.events:  # an event of the batch came out of order
+        return _whole(view, task_id, known, batch)
+    state = known.states.get(task_id)
+    if state is not None:
+        state = batch.states[task_id] = msgspec.structs.replace(state)
+        return state
+    base = view.task_state(task_id)
+    recent = known.events.get(task_id, [])
+    if base is None and not recent:
+        return None
+    state = TaskState(task_id=task_id) if base is None else msgspec.structs.replace(base)
+    for event in recent:
+        if not state.follows(event):  # a late line, or one the index holds already
+            return _whole(view, task_id, known, batch)
+        state.add(event)
+    batch.states[task_id] = state
+    return state
+
+
+def _whole(view: _Asked, task_id: str, known: _Recent, batch: _Batch) -> TaskState | None:
+    """The task's state from the fold of all its events (duplicates counted once)."""
+    events = [
+        *view.task_events(task_id),
+        *known.events.get(task_id, []),
+        *batch.events.get(task_id, []),
+    ]
+    return fold_task(task_id, events).state if events else None
+
+
+def _fold_in(event: Event, batch: _Batch) -> None:
+    """Fold an admitted event into the batch's state of its task."""
+    task_id = event.task_id
+    folded = FoldEvent(
+        event_id=event.event_id,
+        type=event.type,
+        timestamp=event.timestamp,
+        text=event.text,
+        author=event.author,
+        status=event.status,
+        meta=event.meta,
+    )
+    batch.events.setdefault(task_id, []).append(folded)
+    state = batch.states.get(task_id)
+    if state is None and event.type == "open":
+        state = batch.states[task_id] = TaskState(task_id=task_id)
+    if state is not None:
+        if state.follows(folded):
+            state.add(folded)
+        else:
+            del batch.states[task_id]
+
+
 def _refusal(view: _Asked, event: Event, known: _Recent, batch: _Batch) -> JournalError | None:
     task_id = event.task_id
-    state = view.task_state(task_id)
-    was_opened = (
-        task_id in batch.opened or task_id in known.opened or (state is not None and state.opened)
-    )
+    state = _state_now(view, task_id, known, batch)
+    was_opened = state is not None and state.opened
     if event.type == "open":
         return TaskAlreadyOpen(task_id) if was_opened else None
-    if not was_opened:
+    if state is None or not was_opened:
         return TaskNotFound(task_id)
-    now = (
-        batch.status.get(task_id)
-        or known.status.get(task_id)
-        or (state.status if state is not None else "open")
-    )
+    now = state.status
     if (event.type == "close" and now == "closed") or (event.type == "reopen" and now == "open"):
         return TaskStateConflict(task_id, event.type, now)
     named = [("corrects", event.corrects), ("supersedes", event.supersedes)]

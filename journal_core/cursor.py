@@ -38,6 +38,9 @@ class CursorState(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_f
     filters: bytes
     device: int
     inode: int
+    # Where a page of tasks ends: the canonical key of the last task's last event
+    # ("timestamp\x00event_id"); tasks are ordered by it, not by a place in the file.
+    key: str = ""
 
 
 _encoder: Final = msgspec.msgpack.Encoder()
@@ -69,6 +72,34 @@ def decode_cursor(
     Raises ``InvalidQuery("cursor", ...)`` for anything but a cursor this
     journal gave out for this same query.
     """
+    state = _checked(text, kind=kind, order=order, filters=filters, identity=identity, size=size)
+    # Every cursor given out points at a line start; a forged one in the middle
+    # of a line would make a page of its tail.
+    if fd is not None and state.position > 0 and os.pread(fd, 1, state.position - 1) != b"\n":
+        raise InvalidQuery("cursor", NOT_A_CURSOR)
+    return state.position
+
+
+def decode_cursor_key(
+    text: object, *, kind: str, order: str, filters: bytes, identity: tuple[int, int] | None
+) -> str:
+    """The key ``text`` holds (see ``CursorState.key``), checked as ``decode_cursor``
+    checks a position."""
+    state = _checked(text, kind=kind, order=order, filters=filters, identity=identity, size=0)
+    if not state.key:
+        raise InvalidQuery("cursor", NOT_A_CURSOR)
+    return state.key
+
+
+def _checked(
+    text: object,
+    *,
+    kind: str,
+    order: str,
+    filters: bytes,
+    identity: tuple[int, int] | None,
+    size: int,
+) -> CursorState:
     state = _parse(text)
     if state.kind != kind:
         raise InvalidQuery("cursor", f"this cursor pages through {state.kind}, not {kind}")
@@ -88,11 +119,7 @@ def decode_cursor(
             "the journal file was replaced or truncated since this cursor was made; "
             "start again without a cursor",
         )
-    # Every cursor given out points at a line start; a forged one in the middle
-    # of a line would make a page of its tail.
-    if fd is not None and state.position > 0 and os.pread(fd, 1, state.position - 1) != b"\n":
-        raise InvalidQuery("cursor", NOT_A_CURSOR)
-    return state.position
+    return state
 
 
 def _parse(text: object) -> CursorState:

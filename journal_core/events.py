@@ -15,6 +15,7 @@ import datetime as dt
 import math
 import os
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -22,24 +23,10 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from journal_core.errors import InvalidEvent
+from journal_core.rules import EVENT_TYPES as EVENT_TYPES
 
 SCHEMA_VERSION: Final = "1.0"
 
-EVENT_TYPES: Final = (
-    "open",
-    "hypothesis",
-    "finding",
-    "evidence",
-    "decision",
-    "rejection",
-    "constraint",
-    "correction",
-    "reopen",
-    "supersede",
-    "close",
-    "redirect",
-    "rename",
-)
 AUTHORS: Final = ("user", "agent", "classifier", "hook")
 SOURCES: Final = ("chat", "hook", "manual", "cli", "dream")
 STATUSES: Final = ("confirmed", "suggested")
@@ -145,12 +132,28 @@ def _crockford(value: int, length: int) -> str:
     )
 
 
+_last_ulid = 0
+_ulid_lock: Final = threading.Lock()
+
+
 def new_event_id(moment: dt.datetime | None = None) -> str:
-    """A new ULID: 48 bits of milliseconds since the epoch, then 80 random bits."""
+    """A new ULID: 48 bits of milliseconds since the epoch, then 80 random bits.
+
+    Monotonic within the process, as the ULID spec's monotonic generator: an id made in
+    the same millisecond as the last one is that one plus one. Events are folded in
+    ``(timestamp, event_id)`` order (SPEC §6), so a close and a reopen appended in one
+    millisecond must not trade places by the luck of their random bits.
+    """
+    global _last_ulid
     if moment is None:
         moment = dt.datetime.now(dt.UTC)
     now_ms = int(moment.timestamp() * 1000)
-    return _crockford((now_ms << 80) | int.from_bytes(os.urandom(10), "big"), 26)
+    value = (now_ms << 80) | int.from_bytes(os.urandom(10), "big")
+    with _ulid_lock:
+        if value >> 80 == _last_ulid >> 80 and value <= _last_ulid:
+            value = _last_ulid + 1
+        _last_ulid = value
+    return _crockford(value, 26)
 
 
 def new_task_id() -> str:

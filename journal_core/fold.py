@@ -5,8 +5,9 @@ events are applied in canonical order, ``(timestamp, event_id)``, and a line who
 ``(timestamp, event_id)`` was seen already is the same event again (a duplicate line,
 counted once). Everything here is pure: no files, no clock, no index. The index's
 catch-up, the write-time checks, packs, search and the command line all ask it; none
-keeps a copy of these rules. Change a rule here and bump ``FOLD_VERSION``, which is part
-of the index's identity, so that an index built under the old rules is rebuilt.
+keeps a copy of these rules. Change a rule here and bump ``FOLD_VERSION`` (in
+``journal_core.rules``), which is part of the index's identity, so that an index built
+under the old rules is rebuilt.
 
 **Task state** (``TaskState``), event by event in canonical order:
 
@@ -25,7 +26,8 @@ of the index's identity, so that an index built under the old rules is rebuilt.
 - ``parent_id``: the first ``open``'s ``meta.parent_id``.
 - ``opened``, ``opened_at``, ``opened_by``: whether an ``open`` was seen, and the first
   one's time and author; ``created_at``/``last_event_at``: the first and last event's
-  time; ``event_count``: the events, each counted once.
+  time (``first_event_id``/``last_event_id`` their ids); ``event_count``: the events,
+  each counted once.
 
 **Standing** (``Standing``) of an event X, from the events of its own task that come
 after X in canonical order and name it (an event names only what came before it: a
@@ -73,6 +75,7 @@ from typing import Any, Final, TypeVar
 import msgspec
 
 from journal_core.reader import read_float
+from journal_core.rules import FOLD_VERSION
 
 __all__ = [
     "ACTIVE",
@@ -94,13 +97,12 @@ __all__ = [
     "correction_of",
     "decode_fold_event",
     "effects",
+    "fold_lines",
     "fold_task",
     "line_key",
     "standing_of",
 ]
 
-# Bump on any change to the rules above: the index's identity includes it.
-FOLD_VERSION: Final = 1
 
 # SPEC §7's words for where an event stands.
 ACTIVE: Final = "active"
@@ -232,6 +234,7 @@ class TaskState(msgspec.Struct, kw_only=True):
     opened_at: str | None = None
     opened_by: str | None = None
     created_at: str = ""
+    first_event_id: str = ""
     last_event_at: str = ""
     last_event_id: str = ""
     event_count: int = 0
@@ -247,7 +250,7 @@ class TaskState(msgspec.Struct, kw_only=True):
         """Fold in ``event``, which must ``follow`` (else fold the task again)."""
         timestamp, event_id = canonical_key(event)
         if not self.event_count:
-            self.created_at = timestamp
+            self.created_at, self.first_event_id = timestamp, event_id
         self.event_count += 1
         self.last_event_at, self.last_event_id = timestamp, event_id
         kind = event.type
@@ -563,6 +566,11 @@ class TaskFold:
             return None
         return _string(event.text), self._standings.get(event_id, _ACTIVE)
 
+    def standings(self) -> dict[str, Standing]:
+        """The standing of every event that is not active, as an index stores it
+        (``correction`` left out: ``correction_of`` finds it)."""
+        return dict(self._standings)
+
     def changed(self) -> dict[str, Standing]:
         """The standing of every event that is not active, ``correction`` filled in."""
         return {event_id: self.standing(event_id) for event_id in self._standings}
@@ -579,6 +587,13 @@ def fold_task(task_id: str, events: Iterable[FoldEvent]) -> TaskFold:
     for event in canonical(events):
         fold.add(event)
     return fold
+
+
+def fold_lines(task_id: str, lines: Iterable[_L]) -> tuple[list[_L], TaskFold]:
+    """The task's events as the plain objects of their lines, in canonical order and each
+    once, and their fold."""
+    events = canonical_lines(lines)
+    return events, fold_task(task_id, as_fold_events(events))
 
 
 def standing_of(event_id: str, events: Iterable[FoldEvent]) -> Standing:

@@ -10,95 +10,198 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
-from journal_core.events import EVENT_TYPES
+import msgspec
+
+from journal_core.fold import (
+    MARKS,
+    FoldEvent,
+    Known,
+    Standing,
+    TaskState,
+    canonical_key,
+    decode_fold_event,
+    effects,
+    fold_task,
+)
 from journal_core.index import sql
 from journal_core.index.state import IndexState, made_from, tail_digest
 from journal_core.reader import decode_line, forward_chunks
+from journal_core.rules import EVENT_TYPES
 
 TITLE_CHARS: Final = 200
 _BLOCK = 64  # events per pair of time bounds (tests make it smaller)
 TYPE_CODES: Final = {name: code for code, name in enumerate(EVENT_TYPES)}
 _UNKNOWN_TYPE: Final = 255  # a newer writer's type: kept, never matched by a filter
-_STATE_TYPES: Final = frozenset({"open", "reopen", "close", "rename", "redirect"})
+MARK_CODES: Final = {mark: code for code, mark in enumerate(MARKS)}
 
 
 class TaskRow:
-    """A task's row, loaded and changed while catching up."""
+    """A task's row: the fold's state of the task (``journal_core.fold.TaskState``), its
+    number and the offset of its last line, loaded and changed while catching up."""
 
-    __slots__ = (
-        "created_at",
-        "event_count",
-        "folded_title",
-        "goal",
-        "last_event_at",
-        "last_offset",
-        "number",
-        "opened",
-        "parent_id",
-        "status",
-        "task_id",
-        "title",
-    )
+    __slots__ = ("last_offset", "number", "state")
 
-    def __init__(self, number: int, task_id: str) -> None:
+    def __init__(self, number: int, state: TaskState) -> None:
         self.number = number
-        self.task_id = task_id
-        self.title = ""
-        self.folded_title = ""
-        self.status = "open"
-        self.opened = False
+        self.state = state
         self.last_offset = 0
-        self.created_at = ""
-        self.last_event_at = ""
-        self.event_count = 0
-        self.parent_id: str | None = None
-        self.goal: str | None = None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> TaskRow:
-        task = cls(row[0], row[1])
-        (
-            task.title,
-            task.folded_title,
-            task.status,
-            opened,
-            task.last_offset,
-            task.created_at,
-            task.last_event_at,
-            task.event_count,
-            task.parent_id,
-            task.goal,
-        ) = row[2:]
-        task.opened = bool(opened)
+        state = TaskState(
+            task_id=row[1],
+            title=row[2],
+            status=row[4],
+            opened=bool(row[5]),
+            created_at=row[7],
+            last_event_at=row[8],
+            event_count=row[9],
+            parent_id=row[10],
+            goal=row[11],
+            titled=bool(row[12]),
+            outcome=row[13],
+            outcome_tag=row[14],
+            opened_at=row[15],
+            opened_by=row[16],
+            last_event_id=row[17],
+            first_event_id=row[18],
+        )
+        task = cls(row[0], state)
+        task.last_offset = row[6]
         return task
 
     def row(self) -> tuple[Any, ...]:
+        state = self.state
+        title = _clip_title(state.title)
         return (
             self.number,
-            self.task_id,
-            self.title,
-            self.folded_title,
-            self.status,
-            int(self.opened),
+            state.task_id,
+            title,
+            title.casefold(),
+            state.status,
+            int(state.opened),
             self.last_offset,
-            self.created_at,
-            self.last_event_at,
-            self.event_count,
-            self.parent_id,
-            self.goal,
+            state.created_at,
+            state.last_event_at,
+            state.event_count,
+            state.parent_id,
+            state.goal,
+            int(state.titled),
+            state.outcome,
+            state.outcome_tag,
+            state.opened_at,
+            state.opened_by,
+            state.last_event_id,
+            state.first_event_id,
         )
 
-    def set_title(self, title: object) -> None:
-        if isinstance(title, str) and title.strip():
-            title = title.strip()
-            if len(title) > TITLE_CHARS:
-                title = title[: TITLE_CHARS - 1] + "…"
-            self.title = title
-            self.folded_title = title.casefold()
+
+def _clip_title(title: str) -> str:
+    title = title.strip()
+    return title[: TITLE_CHARS - 1] + "…" if len(title) > TITLE_CHARS else title
+
+
+class _Step:
+    """The lines of one catch-up step: rows to insert, standings to change, and the tasks
+    whose events came out of order (folded again, whole, at the end of the step)."""
+
+    def __init__(self, conn: sqlite3.Connection, fd: int) -> None:
+        self.conn = conn
+        self.fd = fd
+        self.rows: list[list[Any]] = []  # INSERT_EVENT's parameters
+        self.pending: dict[tuple[int, str], int] = {}  # (task, event id) -> index in rows
+        self.texts: dict[int, str] = {}  # index in rows -> text, for rejections
+        self.updates: dict[int, Standing] = {}  # offset of an indexed line -> new standing
+        self.refold: dict[str, TaskRow] = {}
+
+    def known(self, task: int, event_id: str) -> tuple[Known, int | None] | None:
+        """An earlier event of ``task``, and its offset if it was indexed before the step."""
+        at = self.pending.get((task, event_id))
+        if at is not None:
+            row = self.rows[at]
+            standing = Standing(mark=MARKS[row[6]], standing_by=row[7], amended_by=row[8])
+            known = Known(event_id=event_id, type=_type_name(row[2]), standing=standing)
+            return known, None
+        found = self.conn.execute(sql.FOLD_EVENT, {"event_id": event_id, "task": task}).fetchone()
+        if found is None:
+            return None
+        offset, _, code, mark, standing_by, amended_by = found
+        standing = self.updates.get(offset) or Standing(
+            mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by
+        )
+        return Known(event_id=event_id, type=_type_name(code), standing=standing), offset
+
+    def finder(self, task: int) -> Callable[[str], Known | None]:
+        def find(event_id: str) -> Known | None:
+            found = self.known(task, event_id)
+            return None if found is None else found[0]
+
+        return find
+
+    def rejections_of(self, task: int) -> Callable[[], list[Known]]:
+        return lambda: self.rejections(task)
+
+    def rejections(self, task: int) -> list[Known]:
+        """The rejections of ``task`` so far, with their texts."""
+        found: list[Known] = []
+        arguments = {"type": TYPE_CODES["rejection"], "task": task}
+        for offset, length, event_id, *_ in self.conn.execute(sql.FOLD_EVENTS_OF_TYPE, arguments):
+            event = decode_fold_event(os.pread(self.fd, length, offset))
+            known = self.known(task, event_id)
+            if event is not None and known is not None:
+                found.append(msgspec.structs.replace(known[0], text=_text(event.text)))
+        for (number, event_id), at in self.pending.items():
+            if number == task and at in self.texts:
+                known = self.known(task, event_id)
+                if known is not None:
+                    found.append(msgspec.structs.replace(known[0], text=self.texts[at]))
+        return found
+
+    def apply(self, task: int, changed: dict[str, Standing]) -> None:
+        for event_id, standing in changed.items():
+            known = self.known(task, event_id)
+            if known is None:
+                continue
+            offset = known[1]
+            if offset is None:
+                row = self.rows[self.pending[(task, event_id)]]
+                row[6:9] = _standing_row(standing)
+            else:
+                self.updates[offset] = standing
+
+    def is_duplicate(self, task: int, event: FoldEvent) -> bool:
+        """Whether ``event`` (which does not follow its task's last event) is a line seen
+        before: the same id and time in the same task."""
+        at = self.pending.get((task, event.event_id))
+        if at is not None:
+            row = self.rows[at]
+            line = os.pread(self.fd, row[1], row[0])
+        else:
+            found = self.conn.execute(
+                sql.FOLD_EVENT, {"event_id": event.event_id, "task": task}
+            ).fetchone()
+            if found is None:
+                return False
+            line = os.pread(self.fd, found[1], found[0])
+        earlier = decode_fold_event(line)
+        return earlier is not None and canonical_key(earlier) == canonical_key(event)
+
+
+def _type_name(code: int) -> str:
+    return EVENT_TYPES[code] if code < len(EVENT_TYPES) else ""
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _standing_row(standing: Standing) -> tuple[int, str | None, str | None]:
+    return MARK_CODES[standing.mark], standing.standing_by, standing.amended_by
 
 
 def index_lines(
@@ -109,10 +212,17 @@ def index_lines(
     tasks: dict[str, TaskRow],
     fts: bool,
 ) -> None:
-    """Add the complete lines between ``state.end`` and ``stop``; advance ``state``."""
+    """Add the complete lines between ``state.end`` and ``stop``; advance ``state``.
+
+    Each task's state and its events' standing come from the fold, event by event while
+    a task's events come in canonical order; a task that gets a line out of order (an
+    older time appended later) is folded again whole at the end of the step. A line
+    that repeats an event of its task (same id and time) gets no row: counted once.
+    """
     from journal_core.search import document_row
 
-    events: list[tuple[Any, ...]] = []
+    step = _Step(conn, fd)
+    rows = step.rows
     documents: list[tuple[Any, ...]] = []
     keys: list[tuple[str, int]] = []
     touched: dict[str, TaskRow] = {}
@@ -130,78 +240,106 @@ def index_lines(
                 offset += length
                 continue
             task_id, kind, stamp = event["task_id"], event["type"], event["timestamp"]
+            event_id = event["event_id"]
             meta = event.get("meta")
-            if not isinstance(meta, dict):
-                meta = {}
             task = tasks.get(task_id)
             if task is None:
                 row = conn.execute(sql.READ_TASK, (task_id,)).fetchone()
                 if row is None:
-                    task = TaskRow(next_number, task_id)
+                    task = TaskRow(next_number, TaskState(task_id=task_id))
                     next_number += 1
-                    task.created_at = stamp
-                    if kind != "open":
-                        task.set_title(event.get("text"))  # a stand-in until an open names it
                 else:
                     task = TaskRow.from_row(row)
                 tasks[task_id] = task
+            folded = FoldEvent(
+                event_id=event_id,
+                type=kind,
+                timestamp=stamp,
+                text=event.get("text"),
+                author=event.get("author"),
+                status=event.get("status"),
+                corrects=event.get("corrects"),
+                supersedes=event.get("supersedes"),
+                refs=event.get("refs"),
+                meta=meta,
+            )
+            number = task.number
+            if task.state.follows(folded):
+                task.state.add(folded)
+                if task_id not in step.refold:
+                    changed = effects(folded, step.finder(number), step.rejections_of(number))
+                    if changed:
+                        step.apply(number, changed)
+            elif step.is_duplicate(number, folded):
+                offset += length
+                continue
+            else:
+                step.refold[task_id] = task
             touched[task_id] = task
-            task.event_count += 1
             task.last_offset = offset
-            task.last_event_at = stamp
-            if kind in _STATE_TYPES:
-                _apply(task, kind, meta, event)
             if first_new is None:
                 first_new = offset
-            events.append(
-                (
+            step.pending[(number, event_id)] = len(rows)
+            if kind == "rejection":
+                step.texts[len(rows)] = _text(event.get("text"))
+            rows.append(
+                [
                     offset,
                     length,
                     type_code(kind, _UNKNOWN_TYPE),
                     _seconds(stamp),
-                    task.number,
-                    event["event_id"],
-                )
+                    number,
+                    event_id,
+                    0,
+                    None,
+                    None,
+                ]
             )
             if fts:
                 documents.append((offset, *document_row(event)))
-            key = meta.get("idempotency_key")
+            key = meta.get("idempotency_key") if isinstance(meta, dict) else None
             if isinstance(key, str):
                 keys.append((key, offset))
             offset += length
-    conn.executemany(sql.INSERT_EVENT, events)
+    conn.executemany(sql.INSERT_EVENT, rows)
+    conn.executemany(
+        sql.SET_STANDING,
+        [(*_standing_row(standing), offset) for offset, standing in step.updates.items()],
+    )
     if documents:
         conn.executemany(sql.INSERT_FTS, documents)
     conn.executemany(sql.INSERT_KEY, keys)
+    for task in step.refold.values():
+        _refold(conn, fd, task)
     conn.executemany(sql.WRITE_TASK, [task.row() for task in touched.values()])
     if first_new is not None:
         _extend_blocks(conn, state.events, first_new)
-    state.events += len(events)
+    state.events += len(rows)
     state.end = stop
     state.tail = tail_digest(fd, stop)
 
 
-def _apply(task: TaskRow, kind: str, meta: dict[str, Any], event: dict[str, Any]) -> None:
-    """What an open, reopen, close, rename or redirect event changes in its task."""
-    if kind == "close":
-        task.status = "closed"
-        return
-    goal = meta.get("goal")
-    if kind in ("open", "redirect") and isinstance(goal, str) and goal.strip():
-        task.goal = goal.strip()
-    if kind == "redirect":
-        return
-    if kind == "open":
-        parent = meta.get("parent_id")
-        if not task.opened and isinstance(parent, str):
-            task.parent_id = parent
-        task.opened = True
-    if kind in ("open", "reopen"):
-        task.status = "open"
-    if kind in ("open", "rename"):
-        # The title is meta.title, else the event's text.
-        title = meta.get("title")
-        task.set_title(title if isinstance(title, str) and title.strip() else event.get("text"))
+def _refold(conn: sqlite3.Connection, fd: int, task: TaskRow) -> None:
+    """Fold the task again from all its indexed lines: its state and every standing."""
+    lines = conn.execute(sql.TASK_LINES, (task.number,)).fetchall()
+    offsets: dict[str, int] = {}
+    events: list[FoldEvent] = []
+    for offset, length, event_id in lines:
+        event = decode_fold_event(os.pread(fd, length, offset))
+        if event is not None:
+            events.append(event)
+            offsets[event_id] = offset
+    fold = fold_task(task.state.task_id, events)
+    task.state = fold.state
+    conn.execute(sql.CLEAR_STANDINGS, (task.number,))
+    conn.executemany(
+        sql.SET_STANDING,
+        [
+            (*_standing_row(standing), offsets[event_id])
+            for event_id, standing in fold.standings().items()
+            if event_id in offsets
+        ],
+    )
 
 
 def _extend_blocks(conn: sqlite3.Connection, events_before: int, first_new: int) -> None:
@@ -258,6 +396,7 @@ def write_state(conn: sqlite3.Connection, state: IndexState) -> None:
             "tail": state.tail,
             "events": state.events,
             "fts": int(state.fts),
+            "rules": state.rules,
         },
     )
 

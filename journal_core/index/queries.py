@@ -11,6 +11,7 @@ outside which no event matches, and only that range is looked at.
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import os
 import sqlite3
@@ -24,17 +25,18 @@ from journal_core.cursor import (
     CURSOR_VERSION,
     CursorState,
     decode_cursor,
+    decode_cursor_key,
     encode_cursor,
 )
 from journal_core.errors import InvalidQuery, JournalUnavailable
+from journal_core.fold import MARKS, Standing, TaskState, correction_of
 from journal_core.index import sql
-from journal_core.index.catch_up import TYPE_CODES
+from journal_core.index.catch_up import TYPE_CODES, TaskRow
 from journal_core.index.results import (
     PAGE_BYTES,
     TRUNCATED_NOTE,
     EventPage,
     TaskPage,
-    TaskState,
     TaskSummary,
     summary,
 )
@@ -108,8 +110,9 @@ class IndexView:
     # --- point queries ------------------------------------------------------------------
 
     def task_state(self, task_id: str) -> TaskState | None:
-        row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
-        return None if row is None else TaskState(opened=bool(row[1]), status=row[2])
+        """The fold's state of the task as indexed, ``None`` for a task with no events."""
+        row = self.conn.execute(sql.READ_TASK, (task_id,)).fetchone()
+        return None if row is None else TaskRow.from_row(row).state
 
     def has_open(self, task_id: str) -> bool:
         state = self.task_state(task_id)
@@ -158,6 +161,33 @@ class IndexView:
         if row is None:
             return []
         return self.lines(self.conn.execute(sql.ALL_TASK_EVENTS, (row[0],)).fetchall(), decode)
+
+    def standings(self, offsets: Sequence[int]) -> list[Standing]:
+        """Where the events on the indexed lines at ``offsets`` stand now, as the fold
+        said when it indexed them (``journal_core.fold``), ``correction`` included: the
+        standing of every search hit. An offset that is not an indexed line is active."""
+        found: list[Standing] = []
+        for offset in offsets:
+            row = self.conn.execute(sql.STANDING_AT, (offset,)).fetchone()
+            if row is None:
+                found.append(Standing())
+                continue
+            task, mark, standing_by, amended_by = row
+            standing = Standing(mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by)
+            correction = correction_of(standing, functools.partial(self._text_and_standing, task))
+            if correction is not None:
+                standing = msgspec.structs.replace(standing, correction=correction)
+            found.append(standing)
+        return found
+
+    def _text_and_standing(self, task: int, event_id: str) -> tuple[str, Standing] | None:
+        row = self.conn.execute(sql.FOLD_EVENT, {"event_id": event_id, "task": task}).fetchone()
+        if row is None:
+            return None
+        offset, length, _, mark, standing_by, amended_by = row
+        text = self.line(offset, length).get("text")
+        standing = Standing(mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by)
+        return (text if isinstance(text, str) else ""), standing
 
     # --- pages --------------------------------------------------------------------------
 
@@ -231,11 +261,25 @@ class IndexView:
                 hi = row[0]
         return lo, hi
 
+    def task_key(self, cursor: str | None, digest: bytes) -> str | None:
+        """Where a page of tasks starts (``CursorState.key``), ``None`` for the first."""
+        if cursor is None:
+            return None
+        return decode_cursor_key(
+            cursor,
+            kind="tasks",
+            order="newest",
+            filters=digest,
+            identity=(self.state.device, self.state.inode),
+        )
+
     def tasks(
-        self, status: str, needle: str | None, position: int | None, count: int
+        self, status: str, needle: str | None, after: str | None, count: int
     ) -> list[tuple[Any, ...]]:
+        at, _, event_id = (after or "").partition("\x00")
         arguments = {
-            "bound": NO_END if position is None else position,
+            "at": None if after is None else at,
+            "id": event_id,
             "needle": needle,
             "limit": count,
         }
@@ -266,8 +310,7 @@ def tasks_page(
     view: IndexView, status: str, needle: str | None, cursor: str | None, limit: int, digest: bytes
 ) -> TaskPage:
     """A page of tasks, the latest activity first, cut before ``PAGE_BYTES``."""
-    position = view.position(cursor, "tasks", "newest", digest)
-    rows = view.tasks(status, needle, position, limit + 1)
+    rows = view.tasks(status, needle, view.task_key(cursor, digest), limit + 1)
     summaries: list[TaskSummary] = []
     used = 0
     for row in rows[:limit]:
@@ -280,7 +323,19 @@ def tasks_page(
     truncated = len(summaries) < len(rows[:limit])
     next_cursor = None
     if len(summaries) < len(rows):
-        next_cursor = view.cursor_maker("tasks", "newest", digest)(rows[len(summaries) - 1][6])
+        last = rows[len(summaries) - 1]
+        next_cursor = encode_cursor(
+            CursorState(
+                CURSOR_VERSION,
+                "tasks",
+                "newest",
+                0,
+                digest,
+                view.state.device,
+                view.state.inode,
+                key=f"{last[4]}\x00{last[6]}",
+            )
+        )
     return TaskPage(
         tasks=summaries,
         next_cursor=next_cursor,

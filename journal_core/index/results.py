@@ -44,13 +44,6 @@ class EventPage(msgspec.Struct, frozen=True, kw_only=True):
     note: str | None = None
 
 
-class TaskState(msgspec.Struct, frozen=True, kw_only=True):
-    """What admission needs of a task: whether it was opened, and its status now."""
-
-    opened: bool
-    status: str
-
-
 class IndexStatus(msgspec.Struct, frozen=True, kw_only=True):
     """How the index of one journal stands, for ``doctor`` and ``rebuild-state``."""
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import Final
 
 # 2: events_by_task holds each line's length, so a task's lines are found by index alone.
-# 3: the full-text index stems English words (FTS5's porter over unicode61).
-SCHEMA_VERSION: Final = 3
+# 3: the state row holds the rules (``journal_core.rules``); tasks hold the fold's whole
+#    state, events their standing; a duplicate line has no row.
+# 4: the full-text index stems English words (FTS5's porter over unicode61).
+SCHEMA_VERSION: Final = 4
 
 # Tables of every schema version so far, dropped when the index is built again.
 DROP: Final = (
@@ -38,7 +40,8 @@ CREATE: Final = (
         end_offset INTEGER NOT NULL,
         tail BLOB NOT NULL,
         events INTEGER NOT NULL,
-        fts INTEGER NOT NULL
+        fts INTEGER NOT NULL,
+        rules TEXT NOT NULL
     )""",
     """CREATE TABLE tasks (
         id INTEGER PRIMARY KEY,
@@ -52,10 +55,19 @@ CREATE: Final = (
         last_event_at TEXT NOT NULL,
         event_count INTEGER NOT NULL,
         parent_id TEXT,
-        goal TEXT
+        goal TEXT,
+        titled INTEGER NOT NULL,
+        outcome TEXT,
+        outcome_tag TEXT,
+        opened_at TEXT,
+        opened_by TEXT,
+        last_event_id TEXT NOT NULL,
+        first_event_id TEXT NOT NULL
     )""",
-    "CREATE INDEX tasks_by_last ON tasks (last_offset)",
-    "CREATE INDEX tasks_by_status ON tasks (status, last_offset)",
+    # Tasks are listed by their last event in canonical order (SPEC §6), not by the
+    # place of its line: two journals with the same events list them alike.
+    "CREATE INDEX tasks_by_last ON tasks (last_event_at, last_event_id)",
+    "CREATE INDEX tasks_by_status ON tasks (status, last_event_at, last_event_id)",
     "CREATE INDEX tasks_by_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL",
     """CREATE TABLE events (
         offset INTEGER PRIMARY KEY,
@@ -63,7 +75,12 @@ CREATE: Final = (
         type INTEGER NOT NULL,
         time REAL,
         task INTEGER NOT NULL,
-        event_id TEXT NOT NULL
+        event_id TEXT NOT NULL,
+        -- Where the event stands (journal_core.fold): its mark's position in fold.MARKS,
+        -- the event that gave it, and the newest correction of it.
+        standing INTEGER NOT NULL DEFAULT 0,
+        standing_by TEXT,
+        amended_by TEXT
     )""",
     "CREATE INDEX events_by_task ON events (task, offset, length)",
     "CREATE INDEX events_by_type ON events (type, offset)",
@@ -95,24 +112,36 @@ FTS5_AVAILABLE: Final = "SELECT sqlite_compileoption_used('ENABLE_FTS5')"
 
 # --- state --------------------------------------------------------------------------
 
-READ_STATE: Final = (
-    "SELECT schema, device, inode, end_offset, tail, events, fts FROM state WHERE id = 1"
-)
+READ_STATE: Final = """SELECT schema, device, inode, end_offset, tail, events, fts, rules
+    FROM state WHERE id = 1"""
 WRITE_STATE: Final = """INSERT OR REPLACE INTO state
-    (id, schema, device, inode, end_offset, tail, events, fts)
-    VALUES (1, :schema, :device, :inode, :end_offset, :tail, :events, :fts)"""
+    (id, schema, device, inode, end_offset, tail, events, fts, rules)
+    VALUES (1, :schema, :device, :inode, :end_offset, :tail, :events, :fts, :rules)"""
 
 # --- catching up ----------------------------------------------------------------------
 
 LAST_TASK_NUMBER: Final = "SELECT coalesce(max(id), 0) FROM tasks"
 READ_TASK: Final = """SELECT id, task_id, title, folded_title, status, opened, last_offset,
-    created_at, last_event_at, event_count, parent_id, goal FROM tasks WHERE task_id = ?"""
+    created_at, last_event_at, event_count, parent_id, goal, titled, outcome, outcome_tag,
+    opened_at, opened_by, last_event_id, first_event_id FROM tasks WHERE task_id = ?"""
 WRITE_TASK: Final = """INSERT OR REPLACE INTO tasks (id, task_id, title, folded_title, status,
-    opened, last_offset, created_at, last_event_at, event_count, parent_id, goal)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-INSERT_EVENT: Final = (
-    "INSERT INTO events (offset, length, type, time, task, event_id) VALUES (?, ?, ?, ?, ?, ?)"
-)
+    opened, last_offset, created_at, last_event_at, event_count, parent_id, goal, titled,
+    outcome, outcome_tag, opened_at, opened_by, last_event_id, first_event_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+INSERT_EVENT: Final = """INSERT INTO events
+    (offset, length, type, time, task, event_id, standing, standing_by, amended_by)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+# What the fold needs of an earlier event of a task: its standing, and its line.
+FOLD_EVENT: Final = """SELECT offset, length, type, standing, standing_by, amended_by
+    FROM events WHERE event_id = :event_id AND task = :task"""
+FOLD_EVENTS_OF_TYPE: Final = """SELECT offset, length, event_id, standing, standing_by,
+    amended_by FROM events WHERE type = :type AND task = :task ORDER BY offset"""
+STANDING_AT: Final = """SELECT task, standing, standing_by, amended_by FROM events
+    WHERE offset = ?"""
+SET_STANDING: Final = """UPDATE events SET standing = ?, standing_by = ?, amended_by = ?
+    WHERE offset = ?"""
+CLEAR_STANDINGS: Final = """UPDATE events SET standing = 0, standing_by = NULL,
+    amended_by = NULL WHERE task = ? AND standing + (amended_by IS NOT NULL) > 0"""
 INSERT_KEY: Final = "INSERT OR IGNORE INTO keys (key, offset) VALUES (?, ?)"
 INSERT_FTS: Final = (
     "INSERT INTO fts (rowid, text, title, goal, refs, rejected) VALUES (?, ?, ?, ?, ?, ?)"
@@ -139,9 +168,9 @@ EVENTS_WITH_ID_PREFIX: Final = """SELECT offset, length, event_id FROM events
 TASK_IDS_WITH_PREFIX: Final = """SELECT task_id FROM tasks
     WHERE task_id >= :prefix AND substr(task_id, 1, length(:prefix)) = :prefix
     ORDER BY task_id"""
-# In the order the tasks were first seen, which is the order they were opened.
+# In the order of their first events in time, which is the order they were opened.
 SUBTASKS: Final = """SELECT task_id, title, status, created_at, last_event_at, event_count
-    FROM tasks WHERE parent_id = ? ORDER BY id"""
+    FROM tasks WHERE parent_id = ? ORDER BY created_at, first_event_id"""
 COUNT_TASKS: Final = "SELECT count(*) FROM tasks WHERE :status = 'any' OR status = :status"
 
 # --- time bounds ----------------------------------------------------------------------
@@ -186,20 +215,25 @@ TYPE_EVENTS_OLDEST: Final = """SELECT offset, length FROM events
     AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
     ORDER BY offset LIMIT :limit"""
 ALL_TASK_EVENTS: Final = "SELECT offset, length FROM events WHERE task = ? ORDER BY offset"
+TASK_LINES: Final = """SELECT offset, length, event_id FROM events WHERE task = ?
+    ORDER BY offset"""
 
 # --- tasks ----------------------------------------------------------------------------
 
+# ``:at`` and ``:id`` (NULL for the first page): the last event of the previous page's
+# last task; the page goes on below it.
 TASKS_ANY: Final = """SELECT task_id, title, status, created_at, last_event_at, event_count,
-        last_offset
+        last_event_id
     FROM tasks
-    WHERE last_offset < :bound AND (:needle IS NULL OR instr(folded_title, :needle) > 0)
-    ORDER BY last_offset DESC LIMIT :limit"""
-TASKS_WITH_STATUS: Final = """SELECT task_id, title, status, created_at, last_event_at,
-        event_count, last_offset
-    FROM tasks
-    WHERE status = :status AND last_offset < :bound
+    WHERE (:at IS NULL OR (last_event_at, last_event_id) < (:at, :id))
     AND (:needle IS NULL OR instr(folded_title, :needle) > 0)
-    ORDER BY last_offset DESC LIMIT :limit"""
+    ORDER BY last_event_at DESC, last_event_id DESC LIMIT :limit"""
+TASKS_WITH_STATUS: Final = """SELECT task_id, title, status, created_at, last_event_at,
+        event_count, last_event_id
+    FROM tasks
+    WHERE status = :status AND (:at IS NULL OR (last_event_at, last_event_id) < (:at, :id))
+    AND (:needle IS NULL OR instr(folded_title, :needle) > 0)
+    ORDER BY last_event_at DESC, last_event_id DESC LIMIT :limit"""
 
 # --- search ---------------------------------------------------------------------------
 # The newest matches first, in the engine's own rowid order: the cost follows the

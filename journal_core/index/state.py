@@ -19,6 +19,7 @@ from typing import Final, TypeGuard
 from journal_core.errors import JournalUnavailable
 from journal_core.index import sql
 from journal_core.journal_file import complete_end, open_journal_file
+from journal_core.rules import RULES
 
 INDEX_SUFFIX: Final = ".index.sqlite"
 # How much of the journal before the indexed end is digested to recognise the file.
@@ -28,10 +29,10 @@ NO_END: Final = 1 << 62  # past any offset
 
 class IndexState:
     """The ``state`` row: which file was indexed (device, inode), how far (``end``), the
-    digest of the bytes just before ``end``, the event count, and whether full-text
-    search is in it."""
+    digest of the bytes just before ``end``, the event count, whether full-text search
+    is in it, and the rules it was built under (``journal_core.rules.RULES``)."""
 
-    __slots__ = ("device", "end", "events", "fts", "inode", "schema", "tail")
+    __slots__ = ("device", "end", "events", "fts", "inode", "rules", "schema", "tail")
 
     def __init__(
         self,
@@ -43,6 +44,7 @@ class IndexState:
         tail: bytes,
         events: int,
         fts: bool,
+        rules: str = RULES,
     ) -> None:
         self.schema = schema
         self.device = device
@@ -51,6 +53,7 @@ class IndexState:
         self.tail = tail
         self.events = events
         self.fts = fts
+        self.rules = rules
 
 
 def index_path_of(journal_path: Path) -> Path:
@@ -73,13 +76,19 @@ def read_state(conn: sqlite3.Connection) -> IndexState | None:
         tail=bytes(row[4]),
         events=row[5],
         fts=bool(row[6]),
+        rules=row[7],
     )
 
 
 def made_from(state: IndexState, fd: int, identity: tuple[int, int]) -> bool:
-    """Whether the index was made, by this schema, from the first ``end`` bytes of the
-    file open on ``fd`` (whose device and inode are ``identity``)."""
-    if state.schema != sql.SCHEMA_VERSION or (state.device, state.inode) != identity:
+    """Whether the index was made, by this schema and under these rules (the event types
+    and the fold's version), from the first ``end`` bytes of the file open on ``fd``
+    (whose device and inode are ``identity``)."""
+    if (
+        state.schema != sql.SCHEMA_VERSION
+        or state.rules != RULES
+        or (state.device, state.inode) != identity
+    ):
         return False
     return state.end <= os.fstat(fd).st_size and tail_digest(fd, state.end) == state.tail
 
@@ -125,7 +134,7 @@ def current_open_tasks(journal_path: Path) -> list[tuple[str, str]] | None:
             whole = complete_end(fd, stat.st_size)
             if not holds(state, fd, (stat.st_dev, stat.st_ino), whole):
                 return None
-            arguments = {"status": "open", "bound": NO_END, "needle": None, "limit": -1}
+            arguments = {"status": "open", "at": None, "id": None, "needle": None, "limit": -1}
             rows = conn.execute(sql.TASKS_WITH_STATUS, arguments).fetchall()
             return [(str(row[0]), str(row[4])) for row in rows]
         except sqlite3.Error:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from journal_core.cursor import filters_digest
+from journal_core.fold import Standing
 from journal_core.index import catch_up, full_text, queries, sql
 from journal_core.index.catch_up import empty_state, reset, trusted, write_state
 from journal_core.index.queries import IndexView, no_events, no_tasks, open_journal
@@ -174,6 +175,11 @@ class JournalStore:
         """Every event of the task, oldest first, each line read by ``decode``
         (``decode_indexed`` for plain dicts); ``[]`` for a task with none."""
         return self._run(lambda view: view.task_events(task_id, decode), empty=list)
+
+    def standings(self, offsets: Sequence[int]) -> list[Standing]:
+        """Where the events on the lines at ``offsets`` (as ``Hit.offset`` gives them)
+        stand now: ``journal_core.fold.Standing``, ``correction`` filled in."""
+        return self._run(lambda view: view.standings(offsets), empty=list)
 
     def count_tasks(self, status: str = "open") -> int:
         """How many tasks have this status (``open``, ``closed`` or ``any``)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from journal_core.fold import as_fold_events, canonical_lines, fold_task
+from journal_core import fold_lines
 
 __all__ = ["Change", "TaskStory", "meta_of", "story_of", "text_of"]
 
@@ -56,8 +56,8 @@ class TaskStory(msgspec.Struct):
 
 def story_of(task_id: str, lines: Iterable[dict[str, Any]]) -> TaskStory:
     """The story of the task whose events (as read, in any order) are ``lines``."""
-    events = canonical_lines(lines)
-    state = fold_task(task_id, as_fold_events(events)).state
+    events, fold = fold_lines(task_id, lines)
+    state = fold.state
     story = TaskStory(
         task_id,
         title=state.title,

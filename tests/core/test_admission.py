@@ -266,3 +266,47 @@ def test_a_check_run_again_on_a_rebuilt_index_starts_afresh(
     monkeypatch.setattr(journal._index, "query", twice)
     opened = journal.append(new_event(type="open", text="New", task_id="tj-afresh0001"))
     assert not opened.duplicate
+
+
+def _hand_written(journal: Journal, task_id: str, *kinds_and_times: tuple[str, str]) -> None:
+    """Lines another writer appended, at the times given."""
+    from tests.core.journal_lines import event, write
+
+    write(
+        journal.path,
+        *(
+            event(task_id=task_id, type=kind, text=kind, timestamp=when)
+            for kind, when in kinds_and_times
+        ),
+    )
+
+
+def test_admission_takes_a_late_line_in_its_place_in_time(journal_path: Path) -> None:
+    journal = Journal(Settings(journal_path=journal_path, durability="flush"))
+    _hand_written(
+        journal,
+        "tj-late000000",
+        ("open", "2026-12-01T10:00:00.000Z"),
+        ("close", "2026-12-01T10:00:20.000Z"),
+        ("reopen", "2026-12-01T10:00:10.000Z"),  # appended last, but older than the close
+    )
+    try:
+        # The task is closed: in time order the reopen came before the close.
+        journal.append(new_event(type="reopen", text="again", task_id="tj-late000000"))
+    finally:
+        journal.close()
+
+
+def test_admission_takes_another_writers_late_line_in_its_place_in_time(
+    journal: Journal, task_id: str
+) -> None:
+    journal.append(new_event(type="finding", text="ours", task_id=task_id))
+    _hand_written(
+        journal,
+        task_id,
+        ("close", "2999-01-01T00:00:20.000Z"),
+        ("reopen", "2999-01-01T00:00:10.000Z"),  # appended last, but older than the close
+    )
+
+    with pytest.raises(TaskStateConflict, match="is closed"):
+        journal.append(new_event(type="close", text="twice", task_id=task_id))

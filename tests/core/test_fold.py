@@ -423,7 +423,7 @@ def _answers(fold: TaskFold) -> tuple[Any, ...]:
 
 
 # Half the profile's examples: each folds two tasks.
-EXAMPLES = max(10, settings.default.max_examples // 2)
+EXAMPLES = max(10, settings().max_examples // 2)
 
 
 @given(task_events(), st.randoms(use_true_random=False), st.data())

@@ -18,7 +18,7 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from server.pipes import stdin_lines, wire_out
+from server.sdk.pipes import stdin_lines, wire_out
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from mcp import Client
 
-from server.arguments import _takes_text
+from server.sdk.arguments import _takes_text
 from tests.server.conftest import call_ok
 
 pytestmark = pytest.mark.anyio

@@ -11,6 +11,10 @@ stdin's lines are decoded and split as the SDK's text wrapper does: UTF-8 with e
 replaced, and "\\r\\n" or a lone "\\r" ending a line as "\\n" does. While the server
 writes answers, fd 1 points at stderr, as the SDK arranges when it writes them
 itself: whatever else prints to stdout (a library, a child process) misses the wire.
+
+Remove when the SDK's stdio transport reads and writes pipes on the event loop itself
+(bench/roundtrip.py then shows no gain from it; tests/server/test_pipes.py says what
+it must keep doing).
 """
 
 from __future__ import annotations

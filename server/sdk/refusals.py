@@ -6,6 +6,9 @@ are validator dumps (a count, the model's name, a link). The sentences here are 
 from the same error and the tool's published input schema, so every tool, whoever adds
 it, is refused in the same words, and the "what to send" part always matches the schema
 the client was given.
+
+Remove when the SDK's refusals of bad arguments name the argument and what to send
+(tests/server/test_bad_inputs.py and test_schemas.py hold the wording).
 """
 
 from __future__ import annotations

@@ -1,0 +1,90 @@
+"""The read_events tool: a page of events, filtered by task, type and time."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from mcp_types import CallToolResult
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from journal_core import Journal, clip_page
+from server.tools.shared import (
+    READER_HINTS,
+    CursorArgument,
+    EventObject,
+    Order,
+    SinceFilter,
+    TaskFilter,
+    TypesFilter,
+    UntilFilter,
+    in_worker,
+    tool_result,
+)
+
+
+class ReadEventsOutput(TypedDict):
+    """One page of events."""
+
+    events: list[EventObject]
+    next_cursor: str | None
+    truncated: bool
+    note: str | None
+
+
+TITLE: Final = "Read events from the task journal"
+ANNOTATIONS: Final = READER_HINTS
+
+
+async def read_events(
+    journal: Journal,
+    task_id: TaskFilter = None,
+    types: TypesFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    limit: Annotated[int, Field(ge=1, le=500, description="Most events to return.")] = 50,
+    cursor: CursorArgument = None,
+    order: Annotated[
+        Order, Field(description="'newest' first (default) or 'oldest' first.")
+    ] = "newest",
+    event_ids: Annotated[
+        list[str] | None,
+        Field(
+            description=(
+                "Fetch these events whole, in this order: up to 50 event ids or unique "
+                "starts of ids (from search hits). Use alone, without other filters."
+            )
+        ),
+    ] = None,
+) -> Annotated[CallToolResult, ReadEventsOutput]:
+    """Read journal events back, newest first by default, filtered by task, type and time.
+
+    Call it before resuming a task (after a restart or a context reset) to recall what
+    was tried, found and decided, or to find an event_id to correct.
+
+    Returns {events, next_cursor, truncated, note}: events are the journal's objects
+    (event_id, task_id, type, timestamp, author, source, text, refs, status, meta, ...).
+    When next_cursor is not null there is more: call again with cursor=next_cursor and
+    the same filters. A page too large for one answer is cut at an event boundary,
+    with truncated=true and a note; an event too large alone comes cut where marked
+    "[cut: ...]", with "cut": true.
+
+    With event_ids (from search hits), those events whole, in the order given.
+
+    Example: {"task_id": "tj-8f3k2m9q1z", "types": ["decision", "finding"], "limit": 20}
+    """
+    page = await in_worker(
+        lambda: clip_page(
+            journal.read_events(
+                task_id=task_id,
+                types=types,
+                since=since,
+                until=until,
+                limit=limit,
+                cursor=cursor,
+                order=order,
+                event_ids=event_ids,
+            )
+        )
+    )
+    return tool_result(page)

@@ -1,0 +1,121 @@
+"""What the journal's MCP tools share: the argument types several take, the output
+types several give, the reading tools' hints, running a core call off the event loop,
+and shaping a result.
+
+The enums and ranges in the signatures repeat the core's rules so that clients see
+them in the input schema (pydantic applies them before the core does); a test keeps
+the enums equal to journal_core's closed sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, NotRequired, TypeVar
+
+import anyio.to_thread
+import msgspec
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import TypedDict
+
+from journal_core import JournalError
+
+EventType = Literal[
+    "open",
+    "hypothesis",
+    "finding",
+    "evidence",
+    "decision",
+    "rejection",
+    "constraint",
+    "correction",
+    "reopen",
+    "supersede",
+    "close",
+    "redirect",
+    "rename",
+]
+# The arguments several tools share, described once: read_events and search_events
+# filter alike, and every paging tool takes a cursor.
+TaskFilter = Annotated[
+    str | None, Field(description="Only this task's events. Omit for all tasks.")
+]
+TypesFilter = Annotated[list[EventType] | None, Field(description="Only events of these types.")]
+SinceFilter = Annotated[
+    str | None, Field(description="RFC 3339 timestamp; events at or after it (inclusive).")
+]
+UntilFilter = Annotated[
+    str | None, Field(description="RFC 3339 timestamp; events before it (exclusive).")
+]
+CursorArgument = Annotated[
+    str | None, Field(description="next_cursor from the previous page, to go on.")
+]
+Author = Literal["user", "agent", "classifier", "hook"]
+Source = Literal["chat", "hook", "manual", "cli", "dream"]
+Status = Literal["confirmed", "suggested"]
+EvidenceStrength = Literal["weak", "medium", "strong"]
+Order = Literal["newest", "oldest"]
+TaskStatus = Literal["open", "closed", "any"]
+PackMode = Literal["compact", "full"]
+
+
+@with_config(ConfigDict(extra="allow"))  # keeps the extra keys, in output and in its schema
+class EventObject(TypedDict):
+    """One journal line as written; fields that newer writers add are kept."""
+
+    # Reading never refuses a line for its content, so only the four fields every event
+    # must have are typed: the others pass on as the line holds them.
+
+    event_id: str
+    task_id: str
+    type: str
+    timestamp: str
+    schema_version: NotRequired[Annotated[Any, Field(description='"1.0"')]]
+    author: NotRequired[Annotated[Any, Field(description="user, agent, classifier or hook")]]
+    source: NotRequired[Annotated[Any, Field(description="chat, hook, manual, cli or dream")]]
+    confidence: NotRequired[Annotated[Any, Field(description="0.0 to 1.0")]]
+    evidence_strength: NotRequired[Annotated[Any, Field(description="weak, medium or strong")]]
+    text: NotRequired[Annotated[Any, Field(description="the event's text")]]
+    refs: NotRequired[Annotated[Any, Field(description="{commits, files, events}: lists")]]
+    corrects: NotRequired[Annotated[Any, Field(description="event_id this corrects")]]
+    supersedes: NotRequired[Annotated[Any, Field(description="event_id this replaces")]]
+    status: NotRequired[Annotated[Any, Field(description="confirmed or suggested")]]
+    meta: NotRequired[Annotated[Any, Field(description="free object: title, outcome, ...")]]
+
+
+# The hints of the reading tools, all four set: they change nothing, and a repeat
+# answers the same (given the same journal).
+READER_HINTS = ToolAnnotations(
+    read_only_hint=True,
+    destructive_hint=False,
+    idempotent_hint=True,
+    open_world_hint=False,
+)
+
+_T = TypeVar("_T")
+_encoder = msgspec.json.Encoder()
+
+
+async def in_worker(call: Callable[[], _T]) -> _T:
+    """Run one journal call off the event loop and turn a refusal into a tool error.
+
+    Only JournalError is translated: its message is written for the user. Anything
+    else is a bug, which the SDK reports without leaking its details to the client.
+    """
+    try:
+        return await anyio.to_thread.run_sync(call)
+    except JournalError as err:
+        raise ToolError(str(err)) from err
+
+
+def tool_result(value: msgspec.Struct) -> CallToolResult:
+    """The structured content, and the same JSON as text for clients that read only text.
+
+    The text is compact, not the SDK's indented dump: the core sizes a page to stay under
+    about 20,000 tokens, and the model reads the text.
+    """
+    return CallToolResult(
+        content=[TextContent(type="text", text=_encoder.encode(value).decode())],
+        structured_content=msgspec.to_builtins(value),
+    )

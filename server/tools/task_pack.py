@@ -1,0 +1,71 @@
+"""The task_pack tool: one task as a briefing to resume from."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+import msgspec
+from mcp_types import CallToolResult, TextContent
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from journal_core import Journal
+from server.tools.shared import (
+    READER_HINTS,
+    PackMode,
+    in_worker,
+)
+
+
+class TaskPackOutput(TypedDict):
+    """A task as a briefing to resume from."""
+
+    task_id: str
+    title: str
+    status: str
+    goal: str | None
+    outcome: str | None
+    event_count: int
+    markdown: str
+    truncated: bool
+
+
+TITLE: Final = "Get a task back as a briefing to resume from"
+ANNOTATIONS: Final = READER_HINTS
+
+
+async def task_pack(
+    journal: Journal,
+    task_id: Annotated[str, Field(description="The task to brief on.")],
+    mode: Annotated[
+        PackMode,
+        Field(description="'compact' (default, about 600 tokens) or 'full' (every text whole)."),
+    ] = "compact",
+    budget_tokens: Annotated[
+        int | None,
+        Field(ge=100, le=20_000, description="An exact budget instead of the mode's."),
+    ] = None,
+) -> Annotated[CallToolResult, TaskPackOutput]:
+    """Get one task back as a short Markdown briefing: its goal, active decisions (with
+    the alternatives considered), constraints, what was rejected and why, open
+    hypotheses, findings and evidence (newest first), files and commits, subtasks,
+    lifecycle and recent events. Corrected events show their correction; superseded
+    ones are left out; suggested ones are marked "?".
+
+    Call it before resuming a task (a new session, after a context reset, when picking
+    up someone else's work) instead of paging through read_events. When truncated is
+    true the briefing was cut to fit, least important first: ask for mode="full" or a
+    larger budget_tokens, or read_events for everything.
+
+    Returns {task_id, title, status, goal, outcome, event_count, markdown, truncated}.
+
+    Example: {"task_id": "tj-8f3k2m9q1z"}
+    """
+    pack = await in_worker(
+        lambda: journal.task_pack(task_id, mode=mode, budget_tokens=budget_tokens)
+    )
+    # The briefing itself as the text, for clients that read only the text.
+    return CallToolResult(
+        content=[TextContent(type="text", text=pack.markdown)],
+        structured_content=msgspec.to_builtins(pack),
+    )
