@@ -162,16 +162,14 @@ def _page(
     standing."""
     kept = (hit for hit in hits if standings.keeps(hit))
     return [
-        msgspec.structs.replace(
-            hit, title=_title(view, hit.offset), standing=standings.of(hit.event)
-        )
+        msgspec.structs.replace(hit, title=_title(view, hit.offset), standing=standings.of(hit))
         for hit in itertools.islice(kept, skip, skip + count)
     ]
 
 
 class _Standings:
-    """Where the hits' events stand, from the fold of each hit's task (folded once per
-    search), and which of them a search keeps."""
+    """Where the hits' events stand, as the index stores it from the fold, and which of
+    them a search keeps."""
 
     def __init__(self, view: IndexView, query: Query, keep: str) -> None:
         self._view = view
@@ -179,32 +177,31 @@ class _Standings:
         self._keep = keep
         self._folds: dict[str, TaskFold] = {}
 
-    def _fold(self, event: dict[str, Any]) -> TaskFold:
-        task_id = event["task_id"]
-        fold = self._folds.get(task_id)
-        if fold is None:
-            events = self._view.task_events(task_id, decode_fold_event)
-            fold = self._folds[task_id] = fold_task(task_id, events)
-        return fold
-
-    def of(self, event: dict[str, Any]) -> Standing:
-        return self._fold(event).standing(event["event_id"])
+    def of(self, hit: Hit) -> Standing:
+        if hit.standing is not None:
+            return hit.standing
+        return self._view.standings([hit.offset])[0]
 
     def keeps(self, hit: Hit) -> bool:
         from journal_core.search import matches
 
         if self._keep == ALL:
             return True
-        event = hit.event
-        fold = self._fold(event)
+        standing = self.of(hit)
         if self._keep == ACTIVE_ONLY:
-            return self.of(event).standing == ACTIVE
-        if not fold.holds(event["event_id"]):
+            return standing.standing == ACTIVE
+        if not standing.holds:
             return False
+        event = hit.event
         if event.get("type") != "decision":
             return True
         # A decision found by its rejected alternatives: kept while one of those that
-        # match still stands (no later decision chose it).
+        # match still stands (no later decision chose it), which the task's fold says.
+        task_id = event["task_id"]
+        fold = self._folds.get(task_id)
+        if fold is None:
+            events = self._view.task_events(task_id, decode_fold_event)
+            fold = self._folds[task_id] = fold_task(task_id, events)
         overturned = set(fold.overturned_options(event["event_id"]))
         return any(
             option not in overturned
