@@ -150,41 +150,32 @@ def child(mode: str, path: Path) -> dict[str, Any]:
         return {"wall_s": wall, "peak_mb": peak_mb()}
     if mode == "bare":
         return {"wall_s": bare_build(path), "peak_mb": peak_mb()}
+    journal = Journal(Settings(journal_path=path))
     if mode == "common":  # two common words, warm in process
-        journal = Journal(Settings(journal_path=path))
         common = json.loads(os.environ["FIND_WORDS"])["pairs"]
-        queries = [" ".join(pair) for pair in common] * 20
-        journal.search(queries[0])
-        times = []
-        for query in queries:
-            started = time.perf_counter()
-            journal.search(query)
-            times.append((time.perf_counter() - started) * 1000)
-        times.sort()
-        return {
-            "p50_ms": statistics.median(times),
-            "p99_ms": times[int(len(times) * 0.99) - 1],
-            "queries": len(times),
-        }
+        return warm_searches(journal, [" ".join(pair) for pair in common] * 20)
     if mode == "search":
-        journal = Journal(Settings(journal_path=path))
         words = [e["text"].split() for e in journal.read_events(limit=500).events]
         rng = random.Random(7)
         queries = [" ".join(rng.sample(ws, 2)) for ws in words for _ in range(2)]
-        journal.search(queries[0])
-        times = []
-        for query in queries:
-            started = time.perf_counter()
-            journal.search(query)
-            times.append((time.perf_counter() - started) * 1000)
-        times.sort()
-        return {
-            "p50_ms": statistics.median(times),
-            "p99_ms": times[int(len(times) * 0.99) - 1],
-            "queries": len(times),
-            "example": queries[0],
-        }
+        return {**warm_searches(journal, queries), "example": queries[0]}
     raise SystemExit(f"unknown mode {mode}")
+
+
+def warm_searches(journal: Any, queries: list[str]) -> dict[str, Any]:
+    """p50 and p99 of ``queries`` searched one after another, the first one done before."""
+    journal.search(queries[0])
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        journal.search(query)
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "p50_ms": statistics.median(times),
+        "p99_ms": times[int(len(times) * 0.99) - 1],
+        "queries": len(times),
+    }
 
 
 def bare_build(path: Path) -> float:
