@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     )
     from journal_core.fold import Standing, TaskFold, fold_lines
     from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
-    from journal_core.index.state import current_open_tasks
+    from journal_core.index.state import current_open_tasks, index_lag
     from journal_core.journal import AppendResult, FlushResult, Journal
     from journal_core.location import data_dir, find_project_root, resolve_journal_path
     from journal_core.pack import (
@@ -145,6 +145,7 @@ __all__ = [
     "fold_lines",
     "flush_spools",
     "format_timestamp",
+    "index_lag",
     "lock_timeout_of",
     "new_event",
     "recall",
@@ -199,7 +200,7 @@ _LATER = {
     ),
     "clip_page": "journal_core.clip",
     **dict.fromkeys(("Standing", "TaskFold", "fold_lines"), "journal_core.fold"),
-    "current_open_tasks": "journal_core.index.state",
+    **dict.fromkeys(("current_open_tasks", "index_lag"), "journal_core.index.state"),
     **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),
     **dict.fromkeys(
