@@ -17,6 +17,7 @@ import msgspec
 from journal_core.admission import Admission
 from journal_core.errors import (
     InvalidEvent,
+    InvalidQuery,
     JournalUnavailable,
     TaskNotFound,
 )

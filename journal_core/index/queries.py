@@ -378,9 +378,7 @@ def read_unfiltered(
 
 
 def unknown_event(given: str) -> InvalidQuery:
-    return InvalidQuery(
-        "event_ids", f"no event '{given}' in this journal"
-    )
+    return InvalidQuery("event_ids", f"no event '{given}' in this journal")
 
 
 def type_mask(types: frozenset[str] | None) -> int | None:

@@ -179,19 +179,20 @@ def hits_page(
 ) -> tuple[list[Hit], str | None]:
     journal = memory.journal
     find = journal.rejected if rejected else journal.search
-    page = find(query, all_projects=all_projects, limit=PAGE_HITS, cursor=cursor)
-    standings = _standings(memory, ((hit.journal, hit.event.get("task_id")) for hit in page.hits))
+    page = find(query, all_projects=all_projects, limit=PAGE_HITS, cursor=cursor, full=True)
+    found = [(hit, hit.event) for hit in page.hits if hit.event is not None]
+    standings = _standings(memory, ((hit.journal, event.get("task_id")) for hit, event in found))
     hits = [
         Hit(
-            event=hit.event,
+            event=event,
             title=hit.title,
             snippet=snippet_parts(hit.snippet),
-            standing=standings[hit.journal, hit.event.get("task_id")].of(hit.event.get("event_id")),
+            standing=standings[hit.journal, event.get("task_id")].of(event.get("event_id")),
             journal=Path(hit.journal).name
             if hit.journal and Path(hit.journal) != journal.path
             else None,
         )
-        for hit in page.hits
+        for hit, event in found
     ]
     return hits, page.next_cursor
 
