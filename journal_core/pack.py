@@ -745,7 +745,8 @@ def build_resume(
 
 def _task_line(row: TaskRow) -> str:
     return (
-        f"- {row.task_id} · {_one_line(row.title, 80)} · {row.event_count} events · "
+        f"- {row.task_id} · {_one_line(row.title, 80)} · {row.event_count} "
+        f"event{'' if row.event_count == 1 else 's'} · "
         f"last {row.last_event_at}"
     )
 

@@ -103,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # a prefix of a long option is refused, never expanded
     )
     parser.add_argument("--version", action=VersionAction, help="print the version")
     parser.add_argument("--journal", metavar="PATH", help="the journal file to use")

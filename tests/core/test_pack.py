@@ -570,6 +570,19 @@ def test_resume_packs_the_newest_task_and_lists_the_others() -> None:
     assert not resume.truncated
 
 
+def test_resume_counts_one_event_in_the_singular() -> None:
+    story = Story()
+    story.open("Newest task")
+    tasks = [
+        Row(task_id=TASK, title="Newest task", event_count=1),
+        Row(task_id="tj-aaaaaaaaaa", title="Older task", event_count=1),
+    ]
+    resume = build_resume(tasks, story.events)
+    assert section(resume.markdown, "Other open tasks") == [
+        "- tj-aaaaaaaaaa · Older task · 1 event · last 2026-11-25T18:00:00.000Z"
+    ]
+
+
 def test_resume_stays_within_its_budget_and_counts_the_tasks_it_left_out() -> None:
     story = busy_story()
     tasks = [Row(task_id=TASK, title="Newest")] + [
