@@ -88,6 +88,20 @@ echo "$details"
 step mcp list "(in a new project)"
 listing="$(cd "$project" && run_claude mcp list)"
 echo "$listing"
+if ! grep -F "plugin:$PLUGIN:$PLUGIN:" <<<"$listing" | grep -q Connected; then
+    # The first start installs the plugin's dependencies, which goes on after Claude Code
+    # stops waiting (60 s for initialize, however long MCP_TIMEOUT) on a loaded machine;
+    # as /mcp would, connect again once it is done.
+    stamp="$(find "$work/home/.claude/plugins/data" -name task-journal-stamp -print -quit)"
+    for _ in $(seq 300); do
+        [[ -n "$stamp" ]] && break
+        sleep 1
+        stamp="$(find "$work/home/.claude/plugins/data" -name task-journal-stamp -print -quit)"
+    done
+    echo "claude-check: the first start was still installing; once done, again:"
+    listing="$(cd "$project" && run_claude mcp list)"
+    echo "$listing"
+fi
 
 failed=0
 if ((copied_kib > MAX_COPIED_KIB)); then
