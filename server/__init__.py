@@ -215,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(err, EXIT_USAGE)
     journal = Journal(settings)
     try:
-        journal.open()
+        journal.check()  # creates nothing: the first append makes the journal (SPEC 5)
     except JournalError as err:
         return _error(err, EXIT_UNUSABLE)
     try:
@@ -235,6 +235,8 @@ def _index_in_background(journal: Journal) -> None:
     """
     import threading
 
+    if not journal.exists():
+        return  # nothing to index, and no index file before the first append (SPEC 5)
     threading.Thread(target=_build_index, args=(journal,), name="index", daemon=True).start()
 
 
