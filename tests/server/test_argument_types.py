@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from mcp_types import TextContent
 
 pytestmark = pytest.mark.anyio
 
@@ -33,7 +34,9 @@ async def test_a_number_or_boolean_sent_as_a_string_is_refused_by_name(
     result = await client.call_tool(tool, {**arguments, name: text})
 
     assert result.is_error
-    assert result.content[0].text.startswith(f"'{name}' cannot be the string \"{text}\"; pass ")
+    [content] = result.content
+    assert isinstance(content, TextContent)
+    assert content.text.startswith(f"'{name}' cannot be the string \"{text}\"; pass ")
 
 
 async def test_every_number_and_boolean_is_typed_plainly_in_the_schema(client: Client) -> None:
