@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from journal_core.reader import BadLine, VerifyReport
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
+    from journal_core.spelling import did_you_mean
     from journal_core.writer import WriterStats
 
 __all__ = [
@@ -111,6 +112,7 @@ __all__ = [
     "clip_page",
     "current_open_tasks",
     "data_dir",
+    "did_you_mean",
     "durability_of",
     "event_to_dict",
     "find_project_root",
@@ -157,6 +159,7 @@ _LATER = {
         "journal_core.pack",
     ),
     **dict.fromkeys(("MAX_LIMIT", "RESUME_TOKENS"), "journal_core.query"),
+    "did_you_mean": "journal_core.spelling",
     "clip_page": "journal_core.clip",
     "current_open_tasks": "journal_core.index.state",
     **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),

@@ -67,7 +67,7 @@ class Parser(argparse.ArgumentParser):
     def _check_value(self, action: argparse.Action, value: Any) -> None:
         # argparse's own check, with the closest choice suggested (a typo'd command).
         if action.choices is not None and value not in action.choices:
-            from journal_core.spelling import did_you_mean
+            from journal_core import did_you_mean
 
             choices = ", ".join(map(repr, action.choices))
             raise argparse.ArgumentError(

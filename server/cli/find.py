@@ -4,8 +4,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from journal_core import EVENT_TYPES, SearchPage
-from journal_core.events import format_timestamp
+from journal_core import EVENT_TYPES, SearchPage, format_timestamp
 from server.cli.command import (
     EXIT_OK,
     PROG,

@@ -11,9 +11,9 @@ from journal_core import (
     InvalidEvent,
     Journal,
     TaskAlreadyOpen,
+    did_you_mean,
     new_event,
 )
-from journal_core.spelling import did_you_mean
 from server.cli.arguments import BadArgument, json_object
 from server.cli.command import (
     CLI_SOURCE,
