@@ -123,7 +123,7 @@ def timed_runs(action: Callable[[], object], runs: int) -> list[tuple[float, flo
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--events", type=int, default=10_000, help="events of the big task")
     parser.add_argument("--runs", type=int, default=21, help="timed runs per row")
     args = parser.parse_args()

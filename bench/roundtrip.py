@@ -209,7 +209,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--calls", type=int, default=300, help="timed calls per row")
     parser.add_argument(
         "--sizes", type=int, nargs="+", default=SIZES, help="journal sizes, in events"

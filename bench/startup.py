@@ -71,7 +71,7 @@ async def measure(size: int, runs: int) -> dict[str, list[float]]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--sizes", type=int, nargs="+", default=SIZES, help="events")
     parser.add_argument("--runs", type=int, default=3, help="starts per row")
     args = parser.parse_args()

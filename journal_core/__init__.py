@@ -76,6 +76,7 @@ if TYPE_CHECKING:
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
     from journal_core.sync import SyncReport, SyncStatus, sync, sync_status
+    from journal_core.spelling import did_you_mean
     from journal_core.writer import WriterStats
 
 __all__ = [
@@ -139,6 +140,7 @@ __all__ = [
     "current_branch",
     "current_open_tasks",
     "data_dir",
+    "did_you_mean",
     "durability_of",
     "event_to_dict",
     "find_project_root",
@@ -198,6 +200,7 @@ _LATER = {
     **dict.fromkeys(
         ("MAX_LIMIT", "ORDERS", "RESUME_TOKENS", "TASK_STATUS_FILTERS"), "journal_core.query"
     ),
+    "did_you_mean": "journal_core.spelling",
     "clip_page": "journal_core.clip",
     **dict.fromkeys(("Standing", "TaskFold", "fold_lines"), "journal_core.fold"),
     **dict.fromkeys(("current_open_tasks", "index_lag"), "journal_core.index.state"),

@@ -24,6 +24,7 @@ from msgspec import UNSET, UnsetType
 
 from journal_core.errors import InvalidEvent
 from journal_core.rules import EVENT_TYPES as EVENT_TYPES
+from journal_core.spelling import did_you_mean
 
 SCHEMA_VERSION: Final = "1.0"
 
@@ -282,7 +283,9 @@ def _build_refs(refs: Mapping[str, Sequence[str]] | None) -> Refs:
 
 def _one_of(field: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise InvalidEvent(field, f"{value!r} is not one of: {', '.join(allowed)}")
+        raise InvalidEvent(
+            field, f"{value!r} is not one of: {', '.join(allowed)}{did_you_mean(value, allowed)}"
+        )
 
 
 def _check_ulid(field: str, value: object) -> None:
@@ -349,13 +352,21 @@ def validate_event(event: Event, limits: Limits = DEFAULT_LIMITS) -> None:
         _one_of("evidence_strength", event.evidence_strength, EVIDENCE_STRENGTHS)
     _check_text("text", event.text, limits.max_text_bytes)
     _check_refs(event.refs, limits)
-    if event.corrects is not UNSET:
-        _check_ulid("corrects", event.corrects)
-    if event.supersedes is not UNSET:
-        _check_ulid("supersedes", event.supersedes)
+    _check_named_event(event, "corrects", "correction", "corrects")
+    _check_named_event(event, "supersedes", "supersede", "replaces")
     _one_of("status", event.status, STATUSES)
     _check_meta(event.type, event.meta, limits)
     _check_line_size(event, limits.max_line_bytes)
+
+
+def _check_named_event(event: Event, field: str, kind: str, verb: str) -> None:
+    """A ``correction`` must name the event it corrects, a ``supersede`` the one it
+    replaces (SPEC §1): one without would stand in the journal forever, amending nothing."""
+    value = getattr(event, field)
+    if value is not UNSET:
+        _check_ulid(field, value)
+    elif event.type == kind:
+        raise InvalidEvent(field, f"is missing: a {kind} must name the event it {verb}")
 
 
 def _check_confidence(value: object) -> None:

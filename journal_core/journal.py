@@ -7,6 +7,7 @@ filelock, which it uses), the packs or search: each is imported when first neede
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -115,6 +116,29 @@ class Journal:
         if self.settings.project_root is not None:
             anchor_journal(self.settings.project_root, self.path)
 
+    def check(self) -> None:
+        """Prove the journal can be appended to, creating nothing when it does not exist
+        yet (SPEC 5: nothing is created until the first append): an existing file is
+        opened as ``open`` does; for a missing one, its nearest existing folder must be a
+        folder this process may write in.
+
+        Raises ``JournalUnavailable`` with the reason when it cannot.
+        """
+        if self.exists():
+            self.open()
+            return
+        folder = self.path.parent
+        while not os.path.lexists(folder) and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise JournalUnavailable(self.path, f"{folder} is not a folder")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise JournalUnavailable(self.path, f"Permission denied: cannot create in {folder}")
+
+    def exists(self) -> bool:
+        """Whether the journal file is there (a first append creates it)."""
+        return os.path.lexists(self.path)
+
     def build_index(self) -> None:
         """Bring the index up to date now, so the first query or append does not pay for it."""
         self._index.build()
@@ -184,6 +208,9 @@ class Journal:
 
     def flush(self) -> FlushResult:
         """Make everything written so far durable, by any process."""
+        if not self.exists():
+            # Nothing written yet: all of it is durable, and nothing is created.
+            return FlushResult(path=str(self.path), size_bytes=0)
         size = self._writer.flush()
         return FlushResult(path=str(self.path), size_bytes=size)
 

@@ -684,8 +684,8 @@ def _task_line(row: TaskRow, note: str | None = None, in_hand: bool = False) -> 
     mark = " (in hand)" if in_hand else ""
     about = f" · {_one_line(note, 100)}" if note else ""
     return (
-        f"- {row.task_id}{mark} · {_one_line(row.title, 80)} · {row.event_count} events · "
-        f"last {row.last_event_at}{about}"
+        f"- {row.task_id}{mark} · {_one_line(row.title, 80)} · {row.event_count} "
+        f"event{'' if row.event_count == 1 else 's'} · last {row.last_event_at}{about}"
     )
 
 
@@ -693,16 +693,41 @@ def _more_line(count: int) -> str:
     return f"- … and {count} more (list the open tasks to see them)"
 
 
+def _pr_state(fold: _Fold) -> str:
+    """The task's state in one line, a reopen said as such."""
+    last = next((e for e in reversed(fold.lifecycle) if e.type in ("close", "reopen")), None)
+    if fold.status == "closed":
+        tag = f" ({fold.outcome_tag})" if fold.outcome_tag else ""
+        return f"State: closed{tag}"
+    if last is not None and last.type == "reopen":
+        why = _text(last).strip()
+        return f"State: open, reopened after it was closed{f': {why}' if why else ''}"
+    return "State: open (work in progress)"
+
+
+def _refs_of(events: Sequence[PackEvent], kind: str) -> list[str]:
+    """The ``kind`` refs (files, commits) of ``events``, each once, in the order named."""
+    found: dict[str, None] = {}
+    for event in events:
+        refs = event.refs
+        items = refs.get(kind) if isinstance(refs, dict) else None
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, str) and (ref := item.strip()):
+                found.setdefault(ref, None)
+    return list(found)
+
+
 def export_pr(task_id: str, events: Events, subtasks: Sequence[TaskRow] = ()) -> str:
     """A pull request description from a task: Summary from the goal, Changes from the
     decisions, Why this approach from the rejections (and the alternatives not chosen),
-    Verification from the evidence, then the affected files and commits. Sections with
-    nothing to say are left out; texts are whole."""
+    Verification from the evidence, then the files and commits the decisions and
+    evidence name; the Summary says the task's state. Sections with nothing to say are
+    left out; texts are whole."""
     events = _as_pack_events(events)
     fold = _Fold(task_id, events)
     lines = [f"# {fold.title}", ""]
     summary = fold.goal or (_text(fold.events[0]).strip() if fold.events else "")
-    lines += ["## Summary", "", summary or fold.title]
+    lines += ["## Summary", "", summary or fold.title, "", _pr_state(fold)]
     if fold.status == "closed" and fold.outcome:
         lines += ["", f"Outcome: {fold.outcome}"]
     lines.append("")
@@ -726,8 +751,11 @@ def export_pr(task_id: str, events: Events, subtasks: Sequence[TaskRow] = ()) ->
         "Verification",
         [_item(fold, event, "full", _strength(event), ids=False) for event in evidence],
     )
-    section("Affected files", [f"- `{ref}`" for kind, ref in fold.artifacts if kind == "files"])
-    section("Commits", [f"- {ref}" for kind, ref in fold.artifacts if kind == "commits"])
+    # What the change touched: the refs of the decisions and evidence that hold, not every
+    # file named anywhere (a log path, a file a hypothesis only suspected).
+    touched = [*decisions, *reversed(fold.holding("evidence"))]
+    section("Affected files", [f"- `{ref}`" for ref in _refs_of(touched, "files")])
+    section("Commits", [f"- {ref}" for ref in _refs_of(touched, "commits")])
     section("Subtasks", [_subtask_item(row) for row in subtasks])
     lines.append(f"Task journal: {task_id}")
     return "\n".join(lines) + "\n"

@@ -103,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
         description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # a prefix of a long option is refused, never expanded
     )
     parser.add_argument("--version", action=VersionAction, help="print the version")
     parser.add_argument("--journal", metavar="PATH", help="the journal file to use")
@@ -214,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(err, EXIT_USAGE)
     journal = Journal(settings)
     try:
-        journal.open()
+        journal.check()  # creates nothing: the first append makes the journal (SPEC 5)
     except JournalError as err:
         return _error(err, EXIT_UNUSABLE)
     try:
@@ -234,6 +235,8 @@ def _index_in_background(journal: Journal) -> None:
     """
     import threading
 
+    if not journal.exists():
+        return  # nothing to index, and no index file before the first append (SPEC 5)
     threading.Thread(target=_build_index, args=(journal,), name="index", daemon=True).start()
 
 

@@ -53,7 +53,28 @@ Run = Callable[[argparse.Namespace], int]
 
 
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line, like every other error."""
+    """An ArgumentParser whose usage errors are one line, like every other error.
+
+    Long options are never abbreviated: a prefix that argparse would expand (``--all``
+    to ``--all-projects``) is refused, so that an option added later cannot change what
+    an old script meant.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        # argparse's own check, with the closest choice suggested (a typo'd command).
+        if action.choices is not None and value not in action.choices:
+            from journal_core import did_you_mean
+
+            choices = ", ".join(map(repr, action.choices))
+            raise argparse.ArgumentError(
+                action,
+                f"invalid choice: {value!r}{did_you_mean(value, map(str, action.choices))}; "
+                f"choose from {choices}",
+            )
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_REFUSED, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
@@ -82,6 +103,22 @@ def add_journal_options(parser: argparse.ArgumentParser, default: Any) -> None:
         metavar="MODE",
         default=default,
         help=f"{' or '.join(DURABILITY_MODES)} (default: always: fsync before answering)",
+    )
+
+
+# Who writes what is typed at the command line, unless --author says otherwise: a
+# person (the Rust tool's choice too; hooks say --author hook). The MCP tools' default
+# is agent.
+CLI_AUTHOR = "user"
+CLI_SOURCE = "cli"
+
+
+def add_author(parser: argparse.ArgumentParser) -> None:
+    """``--author``, the same default for every command that writes."""
+    parser.add_argument(
+        "--author",
+        default=CLI_AUTHOR,
+        help="user (default: a person at the command line), agent, classifier or hook",
     )
 
 
@@ -154,17 +191,20 @@ def note(text: str) -> None:
     sys.stderr.write(f"{PROG}: {visible(text)}\n")
 
 
-def note_rest(truncated: bool | str | None, next_cursor: str | None, items: str) -> None:
+def note_rest(
+    truncated: bool | str | None, next_cursor: str | None, items: str, *, has_all: bool = True
+) -> None:
     """Say on stderr why a page stopped early and how to go on, keeping stdout to the items.
 
     ``truncated`` is the page's flag (or its note: only whether there is one counts).
     The core's note on a cut page speaks to MCP clients (``cursor=next_cursor``); this
-    says the same in the command line's words.
+    says the same in the command line's words. ``has_all``: the command has ``--all``.
     """
     if truncated:
         note(f"these {items} stop short of --limit, to keep the page under about 80 KB")
     if next_cursor:
-        note(f"more {items}: add --cursor {next_cursor}, or read them all with --all")
+        rest = ", or read them all with --all" if has_all else ""
+        note(f"more {items}: add --cursor {next_cursor}{rest}")
 
 
 def event_pages(journal: Journal, cursor: str | None = None, **query: Any) -> Iterator[EventPage]:

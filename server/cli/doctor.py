@@ -32,7 +32,7 @@ from server.cli.command import (
     open_journal,
     settings_of,
 )
-from server.cli.render import json_text, visible
+from server.cli.render import count_text, json_text, visible
 
 _MIN_PYTHON = (3, 11)
 _SERVER = "task-journal-mcp"
@@ -207,7 +207,7 @@ def _index(settings: Settings) -> Check:
     return Check(
         name="index",
         ok=True,
-        detail=f"{status.path}: {status.events_indexed} events, "
+        detail=f"{status.path}: {count_text(status.events_indexed, 'event')}, "
         f"{status.bytes_indexed} of {status.journal_bytes} bytes",
     )
 

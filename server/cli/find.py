@@ -4,7 +4,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from journal_core import EVENT_TYPES, InvalidQuery, SearchHit, SearchPage
+from journal_core import EVENT_TYPES, InvalidQuery, SearchHit, SearchPage, format_timestamp
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -13,18 +13,23 @@ from server.cli.command import (
     emit,
     note_rest,
     open_journal,
+    say_if_no_journal,
     settings_of,
 )
-from server.cli.render import event_lines, json_text, short_id, size_text
+from server.cli.ids import resolve_task
+from server.cli.render import count_text, event_lines, json_text, short_id, size_text
+from server.cli.when import TIME_HELP, time_argument
 
 # How much of a correction's text a search line shows.
 _CORRECTION_CHARS = 80
+# Past this, a count of days reaches before year 1.
+_MAX_DAYS = 700_000
 
 
 def register(add: AddCommand) -> None:
     search = add(
         "search",
-        "Find events by their words, best match first: one line each, matches in **bold**.",
+        "Find events by their words, best match first: one line each, matches in bold.",
         f"""\
   {PROG} search "token refresh"
   {PROG} search 'refresh.rs -flaky' --type decision --type rejection
@@ -58,6 +63,7 @@ and identifiers match by their parts (src/auth, test_token_refresh).""",
         f"""\
   {PROG} rejected "retry loop"
   {PROG} rejected cache --since 30 --all-projects
+  {PROG} rejected "retry loop" --since 2w
 
 Only what still stands is listed: a rejection superseded, corrected away, or
 overturned by a later decision that chose that option is left out (--all shows
@@ -67,7 +73,11 @@ it, marked).""",
     rejected.add_argument("topic", metavar="TOPIC", help="what to look for")
     _add_common(rejected)
     rejected.add_argument(
-        "--since", metavar="DAYS", type=float, help="only events of the last DAYS days"
+        "--since",
+        metavar="DAYS",
+        type=_days_or_time,
+        help=f"only events of the last DAYS days (a number, as the Rust tool takes it); "
+        f"or a TIME as read --since takes it: {TIME_HELP}",
     )
     rejected.add_argument(
         "--all",
@@ -107,10 +117,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 
 def _search(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args)) as journal:
+    settings = settings_of(args)
+    if not args.all_projects and say_if_no_journal(args, settings):
+        return _no_hits(args)
+    with open_journal(settings) as journal:
         page = journal.search(
             args.query,
-            task_id=args.task,
+            task_id=None if args.task is None else resolve_task(journal, args.task),
             types=args.types,
             all_projects=args.all_projects,
             limit=args.limit,
@@ -121,17 +134,26 @@ def _search(args: argparse.Namespace) -> int:
     return _show(page, args)
 
 
+def _days_or_time(text: str) -> str:
+    """argparse ``type`` for rejected's ``--since``: a bare number is days back from now
+    (the Rust tool's form), anything else a time as every other ``--since`` takes it."""
+    try:
+        days = float(text)
+    except ValueError:
+        return time_argument(text)
+    if not 0 < days < _MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"must be a positive number of days, got {text}")
+    return format_timestamp(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+
+
 def _rejected(args: argparse.Namespace) -> int:
-    since = None
-    if args.since is not None:
-        if not args.since > 0:
-            raise InvalidQuery("--since", f"must be a positive number of days, got {args.since}")
-        moment = dt.datetime.now(dt.UTC) - dt.timedelta(days=args.since)
-        since = moment.isoformat().replace("+00:00", "Z")
-    with open_journal(settings_of(args)) as journal:
+    settings = settings_of(args)
+    if not args.all_projects and say_if_no_journal(args, settings):
+        return _no_hits(args)
+    with open_journal(settings) as journal:
         page = journal.rejected(
             args.topic,
-            since=since,
+            since=args.since,
             all_projects=args.all_projects,
             limit=args.limit,
             cursor=args.cursor,
@@ -139,6 +161,13 @@ def _rejected(args: argparse.Namespace) -> int:
             withdrawn=args.withdrawn,
         )
     return _show(page, args)
+
+
+def _no_hits(args: argparse.Namespace) -> int:
+    """With no journal yet: an empty page for a script, nothing for a person."""
+    if args.json:
+        emit(json_text(SearchPage(hits=[], next_cursor=None)))
+    return EXIT_OK
 
 
 def _show(page: SearchPage, args: argparse.Namespace) -> int:
@@ -156,9 +185,9 @@ def _show(page: SearchPage, args: argparse.Namespace) -> int:
         }
         for hit in page.hits
     ]
-    for hit, line in zip(page.hits, event_lines(shown), strict=True):
+    for hit, line in zip(page.hits, event_lines(shown, marked=True), strict=True):
         emit(line if hit.journal is None else f"{Path(hit.journal).stem}  {line}")
-    note_rest(page.note, page.next_cursor, "hits")
+    note_rest(page.note, page.next_cursor, "hits", has_all=False)
     return EXIT_OK
 
 
@@ -178,7 +207,10 @@ def _one_line(text: str, width: int) -> str:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args)) as journal:
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        return EXIT_OK
+    with open_journal(settings) as journal:
         journal.rebuild_index()
         status = journal.index_status()
     if args.json:
@@ -186,7 +218,7 @@ def _rebuild(args: argparse.Namespace) -> int:
     else:
         state = "" if status.ok else f" (not usable, kept in memory: {status.problem})"
         emit(
-            f"{status.path}: {status.events_indexed} events from "
+            f"{status.path}: {count_text(status.events_indexed, 'event')} from "
             f"{size_text(status.bytes_indexed)} of the journal{state}"
         )
     return EXIT_OK

@@ -22,6 +22,7 @@ from server.cli.command import (
 )
 from server.cli.render import count_text, json_text, visible
 from server.cli.status import STALE_DAYS, days_idle
+from server.cli.when import local_text
 
 
 class IdleTask(msgspec.Struct, frozen=True, kw_only=True):
@@ -88,14 +89,16 @@ def _stale(args: argparse.Namespace) -> int:
 
 
 def _stale_lines(tasks: list[IdleTask]) -> list[str]:
-    """``task  N days idle  last event  title``, in columns; what a writer put in the id
-    or the title is shown, never obeyed."""
+    """``task  N days idle  last event  title``, in columns, the last event in local time
+    as ``tasks`` prints it; what a writer put in the id or the title is shown, never
+    obeyed."""
     ids = [visible(task.task_id) for task in tasks]
     idle = [count_text(task.days_idle, "day") for task in tasks]
     width = max(len(task_id) for task_id in ids)
     idle_width = max(len(days) for days in idle)
     return [
-        f"{task_id:<{width}}  {days:>{idle_width}} idle  {visible(task.last_event_at)}  "
+        f"{task_id:<{width}}  {days:>{idle_width}} idle  "
+        f"{visible(local_text(task.last_event_at, seconds=False))}  "
         f"{visible(task.title) or '(untitled)'}"
         for task_id, days, task in zip(ids, idle, tasks, strict=True)
     ]

@@ -19,9 +19,13 @@ __all__ = [
     "resolve_task",
 ]
 
-TASK_HELP: Final = "a task id, or enough of its start to name one task (as git takes commit ids)"
+TASK_HELP: Final = (
+    "a task id, or enough of its start to name one task (as git takes commit ids), "
+    "with or without tj-"
+)
 
 _SHOWN_CANDIDATES: Final = 6
+_NEW_TASK_PREFIX: Final = "tj-"
 _ULID_CHARS: Final = 26
 _CROCKFORD: Final = re.compile(r"[0-9A-HJKMNP-TV-Z]+")
 
@@ -64,9 +68,14 @@ def resolve_task(journal: Journal, given: str) -> str:
     """
     if not given:
         raise UnknownTaskId(given, journal.path)
-    candidates = journal.task_ids_with_prefix(given)
-    if given in candidates:
-        return given
+    start = given
+    candidates = journal.task_ids_with_prefix(start)
+    if not candidates and not given.startswith(_NEW_TASK_PREFIX):
+        # The id typed without its "tj-" (``show cvk`` for tj-cvk...).
+        start = _NEW_TASK_PREFIX + given
+        candidates = journal.task_ids_with_prefix(start)
+    if start in candidates:
+        return start
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:

@@ -14,9 +14,11 @@ from typing import Any
 from journal_core import EVENT_TYPES, OUTCOME_TAGS, new_event
 from server.cli.arguments import BadArgument
 from server.cli.command import (
+    CLI_SOURCE,
     EXIT_OK,
     PROG,
     AddCommand,
+    add_author,
     add_json,
     emit,
     open_journal,
@@ -24,10 +26,6 @@ from server.cli.command import (
 )
 from server.cli.ids import TASK_HELP, UnknownTaskId, resolve_event, resolve_task
 from server.cli.render import json_text, visible
-
-# What the Rust tool writes for events typed at its command line.
-_AUTHOR = "user"
-_SOURCE = "cli"
 
 
 def register(add: AddCommand) -> None:
@@ -145,9 +143,7 @@ Written as a finding whose meta.external lists the reference.""",
 
 
 def _add_author(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--author", default=_AUTHOR, help="user (default), agent, classifier or hook"
-    )
+    add_author(parser)
     add_json(parser)
 
 
@@ -178,7 +174,7 @@ def _write(
             if given is not None:
                 flag = "--" + field
                 fields[field] = resolve_event(journal, given, flag, fields.get("task_id"))
-        event = new_event(author=args.author, source=_SOURCE, limits=settings.limits, **fields)
+        event = new_event(author=args.author, source=CLI_SOURCE, limits=settings.limits, **fields)
         journal.open()
         result = journal.append(event)
     if args.json:

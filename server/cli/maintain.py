@@ -11,6 +11,7 @@ from server.cli.command import (
     add_json,
     emit,
     open_journal,
+    say_if_no_journal,
     settings_of,
 )
 from server.cli.render import ProgressBar, json_text, size_text, verify_lines, visible
@@ -58,7 +59,15 @@ Readers skip bad lines; verify only reports them.""",
 
 
 def _flush(args: argparse.Namespace) -> int:
-    with open_journal(settings_of(args), create=True) as journal:
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        if args.json:
+            # Nothing was written, so all of it is durable; and nothing is created.
+            from journal_core import FlushResult
+
+            emit(json_text(FlushResult(path=str(settings.journal_path), size_bytes=0)))
+        return EXIT_OK
+    with open_journal(settings) as journal:
         result = journal.flush()
     human = f"{visible(result.path)} {size_text(result.size_bytes)}"
     emit(json_text(result) if args.json else human)
@@ -66,13 +75,21 @@ def _flush(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from journal_core import VerifyReport
+
+    settings = settings_of(args)
+    if say_if_no_journal(args, settings):
+        if args.json:
+            path = str(settings.journal_path)
+            emit(json_text(VerifyReport(path=path, size_bytes=0, lines=0, events=0, bad_lines=[])))
+        return EXIT_OK
     progress = (
         ProgressBar(sys.stderr, "verifying", VERIFY_PROGRESS_MIN_BYTES)
         if sys.stderr.isatty()
         else None
     )
     try:
-        with open_journal(settings_of(args)) as journal:
+        with open_journal(settings) as journal:
             report = journal.verify(progress=progress)
     finally:
         if progress is not None:

@@ -22,7 +22,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, TextIO
+from typing import Any, Final, TextIO, TypeGuard
 
 import msgspec
 
@@ -50,6 +50,7 @@ __all__ = [
 
 SHORT_ID: Final = 12  # ULID characters shown: the millisecond and two random characters
 _WHITESPACE = re.compile(r"\s+")
+_MARK = re.compile(r"\*\*(.+?)\*\*")  # a matched word in a search snippet
 _ELLIPSIS = "…"
 _MIN_TEXT_WIDTH = 20  # below this a cut text says nothing: let the terminal wrap instead
 _TYPE_WIDTH = len("hypothesis")  # the longest event type, so texts start in one column
@@ -66,6 +67,7 @@ _STYLES: Final = {
     "open": "32",
     "closed": "34",
     "title": "1",
+    "match": "1",
 }
 
 
@@ -166,8 +168,9 @@ def _field(event: dict[str, Any], name: str) -> str:
     return visible(str(event.get(name, "?")))
 
 
-def _event_line(event: dict[str, Any], look: Look, task_width: int) -> str:
-    """``short id  local time  task  type  text``, the text cut to the line's room."""
+def _event_line(event: dict[str, Any], look: Look, task_width: int, *, marked: bool) -> str:
+    """``short id  local time  task  type  text``, the text cut to the line's room; with
+    ``marked``, the text's ``**word**`` marks (a search snippet's) shown as bold."""
     cells = (
         (short_id(event.get("event_id")), "id", SHORT_ID),
         (local_text(text_of(event.get("timestamp")), seconds=False), "dim", 0),
@@ -180,15 +183,31 @@ def _event_line(event: dict[str, Any], look: Look, task_width: int) -> str:
         padded = value.ljust(width)
         prefix += look.paint(value, style) + padded[len(value) :] + "  "
         used += len(padded) + 2
-    return prefix + look.cut(_one_line(text_of(event.get("text"))), used)
+    text = text_of(event.get("text"))
+    if not marked:
+        return prefix + look.cut(_one_line(text), used)
+    # The odd pieces were marked; a snippet's spaces are folded already.
+    pieces = [visible(_WHITESPACE.sub(" ", piece)) for piece in _MARK.split(text)]
+    shown = look.cut("".join(pieces), used)
+    painted, start = "", 0
+    for index, piece in enumerate(pieces):
+        part = shown[start : start + len(piece)]
+        painted += look.paint(part, "match") if index % 2 else part
+        start += len(piece)
+    return prefix + painted + shown[start:]
 
 
-def event_lines(events: list[dict[str, Any]], look: Look | None = None) -> list[str]:
+def event_lines(
+    events: list[dict[str, Any]], look: Look | None = None, *, marked: bool = False
+) -> list[str]:
     """One line per event, task ids padded to a common width; ``look`` is stdout's unless
-    given."""
+    given. ``marked``: the texts are search snippets, whose ``**`` marks become bold on a
+    terminal and vanish elsewhere."""
     look = look or Look.of(sys.stdout)
     task_width = max((len(_field(e, "task_id")) for e in events), default=0)
-    return [_event_line(event, look, max(task_width, _TASK_WIDTH)) for event in events]
+    return [
+        _event_line(event, look, max(task_width, _TASK_WIDTH), marked=marked) for event in events
+    ]
 
 
 def _when(timestamp: str, look: Look) -> str:
@@ -203,6 +222,24 @@ def _value_text(value: object) -> str:
         return _one_line(json.dumps(value, ensure_ascii=False))
     except (TypeError, ValueError, RecursionError):
         return _one_line(repr(value))
+
+
+def _are_alternatives(value: object) -> TypeGuard[list[dict[str, Any]]]:
+    """Whether a decision's ``meta.alternatives`` has the shape SPEC §1 gives it (a
+    foreign writer's may not: that is shown as JSON)."""
+    return isinstance(value, list) and all(
+        isinstance(item, dict) and isinstance(item.get("option"), str) for item in value
+    )
+
+
+def _alternative_detail(alternative: dict[str, Any], look: Look) -> str:
+    """``alternative: retry loop (passed over): racy``, one line per option weighed."""
+    chosen = "chosen" if alternative.get("chosen") is True else "passed over"
+    text = f"{_one_line(alternative['option'])} ({chosen})"
+    rationale = alternative.get("rationale")
+    if isinstance(rationale, str) and rationale.strip():
+        text += f": {_one_line(rationale)}"
+    return _detail("alternative", text, look)
 
 
 def _detail(label: str, value: str, look: Look) -> str:
@@ -265,7 +302,10 @@ def event_block(
         lines.append(line)
     lines.extend(_refs_details(event, look))
     for key, value in meta_of(event).items():
-        lines.append(_detail(visible(str(key)), _value_text(value), look))
+        if key == "alternatives" and _are_alternatives(value):
+            lines.extend(_alternative_detail(alternative, look) for alternative in value)
+        else:
+            lines.append(_detail(visible(str(key)), _value_text(value), look))
     for name in ("confidence", "evidence_strength", "status"):
         value = event.get(name)
         if value is not None and not (name == "status" and value == "confirmed"):

@@ -4,7 +4,6 @@ import argparse
 import sys
 
 from journal_core import (
-    AUTHORS,
     EVENT_TYPES,
     EVIDENCE_STRENGTHS,
     SOURCES,
@@ -13,13 +12,16 @@ from journal_core import (
     Journal,
     TaskAlreadyOpen,
     fold_lines,
+    did_you_mean,
     new_event,
 )
 from server.cli.arguments import BadArgument, json_object
 from server.cli.command import (
+    CLI_SOURCE,
     EXIT_OK,
     PROG,
     AddCommand,
+    add_author,
     add_json,
     emit,
     note,
@@ -64,8 +66,10 @@ def _add_append_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--goal", help="what the task is for, in one sentence (with open, or redirect)"
     )
-    parser.add_argument("--author", default="agent", help=f"{', '.join(AUTHORS)} (default: agent)")
-    parser.add_argument("--source", default="cli", help=f"{', '.join(SOURCES)} (default: cli)")
+    add_author(parser)
+    parser.add_argument(
+        "--source", default=CLI_SOURCE, help=f"{', '.join(SOURCES)} (default: {CLI_SOURCE})"
+    )
     for kind, what in (
         ("file", "a file"),
         ("commit", "a commit"),
@@ -116,7 +120,8 @@ def event_type(text: str) -> str:
     if text in EVENT_TYPES:
         return text
     raise argparse.ArgumentTypeError(
-        f"{text!r} is not an event type; give one of {', '.join(EVENT_TYPES)} before the text"
+        f"{text!r} is not an event type{did_you_mean(text, EVENT_TYPES)}; "
+        f"give one of {', '.join(EVENT_TYPES)} before the text"
     )
 
 

@@ -1,4 +1,4 @@
-"""How a tool's arguments are read before pydantic validates them: strings stay strings.
+"""How a tool's arguments are read: strings stay strings, and nothing is coerced.
 
 The SDK "pre-parses" every string argument whose annotation is not exactly ``str``
 as JSON, for clients that send a list or an object as a JSON string. On a
@@ -46,6 +46,12 @@ class TextKeptMetadata(FuncMetadata):
             output_model=metadata.output_model,
             wrap_output=metadata.wrap_output,
         )
+
+    def validate_arguments(self, arguments_to_validate: dict[str, Any]) -> dict[str, Any]:
+        # Strict, for every argument of every tool alike (SPEC 3): "2" is not read as the
+        # integer 2 any more than "0.5" as a confidence, nor "true" as a boolean.
+        pre_parsed = self.pre_parse_json(arguments_to_validate)
+        return self.arg_model.model_validate(pre_parsed, strict=True).model_dump_one_level()
 
     def pre_parse_json(self, data: dict[str, Any]) -> dict[str, Any]:
         parsed = dict(data)

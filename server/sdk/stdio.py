@@ -8,7 +8,8 @@ Here each such line is answered as JSON-RPC 2.0 asks: -32700 (parse error) or -3
 A notification (a message without an id) gets no answer, as JSON-RPC requires.
 
 stdin and stdout are read and written on the event loop when they are pipes or
-sockets (sdk.pipes), not in a worker thread per line as the SDK does.
+sockets (sdk.pipes), not in a worker thread per line as the SDK does. When stdin ends,
+the requests read are answered before the server stops (sdk.in_flight).
 
 Remove when the SDK's stdio transport answers every line it cannot read (then
 tests/server/test_bad_inputs.py passes without it; tests/server/test_sdk_gaps.py says
@@ -31,6 +32,7 @@ from mcp.shared.message import SessionMessage
 from mcp_types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, RequestId
 from pydantic import ValidationError
 
+from server.sdk.in_flight import InFlight
 from server.sdk.pipes import stdin_lines, wire_out
 
 __all__ = ["serve_stdio", "unreadable_answer"]
@@ -47,8 +49,11 @@ async def serve_stdio(server: Server[Any]) -> None:
     stdin = cast("anyio.AsyncFile[str]", _kept(stdin_lines(), lines))
     with wire_out() as stdout:
         async with stdio_server(stdin=stdin, stdout=stdout) as (items, replies):
-            readable = _Answering(items, lines, replies)
-            await server.run(readable, replies, server.create_initialization_options())
+            in_flight = InFlight()
+            readable = _Answering(items, lines, replies, in_flight)
+            await server.run(
+                readable, in_flight.answering(replies), server.create_initialization_options()
+            )
 
 
 async def _kept(source: AsyncIterator[str], lines: deque[str]) -> AsyncIterator[str]:
@@ -78,10 +83,12 @@ class _Answering:
         items: _Items,
         lines: deque[str],
         replies: _Replies,
+        in_flight: InFlight,
     ) -> None:
         self._items = items
         self._lines = lines
         self._replies = replies
+        self._in_flight = in_flight
 
     @property
     def last_context(self) -> contextvars.Context | None:
@@ -90,9 +97,14 @@ class _Answering:
 
     async def receive(self) -> SessionMessage | Exception:
         while True:
-            item = await self._items.receive()
+            try:
+                item = await self._items.receive()
+            except anyio.EndOfStream:
+                await self._in_flight.drained()  # the answers still due go out first
+                raise
             line = self._lines.popleft()
             if not isinstance(item, Exception):
+                self._in_flight.read(item)
                 return item
             answer = unreadable_answer(line, item)
             if answer is not None:

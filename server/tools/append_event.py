@@ -7,7 +7,7 @@ from typing import Annotated, Any, Final, NotRequired, cast
 
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, ToolAnnotations
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict
 
 from journal_core import AppendResult, Event, Journal, JournalError, new_event
@@ -88,14 +88,10 @@ async def append_event(
     supersedes: Annotated[str | None, Field(description="Id of the event it replaces.")] = None,
     confidence: Annotated[
         float | None,
-        # strict: true and "0.5" are refused, not read as 1.0 and 0.5.
-        Field(
-            strict=True,
-            ge=0.0,
-            le=1.0,
-            allow_inf_nan=False,
-            description="How sure, 0.0 to 1.0.",
-        ),
+        # A number in the schema, not "number or null": clients that convert what is
+        # typed by the schema's type (the MCP Inspector) then send a number.
+        WithJsonSchema({"type": "number", "minimum": 0.0, "maximum": 1.0}),
+        Field(ge=0.0, le=1.0, allow_inf_nan=False, description="How sure, 0.0 to 1.0."),
     ] = None,
     evidence_strength: Annotated[EvidenceStrength | None, Field()] = None,
     status: Annotated[Status, Field()] = "confirmed",

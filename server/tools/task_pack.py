@@ -6,7 +6,7 @@ from typing import Annotated, Final
 
 import msgspec
 from mcp_types import CallToolResult, TextContent
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict
 
 from journal_core import Journal
@@ -43,6 +43,8 @@ async def task_pack(
     ] = "compact",
     budget_tokens: Annotated[
         int | None,
+        # An integer in the schema, not "integer or null", as confidence's.
+        WithJsonSchema({"type": "integer", "minimum": 100, "maximum": 20_000}),
         Field(ge=100, le=20_000, description="An exact budget instead of the mode's."),
     ] = None,
 ) -> Annotated[CallToolResult, TaskPackOutput]:

@@ -32,7 +32,7 @@ def test_open_prints_the_event_id_and_the_new_task_id(journal: Path) -> None:
     assert written["task_id"] == task_id
     assert written["meta"] == {"title": "Flaky upload"}
     assert (written["author"], written["source"], written["status"]) == (
-        "agent",
+        "user",
         "cli",
         "confirmed",
     )
@@ -171,6 +171,8 @@ REFUSED = [
     pytest.param("{finding} --confidence high", "argument --confidence: invalid float value: 'high' (see 'task-journal append --help')", id="confidence-not-a-number"),
     pytest.param("{finding} --author robot", "--author 'robot' is not one of: user, agent, classifier, hook", id="unknown-author"),
     pytest.param("{finding} --corrects nope", "--corrects 'nope' is not an event id (a ULID: 26 uppercase Crockford characters)", id="corrects-not-an-event-id"),
+    pytest.param("append correction 'After test_login' --task {task}", "--corrects is missing: a correction must name the event it corrects", id="correction-of-nothing"),
+    pytest.param("append supersede 'Seen again' --task {task}", "--supersedes is missing: a supersede must name the event it replaces", id="supersede-of-nothing"),
     pytest.param("{finding} --status maybe", "--status 'maybe' is not one of: confirmed, suggested", id="unknown-status"),
     pytest.param("{finding} --evidence-strength huge", "--evidence-strength 'huge' is not one of: weak, medium, strong", id="unknown-strength"),
     pytest.param("{finding} --ref-file ''", "--ref-file must not be empty", id="empty-ref"),

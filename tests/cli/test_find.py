@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from server.cli.render import short_id
-from tests.cli.conftest import CallMain, run_cli
+from tests.cli.conftest import CallMain, run_cli, run_in_terminal
 from tests.core.journal_lines import standing_story
 
 
@@ -30,7 +30,7 @@ def worked_on(journal: Path, task_id: str, call_main: CallMain) -> str:
     return task_id
 
 
-def test_search_prints_one_line_per_hit_with_the_matches_marked(
+def test_search_prints_one_line_per_hit_plain_through_a_pipe(
     worked_on: str, call_main: CallMain
 ) -> None:
     outcome = call_main("search", "refresh.rs")
@@ -38,7 +38,32 @@ def test_search_prints_one_line_per_hit_with_the_matches_marked(
     (line,) = outcome.stdout.splitlines()
     assert worked_on in line
     assert "finding" in line
-    assert "**refresh**" in line
+    assert line.endswith("  The token refresh races with logout")
+
+
+def test_search_shows_the_matches_in_bold_on_a_terminal(worked_on: str) -> None:
+    outcome = run_in_terminal("search", "refresh.rs", env={})
+
+    assert outcome.status == 0
+    assert "The token \x1b[1mrefresh\x1b[m races with logout" in outcome.stdout
+    assert "**" not in outcome.stdout
+
+
+@pytest.mark.parametrize("since", ["3d", "2w", "yesterday", "1.5"])
+def test_rejected_takes_since_as_every_since_does_and_as_days(
+    worked_on: str, call_main: CallMain, since: str
+) -> None:
+    outcome = call_main("rejected", "retry loop", "--since", since, "--json")
+
+    assert outcome.status == 0, outcome.stderr
+    assert len(json.loads(outcome.stdout)["hits"]) == 2
+
+
+def test_rejected_since_leaves_out_what_came_before(worked_on: str, call_main: CallMain) -> None:
+    outcome = call_main("rejected", "retry loop", "--since", "2099-01-01", "--json")
+
+    assert outcome.status == 0, outcome.stderr
+    assert json.loads(outcome.stdout)["hits"] == []
 
 
 def test_search_json_is_the_page_of_hits(worked_on: str, call_main: CallMain) -> None:

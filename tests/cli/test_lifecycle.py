@@ -6,6 +6,7 @@ read back what it prints: the task id for ``create``, the event id for the other
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -268,3 +269,59 @@ def test_every_lifecycle_command_has_help_with_examples(call_main: CallMain, com
     assert outcome.status == 0
     assert f"usage: task-journal {command} " in outcome.stdout
     assert "examples:\n  task-journal " in outcome.stdout
+
+
+@pytest.mark.parametrize(
+    ("kind", "flag", "verb"),
+    [("correction", "--corrects", "corrects"), ("supersede", "--supersedes", "replaces")],
+)
+def test_event_refuses_a_change_that_names_no_event(
+    journal: Path, created: str, kind: str, flag: str, verb: str
+) -> None:
+    before = journal.read_bytes()
+
+    outcome = run_cli("event", created, "--type", kind, "--text", "After test_login")
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert outcome.stderr == (
+        f"task-journal: error: {flag} is missing: a {kind} must name the event it {verb}\n"
+    )
+    assert journal.read_bytes() == before
+
+
+def test_every_writing_command_records_the_same_default_author(journal: Path) -> None:
+    task = run_cli("create", "Flaky upload test").stdout.strip()
+    for command_line in (
+        ["append", "finding", "Fails after test_auth", "--task", task],
+        ["event", task, "--type", "decision", "--text", "Reset the cache"],
+        ["goal", task, "CI green ten runs in a row"],
+        ["close", task, "--outcome", "Merged", "--outcome-tag", "done"],
+        ["reopen", task, "--reason", "Fails again"],
+    ):
+        assert run_cli(*command_line).status == 0
+
+    assert {event["author"] for event in lines_of(journal)} == {"user"}
+    assert "user (default" in run_cli("append", "--help").stdout
+
+
+def test_stale_prints_the_last_event_in_local_time_as_tasks_does(
+    aged: dict[str, str], zone: Callable[[str], None]
+) -> None:
+    zone("Asia/Kolkata")
+    tasks = {line.split()[0]: line for line in run_cli("tasks").stdout.splitlines()}
+
+    for row in run_cli("stale").stdout.splitlines():
+        task_id = row.split()[0]
+        when = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", tasks[task_id])
+        assert when is not None
+        assert f"idle  {when[0]}  " in row
+        assert "Z" not in row.split("idle")[1].split()[1]
+
+
+def test_stale_with_nothing_stale_gives_no_advice(journal: Path, created: str) -> None:
+    outcome = run_cli("stale")
+
+    assert (outcome.status, outcome.stdout) == (0, "")
+    assert outcome.stderr == (
+        "task-journal: no stale tasks: every open task had an event in the last 7 days\n"
+    )

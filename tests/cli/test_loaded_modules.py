@@ -215,7 +215,7 @@ def test_an_option_value_named_like_a_command_is_not_taken_for_it(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "read").write_text("")  # an empty journal, named like a command
 
-    # "read" is the value of an abbreviated --journal; the command is statusline.
-    outcome = call_main("--jour", "read", "statusline")
+    # "read" is the value of --journal; the command is statusline.
+    outcome = call_main("--journal", "read", "statusline")
 
     assert (outcome.status, outcome.stdout, outcome.stderr) == (0, "[open: 0 · stale: 0]\n", "")

@@ -7,25 +7,43 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import CallMain, event_line, write_events
+from server.cli import _MODULE_OF
+from tests.cli.conftest import CallMain, event_line, run_cli, write_events
+
+# Every command that reads the journal or looks after it, as a person would type it.
+# With no journal they all behave alike (SPEC §5): one line on stderr saying so, nothing
+# on stdout, exit 0, and no file left behind.
+READING = [
+    ["read"],
+    ["read", "--task", "tj-8f"],
+    ["tasks"],
+    ["show", "tj-8f"],
+    ["pack", "tj-8f"],
+    ["resume"],
+    ["export-pr", "tj-8f"],
+    ["export"],
+    ["export", "--task", "tj-8f"],
+    ["events", "list"],
+    ["stale"],
+    ["search", "upload"],
+    ["rejected", "retry loop"],
+    ["rejected", "retry loop", "--since", "3d"],
+    ["verify"],
+    ["flush"],
+    ["rebuild-state"],
+]
+# The others: writing commands create the journal (or refuse, creating nothing); path
+# and doctor say where the journal is, the status line and the hooks are silent (SPEC
+# §9), serve is the MCP server (tests/server/test_no_journal.py) and ui the viewer.
+NOT_READING = {"append", "create", "event", "close", "reopen", "goal", "external", "path"}
+NOT_READING |= {"doctor", "statusline", "hook", "install-hooks", "serve", "ui"}
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["read"],
-        ["read", "--task", "tj-8f"],
-        ["tasks"],
-        ["show", "tj-8f"],
-        ["pack", "tj-8f"],
-        ["resume"],
-        ["export-pr", "tj-8f"],
-        ["export"],
-        ["export", "--task", "tj-8f"],
-        ["events", "list"],
-        ["stale"],
-    ],
-)
+def test_every_command_is_held_to_the_no_journal_rule_or_named_as_not_reading() -> None:
+    assert {command[0] for command in READING} | NOT_READING == set(_MODULE_OF)
+
+
+@pytest.mark.parametrize("command", READING, ids=" ".join)
 def test_a_missing_journal_named_by_the_environment_is_said_and_not_created(
     journal: Path, call_main: CallMain, command: list[str]
 ) -> None:
@@ -37,6 +55,20 @@ def test_a_missing_journal_named_by_the_environment_is_said_and_not_created(
         "the first append creates it\n"
     )
     assert not journal.parent.exists()
+
+
+@pytest.mark.parametrize("command", READING, ids=" ".join)
+def test_a_missing_project_journal_is_not_created_and_neither_is_its_folder(
+    tmp_path: Path, command: list[str]
+) -> None:
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+
+    outcome = run_cli(*command, cwd=project)
+
+    assert (outcome.status, outcome.stdout) == (0, "")
+    assert "no journal yet at" in outcome.stderr
+    assert not (tmp_path / "data").exists()
 
 
 def test_a_missing_journal_named_by_the_flag_is_said(tmp_path: Path, call_main: CallMain) -> None:

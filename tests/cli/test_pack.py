@@ -119,6 +119,7 @@ def test_export_pr_prints_the_description(goal_task: str, call_main: CallMain) -
     assert outcome.stdout == (
         "# Flaky upload\n\n"
         "## Summary\n\nPass every run\n\n"
+        "State: open (work in progress)\n\n"
         "## Changes\n\n- Retry once\n\n"
         "## Why this approach\n\n- A longer timeout hides the leak\n\n"
         "## Verification\n\n- 200 runs green (strong)\n\n"

@@ -308,7 +308,7 @@ def test_long_prints_each_event_in_full_with_its_task(
     files: tests/conftest.py
     events: 01KMZ3T4J8Q7W2E5R6T7Y8V9H0
     reason: shared state
-    alternatives: [{"option": "retry", "chosen": false}]
+    alternative: retry (passed over)
     confidence: 0.9
     evidence strength: strong
     status: suggested

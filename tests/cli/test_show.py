@@ -110,6 +110,33 @@ tj-8f3k2m9q1z  Flaky upload test
     )
 
 
+def test_a_decisions_alternatives_are_one_line_each_not_json(
+    journal: Path, story: str, call_main: CallMain
+) -> None:
+    alternatives = [
+        {"option": "Reset the cache", "chosen": True},
+        {"option": "A retry loop", "chosen": False, "rationale": "hides the race"},
+    ]
+    write_events(
+        journal,
+        event_line(
+            event_id="01KMZ3V5EEEEEEEEEEEEEEEEEE",
+            type="decision",
+            timestamp="2026-12-02T14:30:00.000Z",
+            text="Reset the cache in the fixture",
+            meta={"alternatives": alternatives},
+        ),
+    )
+
+    outcome = call_main("show", story)
+
+    assert outcome.stdout.endswith(
+        "    Reset the cache in the fixture\n"
+        "    alternative: Reset the cache (chosen)\n"
+        "    alternative: A retry loop (passed over): hides the race\n"
+    )
+
+
 def test_times_are_shown_in_local_time(
     story: str, call_main: CallMain, zone: Callable[[str], None]
 ) -> None:

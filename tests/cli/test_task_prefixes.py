@@ -78,6 +78,26 @@ def test_a_reading_command_prints_the_same_for_a_unique_start_as_for_the_whole_i
     assert TASK in by_prefix.stdout or "Flaky upload" in by_prefix.stdout
 
 
+@pytest.mark.parametrize("command", list(READING))
+@pytest.mark.parametrize("typed", ["8f3k2m9q1z", "8f3"])
+def test_a_task_id_may_be_typed_without_its_tj(
+    tasks: Path, call_main: CallMain, command: str, typed: str
+) -> None:
+    whole = call_main(*_args(command, TASK))
+
+    without = call_main(*_args(command, typed))
+
+    assert (without.status, without.stderr) == (0, "")
+    assert without.stdout == whole.stdout
+
+
+def test_a_task_named_without_its_tj_takes_the_event(tasks: Path, call_main: CallMain) -> None:
+    outcome = call_main("append", "finding", "Seen again", "--task", "8f3k")
+
+    assert (outcome.status, outcome.stderr) == (0, "")
+    assert _last_event(tasks)["task_id"] == TASK
+
+
 @pytest.mark.parametrize("command", list(EVERY))
 def test_an_ambiguous_start_names_the_candidates_and_writes_nothing(
     tasks: Path, call_main: CallMain, command: str
@@ -126,12 +146,14 @@ def test_create_takes_a_unique_start_of_the_parent(tasks: Path, call_main: CallM
     assert _last_event(tasks)["meta"] == {"title": "Subtask", "parent_id": TASK}
 
 
-@pytest.mark.parametrize("flag", ["--corrects", "--supersedes"])
+@pytest.mark.parametrize(
+    ("kind", "flag"), [("correction", "--corrects"), ("supersede", "--supersedes")]
+)
 def test_event_takes_a_unique_start_of_the_event_it_changes(
-    tasks: Path, call_main: CallMain, flag: str
+    tasks: Path, call_main: CallMain, kind: str, flag: str
 ) -> None:
     outcome = call_main(
-        "event", "tj-8f3", "--type", "correction", "--text", "after test_login", flag, FINDING[:12]
+        "event", "tj-8f3", "--type", kind, "--text", "after test_login", flag, FINDING[:12]
     )
 
     assert (outcome.status, outcome.stderr) == (0, "")

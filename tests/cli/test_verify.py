@@ -69,12 +69,12 @@ def test_verify_json_prints_the_report(
     assert [(bad["line"], bad["offset"]) for bad in report["bad_lines"]] == damaged
 
 
-def test_verify_of_a_missing_journal_exits_3(journal: Path) -> None:
+def test_verify_of_a_missing_journal_says_so_as_every_command_does(journal: Path) -> None:
     outcome = run_cli("verify")
 
-    assert (outcome.status, outcome.stdout) == (3, "")
-    assert outcome.stderr.startswith("task-journal: error: ")
-    assert str(journal) in outcome.stderr
+    # SPEC 5: one behaviour for every command with no journal yet (tests/cli/test_no_journal.py).
+    assert (outcome.status, outcome.stdout) == (0, "")
+    assert outcome.stderr.startswith(f"task-journal: no journal yet at {journal} ")
     assert not journal.exists()
 
 

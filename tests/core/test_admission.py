@@ -62,19 +62,19 @@ def test_a_close_after_another_process_closed_the_task_is_refused(
 
 
 @pytest.mark.parametrize(
-    "naming",
+    ("kind", "naming"),
     [
-        pytest.param({"corrects": MISSING}, id="corrects"),
-        pytest.param({"supersedes": MISSING}, id="supersedes"),
-        pytest.param({"refs": {"events": [MISSING]}}, id="refs.events"),
+        pytest.param("correction", {"corrects": MISSING}, id="corrects"),
+        pytest.param("supersede", {"supersedes": MISSING}, id="supersedes"),
+        pytest.param("finding", {"refs": {"events": [MISSING]}}, id="refs.events"),
     ],
 )
 def test_an_event_naming_an_event_not_in_the_journal_is_refused(
-    journal: Journal, task_id: str, naming: dict[str, object]
+    journal: Journal, task_id: str, kind: str, naming: dict[str, object]
 ) -> None:
     before = lines(journal)
     with pytest.raises(UnknownEvent, match=MISSING) as refused:
-        journal.append(new_event(type="correction", text="fix", task_id=task_id, **naming))  # type: ignore[arg-type]
+        journal.append(new_event(type=kind, text="fix", task_id=task_id, **naming))  # type: ignore[arg-type]
     assert refused.value.event_id == MISSING
     assert lines(journal) == before
 

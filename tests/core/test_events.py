@@ -95,8 +95,9 @@ def event_fields(draw: st.DrawFn, event_type: str) -> dict[str, Any]:
         "meta": meta,
         "confidence": draw(st.none() | st.floats(min_value=0.0, max_value=1.0)),
         "evidence_strength": draw(st.none() | st.sampled_from(EVIDENCE_STRENGTHS)),
-        "corrects": draw(st.none() | ulids),
-        "supersedes": draw(st.none() | ulids),
+        # A correction must name what it corrects, a supersede what it replaces.
+        "corrects": draw(ulids if event_type == "correction" else st.none() | ulids),
+        "supersedes": draw(ulids if event_type == "supersede" else st.none() | ulids),
     }
 
 

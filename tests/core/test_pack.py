@@ -576,6 +576,19 @@ def test_resume_packs_the_newest_task_and_lists_the_others() -> None:
     assert not resume.truncated
 
 
+def test_resume_counts_one_event_in_the_singular() -> None:
+    story = Story()
+    story.open("Newest task")
+    tasks = [
+        Row(task_id=TASK, title="Newest task", event_count=1),
+        Row(task_id="tj-aaaaaaaaaa", title="Older task", event_count=1),
+    ]
+    resume = build_resume(tasks, story.events)
+    assert section(resume.markdown, "Other open tasks") == [
+        "- tj-aaaaaaaaaa · Older task · 1 event · last 2026-11-25T18:00:00.000Z"
+    ]
+
+
 def test_resume_stays_within_its_budget_and_counts_the_tasks_it_left_out() -> None:
     story = busy_story()
     tasks = [Row(task_id=TASK, title="Newest")] + [
@@ -612,6 +625,7 @@ def test_export_pr_draws_each_section_from_its_events() -> None:
     assert text == (
         "# Flaky upload test\n\n"
         "## Summary\n\nMake the upload test pass on every run\n\n"
+        "State: open (work in progress)\n\n"
         "## Changes\n\n- Retry the upload once\n\n"
         "## Why this approach\n\n- Mocking the network: hides the real bug\n"
         "- Not a longer timeout: hides the leak\n\n"
@@ -620,6 +634,42 @@ def test_export_pr_draws_each_section_from_its_events() -> None:
         "## Commits\n\n- a1b2c3d\n\n"
         f"Task journal: {TASK}\n"
     )
+
+
+def test_export_pr_lists_only_what_decisions_and_evidence_touched() -> None:
+    story = Story()
+    story.open("Flaky upload test")
+    story.add("finding", "The CI log shows a timeout", refs={"files": ["ci/run-1234.log"]})
+    story.add(
+        "hypothesis",
+        "The retry loop in the client races",
+        refs={"files": ["src/client.py"], "commits": ["0badc0de"]},
+    )
+    story.add("decision", "Reset the token cache", refs={"files": ["tests/conftest.py"]})
+    story.add("evidence", "200 runs green", refs={"commits": ["a1b2c3d"]})
+
+    text = export_pr(TASK, story.events)
+
+    assert "## Affected files\n\n- `tests/conftest.py`\n\n## Commits\n\n- a1b2c3d\n\n" in text
+    assert "ci/run-1234.log" not in text
+    assert "src/client.py" not in text
+    assert "0badc0de" not in text
+
+
+def test_export_pr_says_a_task_was_reopened() -> None:
+    story = Story()
+    story.open("Flaky upload test")
+    story.add("close", "Merged", meta={"outcome": "cache reset", "outcome_tag": "done"})
+    closed = export_pr(TASK, story.events)
+    story.add("reopen", "Fails again on the nightly run")
+
+    reopened = export_pr(TASK, story.events)
+
+    assert "State: closed (done)\n" in closed
+    assert "State: open, reopened after it was closed: Fails again on the nightly run\n" in (
+        reopened
+    )
+    assert "Outcome:" not in reopened
 
 
 def test_the_lifecycle_loses_its_oldest_entries_first() -> None:

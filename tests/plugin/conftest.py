@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PLUGIN_MANIFEST = ROOT / ".claude-plugin" / "plugin.json"
+# The plugin's own folder, which the marketplace offers: what a plugin install copies.
+PLUGIN = ROOT / "plugin"
+PLUGIN_MANIFEST = PLUGIN / ".claude-plugin" / "plugin.json"
+PLUGIN_SERVERS = PLUGIN / ".mcp.json"
 MARKETPLACE = ROOT / ".claude-plugin" / "marketplace.json"
 HOOKS = ROOT / "hooks" / "hooks.json"
 LAUNCHER = ROOT / "scripts" / "plugin_launcher.py"
@@ -39,7 +42,7 @@ def plugin_env(tmp_path: Path) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("TASK_JOURNAL_")}
     return {
         **inherited,
-        "CLAUDE_PLUGIN_ROOT": str(ROOT),
+        "CLAUDE_PLUGIN_ROOT": str(PLUGIN),
         "CLAUDE_PLUGIN_DATA": str(tmp_path / "plugin-data"),
         "TASK_JOURNAL_DATA_DIR": str(tmp_path / "data"),
     }

@@ -52,6 +52,8 @@ def test_claude_code_installs_the_plugin_and_connects_to_its_server() -> None:
     assert done.returncode == 0, output
     assert "✔ Validation passed" in done.stdout
     assert "Successfully installed plugin: task-journal@task-journal-mcp" in done.stdout
+    assert "the install copied " in done.stdout  # at most a few MB, or the script fails
+    assert "MCP servers (1)" in done.stdout
     [server] = [
         line for line in done.stdout.splitlines() if line.startswith("plugin:task-journal:")
     ]

@@ -8,6 +8,7 @@ dependencies. Making the virtualenv needs a package index, so it is covered by
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,15 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from journal_core.location import project_hash
-from tests.plugin.conftest import LAUNCHER, PLUGIN_MANIFEST, ROOT, expand, hook_command, load
+from tests.plugin.conftest import (
+    LAUNCHER,
+    PLUGIN,
+    PLUGIN_SERVERS,
+    ROOT,
+    expand,
+    hook_command,
+    load,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +50,7 @@ def launcher_module() -> ModuleType:
 def run_hook(env: dict[str, str], stdin: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     # Claude Code hands a command hook's string, its variables expanded, to the shell.
     return subprocess.run(
-        ["/bin/sh", "-c", expand(hook_command(), ROOT)],
+        ["/bin/sh", "-c", expand(hook_command(), PLUGIN)],
         input=stdin,
         capture_output=True,
         text=True,
@@ -67,10 +76,10 @@ def session_start(project: Path) -> str:
 async def test_the_plugins_server_serves_the_projects_journal(
     project: Path, ready_env: dict[str, str]
 ) -> None:
-    server = load(PLUGIN_MANIFEST)["mcpServers"]["task-journal"]
+    server = load(PLUGIN_SERVERS)["mcpServers"]["task-journal"]
     params = StdioServerParameters(
         command=server["command"],
-        args=[expand(arg, ROOT) for arg in server["args"]],
+        args=[expand(arg, PLUGIN) for arg in server["args"]],
         env=ready_env,
         cwd=project,  # Claude Code starts it in the project
     )
@@ -82,6 +91,29 @@ async def test_the_plugins_server_serves_the_projects_journal(
     assert result.structured_content is not None
     journal = Path(ready_env["TASK_JOURNAL_DATA_DIR"]) / "events" / f"{project_hash(project)}.jsonl"
     assert result.structured_content["task_id"] in journal.read_text()
+
+
+async def test_a_copy_of_the_plugin_folder_with_its_links_followed_serves(
+    project: Path, ready_env: dict[str, str], tmp_path: Path
+) -> None:
+    # What a plugin install leaves in Claude Code's cache: the folder, each link replaced
+    # by a copy of what it names, and nothing else of the clone.
+    copy = tmp_path / "cache" / "task-journal"
+    shutil.copytree(PLUGIN, copy, symlinks=False, ignore=shutil.ignore_patterns("__pycache__"))
+    server = load(copy / ".mcp.json")["mcpServers"]["task-journal"]
+    params = StdioServerParameters(
+        command=server["command"],
+        args=[expand(arg, copy) for arg in server["args"]],
+        env={**ready_env, "CLAUDE_PLUGIN_ROOT": str(copy)},
+        cwd=project,
+    )
+
+    async with Client(params) as client:
+        result = await client.call_tool("append_event", {"type": "open", "text": "From a copy"})
+
+    assert not result.is_error, result.content
+    size = sum(path.stat().st_size for path in copy.rglob("*") if path.is_file())
+    assert size < 2 * 1024 * 1024, size
 
 
 def test_the_plugins_hook_prints_the_briefing(project: Path, ready_env: dict[str, str]) -> None:

@@ -9,7 +9,9 @@ from tests.plugin.conftest import (
     HOOKS,
     LAUNCHER,
     MARKETPLACE,
+    PLUGIN,
     PLUGIN_MANIFEST,
+    PLUGIN_SERVERS,
     ROOT,
     hook_command,
     load,
@@ -27,16 +29,43 @@ def test_the_plugin_the_marketplace_and_the_package_have_one_version() -> None:
     assert marketplace["metadata"]["version"] == VERSION
 
 
-def test_the_marketplace_offers_this_folder_as_the_plugin() -> None:
+def test_the_marketplace_offers_the_plugin_folder_alone() -> None:
     [entry] = load(MARKETPLACE)["plugins"]
 
     assert entry["name"] == load(PLUGIN_MANIFEST)["name"] == "task-journal"
-    assert entry["source"] == "./"
+    assert entry["source"] == "./plugin"
     assert load(MARKETPLACE)["name"] == "task-journal-mcp"
 
 
+# What the plugin runs, linked from the repository; Claude Code copies a link's target
+# when it lies inside the marketplace. Nothing else of a clone (.venv, caches, the
+# Claude Code CLI of make claude-check) is in the folder, so an install copies none of it.
+PLUGIN_FILES = {
+    ".claude-plugin": None,
+    ".mcp.json": None,
+    "hooks": "../hooks",
+    "skills": "../skills",
+    "scripts": "../scripts",
+    "journal_core": "../journal_core",
+    "server": "../server",
+    "pyproject.toml": "../pyproject.toml",
+}
+
+
+def test_the_plugin_folder_holds_only_what_the_plugin_runs() -> None:
+    found = {
+        path.name: str(path.readlink()) if path.is_symlink() else None for path in PLUGIN.iterdir()
+    }
+
+    assert found == PLUGIN_FILES
+    assert sorted(path.name for path in (PLUGIN / ".claude-plugin").iterdir()) == ["plugin.json"]
+
+
 def test_the_mcp_server_starts_through_the_launcher_from_the_plugin_root() -> None:
-    server = load(PLUGIN_MANIFEST)["mcpServers"]["task-journal"]
+    # In the plugin's .mcp.json, where `claude plugin details` counts it ("MCP servers
+    # (0)" when it was only in plugin.json).
+    assert "mcpServers" not in load(PLUGIN_MANIFEST)
+    server = load(PLUGIN_SERVERS)["mcpServers"]["task-journal"]
 
     assert server["command"] == "python3"
     assert server["args"] == [

@@ -2,6 +2,7 @@
 
 import json
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -183,3 +184,37 @@ def test_inspector_calls_task_pack(
     pack = json.loads(done.stdout)["structuredContent"]
     assert (pack["title"], pack["goal"], pack["event_count"]) == ("Inspected", "Be inspected", 2)
     assert re.search(r"^- [0-9A-Z]{12} Use the Inspector$", pack["markdown"], re.MULTILINE)
+
+
+def readme_inspector_examples() -> list[list[str]]:
+    """The MCP Inspector command lines the README gives, split as a shell would."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    return [
+        shlex.split(line)
+        for line in readme.splitlines()
+        if line.startswith(f"npx -y {INSPECTOR} --cli task-journal-mcp ")
+    ]
+
+
+def test_the_readmes_inspector_examples_work_and_set_numbers_as_numbers(
+    npx: str, server_command: Path, journal_path: Path, child_env: dict[str, str]
+) -> None:
+    examples = readme_inspector_examples()
+    assert [example[example.index("--method") + 1] for example in examples] == [
+        "tools/list",
+        "tools/call",
+        "tools/call",
+    ]
+    answers = []
+    for example in examples:
+        # As typed, but with this npx, this server and a journal of the test's own.
+        method = example[example.index("task-journal-mcp") + 1 :]
+        done = inspector(npx, server_command, journal_path, child_env, *method)
+        assert done.returncode == 0, (example, done.stdout, done.stderr)
+        answers.append(json.loads(done.stdout))
+
+    [written] = [json.loads(line) for line in journal_path.read_text().splitlines()]
+    assert (written["text"], written["confidence"]) == ("Try the journal", 0.9)
+    assert [event["event_id"] for event in answers[2]["structuredContent"]["events"]] == [
+        written["event_id"]
+    ]
