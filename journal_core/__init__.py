@@ -75,8 +75,8 @@ if TYPE_CHECKING:
     from journal_core.recall import recall, render_recall
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
-    from journal_core.sync import SyncReport, SyncStatus, sync, sync_status
     from journal_core.spelling import did_you_mean
+    from journal_core.sync import SyncReport, SyncStatus, sync, sync_status
     from journal_core.writer import WriterStats
 
 __all__ = [

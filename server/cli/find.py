@@ -4,7 +4,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from journal_core import EVENT_TYPES, InvalidQuery, SearchHit, SearchPage, format_timestamp
+from journal_core import EVENT_TYPES, SearchHit, SearchPage, format_timestamp
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -166,7 +166,7 @@ def _rejected(args: argparse.Namespace) -> int:
 def _no_hits(args: argparse.Namespace) -> int:
     """With no journal yet: an empty page for a script, nothing for a person."""
     if args.json:
-        emit(json_text(SearchPage(hits=[], next_cursor=None)))
+        emit(json_text(SearchPage(hits=[], order="best", next_cursor=None)))
     return EXIT_OK
 
 

@@ -11,8 +11,8 @@ from journal_core import (
     InvalidEvent,
     Journal,
     TaskAlreadyOpen,
-    fold_lines,
     did_you_mean,
+    fold_lines,
     new_event,
 )
 from server.cli.arguments import BadArgument, json_object
