@@ -68,6 +68,7 @@ there, so each is checked where it is used.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeVar
@@ -128,6 +129,9 @@ _WITHDRAWALS: Final = frozenset({"superseded", "corrected_away", "overturned"})
 # Types whose events answer a hypothesis they name.
 _ANSWERS: Final = frozenset({"finding", "decision", "rejection"})
 _WORD: Final = re.compile(r"\w+")
+# The types whose events change a task's state beyond its count and times (a tuple: a
+# foreign writer's type may not hash).
+_STATE_VERBS: Final = ("open", "rename", "redirect", "reopen", "close")
 
 
 class FoldEvent(msgspec.Struct, gc=False):
@@ -208,9 +212,14 @@ def canonical_lines(events: Iterable[_L]) -> list[_L]:
 
 
 def _canonical(events: Iterable[_T], key: Callable[[_T], tuple[str, str]]) -> list[_T]:
+    given = list(events)
+    keys = [key(event) for event in given]
+    # Lines are mostly written in canonical order: one pass tells, and spares the sort.
+    if all(earlier < later for earlier, later in itertools.pairwise(keys)):
+        return given
     unique: dict[tuple[str, str], _T] = {}
-    for event in events:
-        unique.setdefault(key(event), event)
+    for at, event in zip(keys, given, strict=True):
+        unique.setdefault(at, event)
     return [unique[at] for at in sorted(unique)]
 
 
@@ -256,6 +265,9 @@ class TaskState(msgspec.Struct, kw_only=True):
         self.event_count += 1
         self.last_event_at, self.last_event_id = timestamp, event_id
         kind = event.type
+        # The hot path of a long task: most events change none of what follows.
+        if kind not in _STATE_VERBS and self.titled:
+            return
         text = _string(event.text).strip()
         if kind == "open" or kind == "rename":
             title = _meta_text(event, "title") or text
@@ -326,6 +338,8 @@ class Known(msgspec.Struct, frozen=True, kw_only=True):
 
 def words_of(text: str) -> tuple[str, ...]:
     """The words of ``text``, case folded, as options and rejections are matched."""
+    if text.isascii():  # case folding ASCII moves no word's bounds: fold it all at once
+        return tuple(_WORD.findall(text.lower()))
     return tuple(word.casefold() for word in _WORD.findall(text))
 
 
@@ -502,6 +516,10 @@ class TaskFold:
         """Fold in ``event``, which must ``follow``; the standings it changed."""
         if not self.follows(event):
             raise ValueError("the event does not follow the task's last one; use fold_task")
+        return self._add(event)
+
+    def _add(self, event: FoldEvent) -> dict[str, Standing]:
+        """``add`` for an event known to follow."""
         self.state.add(event)
         changed = effects(event, self._known, self._known_rejections)
         self._standings.update(changed)
@@ -604,8 +622,9 @@ class TaskFold:
 def fold_task(task_id: str, events: Iterable[FoldEvent]) -> TaskFold:
     """The fold of a task from its events in any order, duplicate lines included."""
     fold = TaskFold(task_id)
+    add = fold._add  # canonical order: each event follows the ones before it
     for event in canonical(events):
-        fold.add(event)
+        add(event)
     return fold
 
 
