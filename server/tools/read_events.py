@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
+import msgspec
 from mcp_types import CallToolResult
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from journal_core import Journal, clip_page
+from journal_core import (
+    EventPage,
+    Journal,
+    UnknownEvent,
+    clip_page,
+    resolve_event_id,
+    resolve_task_id,
+)
 from server.tools.shared import (
     READER_HINTS,
     CursorArgument,
@@ -47,28 +55,46 @@ async def read_events(
     order: Annotated[
         Order, Field(description="'newest' first (default) or 'oldest' first.")
     ] = "newest",
+    event_ids: Annotated[
+        list[str] | None,
+        Field(max_length=50),
+    ] = None,
 ) -> Annotated[CallToolResult, ReadEventsOutput]:
     """Read events back, newest first, filtered by task, type and time.
 
-    Call it to page through a task's history or find an event id; task_pack is the
-    shorter way to resume a task.
+    Call it to page through a task's history or fetch events by id.
 
     Returns {events, next_cursor, truncated, note}; with next_cursor, call again with
     cursor=next_cursor for more.
 
     Example: {"task_id": "tj-8f3k2m9q1z", "types": ["decision"], "limit": 20}
     """
-    page = await in_worker(
-        lambda: clip_page(
-            journal.read_events(
-                task_id=task_id,
-                types=types,
-                since=since,
-                until=until,
-                limit=limit,
-                cursor=cursor,
-                order=order,
-            )
+
+    def read() -> EventPage:
+        if event_ids is not None:
+            return _by_id(journal, event_ids)
+        return journal.read_events(
+            task_id=None if task_id is None else resolve_task_id(journal, task_id),
+            types=types,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+            order=order,
         )
-    )
+
+    page = await in_worker(lambda: clip_page(read()))
     return tool_result(page)
+
+
+def _by_id(journal: Journal, given: list[str]) -> EventPage:
+    """The events ``given`` names, in its order, once each; an id the journal lacks is
+    refused, so that a page never silently leaves one out."""
+    wanted = list(dict.fromkeys(resolve_event_id(journal, one, "event_ids") for one in given))
+    lines = journal.event_lines(wanted)
+    for event_id in wanted:
+        if event_id not in lines:
+            raise UnknownEvent("event_ids", event_id)
+    return EventPage(
+        events=[msgspec.json.decode(lines[event_id]) for event_id in wanted], next_cursor=None
+    )

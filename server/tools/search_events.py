@@ -8,7 +8,7 @@ from mcp_types import CallToolResult
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from journal_core import Journal, clip_page
+from journal_core import Journal, clip_page, resolve_task_id
 from server.tools.shared import (
     READER_HINTS,
     CursorArgument,
@@ -75,7 +75,7 @@ async def search_events(
         lambda: clip_page(
             journal.search(
                 query,
-                task_id=task_id,
+                task_id=None if task_id is None else resolve_task_id(journal, task_id),
                 types=types,
                 since=since,
                 until=until,
