@@ -11,8 +11,10 @@ loads neither msgspec nor the writer.
 from typing import TYPE_CHECKING, Any
 
 from journal_core.errors import (
+    AmbiguousId,
     Failed,
     IdempotencyKeyReused,
+    IdPrefixTooShort,
     InvalidEvent,
     InvalidQuery,
     InvalidSetting,
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
         new_event,
     )
     from journal_core.fold import Standing, TaskFold, fold_lines
+    from journal_core.ids import SHORTEST_PREFIX, resolve_event_id, resolve_task_id
     from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
     from journal_core.index.state import current_open_tasks, index_lag
     from journal_core.journal import AppendResult, FlushResult, Journal
@@ -93,15 +96,18 @@ __all__ = [
     "OUTCOME_TAGS",
     "PACK_MODES",
     "RESUME_TOKENS",
+    "SHORTEST_PREFIX",
     "SOURCES",
     "STATUSES",
     "TASK_STATUS_FILTERS",
+    "AmbiguousId",
     "AppendResult",
     "BadLine",
     "Event",
     "EventPage",
     "Failed",
     "FlushResult",
+    "IdPrefixTooShort",
     "IdempotencyKeyReused",
     "IndexStatus",
     "InvalidEvent",
@@ -154,7 +160,9 @@ __all__ = [
     "records_from_tool_use",
     "remember_branch_task",
     "render_recall",
+    "resolve_event_id",
     "resolve_journal_path",
+    "resolve_task_id",
     "spool_records",
     "sync",
     "sync_status",
@@ -215,6 +223,7 @@ _LATER = {
         ("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.index.results"
     ),
     "WriterStats": "journal_core.writer",
+    **dict.fromkeys(("SHORTEST_PREFIX", "resolve_event_id", "resolve_task_id"), "journal_core.ids"),
     **dict.fromkeys(
         (
             "check_records",

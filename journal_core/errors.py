@@ -170,3 +170,32 @@ class NoRemote(SyncFailed):
             f"no git remote named '{remote}' in {project}; "
             "add one (git remote add origin URL) or give --remote URL"
         )
+
+
+class AmbiguousId(Refused):
+    """A prefix given for a task or event id starts more than one of them."""
+
+    def __init__(self, field: str, given: str, candidates: list[str], shown: int = 4) -> None:
+        self.field = field
+        self.given = given
+        self.candidates = candidates
+        listed = ", ".join(f"'{candidate}'" for candidate in candidates[:shown])
+        if len(candidates) > shown:
+            listed += ", ..."
+        super().__init__(
+            f"{field} '{given}' is the start of more than one id ({listed}); "
+            "give more characters or the whole id"
+        )
+
+
+class IdPrefixTooShort(Refused):
+    """A prefix given for a task or event id is shorter than the shortest taken."""
+
+    def __init__(self, field: str, given: str, shortest: int) -> None:
+        self.field = field
+        self.given = given
+        self.shortest = shortest
+        super().__init__(
+            f"{field} '{given}' is too short to name an id: give at least {shortest} "
+            "characters of it, or the whole id"
+        )

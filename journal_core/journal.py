@@ -363,6 +363,12 @@ class Journal:
         with self._reading():
             return self._index.task_ids_with_prefix(prefix)
 
+    def event_ids_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, str]]:
+        """Up to ``limit`` (event id, task id) pairs of the events in the journal whose ids
+        start with ``prefix``, by id."""
+        with self._reading():
+            return self._index.event_ids_with_prefix(prefix, limit)
+
     def search(
         self,
         query: str,

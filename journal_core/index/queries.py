@@ -156,6 +156,10 @@ class IndexView:
         rows = self.conn.execute(sql.TASK_IDS_WITH_PREFIX, {"prefix": prefix}).fetchall()
         return [row[0] for row in rows]
 
+    def event_ids_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, str]]:
+        found = self.conn.execute(sql.EVENT_IDS_WITH_PREFIX, {"prefix": prefix, "limit": limit})
+        return [(row[0], row[1]) for row in found]
+
     def count_tasks(self, status: str) -> int:
         return int(self.conn.execute(sql.COUNT_TASKS, {"status": status}).fetchone()[0])
 

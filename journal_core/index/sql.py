@@ -169,6 +169,12 @@ EVENTS_WITH_ID_PREFIX: Final = """SELECT offset, length, event_id FROM events
 TASK_IDS_WITH_PREFIX: Final = """SELECT task_id FROM tasks
     WHERE task_id >= :prefix AND substr(task_id, 1, length(:prefix)) = :prefix
     ORDER BY task_id"""
+# '~' sorts after every character an event id holds, so the range is the prefix's ids
+# alone, read from the index however many others there are.
+EVENT_IDS_WITH_PREFIX: Final = """SELECT DISTINCT events.event_id, tasks.task_id FROM events
+    JOIN tasks ON tasks.id = events.task
+    WHERE events.event_id >= :prefix AND events.event_id < :prefix || '~'
+    ORDER BY events.event_id LIMIT :limit"""
 # In the order of their first events in time, which is the order they were opened.
 SUBTASKS: Final = """SELECT task_id, title, status, created_at, last_event_at, event_count
     FROM tasks WHERE parent_id = ? ORDER BY created_at, first_event_id"""

@@ -176,6 +176,11 @@ class JournalStore:
         unique prefix, as git takes commit ids)."""
         return self._run(lambda view: view.task_ids_with_prefix(prefix), empty=list)
 
+    def event_ids_with_prefix(self, prefix: str, limit: int) -> list[tuple[str, str]]:
+        """Up to ``limit`` (event id, task id) pairs of the events whose ids start with
+        ``prefix``, by id."""
+        return self._run(lambda view: view.event_ids_with_prefix(prefix, limit), empty=list)
+
     def subtasks(self, task_id: str) -> list[TaskSummary]:
         """The tasks whose ``open`` event's ``meta.parent_id`` is ``task_id``, in the order
         they were opened."""

@@ -1,13 +1,18 @@
 """Task and event ids as people type them: whole, or by a unique prefix, as git takes
 commit ids. Human output shows events by a short id; these turn it back into the whole."""
 
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from journal_core import EventPage, Journal, Refused, TaskNotFound
-from server.cli.command import event_pages
+from journal_core import (
+    AmbiguousId,
+    Journal,
+    Refused,
+    TaskNotFound,
+    UnknownEvent,
+    resolve_event_id,
+    resolve_task_id,
+)
 
 __all__ = [
     "TASK_HELP",
@@ -25,9 +30,6 @@ TASK_HELP: Final = (
 )
 
 _SHOWN_CANDIDATES: Final = 6
-_NEW_TASK_PREFIX: Final = "tj-"
-_ULID_CHARS: Final = 26
-_CROCKFORD: Final = re.compile(r"[0-9A-HJKMNP-TV-Z]+")
 
 
 class UnknownTaskId(TaskNotFound):
@@ -62,25 +64,17 @@ class AmbiguousTaskId(Refused):
 
 def resolve_task(journal: Journal, given: str) -> str:
     """The id of the task ``given`` names: the task with that id, else the only one whose
-    id starts with it.
+    id starts with it (``journal_core.ids``, taking any start, however short).
 
     Raises ``UnknownTaskId`` or ``AmbiguousTaskId``.
     """
-    if not given:
+    try:
+        task_id = resolve_task_id(journal, given, shortest=1)
+    except AmbiguousId as err:
+        raise AmbiguousTaskId(given, err.candidates) from err
+    if not task_id or task_id not in journal.task_ids_with_prefix(task_id):
         raise UnknownTaskId(given, journal.path)
-    start = given
-    candidates = journal.task_ids_with_prefix(start)
-    if not candidates and not given.startswith(_NEW_TASK_PREFIX):
-        # The id typed without its "tj-" (``show cvk`` for tj-cvk...).
-        start = _NEW_TASK_PREFIX + given
-        candidates = journal.task_ids_with_prefix(start)
-    if start in candidates:
-        return start
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise UnknownTaskId(given, journal.path)
-    raise AmbiguousTaskId(given, candidates)
+    return task_id
 
 
 class UnknownEventId(Refused):
@@ -110,35 +104,13 @@ class AmbiguousEventId(Refused):
 
 def resolve_event(journal: Journal, given: str, flag: str, task_id: str | None = None) -> str:
     """The event id ``given`` names: a whole id (or anything that cannot start one) as it
-    is, for the event checks to judge; else the only event whose id starts with it.
-
-    The task's own events are looked through first (a correction is nearly always of
-    its own task), then, when none matches there, the whole journal. ``flag`` names the
-    option in errors.
+    is, for the event checks to judge; else the only event whose id starts with it
+    (``journal_core.ids``, taking any start, however short). ``flag`` names the option
+    in errors.
     """
-    wanted = given.upper()
-    if len(wanted) >= _ULID_CHARS or not _CROCKFORD.fullmatch(wanted):
-        return given
-    found: list[str] = []
-    if task_id is not None:
-        found = _starting_with(wanted, event_pages(journal, task_id=task_id, order="oldest"))
-    if not found:
-        found = _starting_with(wanted, event_pages(journal, order="oldest"))
-    if not found:
-        raise UnknownEventId(flag, given)
-    if len(found) > 1:
-        raise AmbiguousEventId(flag, given, found)
-    return found[0]
-
-
-def _starting_with(prefix: str, pages: Iterator[EventPage]) -> list[str]:
-    """The ids starting with ``prefix``, stopping once it is clear there are several."""
-    found: list[str] = []
-    for page in pages:
-        for event in page.events:
-            event_id = event.get("event_id")
-            if isinstance(event_id, str) and event_id.startswith(prefix):
-                found.append(event_id)
-                if len(found) > _SHOWN_CANDIDATES:
-                    return found
-    return found
+    try:
+        return resolve_event_id(journal, given, flag, task_id, shortest=1)
+    except UnknownEvent as err:
+        raise UnknownEventId(flag, given) from err
+    except AmbiguousId as err:
+        raise AmbiguousEventId(flag, given, err.candidates) from err

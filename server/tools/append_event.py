@@ -10,7 +10,15 @@ from mcp_types import CallToolResult, ToolAnnotations
 from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict
 
-from journal_core import AppendResult, Event, Journal, JournalError, new_event
+from journal_core import (
+    AppendResult,
+    Event,
+    Journal,
+    JournalError,
+    new_event,
+    resolve_event_id,
+    resolve_task_id,
+)
 from server.tools.errors import error_text
 from server.tools.shared import (
     Author,
@@ -62,7 +70,7 @@ async def append_event(
     ],
     task_id: Annotated[
         str | None,
-        Field(description="The task; omit with type open to start one."),
+        Field(description="The task; omit with type open. Ids take 8+ char prefixes."),
     ] = None,
     title: Annotated[str | None, Field(description="Task name, for open or rename.")] = None,
     goal: Annotated[
@@ -84,8 +92,8 @@ async def append_event(
             )
         ),
     ] = None,
-    corrects: Annotated[str | None, Field(description="Id of the event it corrects.")] = None,
-    supersedes: Annotated[str | None, Field(description="Id of the event it replaces.")] = None,
+    corrects: Annotated[str | None, Field(description="Event it corrects.")] = None,
+    supersedes: Annotated[str | None, Field(description="Event it replaces.")] = None,
     confidence: Annotated[
         float | None,
         # A number in the schema, not "number or null": clients that convert what is
@@ -111,28 +119,50 @@ async def append_event(
 
     Example: {"type": "decision", "task_id": "tj-8f3k2m9q1z", "text": "Use a sidecar lock"}
     """
-    result = await _appended(
-        journal,
-        lambda: new_event(
+
+    def make() -> Event:
+        # Prefixes become whole ids before the event is made: the line never holds one.
+        task = None if task_id is None else resolve_task_id(journal, task_id)
+
+        def whole(given: str | None, field: str) -> str | None:
+            return None if given is None else resolve_event_id(journal, given, field, task)
+
+        return new_event(
             type=type,
             text=text,
-            task_id=task_id,
+            task_id=task,
             title=title,
             goal=goal,
             author=author,
             source=source,
-            refs=cast("dict[str, Any] | None", refs),
+            refs=_whole_refs(journal, refs, task),
             meta=meta,
-            corrects=corrects,
-            supersedes=supersedes,
+            corrects=whole(corrects, "corrects"),
+            supersedes=whole(supersedes, "supersedes"),
             confidence=confidence,
             evidence_strength=evidence_strength,
             status=status,
             idempotency_key=idempotency_key,
             check=False,  # the journal validates what it appends
-        ),
-    )
-    return tool_result(result)
+        )
+
+    return tool_result(await _appended(journal, make))
+
+
+def _whole_refs(
+    journal: Journal, refs: RefsInput | None, task: str | None
+) -> dict[str, Any] | None:
+    """``refs`` with each of its event ids whole (anything else in it as given, for the
+    event checks to judge)."""
+    whole = cast("dict[str, Any] | None", refs)
+    events = None if whole is None else whole.get("events")
+    if whole is None or not isinstance(events, list):
+        return whole
+    resolved = [
+        resolve_event_id(journal, given, "refs.events", task) if isinstance(given, str) else given
+        for given in events
+    ]
+    return {**whole, "events": resolved}
 
 
 async def _appended(journal: Journal, make: Callable[[], Event]) -> AppendResult:

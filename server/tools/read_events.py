@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
+import msgspec
 from mcp_types import CallToolResult
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from journal_core import Journal, clip_page
+from journal_core import (
+    EventPage,
+    Journal,
+    UnknownEvent,
+    clip_page,
+    resolve_event_id,
+    resolve_task_id,
+)
 from server.tools.shared import (
     READER_HINTS,
     CursorArgument,
@@ -50,17 +58,14 @@ async def read_events(
     event_ids: Annotated[
         list[str] | None,
         Field(
-            description=(
-                "Fetch these events whole, in this order: up to 50 event ids or unique "
-                "starts of ids (from search hits). Use alone, without other filters."
-            )
+            max_length=50,
+            description="Up to 50 ids or unique starts of ids (from search hits), whole; alone.",
         ),
     ] = None,
 ) -> Annotated[CallToolResult, ReadEventsOutput]:
     """Read events back, newest first, filtered by task, type and time.
 
-    Call it to page through a task's history or find an event id; task_pack is the
-    shorter way to resume a task.
+    Call it to page through a task's history or fetch events by id.
 
     Returns {events, next_cursor, truncated, note}; with next_cursor, call again with
     cursor=next_cursor for more.
@@ -72,7 +77,7 @@ async def read_events(
     page = await in_worker(
         lambda: clip_page(
             journal.read_events(
-                task_id=task_id,
+                task_id=None if task_id is None else resolve_task_id(journal, task_id),
                 types=types,
                 since=since,
                 until=until,

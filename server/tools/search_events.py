@@ -8,7 +8,7 @@ from mcp_types import CallToolResult
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from journal_core import Journal, SearchPage, clip_page
+from journal_core import Journal, SearchPage, clip_page, resolve_task_id
 from server.tools.shared import (
     READER_HINTS,
     CursorArgument,
@@ -108,7 +108,7 @@ async def search_events(
         if types == ["rejection"]:  # what was turned down: `task-journal rejected`
             return journal.rejected(
                 query,
-                task_id=task_id,
+                task_id=None if task_id is None else resolve_task_id(journal, task_id),
                 since=since,
                 until=until,
                 all_projects=all_projects,
@@ -119,7 +119,7 @@ async def search_events(
             )
         return journal.search(
             query,
-            task_id=task_id,
+            task_id=None if task_id is None else resolve_task_id(journal, task_id),
             types=types,
             since=since,
             until=until,

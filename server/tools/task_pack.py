@@ -9,7 +9,7 @@ from mcp_types import CallToolResult, TextContent
 from pydantic import Field, WithJsonSchema
 from typing_extensions import TypedDict
 
-from journal_core import Journal
+from journal_core import Journal, resolve_task_id
 from server.tools.shared import (
     READER_HINTS,
     PackMode,
@@ -58,7 +58,9 @@ async def task_pack(
     Example: {"task_id": "tj-8f3k2m9q1z"}
     """
     pack = await in_worker(
-        lambda: journal.task_pack(task_id, mode=mode, budget_tokens=budget_tokens)
+        lambda: journal.task_pack(
+            resolve_task_id(journal, task_id), mode=mode, budget_tokens=budget_tokens
+        )
     )
     # The briefing itself as the text, for clients that read only the text.
     return CallToolResult(
