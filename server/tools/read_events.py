@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
-import msgspec
 from mcp_types import CallToolResult
 from pydantic import Field
 from typing_extensions import TypedDict
 
 from journal_core import (
-    EventPage,
     Journal,
-    UnknownEvent,
     clip_page,
-    resolve_event_id,
     resolve_task_id,
 )
 from server.tools.shared import (
