@@ -56,7 +56,14 @@ if TYPE_CHECKING:
         format_timestamp,
         new_event,
     )
-    from journal_core.fold import Standing, TaskFold, fold_lines
+    from journal_core.fold import (
+        FoldEvent,
+        Standing,
+        TaskFold,
+        as_fold_events,
+        canonical,
+        fold_lines,
+    )
     from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
     from journal_core.index.state import current_open_tasks
     from journal_core.journal import AppendResult, FlushResult, Journal
@@ -100,6 +107,7 @@ __all__ = [
     "Event",
     "EventPage",
     "Failed",
+    "FoldEvent",
     "FlushResult",
     "IdempotencyKeyReused",
     "IndexStatus",
@@ -134,6 +142,8 @@ __all__ = [
     "UnknownEvent",
     "VerifyReport",
     "WriterStats",
+    "as_fold_events",
+    "canonical",
     "check_records",
     "clip_page",
     "current_branch",
@@ -198,7 +208,10 @@ _LATER = {
         ("MAX_LIMIT", "ORDERS", "RESUME_TOKENS", "TASK_STATUS_FILTERS"), "journal_core.query"
     ),
     "clip_page": "journal_core.clip",
-    **dict.fromkeys(("Standing", "TaskFold", "fold_lines"), "journal_core.fold"),
+    **dict.fromkeys(
+        ("FoldEvent", "Standing", "TaskFold", "as_fold_events", "canonical", "fold_lines"),
+        "journal_core.fold",
+    ),
     "current_open_tasks": "journal_core.index.state",
     **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from journal_core import Journal, Pack, Settings, TaskSummary
+from journal_core import Journal, Pack, Settings, Standing, TaskSummary
 from server.cli.status import STALE_DAYS, days_idle
 from server.ui.remembered import TaskMemory
-from server.ui.standing import Link, Standing, TaskStanding, task_standing
+from server.ui.standing import Link, TaskStanding, task_standing
 
 __all__ = [
     "PAGE_EVENTS",
