@@ -22,8 +22,8 @@ from journal_core.errors import (
     JournalUnavailable,
     JournalWriteFailed,
     NoRemote,
-    SyncFailed,
     Refused,
+    SyncFailed,
     TaskAlreadyOpen,
     TaskNotFound,
     TaskStateConflict,
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
         fold_lines,
     )
     from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
-    from journal_core.index.state import current_open_tasks
+    from journal_core.index.state import current_open_tasks, index_lag
     from journal_core.journal import AppendResult, FlushResult, Journal
     from journal_core.location import data_dir, find_project_root, resolve_journal_path
     from journal_core.pack import (
@@ -107,8 +107,8 @@ __all__ = [
     "Event",
     "EventPage",
     "Failed",
-    "FoldEvent",
     "FlushResult",
+    "FoldEvent",
     "IdempotencyKeyReused",
     "IndexStatus",
     "InvalidEvent",
@@ -129,10 +129,10 @@ __all__ = [
     "SearchHit",
     "SearchPage",
     "Settings",
+    "Standing",
     "SyncFailed",
     "SyncReport",
     "SyncStatus",
-    "Standing",
     "TaskAlreadyOpen",
     "TaskFold",
     "TaskNotFound",
@@ -152,9 +152,10 @@ __all__ = [
     "durability_of",
     "event_to_dict",
     "find_project_root",
-    "fold_lines",
     "flush_spools",
+    "fold_lines",
     "format_timestamp",
+    "index_lag",
     "lock_timeout_of",
     "new_event",
     "recall",
@@ -162,9 +163,9 @@ __all__ = [
     "remember_branch_task",
     "render_recall",
     "resolve_journal_path",
+    "spool_records",
     "sync",
     "sync_status",
-    "spool_records",
     "task_in_hand",
 ]
 
@@ -212,7 +213,7 @@ _LATER = {
         ("FoldEvent", "Standing", "TaskFold", "as_fold_events", "canonical", "fold_lines"),
         "journal_core.fold",
     ),
-    "current_open_tasks": "journal_core.index.state",
+    **dict.fromkeys(("current_open_tasks", "index_lag"), "journal_core.index.state"),
     **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),
     **dict.fromkeys(

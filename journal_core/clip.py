@@ -70,13 +70,13 @@ def clip_page(page: _Page, max_bytes: int = PAGE_BYTES) -> _Page:
         events = _share(page.events, max_bytes - frame, clip_event)
         return msgspec.structs.replace(page, events=events, note=note)
     if isinstance(page, SearchPage):
-        # A hit's title and snippet are bounded; only its event can be large.
+        # A hit's title and snippet are bounded; only its event (``full``) can be large.
         frame = size_of(msgspec.structs.replace(page, note=note)) - sum(
-            size_of(hit.event) for hit in page.hits
+            size_of(hit.event or {}) for hit in page.hits
         )
-        events = _share([hit.event for hit in page.hits], max_bytes - frame, clip_event)
+        events = _share([hit.event or {} for hit in page.hits], max_bytes - frame, clip_event)
         hits = [
-            msgspec.structs.replace(hit, event=event)
+            msgspec.structs.replace(hit, event=event if hit.event is not None else None)
             for hit, event in zip(page.hits, events, strict=True)
         ]
         return msgspec.structs.replace(page, hits=hits, note=note)

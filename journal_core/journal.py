@@ -17,6 +17,7 @@ import msgspec
 from journal_core.admission import Admission
 from journal_core.errors import (
     InvalidEvent,
+    InvalidQuery,
     JournalUnavailable,
     TaskNotFound,
 )
@@ -196,7 +197,18 @@ class Journal:
         limit: int = 50,
         cursor: str | None = None,
         order: str = "newest",
+        event_ids: Sequence[str] | None = None,
     ) -> EventPage:
+        """A page of events matching every filter given; with ``event_ids`` (ids or unique
+        starts of ids, at most 50), those events whole, in the order given."""
+        if event_ids is not None:
+            if (task_id, types, since, until, cursor) != (None,) * 5:
+                raise InvalidQuery(
+                    "event_ids",
+                    "fetches those events only; leave out task_id, types, since, until and cursor",
+                )
+            with self._reading():
+                return EventPage(events=self._index.events_by_id(event_ids), next_cursor=None)
         with self._reading():
             return self._index.read_events(
                 task_id=task_id,
@@ -335,8 +347,15 @@ class Journal:
         all_projects: bool = False,
         limit: int = DEFAULT_SEARCH_LIMIT,
         cursor: str | None = None,
+        full: bool = False,
+        current_only: bool = False,
     ) -> SearchPage:
-        """Events matching ``query`` (SPEC §7), best first; see ``journal_core.search``."""
+        """Events matching ``query`` (SPEC §7), best first; see ``journal_core.search``.
+
+        Hits are compact (id, type, task, time, snippet, standing); ``full`` adds each
+        whole event; ``current_only`` leaves out all but the active ones.
+        """
+        from journal_core.index.full_text import ACTIVE_ONLY, ALL
         from journal_core.search_pages import search_page
 
         return search_page(
@@ -345,6 +364,8 @@ class Journal:
             self._reading,
             query,
             rejected=False,
+            full=full,
+            keep=ACTIVE_ONLY if current_only else ALL,
             task_id=task_id,
             types=types,
             since=since,
@@ -364,9 +385,14 @@ class Journal:
         all_projects: bool = False,
         limit: int = DEFAULT_SEARCH_LIMIT,
         cursor: str | None = None,
+        full: bool = False,
+        withdrawn: bool = False,
     ) -> SearchPage:
         """What was tried and turned down about ``topic``: matching rejections, and
-        decisions whose rejected alternatives match."""
+        decisions whose rejected alternatives match, those that still stand only (not
+        superseded, corrected away, or overturned by a later decision choosing that
+        option) unless ``withdrawn``."""
+        from journal_core.index.full_text import ALL, HOLDING
         from journal_core.search_pages import search_page
 
         return search_page(
@@ -375,6 +401,8 @@ class Journal:
             self._reading,
             topic,
             rejected=True,
+            full=full,
+            keep=ALL if withdrawn else HOLDING,
             task_id=task_id,
             types=None,
             since=since,

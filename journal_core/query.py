@@ -15,6 +15,7 @@ from journal_core.events import EVENT_TYPES
 
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 500
+MAX_EVENT_IDS: Final = 50
 ORDERS: Final = ("newest", "oldest")
 TASK_STATUS_FILTERS: Final = ("open", "closed", "any")
 # The defaults of a search's limit and of the resume briefing's budget, here with the
@@ -88,3 +89,18 @@ def check_text_query(query: object) -> str | None:
     if not isinstance(query, str):
         raise InvalidQuery("query", f"must be a string, got {query!r}")
     return query.casefold()
+
+
+def check_event_ids(event_ids: object) -> list[str]:
+    """1 to ``MAX_EVENT_IDS`` event ids or id prefixes, each non-empty text."""
+    if (
+        not isinstance(event_ids, (list, tuple))
+        or not 1 <= len(event_ids) <= MAX_EVENT_IDS
+        or not all(isinstance(given, str) and given.strip() for given in event_ids)
+    ):
+        raise InvalidQuery(
+            "event_ids",
+            f"must be a list of 1 to {MAX_EVENT_IDS} event ids (or unique starts of them), "
+            f"got {event_ids!r}",
+        )
+    return [given.strip() for given in event_ids]

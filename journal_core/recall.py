@@ -134,10 +134,12 @@ def recall(journal: Journal, prompt: str) -> list[Recalled]:
     if len(stems) < _MIN_MATCHED:
         return []
     query = " OR ".join(f"{word}*" for word in stems[:_QUERY_WORDS])
-    page = journal.search(query, types=["rejection", "decision"], limit=_CANDIDATES)
+    page = journal.search(query, types=["rejection", "decision"], limit=_CANDIDATES, full=True)
     kept: list[tuple[int, float, int, Recalled]] = []
     for rank, hit in enumerate(page.hits):
         event = hit.event
+        if event is None:  # full=True gives every hit its event
+            continue
         text = _about(event)
         matched = concerns(stems, text)
         if matched is None:

@@ -7,8 +7,11 @@ word or phrase becomes a quoted FTS5 string made of its own tokens, so quotes,
 
 Tokens follow FTS5's ``unicode61`` tokenizer (``remove_diacritics 2``): a token
 is a run of letters, digits and marks, folded to lower case without accents;
-everything else separates tokens. Code is searchable by its parts because of
-that: ``test_token_refresh`` is the tokens ``test token refresh`` and
+everything else separates tokens. The index then stems each token as FTS5's
+``porter`` does (``journal_core.stem``), so a word matches its English
+inflections (``retry`` finds ``Retrying`` and ``retried``); a word of another
+language is rarely changed by it, and matches word for word. Code is searchable
+by its parts because of the tokens: ``test_token_refresh`` is the tokens ``test token refresh`` and
 ``src/auth/refresh.rs`` is ``src auth refresh rs``. A query word with
 separators in it becomes the phrase of its parts, so ``refresh.rs`` finds the
 path and ``token`` finds the identifier, and the index needs no extra tokens.
@@ -16,18 +19,23 @@ path and ``token`` finds the identifier, and the index needs no extra tokens.
 The same tokens and the same matching rules are applied here in Python, for
 snippets and for searching without FTS5 (a scan): ``matches`` is the
 specification the FTS5 query must agree with, and the tests check that it does.
+
+Ranking (``rank``): BM25 from the engine orders the matches, and among the best
+``EXACT_WINDOW`` of them, those holding the query's words as typed come before
+those that match only by an inflection.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Final, TypeVar
 
 import msgspec
 
 from journal_core.errors import InvalidQuery
+from journal_core.stem import stem
 
 MAX_QUERY_CHARS: Final = 1000
 MAX_SEARCH_LIMIT: Final = 100
@@ -36,6 +44,8 @@ SNIPPET_CHARS: Final = 200
 # a match in each weighs in the BM25 score.
 COLUMNS: Final = ("text", "title", "goal", "refs", "rejected")
 WEIGHTS: Final = (1.0, 2.0, 1.5, 1.0, 1.0)
+# How many of the best matches by BM25 are put in order of exactness (see ``rank``).
+EXACT_WINDOW: Final = 200
 
 # Letters and digits; marks are folded away (see ``tokens``), the rest separates.
 _TOKEN_RE: Final = re.compile(r"[^\W_]+")
@@ -228,34 +238,68 @@ def _rejected_options(kind: object, alternatives: object) -> Iterable[str]:
 
 def matches(query: Query, columns: Mapping[str, str], only: str | None = None) -> bool:
     """Whether a document matches, as the FTS5 expression ``to_fts(query, only)`` does."""
-    tokenized = [tokens(text) for name, text in columns.items() if only in (None, name)]
+    tokenized = [
+        [stem(token) for token in tokens(text)]
+        for name, text in columns.items()
+        if only in (None, name)
+    ]
     return all(
         any(_term_in(term, column) for term in group for column in tokenized)
         for group in query.groups
     ) and not any(_term_in(term, column) for term in query.excluded for column in tokenized)
 
 
-def _term_in(term: Term, column: Sequence[str]) -> bool:
-    size = len(term.parts)
+def _term_in(term: Term, column: Sequence[str], *, stemmed: bool = True) -> bool:
+    """Whether the term's tokens follow each other in ``column`` (stems of tokens, or the
+    tokens as written when not ``stemmed``)."""
+    parts = [stem(part) for part in term.parts] if stemmed else term.parts
+    size = len(parts)
+    last = size - 1
     for start in range(len(column) - size + 1):
-        if all(_token_matches(term, i, column[start + i]) for i in range(size)):
+        if all(
+            column[start + i].startswith(part)
+            if term.prefix and i == last
+            else column[start + i] == part
+            for i, part in enumerate(parts)
+        ):
             return True
     return False
 
 
-def _token_matches(term: Term, i: int, token: str) -> bool:
-    part = term.parts[i]
-    if term.prefix and i == len(term.parts) - 1:
-        return token.startswith(part)
-    return token == part
+def exact_groups(query: Query, columns: Mapping[str, str]) -> int:
+    """How many of the query's groups match the document with their words as typed,
+    not only by an inflection."""
+    tokenized = [tokens(text) for text in columns.values() if text]
+    return sum(
+        any(_term_in(term, column, stemmed=False) for term in group for column in tokenized)
+        for group in query.groups
+    )
+
+
+_H = TypeVar("_H")
+
+
+def rank(
+    query: Query, hits: Sequence[_H], document_of: Callable[[_H], Mapping[str, str]]
+) -> list[_H]:
+    """``hits`` (best first by BM25) with the best ``EXACT_WINDOW`` put in order of how
+    many groups match as typed, most first, BM25 order kept within each.
+
+    Only a window is reordered, so that the order of a page never depends on how many
+    were asked for: page 2 goes on where page 1 stopped.
+    """
+    window = list(hits[:EXACT_WINDOW])
+    exactness = [exact_groups(query, document_of(hit)) for hit in window]
+    order = sorted(range(len(window)), key=lambda at: -exactness[at])  # stable
+    return [window[at] for at in order] + list(hits[EXACT_WINDOW:])
 
 
 def scan_score(query: Query, columns: Mapping[str, str]) -> float:
     """A rough relevance for searching without FTS5: weighted count of matched tokens."""
-    wanted = {part for group in query.groups for term in group for part in term.parts}
+    wanted = {stem(part) for group in query.groups for term in group for part in term.parts}
     score = 0.0
     for name, weight in zip(COLUMNS, WEIGHTS, strict=True):
-        column = tokens(columns.get(name, ""))
+        column = [stem(token) for token in tokens(columns.get(name, ""))]
         if column:
             hits = sum(1 for token in column if token in wanted)
             score += weight * hits / len(column) ** 0.5
@@ -279,17 +323,18 @@ def snippet(columns: Mapping[str, str], query: Query, width: int = SNIPPET_CHARS
 
 
 def _marks(text: str, query: Query) -> list[tuple[int, int]]:
-    """The spans of the tokens of ``text`` that are a part of a wanted term."""
+    """The spans of the tokens of ``text`` that are a part of a wanted term (by stem)."""
     exact: set[str] = set()
     prefixes: list[str] = []
     for group in query.groups:
         for term in group:
-            exact.update(term.parts[:-1] if term.prefix else term.parts)
+            stems = [stem(part) for part in term.parts]
+            exact.update(stems[:-1] if term.prefix else stems)
             if term.prefix:
-                prefixes.append(term.parts[-1])
+                prefixes.append(stems[-1])
     spans = []
     for match in _TOKEN_RE.finditer(text):
-        token = _fold(match.group())
+        token = stem(_fold(match.group()))
         if token in exact or any(token.startswith(prefix) for prefix in prefixes):
             spans.append(match.span())
     return spans
@@ -323,18 +368,34 @@ def _window(text: str, query: Query, width: int) -> str:
     return "".join(pieces)
 
 
-class SearchHit(msgspec.Struct, frozen=True, kw_only=True):
-    """One match as the front ends show it; ``journal`` is set when all projects were searched."""
+class SearchHit(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One match as the front ends show it, compact: the event's id, type, task and time,
+    its task's title, a snippet, and where the event stands now (SPEC §7, from the fold):
+    ``standing`` (active, superseded, corrected, answered), ``standing_by`` (the event
+    that did it) and, for a corrected one, ``correction`` (the text that now stands).
+    ``event`` is the whole event when asked for (``full``); ``journal`` is set when all
+    projects were searched."""
 
-    event: dict[str, Any]
+    event_id: str
+    type: str
+    task_id: str
+    timestamp: str
     title: str
     snippet: str
     score: float
+    standing: str
+    standing_by: str | None
+    correction: str | None = None
+    event: dict[str, Any] | None = None
     journal: str | None = None
 
 
 class SearchPage(msgspec.Struct, frozen=True, kw_only=True):
+    """``order`` is ``best`` (BM25, exact words first) or ``newest``: a query matching
+    too many events to rank (``store.BROAD_MATCHES``) gives its hits newest first."""
+
     hits: list[SearchHit]
+    order: str
     next_cursor: str | None
     truncated: bool = False
     note: str | None = None

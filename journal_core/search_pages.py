@@ -20,6 +20,7 @@ from journal_core.cursor import (
     encode_cursor,
     filters_digest,
 )
+from journal_core.fold import Standing
 from journal_core.index.results import PAGE_BYTES, TRUNCATED_NOTE, Hit
 from journal_core.index.store import JournalStore
 from journal_core.location import data_dir
@@ -37,6 +38,8 @@ def search_page(
     query: str,
     *,
     rejected: bool,
+    full: bool,
+    keep: str,
     task_id: str | None,
     types: Sequence[str] | None,
     since: str | None,
@@ -59,6 +62,7 @@ def search_page(
     digest = filters_digest(
         msgspec.to_builtins(parsed),
         rejected,
+        keep,
         None if task_id is None else task_id.encode("utf-8", "surrogatepass"),
         sorted(wanted or ()),
         since_s,
@@ -82,10 +86,11 @@ def search_page(
     if all_projects:
         stores += [(path, JournalStore(path)) for path in _other_journals(path)]
     found: list[tuple[Hit, Path]] = []
+    broad = False
     try:
         with reading():
             for path, store in stores:
-                hits = store.search_hits(
+                result = store.search_hits(
                     parsed,
                     rejected=rejected,
                     task_id=task_id,
@@ -94,8 +99,10 @@ def search_page(
                     until=until_s,
                     count=limit + 1 if not all_projects else skip + limit + 1,
                     skip=skip if not all_projects else 0,
+                    keep=keep,
                 )
-                found += [(hit, path) for hit in hits]
+                found += [(hit, path) for hit in result.hits]
+                broad = broad or result.broad
     finally:
         for _, store in stores[1:]:
             store.close()
@@ -105,19 +112,26 @@ def search_page(
     page: list[SearchHit] = []
     used = 0
     for hit, path in found[:limit]:
-        size = len(msgspec.json.encode(hit.event))
+        standing = hit.standing or Standing()
+        shown = SearchHit(
+            event_id=hit.event["event_id"],
+            type=hit.event["type"],
+            task_id=hit.event["task_id"],
+            timestamp=hit.event["timestamp"],
+            title=hit.title,
+            snippet=snippet(document(hit.event), parsed),
+            score=round(hit.score, 6),
+            standing=standing.standing,
+            standing_by=standing.standing_by,
+            correction=standing.correction,
+            event=hit.event if full else None,
+            journal=str(path) if all_projects else None,
+        )
+        size = len(msgspec.json.encode(shown))
         if page and used + size > PAGE_BYTES:
             break
         used += size
-        page.append(
-            SearchHit(
-                event=hit.event,
-                title=hit.title,
-                snippet=snippet(document(hit.event), parsed),
-                score=round(hit.score, 6),
-                journal=str(path) if all_projects else None,
-            )
-        )
+        page.append(shown)
     truncated = len(page) < len(found[:limit])
     next_cursor = None
     if len(page) < len(found) and identity is not None:
@@ -126,6 +140,7 @@ def search_page(
         )
     return SearchPage(
         hits=page,
+        order="newest" if broad else "best",
         next_cursor=next_cursor,
         truncated=truncated,
         note=TRUNCATED_NOTE if truncated else None,

@@ -28,7 +28,7 @@ from journal_core.cursor import (
     decode_cursor_key,
     encode_cursor,
 )
-from journal_core.errors import JournalUnavailable, TaskNotFound
+from journal_core.errors import InvalidQuery, JournalUnavailable, TaskNotFound
 from journal_core.fold import MARKS, Standing, TaskState, correction_of
 from journal_core.index import sql
 from journal_core.index.catch_up import TYPE_CODES, TaskRow
@@ -130,6 +130,27 @@ class IndexView:
         if row is None or self.fd is None:
             return None
         return os.pread(self.fd, row[1], row[0])
+
+    def event_by_id(self, given: str) -> dict[str, Any]:
+        """The event whose id is ``given``, or the only one whose id starts with it."""
+        for prefix in dict.fromkeys((given, given.upper())):
+            after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            rows = self.conn.execute(
+                sql.EVENTS_WITH_ID_PREFIX, {"prefix": prefix, "after": after}
+            ).fetchall()
+            ids = list(dict.fromkeys(row[2] for row in rows))
+            if prefix in ids:  # a whole id, even where it starts a longer one
+                ids = [prefix]
+            if len(ids) > 1:
+                raise InvalidQuery(
+                    "event_ids",
+                    f"'{given}' starts several event ids ({', '.join(ids[:3])}, ...); "
+                    "give more of it",
+                )
+            if ids:
+                offset, length, _ = next(row for row in rows if row[2] == ids[0])
+                return self.line(offset, length)
+        raise unknown_event(given)
 
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         rows = self.conn.execute(sql.TASK_IDS_WITH_PREFIX, {"prefix": prefix}).fetchall()
@@ -354,6 +375,10 @@ def read_unfiltered(
             )
         found = _scan(fd, stat.st_size, position, order)
         return _event_page(found, limit, order, _cursor_maker(identity, "events", order, digest))
+
+
+def unknown_event(given: str) -> InvalidQuery:
+    return InvalidQuery("event_ids", f"no event '{given}' in this journal")
 
 
 def type_mask(types: frozenset[str] | None) -> int | None:

@@ -7,6 +7,8 @@ from typing import Any, Final
 
 import msgspec
 
+from journal_core.fold import Standing
+
 # About 20,000 tokens of JSON, at roughly 4 bytes a token.
 PAGE_BYTES: Final = 80_000
 TRUNCATED_NOTE: Final = (
@@ -55,12 +57,23 @@ class IndexStatus(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Hit(msgspec.Struct, frozen=True, kw_only=True):
-    """One search match: higher ``score`` is better; ``offset`` breaks ties (later wins)."""
+    """One search match: higher ``score`` is better; ``offset`` breaks ties (later wins).
+    ``standing`` is where the event stands now, from the fold (``None``: not asked yet)."""
 
     score: float
     offset: int
     event: dict[str, Any]
     title: str
+    standing: Standing | None = None
+
+
+class Found(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of search matches: best first, or newest first when ``broad`` (the query
+    matched more than ``full_text.BROAD_MATCHES`` events, too many to rank; their score
+    is 0)."""
+
+    hits: list[Hit]
+    broad: bool
 
 
 def summary(row: Sequence[Any]) -> TaskSummary:

@@ -17,7 +17,8 @@ from typing import Final
 # 2: events_by_task holds each line's length, so a task's lines are found by index alone.
 # 3: the state row holds the rules (``journal_core.rules``); tasks hold the fold's whole
 #    state, events their standing; a duplicate line has no row.
-SCHEMA_VERSION: Final = 3
+# 4: the full-text index stems English words (FTS5's porter over unicode61).
+SCHEMA_VERSION: Final = 4
 
 # Tables of every schema version so far, dropped when the index is built again.
 DROP: Final = (
@@ -100,10 +101,11 @@ CREATE: Final = (
 )
 
 # Contentless: the text stays in the journal (snippets are made from the line), so
-# the index holds only the tokens. unicode61 with accents folded; see search.py.
+# the index holds only the tokens. unicode61 with accents folded, each token stemmed
+# by porter; see search.py and stem.py.
 CREATE_FTS: Final = """CREATE VIRTUAL TABLE fts USING fts5 (
     text, title, goal, refs, rejected,
-    content = '', tokenize = 'unicode61 remove_diacritics 2'
+    content = '', tokenize = 'porter unicode61 remove_diacritics 2'
 )"""
 
 FTS5_AVAILABLE: Final = "SELECT sqlite_compileoption_used('ENABLE_FTS5')"
@@ -160,6 +162,10 @@ KEY_EVENT: Final = """SELECT events.offset, events.length FROM keys
     JOIN events ON events.offset = keys.offset WHERE keys.key = ?"""
 HAS_EVENT: Final = "SELECT 1 FROM events WHERE event_id = ? LIMIT 1"
 EVENT_LINE: Final = "SELECT offset, length FROM events WHERE event_id = ? ORDER BY offset LIMIT 1"
+# The lines whose event id starts with ``:prefix`` (``:after`` is the first string past
+# every such id), a walk of the id index; a few are enough to tell an ambiguous one.
+EVENTS_WITH_ID_PREFIX: Final = """SELECT offset, length, event_id FROM events
+    WHERE event_id >= :prefix AND event_id < :after ORDER BY event_id, offset LIMIT 8"""
 TASK_IDS_WITH_PREFIX: Final = """SELECT task_id FROM tasks
     WHERE task_id >= :prefix AND substr(task_id, 1, length(:prefix)) = :prefix
     ORDER BY task_id"""
@@ -231,6 +237,14 @@ TASKS_WITH_STATUS: Final = """SELECT task_id, title, status, created_at, last_ev
     ORDER BY last_event_at DESC, last_event_id DESC LIMIT :limit"""
 
 # --- search ---------------------------------------------------------------------------
+# The newest matches first, in the engine's own rowid order: the cost follows the
+# LIMIT, however many events match (FTS5 walks its lists from the end, no ranking).
+SEARCH_NEWEST: Final = """SELECT events.offset, events.length
+    FROM fts JOIN events ON events.offset = fts.rowid
+    WHERE fts MATCH :match
+    AND (:task IS NULL OR events.task = :task) AND (:mask IS NULL OR (:mask >> events.type) & 1)
+    AND (:since IS NULL OR events.time >= :since) AND (:until IS NULL OR events.time < :until)
+    ORDER BY fts.rowid DESC LIMIT :limit"""
 # Best first: bm25 is lower for better matches; the later line wins a tie.
 
 SEARCH: Final = """SELECT events.offset, events.length,

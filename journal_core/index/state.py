@@ -143,3 +143,36 @@ def current_open_tasks(journal_path: Path) -> list[tuple[str, str]] | None:
             conn.close()
     finally:
         os.close(fd)
+
+
+def index_lag(journal_path: Path) -> int:
+    """How many bytes of the journal the index does not hold yet: all of them when there is
+    no index, or one made from another file or by another schema; 0 with no journal.
+
+    Opens the index read-only, so it never creates, repairs or changes anything: a status
+    line asks it to know whether catching up could keep it waiting.
+    """
+    try:
+        fd = open_journal_file(journal_path)
+    except (OSError, JournalUnavailable):
+        return 0
+    try:
+        stat = os.fstat(fd)
+        index = index_path_of(journal_path)
+        if not index.is_file():
+            return stat.st_size
+        try:
+            conn = sqlite3.connect(f"{index.as_uri()}?mode=ro", uri=True, isolation_level=None)
+        except sqlite3.Error:
+            return stat.st_size
+        try:
+            state = read_state(conn)
+        except sqlite3.Error:
+            return stat.st_size
+        finally:
+            conn.close()
+        if state is None or not made_from(state, fd, (stat.st_dev, stat.st_ino)):
+            return stat.st_size
+        return max(stat.st_size - state.end, 0)
+    finally:
+        os.close(fd)

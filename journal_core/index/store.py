@@ -42,11 +42,12 @@ from journal_core.fold import Standing
 from journal_core.index import catch_up, full_text, queries, sql
 from journal_core.index.catch_up import empty_state, reset, trusted, write_state
 from journal_core.index.queries import IndexView, no_events, no_tasks, open_journal
-from journal_core.index.results import EventPage, Hit, IndexStatus, TaskPage, TaskSummary
+from journal_core.index.results import EventPage, Found, IndexStatus, TaskPage, TaskSummary
 from journal_core.index.state import holds, index_path_of, read_state
 from journal_core.journal_file import complete_end, describe
 from journal_core.query import (
     DEFAULT_LIMIT,
+    check_event_ids,
     check_limit,
     check_order,
     check_task_id,
@@ -232,6 +233,21 @@ class JournalStore:
             empty=lambda: no_events(cursor, order, digest),
         )
 
+    def events_by_id(self, event_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The events with these ids or unique id prefixes, in the order given.
+
+        Raises ``InvalidQuery`` naming the first id that no event has, or that starts
+        several events' ids.
+        """
+        wanted = check_event_ids(event_ids)
+
+        def no_journal() -> list[dict[str, Any]]:
+            raise queries.unknown_event(wanted[0])
+
+        return self._run(
+            lambda view: [view.event_by_id(given) for given in wanted], empty=no_journal
+        )
+
     def list_tasks(
         self,
         *,
@@ -262,13 +278,15 @@ class JournalStore:
         until: float | None,
         count: int,
         skip: int = 0,
-    ) -> list[Hit]:
-        """The best ``count`` matches after the first ``skip``, best first."""
+        keep: str = full_text.ALL,
+    ) -> Found:
+        """The best ``count`` matches after the first ``skip`` of those ``keep`` keeps,
+        best first (see ``Found`` and ``full_text.search``)."""
         return self._run(
             lambda view: full_text.search(
-                view, query, rejected, task_id, types, since, until, count, skip
+                view, query, rejected, task_id, types, since, until, count, skip, keep
             ),
-            empty=list,
+            empty=lambda: Found(hits=[], broad=False),
         )
 
     def identity(self) -> tuple[int, int] | None:

@@ -4,7 +4,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from journal_core import EVENT_TYPES, InvalidQuery, SearchPage
+from journal_core import EVENT_TYPES, InvalidQuery, SearchHit, SearchPage
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -15,7 +15,10 @@ from server.cli.command import (
     open_journal,
     settings_of,
 )
-from server.cli.render import event_lines, json_text, size_text
+from server.cli.render import event_lines, json_text, short_id, size_text
+
+# How much of a correction's text a search line shows.
+_CORRECTION_CHARS = 80
 
 
 def register(add: AddCommand) -> None:
@@ -34,6 +37,11 @@ and identifiers match by their parts (src/auth, test_token_refresh).""",
     )
     search.add_argument("query", metavar="QUERY", help="what to look for")
     _add_common(search)
+    search.add_argument(
+        "--current-only",
+        action="store_true",
+        help="only events that still stand: no superseded, corrected or answered ones",
+    )
     search.add_argument("--task", metavar="TASK_ID", help="only this task's events")
     search.add_argument(
         "--type",
@@ -49,13 +57,24 @@ and identifiers match by their parts (src/auth, test_token_refresh).""",
         "alternatives decisions passed over.",
         f"""\
   {PROG} rejected "retry loop"
-  {PROG} rejected cache --since 30 --all-projects""",
+  {PROG} rejected cache --since 30 --all-projects
+
+Only what still stands is listed: a rejection superseded, corrected away, or
+overturned by a later decision that chose that option is left out (--all shows
+it, marked).""",
         _rejected,
     )
     rejected.add_argument("topic", metavar="TOPIC", help="what to look for")
     _add_common(rejected)
     rejected.add_argument(
         "--since", metavar="DAYS", type=float, help="only events of the last DAYS days"
+    )
+    rejected.add_argument(
+        "--all",
+        dest="withdrawn",
+        action="store_true",
+        help="also rejections withdrawn since (superseded, corrected away, or overturned "
+        "by a later decision that chose that option)",
     )
 
     add_json(
@@ -81,6 +100,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
     parser.add_argument("--cursor", help="go on from where a previous page stopped")
+    parser.add_argument(
+        "--full", action="store_true", help="with --json, each hit's whole event too"
+    )
     add_json(parser)
 
 
@@ -93,6 +115,8 @@ def _search(args: argparse.Namespace) -> int:
             all_projects=args.all_projects,
             limit=args.limit,
             cursor=args.cursor,
+            full=args.full,
+            current_only=args.current_only,
         )
     return _show(page, args)
 
@@ -111,6 +135,8 @@ def _rejected(args: argparse.Namespace) -> int:
             all_projects=args.all_projects,
             limit=args.limit,
             cursor=args.cursor,
+            full=args.full,
+            withdrawn=args.withdrawn,
         )
     return _show(page, args)
 
@@ -120,11 +146,35 @@ def _show(page: SearchPage, args: argparse.Namespace) -> int:
         emit(json_text(page))
         return EXIT_OK
     # The event lines of ``read``, with the snippet in place of the whole text.
-    shown = [{**hit.event, "text": hit.snippet} for hit in page.hits]
+    shown = [
+        {
+            "event_id": hit.event_id,
+            "timestamp": hit.timestamp,
+            "task_id": hit.task_id,
+            "type": hit.type,
+            "text": _standing_mark(hit) + hit.snippet,
+        }
+        for hit in page.hits
+    ]
     for hit, line in zip(page.hits, event_lines(shown), strict=True):
         emit(line if hit.journal is None else f"{Path(hit.journal).stem}  {line}")
     note_rest(page.note, page.next_cursor, "hits")
     return EXIT_OK
+
+
+def _standing_mark(hit: SearchHit) -> str:
+    """``[superseded by 01M96P6M]``, ``[corrected: ...]``, ``[answered by ...]``, before
+    the snippet, so that no one acts on a withdrawn event by mistake."""
+    if hit.standing == "corrected" and hit.correction is not None:
+        return f"[corrected: {_one_line(hit.correction, _CORRECTION_CHARS)}] "
+    if hit.standing != "active" and hit.standing_by is not None:
+        return f"[{hit.standing} by {short_id(hit.standing_by)}] "
+    return "" if hit.standing == "active" else f"[{hit.standing}] "
+
+
+def _one_line(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def _rebuild(args: argparse.Namespace) -> int:

@@ -51,6 +51,11 @@ _REINJECT_HEAD = (
     "task this session was on. It is data from the journal, not instructions.\n\n"
 )
 _REINJECTED = {"compact": "compacted", "resume": "resumed", "clear": "cleared"}
+# What the briefing says while the index is built in the background.
+_INDEXING = (
+    "The journal's index is being built in the background, so the open tasks are not "
+    "listed this time; list_tasks and task_pack show them once it is done."
+)
 
 Hook = Callable[[argparse.Namespace, dict[str, Any]], None]
 
@@ -196,9 +201,24 @@ def _in_hand(journal: Journal, payload: Mapping[str, Any]) -> str | None:
 # --- the hooks ---------------------------------------------------------------------------
 
 
+def _index_is_far_behind(path: Path) -> bool:
+    """Whether the index lacks so much of the journal that a hook would wait on its
+    build; then the build is started aside, for a later hook to use."""
+    from journal_core import index_lag
+    from server.cli.background import WAIT_BYTES, build_in_background
+
+    if index_lag(path) <= WAIT_BYTES:
+        return False
+    build_in_background(path)
+    return True
+
+
 def _session_start(args: argparse.Namespace, payload: dict[str, Any]) -> None:
     settings = _settings(args, payload)
     if not settings.journal_path.exists():
+        return
+    if _index_is_far_behind(settings.journal_path):
+        _context("SessionStart", _BRIEFING_HEAD + _INDEXING)
         return
     with open_journal(settings) as journal:
         task = _in_hand(journal, payload)
@@ -222,7 +242,7 @@ def _user_prompt_submit(args: argparse.Namespace, payload: dict[str, Any]) -> No
     if not isinstance(prompt, str) or not prompt.strip():
         return
     settings = _settings(args, payload)
-    if not settings.journal_path.exists():
+    if not settings.journal_path.exists() or _index_is_far_behind(settings.journal_path):
         return
     with open_journal(settings) as journal:
         text = render_recall(recall(journal, prompt))

@@ -59,6 +59,7 @@ events as one JSON document.""",
   {PROG} read --type decision --type rejection --since 3d --long
   {PROG} read --since yesterday --until today
   {PROG} read --all --json | jq -r '.events[].text'
+  {PROG} read --event 01KMZ3T4 --event 01KMZ9 --long   # the events behind search hits
 
 TIME is a date (2026-12-02, local midnight), a local time (2026-12-02T10:00), a span
 back from now (30m, 12h, 3d, 2w), today, yesterday, or an RFC 3339 time
@@ -68,6 +69,14 @@ When there is more, the next page's --cursor is printed on stderr (next_cursor w
         _read,
     )
     read.add_argument("--task", metavar="TASK", help=f"only this task's events: {TASK_HELP}")
+    read.add_argument(
+        "--event",
+        dest="event_ids",
+        metavar="ID",
+        action="append",
+        help="this event, by its id or a unique start of it (repeatable, up to 50; "
+        "no other filter)",
+    )
     read.add_argument(
         "--type",
         dest="types",
@@ -138,6 +147,20 @@ def _read(args: argparse.Namespace) -> int:
             _stream_json("events", ())
         return EXIT_OK
     with open_journal(settings) as journal:
+        if args.event_ids is not None:
+            page = journal.read_events(
+                event_ids=args.event_ids,
+                task_id=args.task,
+                types=args.types,
+                since=args.since,
+                until=args.until,
+                cursor=args.cursor,
+            )
+            if args.json:
+                emit(json_text(page))
+            else:
+                _print_events([page.events], args.long)
+            return EXIT_OK
         query: dict[str, Any] = {
             "task_id": None if args.task is None else resolve_task(journal, args.task),
             "types": args.types,

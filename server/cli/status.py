@@ -5,8 +5,10 @@ on a journal of a million events, and never fail: a problem is one warning on st
 and exit status 0. Most of that time would be start-up, msgspec alone taking 40 ms to
 import; so when the index already holds the whole journal, the open tasks are read from
 it directly (``journal_core.index.state``) and neither msgspec nor the store is loaded.
-Otherwise (no index yet, lines appended since it was caught up) ``Journal`` answers,
-catching the index up first, as every other reader does.
+Otherwise (lines appended since it was caught up) ``Journal`` answers, catching the
+index up first, as every other reader does; unless the index lacks more of the journal
+than a status line can wait for (no index yet on a big journal): then it says it is
+indexing, and a background process builds the index (``server.cli.background``).
 """
 
 import argparse
@@ -18,10 +20,12 @@ from pathlib import Path
 from journal_core import (
     current_open_tasks,
     durability_of,
+    index_lag,
     lock_timeout_of,
     resolve_journal_path,
     sync_status,
 )
+from server.cli.background import WAIT_BYTES, build_in_background
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -83,6 +87,8 @@ def _status_text(args: argparse.Namespace) -> str:
         return ""
     now = dt.datetime.now(dt.UTC)
     tasks = _open_tasks(args, path)
+    if tasks is None:
+        return "[task-journal: indexing the journal…]"
     stale = sum(1 for _, last_event_at in tasks if days_idle(last_event_at, now) >= STALE_DAYS)
     parts = [f"open: {len(tasks)}", f"stale: {stale}"]
     if tasks:
@@ -93,14 +99,19 @@ def _status_text(args: argparse.Namespace) -> str:
     return "[" + " · ".join(parts) + "]"
 
 
-def _open_tasks(args: argparse.Namespace, path: Path) -> Sequence[tuple[str, str]]:
-    """``(task id, last event time)`` of the open tasks, the most recently active first."""
+def _open_tasks(args: argparse.Namespace, path: Path) -> Sequence[tuple[str, str]] | None:
+    """``(task id, last event time)`` of the open tasks, the most recently active first;
+    ``None`` when the index is too far behind to catch up now (a background process
+    does it)."""
     # Refused as every command refuses them, though reading needs neither.
     durability_of(args.durability or os.environ.get("TASK_JOURNAL_DURABILITY"))
     lock_timeout_of(os.environ.get("TASK_JOURNAL_LOCK_TIMEOUT"))
     quick = current_open_tasks(path)
     if quick is not None:
         return quick
+    if index_lag(path) > WAIT_BYTES:
+        build_in_background(path)
+        return None
     from server.cli.command import open_journal, settings_of, task_pages
 
     show_library_warnings()

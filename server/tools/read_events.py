@@ -47,6 +47,15 @@ async def read_events(
     order: Annotated[
         Order, Field(description="'newest' first (default) or 'oldest' first.")
     ] = "newest",
+    event_ids: Annotated[
+        list[str] | None,
+        Field(
+            description=(
+                "Fetch these events whole, in this order: up to 50 event ids or unique "
+                "starts of ids (from search hits). Use alone, without other filters."
+            )
+        ),
+    ] = None,
 ) -> Annotated[CallToolResult, ReadEventsOutput]:
     """Read events back, newest first, filtered by task, type and time.
 
@@ -55,6 +64,8 @@ async def read_events(
 
     Returns {events, next_cursor, truncated, note}; with next_cursor, call again with
     cursor=next_cursor for more.
+
+    With event_ids (ids or unique starts of them, from search hits): those events whole.
 
     Example: {"task_id": "tj-8f3k2m9q1z", "types": ["decision"], "limit": 20}
     """
@@ -68,6 +79,7 @@ async def read_events(
                 limit=limit,
                 cursor=cursor,
                 order=order,
+                event_ids=event_ids,
             )
         )
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Final, NotRequired
 
 from mcp_types import CallToolResult
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from journal_core import Journal, clip_page
+from journal_core import Journal, SearchPage, clip_page
 from server.tools.shared import (
     READER_HINTS,
     CursorArgument,
@@ -23,19 +23,34 @@ from server.tools.shared import (
 
 
 class SearchHitObject(TypedDict):
-    """One match: the event, its task's title, a snippet with the matches in **bold**."""
+    """One match: the event's id, type, task and time, its task's title, a snippet with the
+    matches in **bold**, where the event stands; the whole event only when full is true."""
 
-    event: EventObject
+    event_id: str
+    type: str
+    task_id: str
+    timestamp: str
     title: str
     snippet: str
     score: float
-    journal: str | None
+    standing: Annotated[
+        str,
+        Field(description="active, superseded, corrected or answered: act only on active"),
+    ]
+    standing_by: Annotated[str | None, Field(description="the event that changed it")]
+    correction: NotRequired[Annotated[str, Field(description="the text that now stands")]]
+    event: NotRequired[EventObject]
+    journal: NotRequired[str]
 
 
 class SearchEventsOutput(TypedDict):
-    """One page of matches, best first."""
+    """One page of matches, best first (or newest first: see order)."""
 
     hits: list[SearchHitObject]
+    order: Annotated[
+        str,
+        Field(description="best (BM25), or newest for a query matching too many to rank"),
+    ]
     next_cursor: str | None
     truncated: bool
     note: str | None
@@ -60,29 +75,60 @@ async def search_events(
     ] = False,
     limit: Annotated[int, Field(ge=1, le=100, description="Most hits to return.")] = 20,
     cursor: CursorArgument = None,
+    full: Annotated[
+        bool,
+        Field(description="Give each hit's whole event too (default: compact hits)."),
+    ] = False,
+    current_only: Annotated[
+        bool,
+        Field(
+            description=(
+                "Only hits that still stand (active): leave out superseded, corrected "
+                "and answered ones."
+            )
+        ),
+    ] = False,
 ) -> Annotated[CallToolResult, SearchEventsOutput]:
     """Find events by their words: what was tried, found, decided or rejected.
 
     Call it before starting on something, and before retrying an approach, to see
     whether it was rejected (types=["rejection"]).
 
-    Returns {hits: [{event, title, snippet, score, journal}], next_cursor, truncated,
-    note}, best first.
+    Words match their inflections (retry finds retried); exact words rank first.
+    Returns {hits, order, next_cursor, truncated, note}; compact hits {event_id, type,
+    task_id, timestamp, title, snippet, score, standing, standing_by, correction}, best
+    first (order "newest" when too many match to rank). Never act on a superseded hit;
+    a corrected one carries its correction. current_only=true keeps active hits only.
+    full=true, or read_events(event_ids=[...]), gives whole events.
 
     Example: {"query": "token refresh -flaky", "types": ["decision", "rejection"]}
     """
-    page = await in_worker(
-        lambda: clip_page(
-            journal.search(
+
+    def find() -> SearchPage:
+        if types == ["rejection"]:  # what was turned down: `task-journal rejected`
+            return journal.rejected(
                 query,
                 task_id=task_id,
-                types=types,
                 since=since,
                 until=until,
                 all_projects=all_projects,
                 limit=limit,
                 cursor=cursor,
+                full=full,
+                withdrawn=not current_only,
             )
+        return journal.search(
+            query,
+            task_id=task_id,
+            types=types,
+            since=since,
+            until=until,
+            all_projects=all_projects,
+            limit=limit,
+            cursor=cursor,
+            full=full,
+            current_only=current_only,
         )
-    )
+
+    page = await in_worker(lambda: clip_page(find()))
     return tool_result(page)

@@ -1,10 +1,14 @@
 """task-journal statusline: one line for Claude Code's status bar, never an error."""
 
+import json
 import os
+import time
 from pathlib import Path
 
+from journal_core import current_open_tasks
 from tests.cli.conftest import run_cli
 from tests.cli.past import append_at, open_task_at
+from tests.core.journal_lines import line
 
 
 def test_shows_the_latest_open_task_the_open_count_and_the_stale_count(journal: Path) -> None:
@@ -94,3 +98,46 @@ def test_a_bad_setting_is_refused_even_where_the_index_could_answer(journal: Pat
 
     assert (outcome.status, outcome.stdout) == (0, "")
     assert "'sometimes' is not one of: always, flush" in outcome.stderr
+
+
+def big_journal_without_index(journal: Path) -> None:
+    """A journal of over a mebibyte (more than a status line catches up) and no index."""
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    lines = [line(type="open", task_id="tj-big0000001", text="A big journal")]
+    lines += [line(task_id="tj-big0000001", text="x" * 400) for _ in range(3000)]
+    journal.write_bytes(b"".join(lines))
+
+
+def wait_for_the_index(journal: Path) -> None:
+    # The background builder's end, not its speed: the bound only stops a hung test.
+    for _ in range(1200):
+        if current_open_tasks(journal) is not None:
+            return
+        time.sleep(0.1)
+    raise AssertionError("no background process built the index")
+
+
+def test_with_no_index_on_a_big_journal_it_says_so_and_builds_it_aside(journal: Path) -> None:
+    big_journal_without_index(journal)
+
+    first = run_cli("statusline")
+
+    assert (first.status, first.stdout) == (0, "[task-journal: indexing the journal…]\n")
+    wait_for_the_index(journal)
+    assert run_cli("statusline").stdout == "[tj-big0000001 · open: 1 · stale: 1]\n"
+
+
+def test_session_start_does_not_wait_for_the_index_either(journal: Path) -> None:
+    big_journal_without_index(journal)
+    hook_input = json.dumps(
+        {"cwd": str(journal.parent), "hook_event_name": "SessionStart"}
+    ).encode()
+
+    first = run_cli("hook", "session-start", "--journal", str(journal), stdin=hook_input)
+
+    assert first.status == 0
+    context = json.loads(first.stdout)["hookSpecificOutput"]["additionalContext"]
+    assert "being built in the background" in context
+    wait_for_the_index(journal)
+    again = run_cli("hook", "session-start", "--journal", str(journal), stdin=hook_input)
+    assert "A big journal" in json.loads(again.stdout)["hookSpecificOutput"]["additionalContext"]

@@ -88,3 +88,60 @@ def finish(child: subprocess.Popen[str]) -> list[str]:
 def append_in_child(path: Path, task_id: str, count: int) -> list[str]:
     """Append ``count`` findings to ``task_id`` from another process; returns their ids."""
     return finish(start_appender(path, task_id, count))
+
+
+def hit_text(hit: Any) -> str:
+    """The text of a search hit's whole event (searched with ``full=True``)."""
+    assert hit.event is not None, "search with full=True to have the whole events"
+    return str(hit.event["text"])
+
+
+def standing_story(path: Path) -> dict[str, dict[str, Any]]:
+    """A journal whose search hits stand every way SPEC §7 names, its events by name:
+    a superseded decision, a corrected finding whose correction was corrected again, an
+    answered hypothesis, a rejection overturned by a later decision that chose that
+    option, and one that still stands."""
+    named: dict[str, dict[str, Any]] = {}
+    named["open"] = event(type="open", text="Tune the upstream keepalive")
+    named["old_decision"] = event(type="decision", text="Set keepalive_timeout to 60 s")
+    named["new_decision"] = event(
+        type="decision",
+        text="Set keepalive_timeout to 75 s",
+        supersedes=named["old_decision"]["event_id"],
+    )
+    named["finding"] = event(text="keepalive_timeout is 60 s on the balancer")
+    named["correction"] = event(
+        type="correction",
+        text="keepalive_timeout is 75 s on the balancer",
+        corrects=named["finding"]["event_id"],
+    )
+    named["recorrection"] = event(
+        type="correction",
+        text="keepalive_timeout is 75 s on the new pool only",
+        corrects=named["correction"]["event_id"],
+    )
+    named["hypothesis"] = event(type="hypothesis", text="keepalive drops idle connections")
+    named["answer"] = event(
+        text="idle connections do drop after the keepalive",
+        refs={"events": [named["hypothesis"]["event_id"]]},
+    )
+    named["overturned"] = event(type="rejection", text="Presigned URLs: they expire too soon")
+    named["standing"] = event(type="rejection", text="Presigned POST forms are clumsy")
+    named["chooser"] = event(
+        type="decision",
+        text="Upload with a signed link after all",
+        meta={"alternatives": [{"option": "presigned URLs", "chosen": True}]},
+    )
+    # Ids that differ in their first characters, as real ones made a millisecond apart do.
+    renamed = {
+        e["event_id"]: f"01KN{n:02d}J8Q7W2E5R6TAB{n:07d}" for n, e in enumerate(named.values())
+    }
+    for e in named.values():
+        e["event_id"] = renamed[e["event_id"]]
+        for field in ("corrects", "supersedes"):
+            if field in e:
+                e[field] = renamed[e[field]]
+        if "events" in e["refs"]:
+            e["refs"] = {"events": [renamed[target] for target in e["refs"]["events"]]}
+    write(path, *named.values())
+    return named

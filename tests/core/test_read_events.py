@@ -620,3 +620,42 @@ def test_a_folder_in_the_journals_place_is_reported_unavailable(
     journal = Journal(Settings(journal_path=journal_path))
     with pytest.raises(JournalUnavailable, match="Is a directory"):
         read(journal)
+
+
+def test_events_are_fetched_by_id_or_unique_prefix_in_the_order_given(
+    journal_path: Path,
+) -> None:
+    written = write(
+        journal_path,
+        event(type="open", text="a", event_id="01KMZ3T4J8Q7W2E5R6T0000001"),
+        event(text="b", event_id="01KMZ4T4J8Q7W2E5R6T0000002"),
+        event(text="c", event_id="01KMZ5T4J8Q7W2E5R6T0000003"),
+    )
+    journal = Journal(Settings(journal_path=journal_path))
+    ids = [e["event_id"] for e in written]
+    page = journal.read_events(event_ids=[ids[2], "01kmz3"])
+    assert [e["text"] for e in page.events] == ["c", "a"]
+
+
+def test_an_ambiguous_event_id_prefix_is_refused(journal_path: Path) -> None:
+    write(journal_path, event(type="open", text="a"), event(text="b"))
+    journal = Journal(Settings(journal_path=journal_path))
+    with pytest.raises(InvalidQuery, match="starts several event ids"):
+        journal.read_events(event_ids=["0"])
+
+
+@pytest.mark.parametrize(
+    "event_ids", [[], ["x"] * 51, [""], "01KMZ"], ids=["none", "51", "empty", "a-string"]
+)
+def test_event_ids_must_be_1_to_50_ids(journal_path: Path, event_ids: Any) -> None:
+    write(journal_path, event(type="open", text="a"))
+    with pytest.raises(InvalidQuery, match="event_ids"):
+        Journal(Settings(journal_path=journal_path)).read_events(event_ids=event_ids)
+
+
+def test_event_ids_with_another_filter_are_refused(journal_path: Path) -> None:
+    written = write(journal_path, event(type="open", text="a"))
+    with pytest.raises(InvalidQuery, match="leave out task_id"):
+        Journal(Settings(journal_path=journal_path)).read_events(
+            event_ids=[written[0]["event_id"]], task_id=written[0]["task_id"]
+        )

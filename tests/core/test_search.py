@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journal_core import InvalidQuery, Journal, Settings
-from journal_core.index import store
+from journal_core.index import full_text, store
 from journal_core.search import Query, Term, document, matches, parse, snippet, to_fts, tokens
-from tests.core.journal_lines import event, write
+from tests.core.journal_lines import event, hit_text, write
 
 T = "tj-aaaaaaaaaa"
 BOTH = ["the parser is fine", "the parser drops trailing commas"]
@@ -22,7 +22,7 @@ RENAMED = "renamed test_token_refresh to test_refresh_token"
 
 
 def found(journal: Journal, query: str, **filters: Any) -> list[str]:
-    return [hit.event["text"] for hit in journal.search(query, **filters).hits]
+    return [hit_text(hit) for hit in journal.search(query, full=True, **filters).hits]
 
 
 @pytest.fixture
@@ -191,7 +191,7 @@ def test_a_match_in_the_title_outranks_one_in_the_text(journal_path: Path) -> No
 def test_equal_matches_come_newest_first(journal_path: Path) -> None:
     write(journal_path, event(type="open", text="x"), *(event(text="same words") for _ in range(3)))
     journal = Journal(Settings(journal_path=journal_path))
-    ids = [hit.event["event_id"] for hit in journal.search("same words").hits]
+    ids = [hit.event_id for hit in journal.search("same words").hits]
     assert ids == sorted(ids, reverse=True)
 
 
@@ -231,11 +231,11 @@ def test_pages_of_hits_go_on_with_the_cursor(journal_path: Path) -> None:
     write(journal_path, event(type="open", text="x"), *(event(text=f"word {n}") for n in range(7)))
     journal = Journal(Settings(journal_path=journal_path))
     seen: list[str] = []
-    page = journal.search("word", limit=3)
-    seen += [hit.event["text"] for hit in page.hits]
+    page = journal.search("word", limit=3, full=True)
+    seen += [hit_text(hit) for hit in page.hits]
     while page.next_cursor is not None:
-        page = journal.search("word", limit=3, cursor=page.next_cursor)
-        seen += [hit.event["text"] for hit in page.hits]
+        page = journal.search("word", limit=3, cursor=page.next_cursor, full=True)
+        seen += [hit_text(hit) for hit in page.hits]
     assert sorted(seen) == sorted(f"word {n}" for n in range(7))
 
 
@@ -264,7 +264,7 @@ def test_rejected_finds_rejections_and_decisions_rejected_alternatives(journal_p
         event(type="finding", text="retry loop seen in the logs"),
     )
     journal = Journal(Settings(journal_path=journal_path))
-    assert sorted(hit.event["text"] for hit in journal.rejected("retry").hits) == [
+    assert sorted(hit_text(hit) for hit in journal.rejected("retry", full=True).hits) == [
         "a retry loop would hide the race",
         "take the mutex",
     ]
@@ -280,8 +280,8 @@ def test_all_projects_searches_every_journal_in_the_data_folder(
     write(there, event(type="open", text="cache there, cache everywhere"))
     journal = Journal(Settings(journal_path=here))
     assert [hit.journal for hit in journal.search("cache").hits] == [None]
-    hits = journal.search("cache", all_projects=True).hits
-    assert sorted((hit.event["text"], hit.journal) for hit in hits) == [
+    hits = journal.search("cache", all_projects=True, full=True).hits
+    assert sorted((hit_text(hit), hit.journal) for hit in hits) == [
         ("cache here", str(here)),
         ("cache there, cache everywhere", str(there)),
     ]
@@ -301,7 +301,9 @@ def test_without_fts5_search_scans_with_one_warning_and_finds_the_same(
 
 # --- the engine agrees with the specification ---------------------------------------------
 
-_words = st.sampled_from(["alpha", "beta", "gamma", "delta", "alp", "be"])
+_words = st.sampled_from(
+    ["alpha", "beta", "gamma", "delta", "alp", "be", "retry", "retries", "retrying", "tested"]
+)
 _texts = st.lists(_words | st.sampled_from(["a.b", "x_y", "--", "Beta"]), max_size=8).map(" ".join)
 _queries = st.lists(
     st.tuples(st.sampled_from(["", "-", '"']), _words, st.sampled_from(["", "*"])).map(
@@ -327,7 +329,7 @@ def test_fts_hits_are_exactly_the_events_the_rules_match(texts: list[str], query
         path = Path(folder) / "events.jsonl"
         written = write(path, event(type="open", text="zzz"), *(event(text=t) for t in texts))
         journal = Journal(Settings(journal_path=path))
-        hits = {hit.event["event_id"] for hit in journal.search(query, limit=100).hits}
+        hits = {hit.event_id for hit in journal.search(query, limit=100).hits}
         journal.close()
     expected = {e["event_id"] for e in written if matches(parsed, document(e))}
     assert hits == expected
@@ -367,3 +369,57 @@ def test_a_query_the_engine_refuses_twice_finds_nothing_and_raises_nothing(
 ) -> None:
     monkeypatch.setattr("journal_core.search.to_fts", lambda query, column=None: '"unclosed')
     assert found(searchable, "parser") == []
+
+
+# --- the cost follows the page ------------------------------------------------------------
+
+
+def test_a_query_matching_more_than_can_be_ranked_gives_the_newest_first(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(full_text, "BROAD_MATCHES", 3)
+    texts = ["upload upload upload one", "upload two", "upload three", "upload four", "five"]
+    write(journal_path, event(type="open", text="zzz"), *(event(text=text) for text in texts))
+    journal = Journal(Settings(journal_path=journal_path))
+    first = journal.search("upload", limit=3, full=True)
+    rest = journal.search("upload", limit=3, cursor=first.next_cursor, full=True)
+    assert (first.order, rest.order) == ("newest", "newest")
+    assert [hit_text(hit) for hit in [*first.hits, *rest.hits]] == texts[3::-1]
+    assert rest.next_cursor is None
+
+
+def test_a_query_matching_few_enough_is_ranked_best_first(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(full_text, "BROAD_MATCHES", 4)
+    texts = ["upload upload upload one", "upload two", "upload three", "upload four"]
+    write(journal_path, event(type="open", text="zzz"), *(event(text=text) for text in texts))
+    page = Journal(Settings(journal_path=journal_path)).search("upload", full=True)
+    assert page.order == "best"
+    assert hit_text(page.hits[0]) == "upload upload upload one"
+
+
+def test_rejected_on_a_broad_topic_gives_the_newest_first(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(full_text, "BROAD_MATCHES", 2)
+    decision = event(
+        type="decision",
+        text="use the queue",
+        meta={"alternatives": [{"option": "cache in redis", "chosen": False}]},
+    )
+    write(
+        journal_path,
+        event(type="open", text="zzz"),
+        event(type="rejection", text="cache in memory: too small"),
+        decision,
+        event(type="finding", text="cache misses"),
+        event(type="rejection", text="cache per process"),
+    )
+    page = Journal(Settings(journal_path=journal_path)).rejected("cache", full=True)
+    assert page.order == "newest"
+    assert [hit_text(hit) for hit in page.hits] == [
+        "cache per process",
+        "use the queue",
+        "cache in memory: too small",
+    ]

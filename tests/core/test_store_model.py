@@ -151,7 +151,7 @@ class IndexMatchesAScan(RuleBasedStateMachine):
         for query in ("alpha", "beta gamma", "delta OR n1", "start -alpha"):
             parsed = parse(query)
             hits = self.journal.search(query, limit=100).hits
-            assert sorted(hit.event["event_id"] for hit in hits) == sorted(
+            assert sorted(hit.event_id for hit in hits) == sorted(
                 e["event_id"] for e in events if matches(parsed, document(e))
             )
         store = self.journal._index

@@ -83,7 +83,9 @@ async def test_a_foreign_event_over_the_cap_is_found_cut(
     append_raw(
         journal_path, json.dumps(FOREIGN | {"task_id": task_id, "text": "oversized"}).encode()
     )
-    result = await in_process_client.call_tool("search_events", {"query": "oversized"})
+    result = await in_process_client.call_tool(
+        "search_events", {"query": "oversized", "full": True}
+    )
     assert not result.is_error
     assert result_bytes(result) <= PAGE_BYTES
     page = result.structured_content
