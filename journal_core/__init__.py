@@ -58,7 +58,14 @@ if TYPE_CHECKING:
         format_timestamp,
         new_event,
     )
-    from journal_core.fold import Standing, TaskFold, fold_lines
+    from journal_core.fold import (
+        FoldEvent,
+        Standing,
+        TaskFold,
+        as_fold_events,
+        canonical,
+        fold_lines,
+    )
     from journal_core.ids import SHORTEST_PREFIX, resolve_event_id, resolve_task_id
     from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
     from journal_core.index.state import current_open_tasks, index_lag
@@ -108,6 +115,7 @@ __all__ = [
     "Failed",
     "FlushResult",
     "IdPrefixTooShort",
+    "FoldEvent",
     "IdempotencyKeyReused",
     "IndexStatus",
     "InvalidEvent",
@@ -141,6 +149,8 @@ __all__ = [
     "UnknownEvent",
     "VerifyReport",
     "WriterStats",
+    "as_fold_events",
+    "canonical",
     "check_records",
     "clip_page",
     "current_branch",
@@ -210,7 +220,10 @@ _LATER = {
     ),
     "did_you_mean": "journal_core.spelling",
     "clip_page": "journal_core.clip",
-    **dict.fromkeys(("Standing", "TaskFold", "fold_lines"), "journal_core.fold"),
+    **dict.fromkeys(
+        ("FoldEvent", "Standing", "TaskFold", "as_fold_events", "canonical", "fold_lines"),
+        "journal_core.fold",
+    ),
     **dict.fromkeys(("current_open_tasks", "index_lag"), "journal_core.index.state"),
     **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),

@@ -1,107 +1,88 @@
-"""Where each event of a task stands, and the links that put it there (SPEC 7's words).
+"""Where each event of a task stands, and the links the viewer draws to show why.
 
-The one place the viewer decides standing. It follows the pack's rules (see
-``journal_core.pack``) over a task's events in canonical order, ``(timestamp,
-event_id)``: only an earlier event can be corrected, superseded or answered. Once the
-journal's own fold gives standing, this module asks it instead and keeps its shape.
+The journal's fold (``journal_core.TaskFold``) decides standing; this module only keeps
+it for the pages and reads links off what each event changed: ``corrects``,
+``supersedes``, ``answers`` or ``overturns``, from the later event to the earlier one.
 """
 
+import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
-__all__ = ["Link", "Standing", "TaskStanding", "task_standing"]
+from journal_core import FoldEvent, Standing, TaskFold, as_fold_events, canonical
 
-# The types whose events answer a hypothesis they name.
-_ANSWERS = frozenset({"finding", "decision", "rejection"})
+__all__ = ["Link", "TaskStanding", "task_standing"]
+
+# The link drawn from the event that gave a standing, by the fold's mark.
+_LINK_KIND: Final = {
+    "superseded": "supersedes",
+    "corrected_away": "corrects",
+    "corrected": "corrects",
+    "overturned": "overturns",
+    "answered": "answers",
+}
+_ACTIVE: Final = Standing()
 
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """``source`` acts on ``target``: ``corrects``, ``supersedes`` or ``answers``."""
+    """``source`` acts on ``target``: ``corrects``, ``supersedes``, ``answers`` or
+    ``overturns``."""
 
     source: str
     target: str
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class Standing:
-    """``active``, ``superseded``, ``corrected`` or ``answered``, and the event that did it."""
-
-    state: str = "active"
-    by: str | None = None
-    correction: str | None = None  # the correcting event's text, for a corrected event
-
-
-@dataclass(slots=True)
 class TaskStanding:
-    """The standing of every event of one task that is not ``active``, and every link."""
+    """One task's fold, and the links between its events, grown as the task grows."""
 
-    standing: dict[str, Standing] = field(default_factory=dict)
-    links: list[Link] = field(default_factory=list)
-    open_questions: int = 0  # hypotheses still active: nothing answered or withdrew them
-    types: dict[str, object] = field(default_factory=dict)  # every event id folded in
-    last: tuple[str, str] = ("", "")  # the canonical key of the latest event folded in
+    def __init__(self) -> None:
+        self.fold = TaskFold("")
+        self.links: list[Link] = []
+        self._hypotheses: list[str] = []
+        self._lock = threading.Lock()  # the pages extend a remembered standing from threads
+
+    @property
+    def standing(self) -> dict[str, Standing]:
+        """The standing of every event that is not active."""
+        return self.fold.changed()
+
+    @property
+    def open_questions(self) -> int:
+        """Hypotheses still active: nothing answered, amended or withdrew them."""
+        return sum(1 for event_id in self._hypotheses if self.of(event_id).standing == "active")
 
     def of(self, event_id: object) -> Standing:
-        return self.standing.get(event_id, _ACTIVE) if isinstance(event_id, str) else _ACTIVE
+        return self.fold.standing(event_id) if isinstance(event_id, str) else _ACTIVE
 
     def extended(self, events: Iterable[Mapping[str, Any]]) -> "TaskStanding | None":
-        """This standing with ``events`` folded in as well; None when one of them comes
-        before an event already folded in, in canonical order (fold the task again)."""
-        ordered = sorted(
-            (event for event in events if isinstance(event.get("event_id"), str)), key=_key
-        )
-        if ordered and _key(ordered[0]) < self.last:
-            return None
-        result = TaskStanding(dict(self.standing), list(self.links), 0, dict(self.types), self.last)
-        for event in ordered:
-            result._fold(event)
-        result.open_questions = sum(
-            1
-            for event_id, kind in result.types.items()
-            if kind == "hypothesis" and result.of(event_id).state == "active"
-        )
-        return result
+        """This standing with ``events`` folded in as well (those folded in already are
+        skipped); None when one of them comes before an event already folded in, in
+        canonical order (fold the task again)."""
+        with self._lock:
+            seen = {event.event_id for event in self.fold.events}
+            new = [event for event in canonical(_with_ids(events)) if event.event_id not in seen]
+            if new and not self.fold.follows(new[0]):
+                return None
+            for event in new:
+                self._add(event)
+        return self
 
-    def _fold(self, event: Mapping[str, Any]) -> None:
-        source: str = event["event_id"]
-        kind = event.get("type")
-        answers = kind in _ANSWERS
-        seen = self.types
-        for name in ("corrects", "supersedes"):
-            target = event.get(name)
-            if not isinstance(target, str) or target not in seen:
-                continue
-            self.links.append(Link(source, target, name))
-            if name == "corrects" and kind == "correction":
-                text = event.get("text")
-                _settle(self, target, Standing("corrected", source, _str_or_none(text)))
-            else:
-                # A rejection correcting a decision withdraws it, as a supersede does.
-                _settle(self, target, Standing("superseded", source))
-            if answers and seen[target] == "hypothesis":
-                _settle(self, target, Standing("answered", source))
-        refs = event.get("refs")
-        named = refs.get("events") if isinstance(refs, dict) else None
-        if answers and isinstance(named, list):
-            for target in named:
-                if isinstance(target, str) and seen.get(target) == "hypothesis":
-                    self.links.append(Link(source, target, "answers"))
-                    _settle(self, target, Standing("answered", source))
-        seen[source] = kind
-        self.last = _key(event)
+    def _add(self, event: FoldEvent) -> None:
+        source: str = event.event_id
+        for target, standing in self.fold.add(event).items():
+            kind = "corrects" if standing.amended_by == source else _LINK_KIND[standing.mark]
+            if standing.standing_by == source or standing.amended_by == source:
+                self.links.append(Link(source, target, kind))
+        if event.type == "hypothesis":
+            self._hypotheses.append(source)
 
 
-_ACTIVE = Standing()
-# Which standing wins when several apply: a withdrawn event is withdrawn, whatever else.
-_RANK = {"active": 0, "answered": 1, "corrected": 2, "superseded": 3}
-
-
-def _key(event: Mapping[str, Any]) -> tuple[str, str]:
-    """An event's place in canonical order: (timestamp, event_id)."""
-    return str(event.get("timestamp")), event["event_id"]
+def _with_ids(events: Iterable[Mapping[str, Any]]) -> list[FoldEvent]:
+    """The events that have an id to be named by (a foreign line may lack one)."""
+    return as_fold_events(event for event in events if isinstance(event.get("event_id"), str))
 
 
 def task_standing(events: Iterable[Mapping[str, Any]]) -> TaskStanding:
@@ -109,14 +90,3 @@ def task_standing(events: Iterable[Mapping[str, Any]]) -> TaskStanding:
     result = TaskStanding().extended(events)
     assert result is not None  # nothing was folded in before
     return result
-
-
-def _settle(result: TaskStanding, target: str, standing: Standing) -> None:
-    """Give ``target`` ``standing`` unless it already has a stronger one; among equals
-    the later event wins (the newest correction is the one shown)."""
-    if _RANK[standing.state] >= _RANK[result.of(target).state]:
-        result.standing[target] = standing
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None

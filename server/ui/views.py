@@ -8,15 +8,15 @@ characters as escapes (see ``pages``).
 import datetime as dt
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from journal_core import Journal, Pack, Settings, TaskSummary
+from journal_core import Pack, Standing, TaskSummary
 from server.cli.status import STALE_DAYS, days_idle
 from server.ui.remembered import TaskMemory
-from server.ui.standing import Link, Standing, TaskStanding, task_standing
+from server.ui.standing import Link
 
 __all__ = [
     "PAGE_EVENTS",
@@ -94,7 +94,8 @@ class Hit:
     event: Mapping[str, Any]
     title: str
     snippet: list[tuple[str, bool]]  # (text, whether it matched)
-    standing: Standing
+    standing: str  # SPEC 7's word, as search read it from the index
+    standing_by: str | None
     journal: str | None  # the file name of another project's journal
 
 
@@ -180,46 +181,21 @@ def hits_page(
     journal = memory.journal
     find = journal.rejected if rejected else journal.search
     page = find(query, all_projects=all_projects, limit=PAGE_HITS, cursor=cursor, full=True)
-    found = [(hit, hit.event) for hit in page.hits if hit.event is not None]
-    standings = _standings(memory, ((hit.journal, event.get("task_id")) for hit, event in found))
     hits = [
         Hit(
-            event=event,
+            event=hit.event,
             title=hit.title,
             snippet=snippet_parts(hit.snippet),
-            standing=standings[hit.journal, event.get("task_id")].of(event.get("event_id")),
+            standing=hit.standing,
+            standing_by=hit.standing_by,
             journal=Path(hit.journal).name
             if hit.journal and Path(hit.journal) != journal.path
             else None,
         )
-        for hit, event in found
+        for hit in page.hits
+        if hit.event is not None
     ]
     return hits, page.next_cursor
-
-
-def _standings(
-    memory: TaskMemory, tasks: Iterable[tuple[str | None, object]]
-) -> dict[tuple[str | None, object], TaskStanding]:
-    """The standing of each (journal, task) named, each task read once."""
-    found: dict[tuple[str | None, object], TaskStanding] = {}
-    others: dict[str, Journal] = {}
-    try:
-        for path, task_id in tasks:
-            if (path, task_id) in found:
-                continue
-            if not isinstance(task_id, str):
-                found[path, task_id] = TaskStanding()
-            elif path is None or Path(path) == memory.journal.path:
-                found[path, task_id] = memory.standing(task_id)
-            else:
-                other = others.get(path) or others.setdefault(
-                    path, Journal(Settings(journal_path=Path(path)))
-                )
-                found[path, task_id] = task_standing(other.task_events(task_id))
-    finally:
-        for other in others.values():
-            other.close()
-    return found
 
 
 def snippet_parts(snippet: str) -> list[tuple[str, bool]]:

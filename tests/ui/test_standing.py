@@ -6,10 +6,10 @@ from typing import Any
 
 import msgspec
 
-from journal_core import Journal, Settings, new_event
+from journal_core import Journal, Settings, fold_lines, new_event
 from journal_core.events import encode_line, format_timestamp, new_event_id
 from server.ui.remembered import TaskMemory
-from server.ui.standing import Link, Standing, task_standing
+from server.ui.standing import Link, task_standing
 
 
 def _event(event_id: str, kind: str, at: int, **fields: Any) -> dict[str, Any]:
@@ -22,61 +22,65 @@ def _event(event_id: str, kind: str, at: int, **fields: Any) -> dict[str, Any]:
     }
 
 
-def test_a_correction_corrects_and_shows_its_text() -> None:
-    result = task_standing(
-        [_event("A", "finding", 1), _event("B", "correction", 2, corrects="A", text="better")]
-    )
-    assert result.of("A") == Standing("corrected", "B", "better")
-    assert result.links == [Link("B", "A", "corrects")]
+def _story() -> list[dict[str, Any]]:
+    """A superseded decision, a corrected finding, a correction of a correction, an
+    answered hypothesis and an overturned rejection."""
+    return [
+        _event("D1", "decision", 1),
+        _event("D2", "decision", 2, supersedes="D1"),
+        _event("F", "finding", 3),
+        _event("C1", "correction", 4, corrects="F", text="better"),
+        _event("C2", "correction", 5, corrects="C1", text="better still"),
+        _event("H", "hypothesis", 6),
+        _event("G", "hypothesis", 7),
+        _event("A", "finding", 8, refs={"events": ["H"]}),
+        _event("R", "rejection", 9, text="rejected: use sqlite"),
+        _event(
+            "D3",
+            "decision",
+            10,
+            meta={"alternatives": [{"option": "use SQLite", "chosen": True}]},
+        ),
+    ]
 
 
-def test_a_supersede_or_a_correcting_rejection_withdraws() -> None:
-    result = task_standing(
-        [
-            _event("A", "decision", 1),
-            _event("B", "decision", 2, supersedes="A"),
-            _event("C", "decision", 3),
-            _event("D", "rejection", 4, corrects="C"),
-        ]
-    )
-    assert result.of("A") == Standing("superseded", "B")
-    assert result.of("C") == Standing("superseded", "D")
-    assert result.of("B").state == "active"
+def test_the_viewer_says_what_the_fold_says_of_every_event() -> None:
+    events = _story()
+    _, fold = fold_lines("t", events)
+    viewer = task_standing(reversed(events))  # line order is not time order
+    for event in events:
+        assert viewer.of(event["event_id"]) == fold.standing(event["event_id"])
+    assert viewer.standing == fold.changed()
 
 
-def test_a_hypothesis_named_by_a_finding_is_answered_and_no_longer_open() -> None:
-    result = task_standing(
-        [
-            _event("H", "hypothesis", 1),
-            _event("G", "hypothesis", 2),
-            _event("E", "evidence", 3, refs={"events": ["G"]}),
-            _event("F", "finding", 4, refs={"events": ["H"]}),
-        ]
-    )
-    assert result.of("H") == Standing("answered", "F")
-    assert result.of("G").state == "active"  # evidence supports, it does not answer
-    assert result.open_questions == 1
-    assert result.links == [Link("F", "H", "answers")]
+def test_the_story_stands_as_spec_7_words_it() -> None:
+    viewer = task_standing(_story())
+    words = {event_id: (s.standing, s.standing_by) for event_id, s in viewer.standing.items()}
+    assert words == {
+        "D1": ("superseded", "D2"),
+        "F": ("corrected", "C1"),
+        "C1": ("corrected", "C2"),
+        "H": ("answered", "A"),
+        "R": ("superseded", "D3"),
+    }
+    assert viewer.of("F").correction == "better still"  # a corrected correction passes it on
+    assert viewer.open_questions == 1  # G
+
+
+def test_a_link_is_drawn_from_each_event_that_changed_an_earlier_one() -> None:
+    assert task_standing(_story()).links == [
+        Link("D2", "D1", "supersedes"),
+        Link("C1", "F", "corrects"),
+        Link("C2", "C1", "corrects"),
+        Link("A", "H", "answers"),
+        Link("D3", "R", "overturns"),
+    ]
 
 
 def test_only_an_earlier_event_can_be_acted_on_in_canonical_order() -> None:
-    # Line order is not time order: the fold sorts by (timestamp, event_id).
-    result = task_standing([_event("B", "decision", 2, supersedes="A"), _event("A", "decision", 1)])
-    assert result.of("A") == Standing("superseded", "B")
     later = task_standing([_event("A", "decision", 1, supersedes="B"), _event("B", "decision", 2)])
-    assert later.of("B").state == "active"
+    assert later.of("B").standing == "active"
     assert later.links == []
-
-
-def test_withdrawn_wins_over_answered() -> None:
-    result = task_standing(
-        [
-            _event("H", "hypothesis", 1),
-            _event("F", "finding", 2, refs={"events": ["H"]}),
-            _event("S", "hypothesis", 3, supersedes="H"),
-        ]
-    )
-    assert result.of("H") == Standing("superseded", "S")
 
 
 def test_lines_of_foreign_shapes_are_taken_as_they_come() -> None:
@@ -89,7 +93,7 @@ def test_lines_of_foreign_shapes_are_taken_as_they_come() -> None:
         ]
     )
     assert result.standing == {}
-    assert result.of(None).state == "active"
+    assert result.of(None).standing == "active"
 
 
 def test_a_remembered_standing_takes_in_new_events_as_a_whole_fold_would(
@@ -120,7 +124,7 @@ def test_a_remembered_standing_takes_in_new_events_as_a_whole_fold_would(
             whole.links,
             whole.open_questions,
         )
-        assert remembered.of(decision.event_id).state == "superseded"
+        assert remembered.of(decision.event_id).standing == "superseded"
         assert remembered.open_questions == 0
     finally:
         journal.close()
@@ -153,7 +157,10 @@ def test_an_event_older_than_those_remembered_folds_the_task_again(tmp_path: Pat
         assert memory.standing(task).links == []
         write(early)
         standing = memory.standing(task)
-        assert standing.of(early.event_id) == Standing("superseded", later.event_id)
+        assert (standing.of(early.event_id).standing, standing.of(early.event_id).standing_by) == (
+            "superseded",
+            later.event_id,
+        )
         assert standing.links == [Link(later.event_id, early.event_id, "supersedes")]
     finally:
         journal.close()

@@ -35,7 +35,7 @@ function showTimes(root) {
   }
 }
 
-// --- links between events: corrections, supersessions, answered hypotheses -----------
+// --- links between events: corrections, supersessions, answers, overturned rejections
 
 const SVG = "http://www.w3.org/2000/svg";
 
