@@ -9,11 +9,12 @@ exit status 0, since a failing hook disturbs the session it was meant to help.
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
-from journal_core import InvalidSetting, Settings, find_project_root
+from journal_core import Settings, data_dir, find_project_root
 from server.cli import claude_settings
 from server.cli.command import (
     EXIT_OK,
@@ -25,6 +26,7 @@ from server.cli.command import (
     open_journal,
     warning_text,
 )
+from server.cli.settings_file import SettingsFile
 
 # The resume briefing's budget, as SPEC §8 sets it for the resume prompt.
 _BRIEFING_TOKENS = 1500
@@ -67,9 +69,11 @@ def register(add: AddCommand) -> None:
   {PROG} install-hooks --uninstall
 
 Merges into what is there and changes nothing when it is already installed; before
-changing the file it copies it to settings.json.<time>.bak beside it. --uninstall takes
-out only the entries this command adds. Not needed with the Claude Code plugin, which
-brings the hook itself.""",
+changing the file it copies it to settings.json.<time>.bak in the data folder, outside
+the repository. --uninstall takes out only the entries this command adds, found by
+their TASK_JOURNAL_HOOK= word even once edited. Project scope runs task-journal from
+PATH, so the shared file works on every machine where it is installed. Not needed with
+the Claude Code plugin, which brings the hook itself.""",
         _install_hooks,
     )
     install.add_argument(
@@ -142,30 +146,30 @@ def _hook_payload(stdin: bytes) -> dict[str, Any]:
 
 def _install_hooks(args: argparse.Namespace) -> int:
     path = _settings_path(args)
-    document = claude_settings.load(path)
-    if args.uninstall:
-        changes = claude_settings.uninstall(document)
-    else:
-        changes = claude_settings.install(
-            document, _program(), statusline=args.statusline, path=path
-        )
-    if not changes:
-        emit(
-            f"{path}: already {'without' if args.uninstall else 'with'} the task-journal "
-            "entries; nothing changed"
-        )
-        return EXIT_OK
-    try:
-        backup = claude_settings.save(path, document)
-    except OSError as err:
-        raise InvalidSetting(
-            str(path), f"cannot be written ({err.strerror or err}); nothing was changed"
-        ) from err
+    settings = SettingsFile(path, data_dir(os.environ))
+    program = _program(args.scope)
+    with settings.locked():
+        document = claude_settings.validate(settings.load(), path)
+        if args.uninstall:
+            changes = claude_settings.uninstall(document)
+        else:
+            changes = claude_settings.install(
+                document, program, statusline=args.statusline, path=path
+            )
+        if not changes:
+            emit(
+                f"{path}: already {'without' if args.uninstall else 'with'} the task-journal "
+                "entries; nothing changed"
+            )
+            return EXIT_OK
+        backup = settings.save(document)
     verb = "removed" if args.uninstall else "added"
     for change in changes:
         emit(f"{path}: {verb} {change}")
     if backup is not None:
         emit(f"{path}: the previous version is in {backup}")
+    if not args.uninstall and program == claude_settings.PROGRAM and not shutil.which(program):
+        note(f"warning: {program} is not on PATH here, so the hooks cannot run until it is")
     return EXIT_OK
 
 
@@ -179,10 +183,11 @@ def _settings_path(args: argparse.Namespace) -> Path:
     return folder / "settings.json"
 
 
-def _program() -> str:
-    """How the installed entries run this command: the absolute path of the running
-    ``task-journal`` script, so a virtualenv's works without being on PATH."""
+def _program(scope: str) -> str:
+    """How the installed entries run this command. Project settings are shared, so they
+    name ``task-journal``, found on PATH on whichever machine runs them; user settings
+    name the running script itself, so a virtualenv's works without being on PATH."""
     script = Path(sys.argv[0])
-    if script.name == claude_settings.PROGRAM and script.is_file():
+    if scope == "user" and script.name == claude_settings.PROGRAM and script.is_file():
         return str(script.absolute())
     return claude_settings.PROGRAM

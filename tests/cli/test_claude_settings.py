@@ -24,7 +24,8 @@ def test_a_program_path_with_spaces_is_quoted_and_still_ours() -> None:
     claude_settings.install(document, program, statusline=True, path=SETTINGS)
 
     assert session_start_commands(document) == [
-        "'/Users/me/My Tools/venv/bin/task-journal' hook session-start"
+        "TASK_JOURNAL_HOOK=session-start '/Users/me/My Tools/venv/bin/task-journal' hook "
+        "session-start"
     ]
     assert claude_settings.install(document, program, statusline=True, path=SETTINGS) == []
     assert claude_settings.uninstall(document) == ["SessionStart hook", "status line"]
@@ -48,7 +49,10 @@ def test_a_command_that_only_looks_like_ours_is_left_alone(command: str) -> None
     assert claude_settings.uninstall(document) == []
     claude_settings.install(document, "task-journal", statusline=False, path=SETTINGS)
 
-    assert session_start_commands(document) == [command, "task-journal hook session-start"]
+    assert session_start_commands(document) == [
+        command,
+        "TASK_JOURNAL_HOOK=session-start task-journal hook session-start",
+    ]
 
 
 def test_a_foreign_status_line_is_refused_before_anything_changes() -> None:
@@ -58,3 +62,55 @@ def test_a_foreign_status_line_is_refused_before_anything_changes() -> None:
         claude_settings.install(document, "task-journal", statusline=True, path=SETTINGS)
 
     assert document == {"statusLine": {"type": "command", "command": "starship prompt"}}
+
+
+@pytest.mark.parametrize(
+    "edited",
+    [
+        pytest.param("{} 2>/dev/null", id="output-silenced"),
+        pytest.param("nice {}", id="wrapped"),
+        pytest.param("{} || true", id="failure-ignored"),
+    ],
+)
+def test_an_edited_entry_is_still_ours(edited: str) -> None:
+    document: dict[str, Any] = {}
+    claude_settings.install(document, "task-journal", statusline=False, path=SETTINGS)
+    [installed] = session_start_commands(document)
+    document["hooks"]["SessionStart"][0]["hooks"][0]["command"] = edited.format(installed)
+
+    assert claude_settings.install(document, "task-journal", statusline=False, path=SETTINGS) == []
+    assert session_start_commands(document) == [edited.format(installed)]
+    assert claude_settings.uninstall(document) == ["SessionStart hook"]
+    assert document == {}
+
+
+def test_an_entry_of_an_older_version_is_replaced_by_a_marked_one() -> None:
+    document: dict[str, Any] = {
+        "hooks": {
+            "SessionStart": [
+                {
+                    "hooks": [
+                        {"type": "command", "command": "/old/bin/task-journal hook session-start"}
+                    ]
+                }
+            ]
+        }
+    }
+
+    changes = claude_settings.install(document, "task-journal", statusline=False, path=SETTINGS)
+
+    assert changes == ["SessionStart hook: " + claude_settings.HOOKS[0].command("task-journal")]
+    assert session_start_commands(document) == [
+        "TASK_JOURNAL_HOOK=session-start task-journal hook session-start"
+    ]
+
+
+def test_every_entry_is_installed_and_uninstalled_from_the_one_list() -> None:
+    document: dict[str, Any] = {}
+
+    claude_settings.install(document, "task-journal", statusline=True, path=SETTINGS)
+
+    found = [entry for entry, _ in claude_settings.our_commands(document)]
+    assert found == [*claude_settings.HOOKS, claude_settings.STATUS_LINE]
+    assert claude_settings.uninstall(document) == [entry.label for entry in found]
+    assert document == {}
