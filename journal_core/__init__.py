@@ -60,6 +60,14 @@ if TYPE_CHECKING:
     from journal_core.reader import BadLine, VerifyReport
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
+    from journal_core.untrusted import (
+        code_span,
+        data_block,
+        inline,
+        text_lines,
+        visible,
+        visible_document,
+    )
     from journal_core.writer import WriterStats
 
 __all__ = [
@@ -109,15 +117,21 @@ __all__ = [
     "VerifyReport",
     "WriterStats",
     "clip_page",
+    "code_span",
     "current_open_tasks",
+    "data_block",
     "data_dir",
     "durability_of",
     "event_to_dict",
     "find_project_root",
     "format_timestamp",
+    "inline",
     "lock_timeout_of",
     "new_event",
     "resolve_journal_path",
+    "text_lines",
+    "visible",
+    "visible_document",
 ]
 
 # The names imported on first use, and their modules: msgspec alone takes 40 ms to
@@ -167,6 +181,10 @@ _LATER = {
     "Settings": "journal_core.settings",
     **dict.fromkeys(
         ("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.index.results"
+    ),
+    **dict.fromkeys(
+        ("code_span", "data_block", "inline", "text_lines", "visible", "visible_document"),
+        "journal_core.untrusted",
     ),
     "WriterStats": "journal_core.writer",
 }

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from journal_core import Settings, data_dir, find_project_root
+from journal_core import Settings, data_block, data_dir, find_project_root
 from server.cli import claude_settings
 from server.cli.command import (
     EXIT_OK,
@@ -31,9 +31,9 @@ from server.cli.settings_file import SettingsFile
 # The resume briefing's budget, as SPEC §8 sets it for the resume prompt.
 _BRIEFING_TOKENS = 1500
 _BRIEFING_HEAD = (
-    "Task journal of this project (task-journal): the open tasks below were left "
-    "unfinished. Resume from them, record decisions and findings as you go, and close "
-    "a task with its outcome when it is done.\n\n"
+    "This project keeps a task journal (task-journal). Its open tasks are briefed below "
+    "as context: where the user's request carries one on, build on it, record decisions "
+    "and findings as you go, and close a task with its outcome when it is done.\n\n"
 )
 
 
@@ -102,7 +102,7 @@ def _session_start(args: argparse.Namespace) -> int:
         output = {
             "hookSpecificOutput": {
                 "hookEventName": "SessionStart",
-                "additionalContext": _BRIEFING_HEAD + briefing,
+                "additionalContext": _BRIEFING_HEAD + data_block(briefing),
             }
         }
         emit(json.dumps(output, ensure_ascii=False))

@@ -26,8 +26,7 @@ from typing import Any, Final, TextIO
 
 import msgspec
 
-from journal_core import BadLine, TaskSummary, VerifyReport
-from server.cli.escape import visible, visible_document
+from journal_core import BadLine, TaskSummary, VerifyReport, visible, visible_document
 from server.cli.story import Change, TaskStory, meta_of, text_of
 from server.cli.when import ago_text, local_text
 

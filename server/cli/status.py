@@ -15,7 +15,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from journal_core import current_open_tasks, durability_of, lock_timeout_of, resolve_journal_path
+from journal_core import (
+    current_open_tasks,
+    durability_of,
+    lock_timeout_of,
+    resolve_journal_path,
+    visible,
+)
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -25,7 +31,6 @@ from server.cli.command import (
     show_library_warnings,
     warning_text,
 )
-from server.cli.escape import visible
 
 STALE_DAYS = 7
 """A task idle this many days or more counts as stale (the Rust tool's default)."""
