@@ -323,8 +323,12 @@ class Journal:
         )
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        """Scan the whole file for bad lines, and compare the index with the scan's
+        tasks (``rebuild_index`` mends what differs)."""
         with self._reading():
-            return verify(self.path, progress)
+            report = verify(self.path, progress)
+            differences = self._index.differences()
+        return msgspec.structs.replace(report, index_differences=differences)
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:

@@ -53,6 +53,7 @@ from journal_core.index.state import (
 from journal_core.journal_file import complete_end, describe
 from journal_core.query import (
     DEFAULT_LIMIT,
+    MAX_LIMIT,
     check_limit,
     check_order,
     check_task_id,
@@ -120,6 +121,43 @@ class JournalStore:
         with self._lock:
             self._force_reset = True
             self.refresh()
+
+    def differences(self, most: int = 20) -> list[str]:
+        """How the index's tasks differ from those of a fresh scan of the journal (an
+        index built in memory), at most ``most`` lines; [] when they agree. A cell edited
+        in the file is served as it is until then: only a rebuild drops it."""
+        scanned = JournalStore(self.path)
+        scanned._in_memory = True  # built from the journal's bytes, never from the file
+        try:
+            indexed, truth = self._all_tasks(), scanned._all_tasks()
+        finally:
+            scanned.close()
+        found = []
+        for task_id in sorted(indexed.keys() | truth.keys()):
+            said, held = indexed.get(task_id), truth.get(task_id)
+            if said == held:
+                continue
+            if said is None or held is None:
+                where = "the journal" if said is None else "the index"
+                found.append(f"task {task_id}: only in {where}")
+                continue
+            fields = [
+                f"{name} {getattr(said, name)!r} (the journal says {getattr(held, name)!r})"
+                for name in said.__struct_fields__
+                if getattr(said, name) != getattr(held, name)
+            ]
+            found.append(f"task {task_id}: the index has {', '.join(fields)}")
+        return found[:most]
+
+    def _all_tasks(self) -> dict[str, TaskSummary]:
+        tasks: dict[str, TaskSummary] = {}
+        cursor = None
+        while True:
+            page = self.list_tasks(status="any", limit=MAX_LIMIT, cursor=cursor)
+            tasks.update((task.task_id, task) for task in page.tasks)
+            if page.next_cursor is None:
+                return tasks
+            cursor = page.next_cursor
 
     def close(self) -> None:
         with self._lock:
