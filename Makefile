@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/pack.py
 	$(BIN)/python bench/agents.py
 	$(BIN)/python bench/find.py
+	$(BIN)/python bench/load.py
 
 conformance: $(STAMP)
 	bash scripts/conformance.sh
