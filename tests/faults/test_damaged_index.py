@@ -5,25 +5,12 @@ other processes nothing, and itself moves to the new file."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.faults.command_line import cli
 from tests.faults.stdio_server import StdioServer
-
-CLI = Path(sys.executable).with_name("task-journal")
-
-
-def cli(journal: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CLI), "--journal", str(journal), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize(

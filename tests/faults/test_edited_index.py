@@ -4,21 +4,9 @@ a scan of the journal and says what differs, and mended by ``rebuild-state``."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
-CLI = Path(sys.executable).with_name("task-journal")
-
-
-def cli(journal: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CLI), "--journal", str(journal), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.faults.command_line import cli
 
 
 def test_verify_says_what_an_edited_index_changed_and_rebuild_state_mends_it(

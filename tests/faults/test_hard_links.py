@@ -7,23 +7,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-CLI = Path(sys.executable).with_name("task-journal")
-
-
-def run(journal: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(CLI), "--journal", str(journal), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.faults.command_line import cli
 
 
 @pytest.fixture
@@ -46,38 +34,38 @@ def test_a_hard_linked_index_is_replaced_and_the_other_file_untouched(
     index = Path(f"{journal_path}.index.sqlite")
     os.link(other_db, index)
 
-    done = run(journal_path, "create", "Flaky upload test")
+    done = cli(journal_path, "create", "Flaky upload test")
 
     assert done.returncode == 0, done.stderr
     assert other_db.read_bytes() == before
     assert os.stat(other_db).st_nlink == 1
     assert os.stat(index).st_nlink == 1
-    assert "Flaky upload test" in run(journal_path, "tasks").stdout
+    assert "Flaky upload test" in cli(journal_path, "tasks").stdout
 
 
 @pytest.mark.parametrize("suffix", ["-wal", "-shm"])
 def test_a_hard_linked_index_sidecar_is_let_go_and_the_other_file_untouched(
     journal_path: Path, tmp_path: Path, suffix: str
 ) -> None:
-    assert run(journal_path, "create", "First").returncode == 0
+    assert cli(journal_path, "create", "First").returncode == 0
     other = tmp_path / "other.bin"
     other.write_bytes(b"not yours\n" * 100)
     sidecar = Path(f"{journal_path}.index.sqlite{suffix}")
     sidecar.unlink(missing_ok=True)
     os.link(other, sidecar)
 
-    done = run(journal_path, "create", "Second")
+    done = cli(journal_path, "create", "Second")
 
     assert done.returncode == 0, done.stderr
     assert other.read_bytes() == b"not yours\n" * 100
-    assert "Second" in run(journal_path, "tasks").stdout
+    assert "Second" in cli(journal_path, "tasks").stdout
 
 
 @pytest.mark.parametrize("linked", ["journal", "lock"])
 def test_a_hard_linked_journal_or_lock_file_is_refused_and_the_other_file_untouched(
     journal_path: Path, tmp_path: Path, linked: str
 ) -> None:
-    assert run(journal_path, "create", "First").returncode == 0
+    assert cli(journal_path, "create", "First").returncode == 0
     other = tmp_path / "other.txt"
     if linked == "journal":
         os.link(journal_path, other)
@@ -88,7 +76,7 @@ def test_a_hard_linked_journal_or_lock_file_is_refused_and_the_other_file_untouc
         os.link(other, lock)
     before = other.read_bytes()
 
-    done = run(journal_path, "create", "Second")
+    done = cli(journal_path, "create", "Second")
 
     assert done.returncode == 3, done.stdout
     assert "hard links" in done.stderr
