@@ -22,8 +22,8 @@ from journal_core.errors import (
     JournalUnavailable,
     JournalWriteFailed,
     NoRemote,
-    SyncFailed,
     Refused,
+    SyncFailed,
     TaskAlreadyOpen,
     TaskNotFound,
     TaskStateConflict,
@@ -76,6 +76,14 @@ if TYPE_CHECKING:
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
     from journal_core.sync import SyncReport, SyncStatus, sync, sync_status
+    from journal_core.untrusted import (
+        code_span,
+        data_block,
+        inline,
+        text_lines,
+        visible,
+        visible_document,
+    )
     from journal_core.writer import WriterStats
 
 __all__ = [
@@ -121,10 +129,10 @@ __all__ = [
     "SearchHit",
     "SearchPage",
     "Settings",
+    "Standing",
     "SyncFailed",
     "SyncReport",
     "SyncStatus",
-    "Standing",
     "TaskAlreadyOpen",
     "TaskFold",
     "TaskNotFound",
@@ -136,15 +144,18 @@ __all__ = [
     "WriterStats",
     "check_records",
     "clip_page",
+    "code_span",
     "current_branch",
     "current_open_tasks",
+    "data_block",
     "data_dir",
     "durability_of",
     "event_to_dict",
     "find_project_root",
-    "fold_lines",
     "flush_spools",
+    "fold_lines",
     "format_timestamp",
+    "inline",
     "lock_timeout_of",
     "new_event",
     "recall",
@@ -152,10 +163,13 @@ __all__ = [
     "remember_branch_task",
     "render_recall",
     "resolve_journal_path",
+    "spool_records",
     "sync",
     "sync_status",
-    "spool_records",
     "task_in_hand",
+    "text_lines",
+    "visible",
+    "visible_document",
 ]
 
 # The names imported on first use, and their modules: msgspec alone takes 40 ms to
@@ -209,6 +223,10 @@ _LATER = {
     **dict.fromkeys(("SyncReport", "SyncStatus", "sync", "sync_status"), "journal_core.sync"),
     **dict.fromkeys(
         ("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.index.results"
+    ),
+    **dict.fromkeys(
+        ("code_span", "data_block", "inline", "text_lines", "visible", "visible_document"),
+        "journal_core.untrusted",
     ),
     "WriterStats": "journal_core.writer",
     **dict.fromkeys(

@@ -21,6 +21,7 @@ from journal_core import (
     lock_timeout_of,
     resolve_journal_path,
     sync_status,
+    visible,
 )
 from server.cli.command import (
     EXIT_OK,
@@ -31,7 +32,6 @@ from server.cli.command import (
     show_library_warnings,
     warning_text,
 )
-from server.cli.escape import visible
 
 STALE_DAYS = 7
 """A task idle this many days or more counts as stale (the Rust tool's default)."""
