@@ -510,3 +510,31 @@ def test_forty_concurrent_runs_leave_a_valid_file_and_one_backup_per_change(
     assert {key: value for key, value in document.items() if key != "hooks"} == {
         key: value for key, value in EXISTING.items() if key != "hooks"
     }
+
+
+def test_sync_adds_the_sync_hook_at_session_start_and_end_and_uninstall_takes_it_out(
+    home: Path, project: Path, env: dict[str, str]
+) -> None:
+    sync = "sync", "--hook"
+
+    outcome = install("--sync", env=env, cwd=project)
+
+    assert outcome.status == 0, outcome.stderr
+    settings = json.loads(user_settings(home).read_text())
+    expected = json.loads(json.dumps(WHOLE_SET))
+    expected["SessionStart"].append(
+        {"hooks": [{"type": "command", "command": marked("sync-start", *sync)}]}
+    )
+    expected["SessionEnd"].append(
+        {"hooks": [{"type": "command", "command": marked("sync-end", *sync)}]}
+    )
+    assert settings == {"hooks": expected}
+    assert "added SessionEnd sync hook" in outcome.stdout
+
+    without = install(env=env, cwd=project)
+    assert json.loads(user_settings(home).read_text()) == {"hooks": WHOLE_SET}
+    assert "removed SessionStart sync hook" in without.stdout
+
+    install("--sync", env=env, cwd=project)
+    install("--uninstall", env=env, cwd=project)
+    assert json.loads(user_settings(home).read_text()) == {}
