@@ -71,7 +71,7 @@ def register(add: AddCommand) -> None:
             name,
             help=summary,
             description=summary + " Reads Claude Code's hook JSON on stdin; always exits 0.",
-            epilog=f'example:\n  echo \'{{"cwd": "\'$PWD\'", "session_id": "s1"}}\' | '
+            epilog=f'examples:\n  echo \'{{"cwd": "\'$PWD\'", "session_id": "s1"}}\' | '
             f"{PROG} hook {name}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
