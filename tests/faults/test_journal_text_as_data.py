@@ -34,7 +34,7 @@ RAW = re.compile(
 OWN_HEADINGS = re.compile(
     r"## (Active decisions|Constraints|Rejected \(do not retry\)|Open hypotheses|"
     r"Findings \(newest first\)|Evidence \(newest first\)|Artifacts|Subtasks|Lifecycle|"
-    r"Recent events \(newest first\)|Other open tasks)"
+    r"Recent events \(newest first\)|Other open tasks|Open tasks)"
 )
 
 
