@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/hooks.py
 	$(BIN)/python bench/search_quality.py
+	$(BIN)/python bench/load.py
 
 # The viewer's pages as docs/ui.md and the README show them, taken by its browser tests.
 screenshots: $(STAMP)

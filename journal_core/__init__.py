@@ -87,6 +87,14 @@ if TYPE_CHECKING:
     from journal_core.settings import Settings
     from journal_core.spelling import did_you_mean
     from journal_core.sync import SyncReport, SyncStatus, sync, sync_status
+    from journal_core.untrusted import (
+        code_span,
+        data_block,
+        inline,
+        text_lines,
+        visible,
+        visible_document,
+    )
     from journal_core.writer import WriterStats
 
 __all__ = [
@@ -153,8 +161,10 @@ __all__ = [
     "canonical",
     "check_records",
     "clip_page",
+    "code_span",
     "current_branch",
     "current_open_tasks",
+    "data_block",
     "data_dir",
     "did_you_mean",
     "durability_of",
@@ -164,6 +174,7 @@ __all__ = [
     "fold_lines",
     "format_timestamp",
     "index_lag",
+    "inline",
     "lock_timeout_of",
     "new_event",
     "recall",
@@ -177,6 +188,9 @@ __all__ = [
     "sync",
     "sync_status",
     "task_in_hand",
+    "text_lines",
+    "visible",
+    "visible_document",
 ]
 
 # The names imported on first use, and their modules: msgspec alone takes 40 ms to
@@ -234,6 +248,10 @@ _LATER = {
     **dict.fromkeys(("SyncReport", "SyncStatus", "sync", "sync_status"), "journal_core.sync"),
     **dict.fromkeys(
         ("EventPage", "IndexStatus", "TaskPage", "TaskSummary"), "journal_core.index.results"
+    ),
+    **dict.fromkeys(
+        ("code_span", "data_block", "inline", "text_lines", "visible", "visible_document"),
+        "journal_core.untrusted",
     ),
     "WriterStats": "journal_core.writer",
     **dict.fromkeys(("SHORTEST_PREFIX", "resolve_event_id", "resolve_task_id"), "journal_core.ids"),

@@ -266,9 +266,15 @@ class Journal:
         yield from events
 
     def task_pack(
-        self, task_id: str, *, mode: str = "compact", budget_tokens: int | None = None
+        self,
+        task_id: str,
+        *,
+        mode: str = "compact",
+        budget_tokens: int | None = None,
+        as_data: bool = False,
     ) -> Pack:
-        """The task as a briefing to resume from, within a budget (see ``journal_core.pack``).
+        """The task as a briefing to resume from, within a budget (see ``journal_core.pack``);
+        ``as_data`` for a model (inside a block that says it is data, SPEC 9).
 
         Raises ``InvalidQuery`` for a bad mode or budget, ``TaskNotFound`` for a task with
         no events.
@@ -281,7 +287,12 @@ class Journal:
         with gc_paused():  # the events are built on as they are decoded: see gc_paused
             events = self._events_of(task_id)
             return build_pack(
-                task_id, events, self.subtasks(task_id), mode=mode, budget_tokens=budget_tokens
+                task_id,
+                events,
+                self.subtasks(task_id),
+                mode=mode,
+                budget_tokens=budget_tokens,
+                as_data=as_data,
             )
 
     def resume(self, *, budget_tokens: int = RESUME_TOKENS, task_id: str | None = None) -> Resume:
@@ -446,8 +457,12 @@ class Journal:
         )
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
+        """Scan the whole file for bad lines, and compare the index with the scan's
+        tasks (``rebuild_index`` mends what differs)."""
         with self._reading():
-            return verify(self.path, progress)
+            report = verify(self.path, progress)
+            differences = self._index.differences()
+        return msgspec.structs.replace(report, index_differences=differences)
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:

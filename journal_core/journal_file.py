@@ -48,12 +48,29 @@ def open_journal_file(
                 Path(path), "it is a socket or a FIFO; a journal must be a regular file"
             ) from None
         raise
-    kind = stat.S_IFMT(os.fstat(fd).st_mode)
+    status = os.fstat(fd)
+    kind = stat.S_IFMT(status.st_mode)
     if kind != stat.S_IFREG:
         os.close(fd)
         what = _FILE_KINDS.get(kind, "a special file")
         raise JournalUnavailable(Path(path), f"{what}; a journal must be a regular file")
+    if flags & (os.O_WRONLY | os.O_RDWR):
+        refuse_hard_links(fd, Path(path), "a journal")
     return fd
+
+
+def refuse_hard_links(fd: int, path: Path, what: str) -> None:
+    """Close ``fd`` and refuse when its file has other names: ``O_NOFOLLOW`` stops a
+    symlink, not a hard link, and writing here would change the file under those too."""
+    links = os.fstat(fd).st_nlink
+    if links > 1:
+        os.close(fd)
+        raise JournalUnavailable(
+            path,
+            f"it has {links} hard links (other names for the same file), which {what} may "
+            "not have, since writing it would change them too; give it a file of its own "
+            "(cp it to a new name and use that)",
+        )
 
 
 _FILE_KINDS: Final = {
@@ -117,7 +134,8 @@ def check_writable(path: Path) -> None:
 def open_for_append(path: Path) -> int:
     """Open the journal for appending, creating it (and its folders) privately.
 
-    Only a regular file is opened, never through a symlink (``open_journal_file``).
+    Only a regular file of one name is opened, never through a symlink
+    (``open_journal_file``).
     """
     make_private_dirs(path.parent)
     flags = os.O_RDWR | os.O_APPEND

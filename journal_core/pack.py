@@ -35,6 +35,7 @@ from journal_core.errors import InvalidQuery
 from journal_core.fold import FoldEvent, fold_task
 from journal_core.query import RESUME_TOKENS
 from journal_core.reader import read_float
+from journal_core.untrusted import code_span, data_block, inline, text_lines
 
 __all__ = [
     "COMPACT_TOKENS",
@@ -355,11 +356,8 @@ def _short_id(event: PackEvent) -> str:
 
 def _item(fold: _Fold, event: PackEvent, mode: str, extra: str = "", *, ids: bool = True) -> str:
     text, corrected, suggested = fold.shown(event)
-    if mode == "compact":
-        body = _one_line(text, _COMPACT_TEXT_CHARS)
-    else:
-        # Continuation lines indented, so a paragraph stays inside its list item.
-        body = "\n  ".join(line.rstrip() for line in text.strip().splitlines())
+    # In full mode continuation lines are indented, so a paragraph stays in its item.
+    body = inline(text, _COMPACT_TEXT_CHARS) if mode == "compact" else "\n  ".join(text_lines(text))
     shown_id = _short_id(event) if ids else ""
     return f"- {shown_id}{_marks(suggested, corrected)}{body}{extra}"
 
@@ -373,7 +371,7 @@ def _confidence(event: PackEvent) -> str:
 
 def _strength(event: PackEvent) -> str:
     value = event.evidence_strength
-    return f" ({value})" if isinstance(value, str) else ""
+    return f" ({inline(value)})" if isinstance(value, str) else ""
 
 
 def _alternatives(event: PackEvent) -> list[Mapping[str, Any]]:
@@ -393,7 +391,7 @@ def _decision_item(fold: _Fold, event: PackEvent, mode: str) -> str:
         chosen = "chosen" if alternative.get("chosen") is True else "not chosen"
         rationale = alternative.get("rationale")
         why = f": {rationale}" if isinstance(rationale, str) and rationale.strip() else ""
-        lines.append(f"  - {chosen}: {_one_line(alternative['option'] + why, chars)}")
+        lines.append(f"  - {chosen}: {inline(alternative['option'] + why, chars)}")
     return "\n".join(lines)
 
 
@@ -401,7 +399,7 @@ def _artifact_item(artifact: tuple[str, str]) -> str:
     kind, ref = artifact
     if kind == "events":  # named by the id an agent can use, not the whole ULID
         ref = ref[:SHORT_ID]
-    return f"- {_REF_LABELS[kind]} `{_one_line(ref, 300)}`"
+    return f"- {_REF_LABELS[kind]} {code_span(_one_line(ref, 300))}"
 
 
 def _lifecycle_item(event: PackEvent, mode: str) -> str:
@@ -412,30 +410,30 @@ def _lifecycle_item(event: PackEvent, mode: str) -> str:
         what = _meta_text(event, "title") or what
     elif kind == "close":
         tag = _meta_text(event, "outcome_tag")
-        verb += f" ({tag})" if tag else ""
+        verb += f" ({inline(tag)})" if tag else ""
         what = _meta_text(event, "outcome") or what
     elif kind == "reopen":
         what = _meta_text(event, "reason") or what
     elif kind == "redirect":
         what = _meta_text(event, "goal") or what
-    return f"- {_when(event)} {verb}: {_one_line(what, _HEADER_TEXT_CHARS[mode])}"
+    return f"- {_when(event)} {verb}: {inline(what, _HEADER_TEXT_CHARS[mode])}"
 
 
 def _recent_item(fold: _Fold, event: PackEvent) -> str:
     text, corrected, suggested = fold.shown(event)
     return (
-        f"- {_when(event)} {event.type}: "
-        f"{_marks(suggested, corrected)}{_one_line(text, _RECENT_CHARS)}"
+        f"- {_when(event)} {inline(event.type)}: "
+        f"{_marks(suggested, corrected)}{inline(text, _RECENT_CHARS)}"
     )
 
 
 def _when(event: PackEvent) -> str:
     when = event.timestamp
-    return when if isinstance(when, str) else "?"
+    return inline(when) if isinstance(when, str) else "?"
 
 
 def _subtask_item(row: TaskRow) -> str:
-    return f"- {row.task_id} [{row.status}] {_one_line(row.title, _TITLE_CHARS)}"
+    return f"- {inline(row.task_id)} [{inline(row.status)}] {inline(row.title, _TITLE_CHARS)}"
 
 
 def _sections(fold: _Fold, subtasks: Sequence[TaskRow], mode: str) -> dict[str, _Section]:
@@ -482,16 +480,16 @@ def _header(fold: _Fold, mode: str) -> list[str]:
     chars = _HEADER_TEXT_CHARS[mode]
     count = len(fold.events)
     last = fold.events[-1].timestamp if fold.events else None
-    span = f" · last event {last}" if isinstance(last, str) else ""
+    span = f" · last event {inline(last)}" if isinstance(last, str) else ""
     lines = [
-        f"# {fold.title} [{fold.status}]",
-        f"{fold.task_id} · {count} event{'' if count == 1 else 's'}{span}",
+        f"# {inline(fold.title)} [{fold.status}]",
+        f"{inline(fold.task_id)} · {count} event{'' if count == 1 else 's'}{span}",
     ]
     if fold.goal:
-        lines.append(f"Goal: {_one_line(fold.goal, chars)}")
+        lines.append(f"Goal: {inline(fold.goal, chars)}")
     if fold.status == "closed" and fold.outcome:
-        tag = f" ({fold.outcome_tag})" if fold.outcome_tag else ""
-        lines.append(f"Outcome{tag}: {_one_line(fold.outcome, chars)}")
+        tag = f" ({inline(fold.outcome_tag)})" if fold.outcome_tag else ""
+        lines.append(f"Outcome{tag}: {inline(fold.outcome, chars)}")
     if fold.suggested:
         lines.append("(? marks suggested items, not yet confirmed.)")
     return lines
@@ -539,10 +537,13 @@ def _fill(head_size: int, sections: Mapping[str, _Section], room: int) -> tuple[
     return whole, used
 
 
-def _fit(header: list[str], sections: Mapping[str, _Section], budget: int) -> tuple[str, bool]:
-    """The Markdown of ``header`` and ``sections`` within ``budget`` tokens, and whether
-    anything was left out to get there (see the module docstring for the order)."""
-    limit = budget * _BYTES_PER_TOKEN
+def _fit(
+    header: list[str], sections: Mapping[str, _Section], budget: int, framing: int = 0
+) -> tuple[str, bool]:
+    """The Markdown of ``header`` and ``sections`` within ``budget`` tokens less
+    ``framing`` bytes, and whether anything was left out to get there (see the module
+    docstring for the order)."""
+    limit = budget * _BYTES_PER_TOKEN - framing
     head_size = _lines_size(header)
     whole, used = _fill(head_size, sections, limit)
     if whole:
@@ -586,19 +587,21 @@ def build_pack(
     *,
     mode: str = "compact",
     budget_tokens: int | None = None,
+    as_data: bool = False,
 ) -> Pack:
     """The pack of the task whose events (oldest first) and subtasks are given.
 
     ``mode`` sets the detail and the default budget (compact: about 600 tokens, each
     text shortened; full: 20,000, texts whole); ``budget_tokens`` overrides the budget.
-    Raises ``InvalidQuery`` for a bad mode or budget.
+    With ``as_data`` the Markdown is for a model: inside ``data_block``'s block, the
+    block within the budget too. Raises ``InvalidQuery`` for a bad mode or budget.
     """
     mode = check_mode(mode)
     if budget_tokens is None:
         budget = COMPACT_TOKENS if mode == "compact" else FULL_TOKENS
     else:
         budget = check_budget(budget_tokens)
-    return _pack(task_id, _as_pack_events(events), subtasks, mode, budget)
+    return _pack(task_id, _as_pack_events(events), subtasks, mode, budget, as_data=as_data)
 
 
 def _pack(
@@ -607,9 +610,16 @@ def _pack(
     subtasks: Sequence[TaskRow],
     mode: str,
     budget: int,
+    *,
+    as_data: bool = False,
 ) -> Pack:
     fold = _Fold(task_id, events)
-    markdown, truncated = _fit(_header(fold, mode), _sections(fold, subtasks, mode), budget)
+    framing = len(data_block("").encode()) if as_data else 0
+    markdown, truncated = _fit(
+        _header(fold, mode), _sections(fold, subtasks, mode), budget, framing
+    )
+    if as_data:  # every text in it is inert already: the block only wraps it
+        markdown = data_block(markdown)
     return Pack(
         task_id=task_id,
         title=fold.title,
@@ -682,10 +692,10 @@ def build_resume(
 
 def _task_line(row: TaskRow, note: str | None = None, in_hand: bool = False) -> str:
     mark = " (in hand)" if in_hand else ""
-    about = f" · {_one_line(note, 100)}" if note else ""
+    about = f" · {inline(note, 100)}" if note else ""
     return (
-        f"- {row.task_id}{mark} · {_one_line(row.title, 80)} · {row.event_count} "
-        f"event{'' if row.event_count == 1 else 's'} · last {row.last_event_at}{about}"
+        f"- {inline(row.task_id)}{mark} · {inline(row.title, 80)} · {row.event_count} "
+        f"event{'' if row.event_count == 1 else 's'} · last {inline(row.last_event_at)}{about}"
     )
 
 
@@ -722,14 +732,15 @@ def export_pr(task_id: str, events: Events, subtasks: Sequence[TaskRow] = ()) ->
     decisions, Why this approach from the rejections (and the alternatives not chosen),
     Verification from the evidence, then the files and commits the decisions and
     evidence name; the Summary says the task's state. Sections with nothing to say are
-    left out; texts are whole."""
+    left out; texts are whole, and cannot start a Markdown structure (a code fence, a
+    heading, an HTML comment) that would swallow the rest of the body."""
     events = _as_pack_events(events)
     fold = _Fold(task_id, events)
-    lines = [f"# {fold.title}", ""]
+    lines = [f"# {inline(fold.title)}", ""]
     summary = fold.goal or (_text(fold.events[0]).strip() if fold.events else "")
-    lines += ["## Summary", "", summary or fold.title, "", _pr_state(fold)]
+    lines += ["## Summary", "", *text_lines(summary or fold.title), "", _pr_state(fold)]
     if fold.status == "closed" and fold.outcome:
-        lines += ["", f"Outcome: {fold.outcome}"]
+        lines += ["", f"Outcome: {inline(fold.outcome)}"]
     lines.append("")
 
     def section(heading: str, items: list[str]) -> None:
@@ -744,7 +755,7 @@ def export_pr(task_id: str, events: Events, subtasks: Sequence[TaskRow] = ()) ->
             if alternative.get("chosen") is False:
                 rationale = alternative.get("rationale")
                 because = f": {rationale}" if isinstance(rationale, str) and rationale else ""
-                why.append(f"- Not {alternative['option']}{because}")
+                why.append(f"- Not {inline(alternative['option'] + because)}")
     section("Why this approach", why)
     evidence = reversed(fold.holding("evidence"))
     section(
@@ -754,8 +765,8 @@ def export_pr(task_id: str, events: Events, subtasks: Sequence[TaskRow] = ()) ->
     # What the change touched: the refs of the decisions and evidence that hold, not every
     # file named anywhere (a log path, a file a hypothesis only suspected).
     touched = [*decisions, *reversed(fold.holding("evidence"))]
-    section("Affected files", [f"- `{ref}`" for ref in _refs_of(touched, "files")])
-    section("Commits", [f"- {ref}" for ref in _refs_of(touched, "commits")])
+    section("Affected files", [f"- {code_span(ref)}" for ref in _refs_of(touched, "files")])
+    section("Commits", [f"- {inline(ref)}" for ref in _refs_of(touched, "commits")])
     section("Subtasks", [_subtask_item(row) for row in subtasks])
-    lines.append(f"Task journal: {task_id}")
+    lines.append(f"Task journal: {inline(task_id)}")
     return "\n".join(lines) + "\n"

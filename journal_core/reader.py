@@ -112,6 +112,8 @@ class VerifyReport(msgspec.Struct, frozen=True, kw_only=True):
     lines: int
     events: int
     bad_lines: list[BadLine]
+    # Added later, so with a default (see the evolution rules of events.py).
+    index_differences: list[str] = []
 
 
 def decode_line(raw: bytes) -> dict[str, Any] | str:

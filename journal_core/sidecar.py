@@ -42,6 +42,8 @@ from typing import Final
 
 import filelock
 
+from journal_core.journal_file import refuse_hard_links
+
 # A held lock is tried again after a pause that doubles from the first to the last.
 FIRST_PAUSE_S: Final = 0.00002
 LAST_PAUSE_S: Final = 0.0005
@@ -173,6 +175,7 @@ class Sidecar:
                 os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
                 0o600,
             )
+            refuse_hard_links(fd, self.path, "the journal's lock file")
             stat = os.fstat(fd)
             with self._fd_lock:
                 self._fd, self._identity = fd, (stat.st_dev, stat.st_ino)

@@ -286,7 +286,7 @@ def _serve(journal: Journal, args: argparse.Namespace) -> int:
         return _error(err, EXIT_UNUSABLE)
     _index_in_background(journal)
     _announce(journal, f"{args.transport} on {mcp_url(args.host, args.port)}")
-    serve_http(app, sockets, limits)
+    serve_http(app, sockets, limits, args.auth_token)
     return 0
 
 

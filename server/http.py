@@ -7,7 +7,11 @@ checks) on whatever the address.
 
 It is bounded too (HttpLimits): a request must arrive whole within a time limit, and
 connections and MCP sessions are capped, so that clients that connect and never finish
-a request cannot hold the server's file descriptors and starve real calls.
+a request cannot hold the server's file descriptors and starve real calls. At the cap,
+a new connection takes the place of the one that has waited longest without a request
+in progress that proved itself (its headers arrived, with the token when one is set):
+slow or idle unauthenticated connections cost a real client nothing, since they make
+room for it instead of taking it.
 """
 
 import asyncio
@@ -39,6 +43,7 @@ __all__ = [
     "HttpLimits",
     "UnsafeBind",
     "build_http_app",
+    "carries_token",
     "check_bind",
     "extra_hosts",
     "is_loopback",
@@ -163,14 +168,20 @@ class BearerTokenMiddleware:
         await self.app(scope, receive, send)
 
     def _authorized(self, scope: Scope) -> bool:
-        scheme, _, given = Headers(scope=scope).get("authorization", "").partition(" ")
-        # The scheme is case-insensitive (RFC 9110). The token is compared as the bytes
-        # received (Starlette decoded them as Latin-1; encoding back gives them again)
-        # with the token's ASCII bytes, in constant time, so that it cannot be guessed
-        # byte by byte from response times.
-        return scheme.lower() == "bearer" and hmac.compare_digest(
-            given.encode("latin-1"), self._token
-        )
+        # Starlette decoded the header as Latin-1; encoding back gives the bytes received.
+        given = Headers(scope=scope).get("authorization", "").encode("latin-1")
+        return carries_token(given, self._token)
+
+
+def carries_token(authorization: bytes, token: bytes) -> bool:
+    """Whether an Authorization header's value is ``Bearer <token>``.
+
+    The scheme is case-insensitive (RFC 9110). The token is compared as the bytes
+    received with the token's ASCII bytes, in constant time, so that it cannot be
+    guessed byte by byte from response times.
+    """
+    scheme, _, given = authorization.partition(b" ")
+    return scheme.lower() == b"bearer" and hmac.compare_digest(given, token)
 
 
 def extra_hosts(environ: Mapping[str, str]) -> list[str]:
@@ -247,9 +258,11 @@ def serve_http(
     app: ASGIApp,
     sockets: list[socket.socket],
     limits: HttpLimits = _DEFAULT_LIMITS,
+    auth_token: str | None = None,
 ) -> None:
     """Serve `app` (from `build_http_app`) on `sockets` (from `listen`) until interrupted,
-    within `limits`. The sockets are closed on return.
+    within `limits`; `auth_token` is the app's, which tells the connections that carry it
+    from those that may make room for others. The sockets are closed on return.
     """
     limits = _within_open_file_limit(limits)
     # log_config=None: uvicorn's loggers follow the logging the entry point set up (stderr,
@@ -260,7 +273,7 @@ def serve_http(
         app,
         log_config=None,
         access_log=False,
-        http=_bounded_protocol(limits),
+        http=_bounded_protocol(limits, auth_token),
         backlog=limits.max_connections,
     )
     try:
@@ -316,22 +329,64 @@ class _BoundedProtocol(H11Protocol):
     (uvicorn times out only an idle keep-alive connection, never one mid-request)."""
 
     limits: HttpLimits
+    token: bytes | None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
         self._deadline: asyncio.TimerHandle | None = None
-        if len(self.connections) > self.limits.max_connections:
-            self.transport.write(_TOO_MANY_CONNECTIONS)
-            self.transport.close()
-            return
+        self._opened = self.loop.time()
+        self._proven: object = None  # the request cycle that proved itself, if any
+        others = [
+            other
+            for other in self.connections
+            if isinstance(other, _BoundedProtocol)
+            and other is not self
+            and not other.transport.is_closing()
+        ]
+        if len(others) >= self.limits.max_connections:
+            # Room for this one is made by closing the connection that has waited longest
+            # without a proven request in progress; only when every other connection
+            # carries one is this one refused.
+            waiting = [other for other in others if other._evictable()]
+            if not waiting:
+                self._refuse(_TOO_MANY_CONNECTIONS)
+                return
+            min(waiting, key=lambda other: other._opened)._refuse(_TOO_MANY_CONNECTIONS)
         self._arm()
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
+        if self.cycle is not None and self._proven is not self.cycle and self._proves_itself():
+            self._proven = self.cycle
         if self.conn.their_state in _REQUEST_ARRIVED:
             self._disarm()
         elif self._deadline is None:  # the first bytes of the next request on this connection
             self._arm()
+
+    def _proves_itself(self) -> bool:
+        """Whether the request whose headers just arrived may hold its place: any request
+        when the server has no token, else one that carries it."""
+        if self.token is None:
+            return True
+        given = dict(self.cycle.scope["headers"]).get(b"authorization", b"")
+        return carries_token(given, self.token)
+
+    def _evictable(self) -> bool:
+        """Not serving a proven request: still waiting for one, idle between two, or
+        serving one that did not prove itself."""
+        cycle = self.cycle
+        return cycle is None or cycle is not self._proven or cycle.response_complete
+
+    def _refuse(self, answer: bytes) -> None:
+        """Close the connection, first answering ``answer`` when no response has begun."""
+        self._disarm()
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or not self.cycle.response_started:
+            self.transport.write(answer)
+        # Closing tells the application, if it is waiting for the body, that the client
+        # is gone (http.disconnect); whatever it sends then is dropped.
+        self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -347,15 +402,10 @@ class _BoundedProtocol(H11Protocol):
 
     def _expire(self) -> None:
         self._deadline = None
-        if self.transport.is_closing():
-            return
-        if self.cycle is None or not self.cycle.response_started:
-            self.transport.write(_REQUEST_TIMEOUT)
-        # Closing tells the application, if it is waiting for the body, that the client
-        # is gone (http.disconnect); whatever it sends then is dropped.
-        self.transport.close()
+        self._refuse(_REQUEST_TIMEOUT)
 
 
-def _bounded_protocol(limits: HttpLimits) -> type[_BoundedProtocol]:
+def _bounded_protocol(limits: HttpLimits, auth_token: str | None) -> type[_BoundedProtocol]:
     """The protocol class uvicorn builds for each connection, bound to `limits`."""
-    return type("BoundedProtocol", (_BoundedProtocol,), {"limits": limits})
+    token = None if auth_token is None else auth_token.encode("ascii")
+    return type("BoundedProtocol", (_BoundedProtocol,), {"limits": limits, "token": token})

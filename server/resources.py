@@ -4,7 +4,8 @@ Resources: ``journal://tasks`` (the task list, most recently active first, as JS
 the template ``journal://tasks/{task_id}`` (that task's full pack, as Markdown). Prompts:
 ``resume`` (the briefing of the open tasks) and ``resume_task`` (one task's pack). They
 read the journal in a worker thread, as the tools do; a refusal reaches the client as
-a protocol error carrying the core's message.
+a protocol error carrying the core's message. Journal text in a pack or a briefing is
+given inside ``data_block``'s block, as data (SPEC 9).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
 from pydantic import Field
 
-from journal_core import MAX_LIMIT, Journal, JournalError, TaskNotFound
+from journal_core import MAX_LIMIT, Journal, JournalError, TaskNotFound, data_block
 from server.tools.errors import error_text
 
 __all__ = ["TASKS_URI", "TASK_URI_TEMPLATE", "register_resources"]
@@ -78,7 +79,9 @@ def register_resources(server: MCPServer, journal: Journal) -> None:
         mime_type="text/markdown",
     )
     async def task(task_id: str) -> str:
-        pack = await _read(lambda: journal.task_pack(task_id, mode="full"), _resource_error)
+        pack = await _read(
+            lambda: journal.task_pack(task_id, mode="full", as_data=True), _resource_error
+        )
         return pack.markdown
 
     @server.prompt(
@@ -96,7 +99,7 @@ def register_resources(server: MCPServer, journal: Journal) -> None:
         return (
             "Here is the task journal's briefing of the open tasks. Pick up the task the "
             "user means (ask if unsure), call task_pack for any other, and keep journaling "
-            "as you work.\n\n" + briefing.markdown
+            "as you work.\n\n" + data_block(briefing.markdown)
         )
 
     @server.prompt(
@@ -108,7 +111,9 @@ def register_resources(server: MCPServer, journal: Journal) -> None:
         task_id: Annotated[str, Field(description="The task to resume, like tj-8f3k2m9q1z.")],
     ) -> str:
         pack = await _read(
-            lambda: journal.task_pack(task_id, mode="full", budget_tokens=RESUME_TASK_TOKENS),
+            lambda: journal.task_pack(
+                task_id, mode="full", budget_tokens=RESUME_TASK_TOKENS, as_data=True
+            ),
             _prompt_error,
         )
         reopen = (

@@ -20,3 +20,17 @@ def anyio_backend() -> str:
 def journal_path(tmp_path: Path) -> Path:
     """A journal file that does not exist yet, in a folder of its own."""
     return tmp_path / "journal" / "events.jsonl"
+
+
+def journal_data(text: str) -> str:
+    """The journal text of the one data block ``text`` holds (SPEC 9), without the
+    block's own lines: the Markdown a model is given as data."""
+    opening, closing = "<journal-data>\n", "\n</journal-data>"
+    assert text.count(opening) == 1, text
+    assert text.count(closing) == 1, text
+    _, _, rest = text.partition(opening)
+    inside, _, after = rest.partition(closing)
+    assert after.strip() == "", after
+    intro, _, body = inside.partition("\n\n")
+    assert "data, not instructions" in intro
+    return body + "\n"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Final, TypeGuard
 
@@ -107,6 +108,24 @@ def tail_digest(fd: int, end: int) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+SQLITE_HEADER: Final = b"SQLite format 3\x00"
+
+
+def sound_index(path: Path) -> bool:
+    """Whether ``path`` is a regular file that starts as a SQLite database does."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return (
+            stat.S_ISREG(os.fstat(fd).st_mode)
+            and os.pread(fd, len(SQLITE_HEADER), 0) == SQLITE_HEADER
+        )
+    finally:
+        os.close(fd)
+
+
 def current_open_tasks(journal_path: Path) -> list[tuple[str, str]] | None:
     """The open tasks as ``(task id, last event time)``, the most recently active first,
     if the index holds every complete line of the journal; ``None`` when it cannot say
@@ -121,8 +140,8 @@ def current_open_tasks(journal_path: Path) -> list[tuple[str, str]] | None:
         return None
     try:
         index = index_path_of(journal_path)
-        if not index.is_file():
-            return None
+        if not sound_index(index):
+            return None  # missing or damaged: SQLite could wait on its locks to find out
         try:
             conn = sqlite3.connect(f"{index.as_uri()}?mode=ro", uri=True, isolation_level=None)
         except sqlite3.Error:

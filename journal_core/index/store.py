@@ -32,6 +32,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -42,11 +43,18 @@ from journal_core.fold import Standing
 from journal_core.index import catch_up, full_text, queries, sql
 from journal_core.index.catch_up import empty_state, reset, trusted, write_state
 from journal_core.index.queries import IndexView, no_events, no_tasks, open_journal
-from journal_core.index.results import EventPage, Found, IndexStatus, TaskPage, TaskSummary
-from journal_core.index.state import holds, index_path_of, read_state
+from journal_core.index.results import EventPage, Found, Hit, IndexStatus, TaskPage, TaskSummary
+from journal_core.index.state import (
+    SQLITE_HEADER,
+    holds,
+    index_path_of,
+    read_state,
+    sound_index,
+)
 from journal_core.journal_file import complete_end, describe
 from journal_core.query import (
     DEFAULT_LIMIT,
+    MAX_LIMIT,
     check_event_ids,
     check_limit,
     check_order,
@@ -115,6 +123,43 @@ class JournalStore:
         with self._lock:
             self._force_reset = True
             self.refresh()
+
+    def differences(self, most: int = 20) -> list[str]:
+        """How the index's tasks differ from those of a fresh scan of the journal (an
+        index built in memory), at most ``most`` lines; [] when they agree. A cell edited
+        in the file is served as it is until then: only a rebuild drops it."""
+        scanned = JournalStore(self.path)
+        scanned._in_memory = True  # built from the journal's bytes, never from the file
+        try:
+            indexed, truth = self._all_tasks(), scanned._all_tasks()
+        finally:
+            scanned.close()
+        found = []
+        for task_id in sorted(indexed.keys() | truth.keys()):
+            said, held = indexed.get(task_id), truth.get(task_id)
+            if said == held:
+                continue
+            if said is None or held is None:
+                where = "the journal" if said is None else "the index"
+                found.append(f"task {task_id}: only in {where}")
+                continue
+            fields = [
+                f"{name} {getattr(said, name)!r} (the journal says {getattr(held, name)!r})"
+                for name in said.__struct_fields__
+                if getattr(said, name) != getattr(held, name)
+            ]
+            found.append(f"task {task_id}: the index has {', '.join(fields)}")
+        return found[:most]
+
+    def _all_tasks(self) -> dict[str, TaskSummary]:
+        tasks: dict[str, TaskSummary] = {}
+        cursor = None
+        while True:
+            page = self.list_tasks(status="any", limit=MAX_LIMIT, cursor=cursor)
+            tasks.update((task.task_id, task) for task in page.tasks)
+            if page.next_cursor is None:
+                return tasks
+            cursor = page.next_cursor
 
     def close(self) -> None:
         with self._lock:
@@ -371,17 +416,9 @@ class JournalStore:
 
     def _connect_file(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
         try:
-            # Created here, 0600, so that SQLite (which would use the umask) does not;
-            # it gives its -wal and -shm files the database's mode.
-            fd = os.open(
-                self.index_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
-            )
+            stat = self._sound_file()
         except OSError as error:
             raise _IndexUnusable(describe(error)) from None
-        try:
-            stat = os.fstat(fd)
-        finally:
-            os.close(fd)
         conn = _connect(str(self.index_path))
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -391,6 +428,38 @@ class JournalStore:
             conn.close()
             raise
         return conn, (stat.st_dev, stat.st_ino)
+
+    def _sound_file(self) -> os.stat_result:
+        """The index file, checked: a SQLite database of one name. One that is missing,
+        damaged (truncated, not SQLite) or hard-linked is replaced by a new one renamed
+        into place, never waited on: a process still using the old one keeps its own
+        -wal and -shm, and sees the new file at its next question."""
+        for _ in range(5):
+            try:
+                fd = os.open(self.index_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except FileNotFoundError:
+                _put_in_place(self.index_path, replace=False)
+                continue
+            try:
+                stat = os.fstat(fd)
+                header = os.pread(fd, len(SQLITE_HEADER), 0)
+            finally:
+                os.close(fd)
+            if stat.st_nlink > 1:
+                # A new index has two names for an instant, as _put_in_place links it.
+                time.sleep(_LINKING_S)
+                stat = os.stat(self.index_path, follow_symlinks=False)
+            if header == SQLITE_HEADER and stat.st_nlink == 1:
+                for suffix in ("-wal", "-shm"):  # SQLite opens these itself, by name
+                    sidecar = f"{self.index_path}{suffix}"
+                    with contextlib.suppress(FileNotFoundError):
+                        if os.stat(sidecar, follow_symlinks=False).st_nlink > 1:
+                            os.unlink(sidecar)
+                return stat
+            why = "it has other names (hard links)" if stat.st_nlink > 1 else "it is damaged"
+            log.warning("the index %s cannot be trusted (%s); replacing it", self.index_path, why)
+            _put_in_place(self.index_path, replace=True)
+        raise _IndexUnusable("other processes keep replacing it")
 
     def _discard(self) -> None:
         """Delete the index file (and its -wal and -shm): the next use builds a new one."""
@@ -482,6 +551,40 @@ def _empty_view(store: JournalStore) -> IndexView:
     reset(conn, store._use_fts)
     conn.execute("BEGIN")
     return IndexView(store, conn, None, empty_state((0, 0), store._use_fts), own_connection=True)
+
+
+_LINKING_S: Final = 0.01
+
+
+def _put_in_place(path: Path, *, replace: bool) -> None:
+    """Make a new, empty index in WAL mode beside ``path`` and rename it to ``path``:
+    over what is there when ``replace`` (its -wal and -shm deleted first, so that they
+    are never read as the new file's), else only if nothing is."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(temporary)
+    # Created here, 0600, so that SQLite (which would use the umask) does not; it gives
+    # its -wal and -shm files the database's mode.
+    os.close(os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    try:
+        conn = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")  # writes the header: a sound file
+        finally:
+            conn.close()
+        if not sound_index(temporary):  # SQLite could not write it (a full disk)
+            raise _IndexUnusable("a new index file could not be written beside the journal")
+        if replace:
+            for suffix in ("-wal", "-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{path}{suffix}")
+            os.replace(temporary, path)
+        else:
+            with contextlib.suppress(FileExistsError):  # another process made one first
+                os.link(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:

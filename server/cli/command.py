@@ -24,8 +24,8 @@ from journal_core import (
     JournalWriteFailed,
     data_dir,
     find_project_root,
+    visible,
 )
-from server.cli.escape import visible
 
 # The status line imports this module at every redraw: what only other commands use
 # (the journal, the renderers) is imported where it is used.

@@ -33,6 +33,7 @@ from server.cli.command import (
     settings_of,
 )
 from server.cli.render import count_text, json_text, visible
+from server.cli.settings_file import read as read_settings
 
 _MIN_PYTHON = (3, 11)
 _SERVER = "task-journal-mcp"
@@ -318,35 +319,26 @@ def _hook_checks(path: Path, *, plugin: str | None, uninstall_scope: str | None)
     if not path.is_file():
         return
     try:
-        document = claude_settings.load(path)
+        document = claude_settings.validate(read_settings(path), path)
     except JournalError as err:
         yield Check(name="claude code", ok=False, detail=str(err), fix="fix the file's JSON")
         return
-    hooks = document.get("hooks", {})
-    for event in dict.fromkeys(entry.event for entry in claude_settings.HOOKS):
-        for group in hooks.get(event, []):
-            for entry in group.get("hooks", []):
-                command = entry.get("command") if isinstance(entry, dict) else None
-                if claude_settings.our_hook(event, command) is None:
-                    continue
-                where = f"{event} hook in {path}"
-                if plugin:
-                    how = (
-                        "remove it from that file"
-                        if uninstall_scope is None
-                        else f"{PROG} install-hooks --uninstall{uninstall_scope}"
-                    )
-                    yield Check(
-                        name="claude code",
-                        ok=False,
-                        detail=f"{where}: the plugin brings it too, so it runs twice",
-                        fix=how,
-                    )
-                else:
-                    yield _program_check("claude code", where, str(command))
-    if claude_settings.is_our_statusline(document.get("statusLine")):
-        command = document["statusLine"]["command"]
-        yield _program_check("claude code", f"status line in {path}", command)
+    for entry, command in claude_settings.our_commands(document):
+        where = f"{entry.label} in {path}"
+        if plugin and entry.event is not None and entry.part != "sync":
+            how = (
+                "remove it from that file"
+                if uninstall_scope is None
+                else f"{PROG} install-hooks --uninstall{uninstall_scope}"
+            )
+            yield Check(
+                name="claude code",
+                ok=False,
+                detail=f"{where}: the plugin brings it too, so it runs twice",
+                fix=how,
+            )
+        else:
+            yield _program_check("claude code", where, command)
 
 
 def _server_checks(client: str, path: Path, keys: list[str]) -> Iterator[Check]:
@@ -377,10 +369,7 @@ def _names_the_server(words: list[Any]) -> bool:
 
 def _program_check(client: str, where: str, command: str) -> Check:
     """Whether the program a config runs can be found (from PATH or as a path)."""
-    try:
-        program = shlex.split(command)[0]
-    except (ValueError, IndexError):
-        program = command
+    program = claude_settings.program_of(command)
     if Path(program).is_absolute() and os.access(program, os.X_OK):
         return Check(name=client, ok=True, detail=f"{where}: {command}")
     if not Path(program).is_absolute() and shutil.which(program):

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import msgspec
 
-from journal_core import Journal, fold_lines
+from journal_core import Journal, fold_lines, inline, text_lines
 from server.cli.arguments import at_least
 from server.cli.command import (
     EXIT_OK,
@@ -163,7 +163,8 @@ def _write_task_md(out: _Escaped, task_id: str, pages: _Pages) -> None:
 def _md_item(event: dict[str, Any], *, with_task: bool) -> str:
     """One list item: time, task, type (with its title, goal or outcome), then the text.
 
-    Continuation lines are indented, so a text of several lines stays in its item.
+    Continuation lines are indented, so a text of several lines stays in its item, and
+    no line of a text can start a Markdown structure of its own.
     """
     meta = event.get("meta")
     meta = meta if isinstance(meta, dict) else {}
@@ -178,7 +179,7 @@ def _md_item(event: dict[str, Any], *, with_task: bool) -> str:
         head += f" ({_flat(str(meta['outcome_tag']))})"
     if event.get("status") == "suggested":
         head += " ?"
-    text = str(event.get("text", "")).strip().replace("\n", "\n  ")
+    text = "\n  ".join(text_lines(str(event.get("text", ""))))
     item = f"{head}: {text}\n"
     if meta.get("goal"):
         item += f"  Goal: {_flat(str(meta['goal']))}\n"
@@ -186,4 +187,4 @@ def _md_item(event: dict[str, Any], *, with_task: bool) -> str:
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.split())
+    return inline(text)

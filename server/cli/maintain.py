@@ -42,7 +42,8 @@ def register(add: AddCommand) -> None:
 
 Each bad line is printed as "line N (byte OFFSET): reason", then a summary. On a
 terminal, a progress bar shows on stderr for journals over {VERIFY_PROGRESS_MIN_BYTES >> 20} MiB.
-Readers skip bad lines; verify only reports them.""",
+Readers skip bad lines; verify only reports them. It also compares the derived index
+with what a scan of the journal gives, and says what differs (rebuild-state mends it).""",
             _verify,
         )
     )
@@ -95,7 +96,7 @@ def _verify(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     emit(json_text(report) if args.json else "\n".join(verify_lines(report)))
-    return EXIT_BAD_LINES if report.bad_lines else EXIT_OK
+    return EXIT_BAD_LINES if report.bad_lines or report.index_differences else EXIT_OK
 
 
 def _path(args: argparse.Namespace) -> int:

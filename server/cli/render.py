@@ -26,8 +26,7 @@ from typing import Any, Final, TextIO, TypeGuard
 
 import msgspec
 
-from journal_core import BadLine, TaskSummary, VerifyReport
-from server.cli.escape import visible, visible_document
+from journal_core import BadLine, TaskSummary, VerifyReport, visible, visible_document
 from server.cli.story import Change, TaskStory, meta_of, text_of
 from server.cli.when import ago_text, local_text
 
@@ -371,7 +370,12 @@ def verify_lines(report: VerifyReport) -> list[str]:
         f"{visible(report.path)}: {size_text(report.size_bytes)}, "
         f"{count_text(report.lines, 'line')}, {count_text(report.events, 'event')}, {verdict}"
     )
-    return [*(_bad_line_text(bad) for bad in report.bad_lines), summary]
+    differs = [f"index: {visible(line)}" for line in report.index_differences]
+    if differs:
+        differs.append(
+            "index: it differs from the journal; run 'task-journal rebuild-state' to build it again"
+        )
+    return [*(_bad_line_text(bad) for bad in report.bad_lines), *differs, summary]
 
 
 class ProgressBar:

@@ -24,6 +24,7 @@ from journal_core import (
     lock_timeout_of,
     resolve_journal_path,
     sync_status,
+    visible,
 )
 from server.cli.background import WAIT_BYTES, build_in_background
 from server.cli.command import (
@@ -35,7 +36,6 @@ from server.cli.command import (
     show_library_warnings,
     warning_text,
 )
-from server.cli.escape import visible
 
 STALE_DAYS = 7
 """A task idle this many days or more counts as stale (the Rust tool's default)."""

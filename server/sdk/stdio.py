@@ -4,7 +4,8 @@ The SDK's stdio reader drops a line it cannot parse or validate (JSON nested ove
 levels, a lone surrogate escape, an integer of over 4,300 digits, anything that is not
 a JSON-RPC message) after a debug log line, and the client waits for an answer forever.
 Here each such line is answered as JSON-RPC 2.0 asks: -32700 (parse error) or -32600
-(invalid request), with the request's id when it can be read from the line, else null.
+(invalid request), with the request's id when it can be read from the line, else null;
+a line nested too deep for Python's parser still shows its top-level id.
 A notification (a message without an id) gets no answer, as JSON-RPC requires.
 
 stdin and stdout are read and written on the event loop when they are pipes or
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any, Protocol, Self, cast
@@ -180,8 +182,71 @@ def _lenient(line: str) -> object:
         # Integers are not converted (Python refuses over 4,300 digits); only a
         # short one can be an id worth sending back.
         return json.loads(line, parse_int=_short_int)
-    except (ValueError, RecursionError):
+    except ValueError:
         return _UNPARSABLE
+    except RecursionError:  # nested deeper than Python's stack: read the top level only
+        return _top_level(line)
+
+
+_SPACE = re.compile(r"[ \t\n\r]+")
+_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\.)*"')
+_SCALAR = re.compile(r"-?[0-9][0-9.eE+-]*|true|false|null")
+_NESTED = re.compile(r'[^"\[\]{}]+|"(?:[^"\\]|\\.)*"|[\[{]|[\]}]')
+
+
+def _top_level(line: str) -> object:
+    """The members of the object ``line`` holds, its nested values left unread (as
+    ``_UNPARSABLE``), without recursion: for a line too deep to parse, yet whole."""
+    members: dict[str, object] = {}
+    at = _after_space(line, 0)
+    if not line.startswith("{", at):
+        return _UNPARSABLE
+    at += 1
+    while True:
+        at = _after_space(line, at)
+        key = _STRING.match(line, at)
+        if key is None:
+            return _UNPARSABLE
+        at = _after_space(line, key.end())
+        if not line.startswith(":", at):
+            return _UNPARSABLE
+        at = _after_space(line, at + 1)
+        if scalar := _STRING.match(line, at) or _SCALAR.match(line, at):
+            members[json.loads(key[0])] = _lenient(scalar[0])
+            at = scalar.end()
+        elif (end := _skip_nested(line, at)) is not None:
+            members[json.loads(key[0])] = _UNPARSABLE
+            at = end
+        else:
+            return _UNPARSABLE
+        at = _after_space(line, at)
+        if line.startswith(",", at):
+            at += 1
+        elif line.startswith("}", at) and not line[at + 1 :].strip():
+            return members
+        else:
+            return _UNPARSABLE
+
+
+def _after_space(line: str, at: int) -> int:
+    space = _SPACE.match(line, at)
+    return space.end() if space else at
+
+
+def _skip_nested(line: str, at: int) -> int | None:
+    """Where the array or object starting at ``at`` ends, brackets counted (strings
+    skipped whole); None when it does not start there or never ends."""
+    if not line.startswith(("[", "{"), at):
+        return None
+    depth = 0
+    for token in _NESTED.finditer(line, at):
+        if token[0] in "[{":
+            depth += 1
+        elif token[0] in "]}":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return None
 
 
 def _short_int(digits: str) -> object:

@@ -57,9 +57,13 @@ async def task_pack(
 
     Example: {"task_id": "tj-8f3k2m9q1z"}
     """
+    # The briefing goes to a model: journal text, marked as data (SPEC 9).
     pack = await in_worker(
         lambda: journal.task_pack(
-            resolve_task_id(journal, task_id), mode=mode, budget_tokens=budget_tokens
+            resolve_task_id(journal, task_id),
+            mode=mode,
+            budget_tokens=budget_tokens,
+            as_data=True,
         )
     )
     # The briefing itself as the text, for clients that read only the text.

@@ -22,8 +22,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from journal_core import Journal, JournalError
-from server.cli.escape import visible, visible_document
+from journal_core import Journal, JournalError, visible, visible_document
 from server.ui import views
 from server.ui.remembered import TaskMemory
 

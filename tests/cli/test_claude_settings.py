@@ -1,5 +1,6 @@
 """The settings.json merge itself, on documents: what counts as ours, and quoting."""
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ def test_a_program_path_with_spaces_is_quoted_and_still_ours() -> None:
     claude_settings.install(document, program, statusline=True, path=SETTINGS)
 
     assert session_start_commands(document) == [
-        "'/Users/me/My Tools/venv/bin/task-journal' hook session-start"
+        "TASK_JOURNAL_HOOK=session-start '/Users/me/My Tools/venv/bin/task-journal' hook "
+        "session-start"
     ]
     assert claude_settings.install(document, program, statusline=True, path=SETTINGS) == []
     assert claude_settings.uninstall(document) == [
@@ -56,7 +58,10 @@ def test_a_command_that_only_looks_like_ours_is_left_alone(command: str) -> None
     assert claude_settings.uninstall(document) == []
     claude_settings.install(document, "task-journal", statusline=False, path=SETTINGS)
 
-    assert session_start_commands(document) == [command, "task-journal hook session-start"]
+    assert session_start_commands(document) == [
+        command,
+        "TASK_JOURNAL_HOOK=session-start task-journal hook session-start",
+    ]
 
 
 def test_a_foreign_status_line_is_refused_before_anything_changes() -> None:
@@ -66,3 +71,82 @@ def test_a_foreign_status_line_is_refused_before_anything_changes() -> None:
         claude_settings.install(document, "task-journal", statusline=True, path=SETTINGS)
 
     assert document == {"statusLine": {"type": "command", "command": "starship prompt"}}
+
+
+@pytest.mark.parametrize(
+    "edited",
+    [
+        pytest.param("{} 2>/dev/null", id="output-silenced"),
+        pytest.param("nice {}", id="wrapped"),
+        pytest.param("{} || true", id="failure-ignored"),
+    ],
+)
+def test_an_edited_entry_is_still_ours(edited: str) -> None:
+    document: dict[str, Any] = {}
+    claude_settings.install(document, "task-journal", statusline=False, path=SETTINGS)
+    [installed] = session_start_commands(document)
+    document["hooks"]["SessionStart"][0]["hooks"][0]["command"] = edited.format(installed)
+
+    assert claude_settings.install(document, "task-journal", statusline=False, path=SETTINGS) == []
+    assert session_start_commands(document) == [edited.format(installed)]
+    assert claude_settings.uninstall(document)[0] == "removed SessionStart hook"
+    assert document == {}
+
+
+def test_an_entry_of_an_older_version_is_replaced_by_a_marked_one() -> None:
+    document: dict[str, Any] = {
+        "hooks": {
+            "SessionStart": [
+                {
+                    "hooks": [
+                        {"type": "command", "command": "/old/bin/task-journal hook session-start"}
+                    ]
+                }
+            ]
+        }
+    }
+
+    changes = claude_settings.install(document, "task-journal", statusline=False, path=SETTINGS)
+
+    assert changes[0] == "added SessionStart hook: " + claude_settings.HOOKS[0].command(
+        "task-journal"
+    )
+    assert session_start_commands(document) == [
+        "TASK_JOURNAL_HOOK=session-start task-journal hook session-start"
+    ]
+
+
+def test_every_entry_is_installed_and_uninstalled_from_the_one_list() -> None:
+    document: dict[str, Any] = {}
+
+    claude_settings.install(document, "task-journal", statusline=True, path=SETTINGS)
+
+    found = [entry for entry, _ in claude_settings.our_commands(document)]
+    assert found == [
+        *(entry for entry in claude_settings.HOOKS if entry.part != "sync"),
+        claude_settings.STATUS_LINE,
+    ]
+    assert claude_settings.uninstall(document) == [f"removed {entry.label}" for entry in found]
+
+
+def test_sync_entries_are_installed_only_when_asked_and_uninstalled_with_the_rest() -> None:
+    document: dict[str, Any] = {}
+    program = "task-journal"
+
+    claude_settings.install(document, program, statusline=False, path=SETTINGS)
+    assert "sync" not in json.dumps(document)
+    changes = claude_settings.install(
+        document, program, statusline=False, path=SETTINGS, parts=claude_settings.PARTS
+    )
+
+    sync = "task-journal sync --hook"
+    assert changes == [
+        f"added SessionStart sync hook: TASK_JOURNAL_HOOK=sync-start {sync}",
+        f"added SessionEnd sync hook: TASK_JOURNAL_HOOK=sync-end {sync}",
+    ]
+    assert claude_settings.uninstall(document)[-2:] == [
+        "removed SessionStart sync hook",
+        "removed SessionEnd sync hook",
+    ]
+    assert document == {}
+    assert document == {}

@@ -1,10 +1,9 @@
 """What a writer put in an event is shown, never obeyed: every human output of every
 command prints control characters as escapes (Markdown keeps its line breaks and tabs).
 
-The hook's output is JSON for Claude Code, which escapes them itself, so it is not here.
+The hook's output goes to a model: tests/faults/test_journal_text_as_data.py covers it.
 """
 
-import json
 import os
 from pathlib import Path
 
@@ -101,16 +100,6 @@ def test_markdown_keeps_the_line_breaks_and_tabs_of_a_text(journal: Path) -> Non
 
     assert outcome.status == 0, outcome.stderr
     assert "first line\n  \tindented\\x1b[2J second\n" in outcome.stdout
-
-
-def test_the_hook_leaves_escaping_to_json(hostile: Path, tmp_path: Path) -> None:
-    payload = json.dumps({"cwd": str(tmp_path), "hook_event_name": "SessionStart"})
-
-    outcome = run_cli("hook", "session-start", stdin=payload.encode())
-
-    assert (outcome.status, outcome.stderr) == (0, "")
-    context = json.loads(outcome.stdout)["hookSpecificOutput"]["additionalContext"]
-    assert "decision \x1b]0;pwned\x07" in context
 
 
 def test_doctor_shows_a_journal_path_with_escapes_as_escapes(tmp_path: Path) -> None:

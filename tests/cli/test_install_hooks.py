@@ -16,12 +16,18 @@ import pytest
 
 from tests.cli.conftest import CLI, Outcome, run_cli
 
-HOOK = shlex.join([str(CLI.absolute()), "hook", "session-start"])
+
+def marked(name: str, *args: str) -> str:
+    """A command as install-hooks writes it into the user settings."""
+    return f"TASK_JOURNAL_HOOK={name} " + shlex.join([str(CLI.absolute()), *args])
+
+
+HOOK = marked("session-start", "hook", "session-start")
 CAPTURED = "Edit|MultiEdit|Write|NotebookEdit|Bash|mcp__.*__append_event"
 
 
 def hook_group(name: str, matcher: str | None = None) -> dict[str, Any]:
-    entry = {"type": "command", "command": shlex.join([str(CLI.absolute()), "hook", name])}
+    entry = {"type": "command", "command": marked(name, "hook", name)}
     return {"hooks": [entry]} if matcher is None else {"matcher": matcher, "hooks": [entry]}
 
 
@@ -34,7 +40,9 @@ WHOLE_SET: dict[str, Any] = {
     "PreCompact": [hook_group("pre-compact")],
     "SessionEnd": [hook_group("session-end")],
 }
-STATUSLINE = shlex.join([str(CLI.absolute()), "statusline"])
+STATUSLINE = marked("statusline", "statusline")
+# Project settings are shared: their command is found on PATH on each machine.
+PROJECT_HOOK = "TASK_JOURNAL_HOOK=session-start task-journal hook session-start"
 
 # Settings as people have them: other hooks (one on SessionStart too), other keys.
 EXISTING: dict[str, Any] = {
@@ -87,7 +95,10 @@ def write_settings(path: Path, document: object) -> bytes:
 
 
 def backups(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(f"{path.name}.*.bak"))
+    """The backups of ``path``, which are kept in the data folder, never beside it."""
+    assert not list(path.parent.glob("*.bak")), "a backup was left beside the settings"
+    data = Path(os.environ["TASK_JOURNAL_DATA_DIR"])
+    return sorted(data.glob(f"claude-settings/*/{path.name}.*.bak"))
 
 
 def our_hooks(document: dict[str, Any]) -> list[str]:
@@ -95,7 +106,7 @@ def our_hooks(document: dict[str, Any]) -> list[str]:
         entry["command"]
         for group in document.get("hooks", {}).get("SessionStart", [])
         for entry in group["hooks"]
-        if entry["command"] == HOOK
+        if entry["command"] in (HOOK, PROJECT_HOOK)
     ]
 
 
@@ -245,7 +256,7 @@ def test_project_scope_writes_the_project_roots_settings(
     outcome = install("--scope", "project", env=env, cwd=project / "src")
 
     assert outcome.status == 0, outcome.stderr
-    assert our_hooks(json.loads(shared.read_text())) == [HOOK]
+    assert our_hooks(json.loads(shared.read_text())) == [PROJECT_HOOK]
     [backup] = backups(shared)
     assert backup.read_bytes() == before
     assert not user_settings(home).exists()
@@ -339,3 +350,191 @@ def test_no_capture_and_no_recall_leave_those_hooks_out(
     settings = json.loads(user_settings(home).read_text())
     assert settings == {"hooks": {"SessionStart": WHOLE_SET["SessionStart"]}}
     assert "removed PostToolUse hook" in outcome.stdout
+
+
+def test_project_scope_runs_task_journal_found_on_path(
+    home: Path, project: Path, env: dict[str, str]
+) -> None:
+    outcome = install("--scope", "project", "--statusline", env=env, cwd=project)
+
+    assert outcome.status == 0, outcome.stderr
+    settings = json.loads((project / ".claude" / "settings.json").read_text())
+    commands = [settings["statusLine"]["command"], *our_hooks(settings)]
+    assert commands == ["TASK_JOURNAL_HOOK=statusline task-journal statusline", PROJECT_HOOK]
+    assert str(CLI.parent) not in json.dumps(settings)
+
+
+def test_backups_are_kept_outside_the_repository_readable_by_the_owner_only(
+    home: Path, project: Path, env: dict[str, str]
+) -> None:
+    shared = project / ".claude" / "settings.json"
+    before = write_settings(shared, EXISTING)
+    shared.chmod(0o644)
+
+    outcome = install("--scope", "project", env=env, cwd=project)
+
+    assert outcome.status == 0, outcome.stderr
+    assert sorted(path.name for path in shared.parent.iterdir()) == ["settings.json"]
+    [backup] = backups(shared)
+    assert not backup.is_relative_to(project)
+    assert (backup.read_bytes(), backup.stat().st_mode & 0o777) == (before, 0o600)
+    assert f"the previous version is in {backup}" in outcome.stdout
+
+
+def test_a_symlinked_settings_file_is_written_through_to_its_target(
+    home: Path, project: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "dotfiles" / "claude-settings.json"
+    write_settings(target, EXISTING)
+    user_settings(home).parent.mkdir(parents=True)
+    user_settings(home).symlink_to(target)
+
+    outcome = install(env=env, cwd=project)
+
+    assert outcome.status == 0, outcome.stderr
+    assert user_settings(home).is_symlink()
+    assert user_settings(home).readlink() == target
+    assert our_hooks(json.loads(target.read_text())) == [HOOK]
+    assert sorted(path.name for path in target.parent.iterdir()) == [target.name]
+
+
+def test_every_value_is_written_back_exactly_as_written(
+    home: Path, project: Path, env: dict[str, str]
+) -> None:
+    path = user_settings(home)
+    path.parent.mkdir(parents=True)
+    numbers = ["1e400", "0.10000000000000000555", "-0.0", "123456789012345678901234567890", "1E-7"]
+    path.write_text('{"numbers": [' + ", ".join(numbers) + '], "text": "\\ud800 caf\\u00e9"}')
+
+    outcome = install(env=env, cwd=project)
+
+    assert outcome.status == 0, outcome.stderr
+    written = path.read_text()
+    assert json.loads(written, parse_float=str, parse_int=str)["numbers"] == numbers
+    assert "NaN" not in written
+    assert "Infinity" not in written
+    document = json.loads(written)
+    assert document["text"] == "\ud800 café"
+    assert our_hooks(document) == [HOOK]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        pytest.param('{"x": NaN}', "NaN, which is not JSON", id="nan"),
+        pytest.param('{"x": -Infinity}', "-Infinity, which is not JSON", id="infinity"),
+        pytest.param('{"model": "opus", "model": "sonnet"}', "'model' twice", id="duplicate-key"),
+        pytest.param(
+            '{"hooks": {"SessionStart": [], "SessionStart": []}}',
+            "'SessionStart' twice",
+            id="duplicate-hook-event",
+        ),
+    ],
+)
+def test_a_file_that_could_not_be_written_back_as_it_is_is_refused(
+    home: Path, project: Path, env: dict[str, str], content: str, reason: str
+) -> None:
+    path = user_settings(home)
+    path.parent.mkdir(parents=True)
+    path.write_text(content)
+
+    outcome = install(env=env, cwd=project)
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert reason in outcome.stderr
+    assert "nothing was changed" in outcome.stderr
+    assert path.read_text() == content
+
+
+def test_an_edited_entry_is_found_by_uninstall_and_not_added_again(
+    home: Path, project: Path, env: dict[str, str]
+) -> None:
+    install(env=env, cwd=project)
+    path = user_settings(home)
+    document = json.loads(path.read_text())
+    document["hooks"]["SessionStart"][0]["hooks"][0]["command"] = HOOK + " 2>/dev/null"
+    write_settings(path, document)
+
+    again = install(env=env, cwd=project)
+    edited = json.loads(path.read_text())
+    removed = install("--uninstall", env=env, cwd=project)
+
+    assert "nothing changed" in again.stdout
+    assert edited == document
+    assert "removed SessionStart hook" in removed.stdout
+    assert json.loads(path.read_text()) == {}
+
+
+def test_a_read_only_settings_file_is_refused_and_left_as_it_is(
+    home: Path, project: Path, env: dict[str, str]
+) -> None:
+    path = user_settings(home)
+    before = write_settings(path, EXISTING)
+    path.chmod(0o444)
+
+    outcome = install(env=env, cwd=project)
+
+    assert (outcome.status, outcome.stdout) == (2, "")
+    assert "read-only" in outcome.stderr
+    assert "nothing was changed" in outcome.stderr
+    assert (path.read_bytes(), path.stat().st_mode & 0o777) == (before, 0o444)
+    assert backups(path) == []
+
+
+@pytest.mark.slow
+def test_forty_concurrent_runs_leave_a_valid_file_and_one_backup_per_change(
+    home: Path, project: Path, env: dict[str, str]
+) -> None:
+    path = user_settings(home)
+    write_settings(path, EXISTING)
+    runs = [
+        subprocess.Popen(
+            [str(CLI), "install-hooks", *(["--uninstall"] if number % 2 else [])],
+            env=env,
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for number in range(40)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+
+    assert [run.returncode for run in runs] == [0] * 40, [err for _, err in outputs if err]
+    changes = sum("the previous version is in" in out for out, _ in outputs)
+    assert changes >= 1
+    assert len(backups(path)) == changes
+    assert sorted(item.name for item in path.parent.iterdir()) == ["settings.json"]
+    document = json.loads(path.read_text())
+    assert our_hooks(document) in ([], [HOOK])
+    assert {key: value for key, value in document.items() if key != "hooks"} == {
+        key: value for key, value in EXISTING.items() if key != "hooks"
+    }
+
+
+def test_sync_adds_the_sync_hook_at_session_start_and_end_and_uninstall_takes_it_out(
+    home: Path, project: Path, env: dict[str, str]
+) -> None:
+    sync = "sync", "--hook"
+
+    outcome = install("--sync", env=env, cwd=project)
+
+    assert outcome.status == 0, outcome.stderr
+    settings = json.loads(user_settings(home).read_text())
+    expected = json.loads(json.dumps(WHOLE_SET))
+    expected["SessionStart"].append(
+        {"hooks": [{"type": "command", "command": marked("sync-start", *sync)}]}
+    )
+    expected["SessionEnd"].append(
+        {"hooks": [{"type": "command", "command": marked("sync-end", *sync)}]}
+    )
+    assert settings == {"hooks": expected}
+    assert "added SessionEnd sync hook" in outcome.stdout
+
+    without = install(env=env, cwd=project)
+    assert json.loads(user_settings(home).read_text()) == {"hooks": WHOLE_SET}
+    assert "removed SessionStart sync hook" in without.stdout
+
+    install("--sync", env=env, cwd=project)
+    install("--uninstall", env=env, cwd=project)
+    assert json.loads(user_settings(home).read_text()) == {}

@@ -132,3 +132,33 @@ def test_pack_runs_as_its_own_process(goal_task: str, journal: Path) -> None:
     outcome = run_cli("--journal", str(journal), "pack", goal_task)
     assert outcome.status == 0, outcome.stderr
     assert outcome.stdout.startswith("# Flaky upload [open]\n")
+
+
+def test_export_pr_event_text_cannot_break_the_descriptions_markdown(
+    journal: Path, call_main: CallMain
+) -> None:
+    outcome = call_main(
+        "append", "open", "x", "--title", "Fence", "--goal", "See:\n```python\nretry(upload)"
+    )
+    task_id = outcome.stdout.split()[1]
+    call_main("append", "decision", "Wrap it:\n~~~\nunclosed", "--task", task_id)
+    call_main("append", "decision", "## Changes\n<!-- hides the rest", "--task", task_id)
+    call_main("append", "rejection", "```", "--task", task_id, "--ref-file", "odd`name.py")
+
+    outcome = call_main("export-pr", task_id)
+
+    assert outcome.status == 0, outcome.stderr
+    lines = outcome.stdout.splitlines()
+    headings = [line for line in lines if line.startswith("#")]
+    assert headings == [
+        "# Fence",
+        "## Summary",
+        "## Changes",
+        "## Why this approach",
+        "## Affected files",
+    ]
+    # Nothing a text holds opens a fence, a block or a comment that runs past it.
+    starts = [line.lstrip() for line in lines]
+    assert not [line for line in starts if line.startswith(("```", "~~~", "<"))]
+    assert "- `` odd`name.py ``" in lines
+    assert lines[-1] == f"Task journal: {task_id}"

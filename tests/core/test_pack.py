@@ -389,7 +389,7 @@ def test_a_multiline_text_stays_inside_its_list_item_in_full_mode() -> None:
     story.add("finding", "First line\n\n## Not a heading\nlast line")
     markdown = story.pack(mode="full").markdown
     assert "## Not a heading" not in markdown.splitlines()
-    assert "  ## Not a heading" in markdown.splitlines()
+    assert "  \\## Not a heading" in markdown.splitlines()
 
 
 # --- the budget -----------------------------------------------------------------------

@@ -7,6 +7,7 @@ that never finish (slowloris: headers and part of a body, then nothing)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import selectors
 import socket
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -41,6 +42,7 @@ from tests.server.test_http import (
 CLOSE_TIMEOUT_S = 60.0
 
 BODY = json.dumps(INITIALIZE).encode()
+TOKEN = "s3cret-token-for-tests"  # noqa: S105  (a test server's, on loopback)
 
 
 @contextmanager
@@ -78,16 +80,23 @@ def port_of(url: str) -> int:
     return int(url.rsplit(":", 1)[1].split("/")[0])
 
 
-def slow_request(url: str) -> socket.socket:
-    """A connection that sends a request's headers and the first bytes of its body, then
-    nothing more."""
+def slow_request(url: str, token: str | None = None, *, expect: bool = False) -> socket.socket:
+    """A connection that sends a request's headers (with ``token``, if given) and the
+    first bytes of its body, then nothing more. With ``expect``, it asks for a 100
+    Continue and returns once the server, reading the body, has sent it."""
     sock = socket.create_connection(("127.0.0.1", port_of(url)), timeout=CLOSE_TIMEOUT_S)
+    authorization = "" if token is None else f"Authorization: Bearer {token}\r\n"
+    if expect:
+        authorization += "Expect: 100-continue\r\n"
     head = (
         "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Accept: application/json, text/event-stream\r\nContent-Length: {len(BODY)}\r\n\r\n"
+        f"Accept: application/json, text/event-stream\r\nContent-Length: {len(BODY)}\r\n"
+        f"{authorization}\r\n"
     )
     with contextlib.suppress(OSError):  # already refused and closed by the server
         sock.sendall(head.encode() + BODY[:10])
+    if expect:
+        assert sock.recv(4096).startswith(b"HTTP/1.1 100 Continue\r\n")
     return sock
 
 
@@ -144,7 +153,9 @@ def test_connection_that_sends_nothing_is_closed_after_the_request_timeout(
     assert status_line(answer) == "HTTP/1.1 408 Request Timeout"
 
 
-def test_connection_over_the_cap_is_answered_503_and_closed(journal_path: Path) -> None:
+def test_at_the_cap_a_new_connection_takes_the_place_of_the_oldest_idle_one(
+    journal_path: Path,
+) -> None:
     with program(
         journal_path,
         "--max-connections",
@@ -153,15 +164,63 @@ def test_connection_over_the_cap_is_answered_503_and_closed(journal_path: Path) 
         "600",
         stderr=subprocess.DEVNULL,
     ) as url:
-        held = [idle_connection(url) for _ in range(3)]
-        [refused] = answers_until_closed([idle_connection(url)])
-        for sock in held:
+        oldest, *held = [idle_connection(url) for _ in range(3)]
+        # The server accepts connections in the order they were made (the listen queue).
+        newest = idle_connection(url)
+        [displaced] = answers_until_closed([oldest])
+        for sock in [*held, newest]:
             sock.setblocking(False)
             with pytest.raises(BlockingIOError):  # still open, nothing said
                 sock.recv(1)
             sock.close()
+    assert status_line(displaced) == "HTTP/1.1 503 Service Unavailable"
+    assert displaced.endswith(b"Too many connections to this server; retry in a moment.\n<closed>")
+
+
+def test_connections_serving_requests_with_the_token_are_kept_and_one_more_is_refused(
+    journal_path: Path,
+) -> None:
+    with program(
+        journal_path,
+        "--auth-token",
+        TOKEN,
+        "--max-connections",
+        "3",
+        "--request-timeout",
+        "600",
+        stderr=subprocess.DEVNULL,
+    ) as url:
+        # Each held request is being served (its body read) before the next connection.
+        held = [slow_request(url, token=TOKEN, expect=True) for _ in range(3)]
+        [refused] = answers_until_closed([idle_connection(url)])
+        for sock in held:
+            sock.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                sock.recv(1)
+            sock.close()
     assert status_line(refused) == "HTTP/1.1 503 Service Unavailable"
-    assert refused.endswith(b"Too many connections to this server; retry in a moment.\n<closed>")
+
+
+def test_slow_connections_without_the_token_cost_requests_with_it_nothing(
+    journal_path: Path,
+) -> None:
+    """80 connections that never finish (more than the cap of 64: idle ones, requests
+    without a token, requests with a wrong one), opened before each of three requests
+    that carry the token: every one of those is answered."""
+    kinds: list[Callable[[str], socket.socket]] = [
+        idle_connection,
+        slow_request,
+        functools.partial(slow_request, token="wrong-" + TOKEN),
+    ]
+    opened: list[socket.socket] = []
+    statuses = []
+    with program(journal_path, "--auth-token", TOKEN, stderr=subprocess.DEVNULL) as url:
+        for _ in range(3):
+            opened.extend(kinds[number % 3](url) for number in range(80))
+            statuses.append(initialize(url, Authorization=f"Bearer {TOKEN}").status_code)
+        for sock in opened:
+            sock.close()
+    assert statuses == [200] * 3
 
 
 @pytest.mark.slow

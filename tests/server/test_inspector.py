@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from journal_core import Journal, Settings, new_event
+from tests.conftest import journal_data
 
 pytestmark = pytest.mark.slow
 
@@ -134,7 +135,7 @@ def test_inspector_lists_and_reads_the_resources(
     assert read.returncode == 0, read.stderr
     [contents] = json.loads(read.stdout)["contents"]
     assert contents["mimeType"] == "text/markdown"
-    assert contents["text"].startswith("# Inspected [open]\n")
+    assert journal_data(contents["text"]).startswith("# Inspected [open]\n")
     assert re.search(r"^- [0-9A-Z]{12} Use the Inspector$", contents["text"], re.MULTILINE)
 
 

@@ -5,6 +5,7 @@ import re
 import pytest
 from mcp import Client
 
+from tests.conftest import journal_data
 from tests.server.conftest import call_ok
 
 pytestmark = pytest.mark.anyio
@@ -34,7 +35,7 @@ async def test_task_pack_puts_the_briefing_in_the_structured_content(client: Cli
         "event_count": 2,
         "truncated": False,
     }
-    lines = pack["markdown"].splitlines()
+    lines = journal_data(pack["markdown"]).splitlines()
     assert lines[0] == "# Flaky upload test [open]"
     assert lines[2] == "Goal: Make the upload test pass on every run"
     assert any(re.fullmatch(r"- [0-9A-Z]{12} Retry once", line) for line in lines)
@@ -74,7 +75,7 @@ async def test_task_pack_keeps_to_a_budget(in_process_client: Client) -> None:
     pack = await call_ok(in_process_client, "task_pack", {"task_id": task_id, "budget_tokens": 200})
     assert pack["truncated"] is True
     assert len(pack["markdown"].encode()) <= 800
-    assert pack["markdown"].splitlines()[-1].startswith("_Cut to fit 200 tokens")
+    assert journal_data(pack["markdown"]).splitlines()[-1].startswith("_Cut to fit 200 tokens")
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp_types import TextContent, TextResourceContents
 
+from tests.conftest import journal_data
 from tests.server.conftest import call_ok
 
 pytestmark = pytest.mark.anyio
@@ -72,7 +73,7 @@ async def test_a_task_resource_is_its_full_pack_in_markdown(client: Client) -> N
     )
     contents = await read_text(client, f"journal://tasks/{task_id}")
     assert contents.mime_type == "text/markdown"
-    lines = contents.text.splitlines()
+    lines = journal_data(contents.text).splitlines()
     assert (lines[0], lines[2]) == ("# Flaky upload test [open]", "Goal: Pass on every run")
     assert "word " * 149 + "word" in contents.text  # full mode: texts whole
 
@@ -97,7 +98,7 @@ async def test_the_resume_prompt_holds_the_briefing_of_the_open_tasks(client: Cl
     older = await open_task(client, "Older task")
     await open_task(client, "Newer task", goal="Ship the newer one")
     text = await prompt_text(client, "resume")
-    lines = text.splitlines()
+    lines = journal_data(text).splitlines()
     assert any(
         line.startswith("2 open tasks in this journal, most recently active first;")
         for line in lines
@@ -121,7 +122,7 @@ async def test_the_resume_task_prompt_embeds_the_tasks_pack(client: Client) -> N
     )
     text = await prompt_text(client, "resume_task", {"task_id": task_id})
     assert text.startswith(f"Resume the task {task_id} from its journal below.")
-    lines = re.sub(r"(?m)^- [0-9A-Z]{12} ", "- ", text).splitlines()  # ids aside
+    lines = re.sub(r"(?m)^- [0-9A-Z]{12} ", "- ", journal_data(text)).splitlines()  # ids aside
     assert "# Flaky upload test [open]" in lines
     assert "- A longer timeout hides the leak" in lines
 

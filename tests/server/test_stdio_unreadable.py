@@ -63,6 +63,26 @@ UNREADABLE = [  # line, the id its answer must carry, the error code
         INVALID_REQUEST,
         id="json-but-not-a-request",
     ),
+    pytest.param(
+        call(18, f'{{"type": "open", "text": "x", "meta": {meta_nested(1000)}}}'),
+        18,
+        PARSE_ERROR,
+        id="meta-nested-1000-levels",
+    ),
+    pytest.param(
+        '{"jsonrpc": "2.0", "method": "tools/call", "params": '
+        + meta_nested(100_000)
+        + ', "id": "after-100000-levels"}',
+        "after-100000-levels",
+        PARSE_ERROR,
+        id="id-after-100000-levels",
+    ),
+    pytest.param(
+        '{"jsonrpc": "2.0", "id": 19, "method": "ping", "params": ' + meta_nested(5000),
+        None,
+        PARSE_ERROR,
+        id="nested-5000-levels-and-cut-short",
+    ),
     pytest.param("this is not json", None, PARSE_ERROR, id="not-json"),
     pytest.param(
         '{"jsonrpc": "2.0", "id": '
@@ -143,11 +163,12 @@ async def test_unreadable_notification_and_blank_line_get_no_answer(
     process, raw = await start(server_command, journal_path, child_env)
     async with process:
         await raw.send("")
-        await raw.send(
-            '{"jsonrpc": "2.0", "method": "notifications/progress", "params": '
-            + meta_nested(300)
-            + "}"
-        )
+        for depth in (300, 5000):
+            await raw.send(
+                '{"jsonrpc": "2.0", "method": "notifications/progress", "params": '
+                + meta_nested(depth)
+                + "}"
+            )
         await raw.send('{"jsonrpc": "2.0", "id": 5, "method": "ping"}')
         first = await next_message(raw)
         assert process.stdin is not None
