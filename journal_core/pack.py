@@ -710,7 +710,7 @@ def _pr_state(fold: _Fold) -> str:
         tag = f" ({fold.outcome_tag})" if fold.outcome_tag else ""
         return f"State: closed{tag}"
     if last is not None and last.type == "reopen":
-        why = _text(last).strip()
+        why = inline(_text(last).strip())
         return f"State: open, reopened after it was closed{f': {why}' if why else ''}"
     return "State: open (work in progress)"
 
