@@ -43,7 +43,7 @@ from journal_core.fold import Standing
 from journal_core.index import catch_up, full_text, queries, sql
 from journal_core.index.catch_up import empty_state, reset, trusted, write_state
 from journal_core.index.queries import IndexView, no_events, no_tasks, open_journal
-from journal_core.index.results import EventPage, Found, Hit, IndexStatus, TaskPage, TaskSummary
+from journal_core.index.results import EventPage, Found, IndexStatus, TaskPage, TaskSummary
 from journal_core.index.state import (
     SQLITE_HEADER,
     holds,
