@@ -142,8 +142,16 @@ def test_export_pr_event_text_cannot_break_the_descriptions_markdown(
     )
     task_id = outcome.stdout.split()[1]
     call_main("append", "decision", "Wrap it:\n~~~\nunclosed", "--task", task_id)
-    call_main("append", "decision", "## Changes\n<!-- hides the rest", "--task", task_id)
-    call_main("append", "rejection", "```", "--task", task_id, "--ref-file", "odd`name.py")
+    call_main(
+        "append",
+        "decision",
+        "## Changes\n<!-- hides the rest",
+        "--task",
+        task_id,
+        "--ref-file",
+        "odd`name.py",
+    )
+    call_main("append", "rejection", "```", "--task", task_id)
 
     outcome = call_main("export-pr", task_id)
 

@@ -584,8 +584,9 @@ def test_resume_counts_one_event_in_the_singular() -> None:
         Row(task_id="tj-aaaaaaaaaa", title="Older task", event_count=1),
     ]
     resume = build_resume(tasks, story.events)
-    assert section(resume.markdown, "Other open tasks") == [
-        "- tj-aaaaaaaaaa · Older task · 1 event · last 2026-11-25T18:00:00.000Z"
+    assert section(resume.markdown, "Open tasks") == [
+        f"- {TASK} (in hand) · Newest task · 1 event · last 2026-11-25T18:00:00.000Z",
+        "- tj-aaaaaaaaaa · Older task · 1 event · last 2026-11-25T18:00:00.000Z",
     ]
 
 
