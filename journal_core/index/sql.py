@@ -124,10 +124,22 @@ LAST_TASK_NUMBER: Final = "SELECT coalesce(max(id), 0) FROM tasks"
 READ_TASK: Final = """SELECT id, task_id, title, folded_title, status, opened, last_offset,
     created_at, last_event_at, event_count, parent_id, goal, titled, outcome, outcome_tag,
     opened_at, opened_by, last_event_id, first_event_id FROM tasks WHERE task_id = ?"""
-WRITE_TASK: Final = """INSERT OR REPLACE INTO tasks (id, task_id, title, folded_title, status,
+# An update in place, not INSERT OR REPLACE (a delete and an insert, every index
+# touched): a long catch-up writes every busy task's row at each step. A task's number
+# and id never change, so its id's index is left alone.
+WRITE_TASK: Final = """INSERT INTO tasks (id, task_id, title, folded_title, status,
     opened, last_offset, created_at, last_event_at, event_count, parent_id, goal, titled,
     outcome, outcome_tag, opened_at, opened_by, last_event_id, first_event_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET title = excluded.title,
+    folded_title = excluded.folded_title, status = excluded.status,
+    opened = excluded.opened, last_offset = excluded.last_offset,
+    created_at = excluded.created_at, last_event_at = excluded.last_event_at,
+    event_count = excluded.event_count, parent_id = excluded.parent_id,
+    goal = excluded.goal, titled = excluded.titled, outcome = excluded.outcome,
+    outcome_tag = excluded.outcome_tag, opened_at = excluded.opened_at,
+    opened_by = excluded.opened_by, last_event_id = excluded.last_event_id,
+    first_event_id = excluded.first_event_id"""
 INSERT_EVENT: Final = """INSERT INTO events
     (offset, length, type, time, task, event_id, standing, standing_by, amended_by)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""

@@ -42,6 +42,7 @@ from journal_core.cursor import filters_digest
 from journal_core.fold import Standing
 from journal_core.index import catch_up, full_text, queries, sql
 from journal_core.index.catch_up import empty_state, reset, trusted, write_state
+from journal_core.index.progress import BuildProgress
 from journal_core.index.queries import IndexView, no_events, no_tasks, open_journal
 from journal_core.index.results import EventPage, Found, IndexStatus, TaskPage, TaskSummary
 from journal_core.index.state import (
@@ -513,36 +514,46 @@ class JournalStore:
         self, conn: sqlite3.Connection, fd: int, identity: tuple[int, int], target: int
     ) -> None:
         """Index the complete lines between the index's end and ``target``, a step per
-        transaction, rebuilding first when the index does not match the file."""
+        transaction, rebuilding first when the index does not match the file; with a
+        bar on a terminal when more than a step is left after the first."""
         fts = self._use_fts
         tasks: dict[str, catch_up.TaskRow] = {}
         ours = -1  # the end our own last step committed: if it is still the end, the
         # task rows in ``tasks`` are still current
-        while True:
-            _begin_immediate(conn)
-            try:
-                state = read_state(conn)
-                if self._force_reset or state is None or not trusted(state, fd, identity, fts):
-                    reset(conn, fts)
-                    state = empty_state(identity, fts)
+        progress: BuildProgress | None = None
+        try:
+            while True:
+                _begin_immediate(conn)
+                try:
+                    state = read_state(conn)
+                    if self._force_reset or state is None or not trusted(state, fd, identity, fts):
+                        reset(conn, fts)
+                        state = empty_state(identity, fts)
+                        write_state(conn, state)
+                        self._force_reset = False
+                    if state.end >= target:
+                        conn.execute("COMMIT")
+                        return
+                    if state.end != ours:
+                        tasks = {}
+                    stop = complete_end(fd, min(target, state.end + _STEP_BYTES))
+                    if stop <= state.end:  # one line longer than a step
+                        stop = target
+                    catch_up.index_lines(conn, fd, state, stop, tasks, fts)
                     write_state(conn, state)
-                    self._force_reset = False
-                if state.end >= target:
                     conn.execute("COMMIT")
-                    return
-                if state.end != ours:
-                    tasks = {}
-                stop = complete_end(fd, min(target, state.end + _STEP_BYTES))
-                if stop <= state.end:  # one line longer than a step
-                    stop = target
-                catch_up.index_lines(conn, fd, state, stop, tasks, fts)
-                write_state(conn, state)
-                conn.execute("COMMIT")
-                ours = state.end
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise
+                    ours = state.end
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                    raise
+                if progress is None and target - ours > _STEP_BYTES:
+                    progress = BuildProgress.on_terminal(ours, target)
+                if progress is not None:
+                    progress.update(ours, state.events)
+        finally:
+            if progress is not None:
+                progress.close()
 
 
 def _empty_view(store: JournalStore) -> IndexView:
