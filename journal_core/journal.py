@@ -328,14 +328,16 @@ class Journal:
 
     def _note(self, task: TaskSummary) -> str | None:
         """The task's newest decision or hypothesis, for its line in a briefing."""
+        # Newest in time, not in line order: merged journals hold their lines in any
+        # order (SPEC 6), so the newest page of lines is read and ordered as the fold does.
         page = self._index.read_events(
-            task_id=task.task_id, types=["decision", "hypothesis"], limit=1
+            task_id=task.task_id, types=["decision", "hypothesis"], limit=MAX_LIMIT
         )
-        for event in page.events:
-            text = event.get("text")
-            if isinstance(text, str) and text.strip():
-                return f"{event.get('type')}: {text}"
-        return None
+        written = [event for event in page.events if _has_text(event)]
+        if not written:
+            return None
+        event = max(written, key=lambda e: (str(e.get("timestamp")), str(e.get("event_id"))))
+        return f"{event.get('type')}: {event.get('text')}"
 
     def export_pr(self, task_id: str) -> str:
         """A pull request description in Markdown from the task's goal, decisions,
@@ -502,3 +504,8 @@ def _answer(event: Event, written: Written, redacted: list[str]) -> AppendResult
         duplicate=False,
         redacted=redacted,
     )
+
+
+def _has_text(event: dict[str, Any]) -> bool:
+    text = event.get("text")
+    return isinstance(text, str) and bool(text.strip())
