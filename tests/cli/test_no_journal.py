@@ -34,9 +34,12 @@ READING = [
 ]
 # The others: writing commands create the journal (or refuse, creating nothing); path
 # and doctor say where the journal is, the status line and the hooks are silent (SPEC
-# §9), serve is the MCP server (tests/server/test_no_journal.py) and ui the viewer.
+# §9), serve is the MCP server (tests/server/test_no_journal.py) and ui the viewer;
+# capture writes a session's records, and sync writes what the team's replicas hold
+# (a fresh clone's first sync creates the journal, SPEC §10).
 NOT_READING = {"append", "create", "event", "close", "reopen", "goal", "external", "path"}
 NOT_READING |= {"doctor", "statusline", "hook", "install-hooks", "serve", "ui"}
+NOT_READING |= {"capture", "sync"}
 
 
 def test_every_command_is_held_to_the_no_journal_rule_or_named_as_not_reading() -> None:

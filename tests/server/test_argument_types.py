@@ -17,6 +17,8 @@ AS_STRINGS = [
     pytest.param("list_tasks", {}, "limit", "2", id="list_tasks-limit"),
     pytest.param("search_events", {"query": "upload"}, "limit", "2", id="search-limit"),
     pytest.param("search_events", {"query": "upload"}, "all_projects", "true", id="search-all"),
+    pytest.param("search_events", {"query": "upload"}, "full", "true", id="search-full"),
+    pytest.param("search_events", {"query": "upload"}, "current_only", "true", id="search-current"),
     pytest.param("task_pack", {"task_id": "{task}"}, "budget_tokens", "200", id="pack-budget"),
     pytest.param("append_event", {"type": "open", "text": "x"}, "confidence", "0.5", id="conf"),
 ]
@@ -53,5 +55,7 @@ async def test_every_number_and_boolean_is_typed_plainly_in_the_schema(client: C
         "list_tasks.limit": "integer",
         "search_events.limit": "integer",
         "search_events.all_projects": "boolean",
+        "search_events.full": "boolean",
+        "search_events.current_only": "boolean",
         "task_pack.budget_tokens": "integer",
     }
