@@ -66,7 +66,7 @@ async def append_event(
     type: Annotated[EventType, Field(description="The kind of event.")],
     text: Annotated[
         str,
-        Field(description="The event, in a sentence or a paragraph."),
+        Field(description="A sentence or a paragraph."),
     ],
     task_id: Annotated[
         str | None,
@@ -75,7 +75,7 @@ async def append_event(
     title: Annotated[str | None, Field(description="Task name, for open or rename.")] = None,
     goal: Annotated[
         str | None,
-        Field(description="What the task is for, in one sentence (open, redirect)."),
+        Field(description="The task's aim, one sentence (open, redirect)."),
     ] = None,
     author: Annotated[Author, Field()] = "agent",
     source: Annotated[Source, Field()] = "chat",
@@ -87,8 +87,7 @@ async def append_event(
         dict[str, Any] | None,
         Field(
             description=(
-                "Free object. On close: outcome, outcome_tag (done|abandoned|superseded); "
-                "on decision: alternatives [{option, chosen, rationale}]."
+                "close: outcome, outcome_tag; decision: alternatives [{option, chosen, rationale}]."
             )
         ),
     ] = None,
@@ -105,17 +104,16 @@ async def append_event(
     status: Annotated[Status, Field()] = "confirmed",
     idempotency_key: Annotated[
         str | None,
-        Field(description="A retry with the same key writes nothing."),
+        Field(description="Same key again writes nothing."),
     ] = None,
 ) -> Annotated[CallToolResult, AppendEventOutput]:
     """Record one event in a task's journal.
 
-    Call it when work starts (type="open", no task_id: one comes back), whenever
-    something is worth keeping (finding, decision, rejection, ...), and at the end
-    (type="close"). To fix an event, append a correction with corrects=<its id>.
+    Call it when work starts (type="open", no task_id), whenever something is worth
+    keeping (finding, decision, rejection...), and at the end (type="close"). Fix an
+    event with a correction (corrects=<its id>).
 
-    Returns {event_id, task_id, type, timestamp, durable, duplicate}; redacted lists
-    the kinds of credential masked before writing, when any.
+    Returns {event_id, task_id, type, timestamp, durable, duplicate, redacted?}.
 
     Example: {"type": "decision", "task_id": "tj-8f3k2m9q1z", "text": "Use a sidecar lock"}
     """

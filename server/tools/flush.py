@@ -32,7 +32,7 @@ ANNOTATIONS: Final = ToolAnnotations(
 
 
 async def flush(journal: Journal) -> Annotated[CallToolResult, FlushOutput]:
-    """Make every event appended so far durable on disk.
+    """Make every event appended so far durable.
 
     Call it after important events when the server runs with durability "flush".
 

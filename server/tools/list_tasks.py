@@ -44,12 +44,8 @@ ANNOTATIONS: Final = READER_HINTS
 
 async def list_tasks(
     journal: Journal,
-    status: Annotated[
-        TaskStatus, Field(description="'open' (default), 'closed' or 'any'.")
-    ] = "open",
-    query: Annotated[
-        str | None, Field(description="Only tasks whose title contains this (any case).")
-    ] = None,
+    status: Annotated[TaskStatus, Field(description="Which tasks.")] = "open",
+    query: Annotated[str | None, Field(description="Words of the title (any case).")] = None,
     limit: Annotated[int, Field(ge=1, le=500, description="Most tasks to return.")] = 50,
     cursor: CursorArgument = None,
 ) -> Annotated[CallToolResult, ListTasksOutput]:
@@ -57,8 +53,7 @@ async def list_tasks(
 
     Call it at the start of a session to find work in progress, or a task's id by title.
 
-    Returns {tasks: [{task_id, title, status, created_at, last_event_at, event_count}],
-    next_cursor, truncated, note}.
+    Returns {tasks: [{task_id, title, status, last_event_at, ...}], next_cursor}.
 
     Example: {"status": "open", "query": "flaky test"}
     """

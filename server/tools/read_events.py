@@ -48,25 +48,20 @@ async def read_events(
     until: UntilFilter = None,
     limit: Annotated[int, Field(ge=1, le=500, description="Most events to return.")] = 50,
     cursor: CursorArgument = None,
-    order: Annotated[
-        Order, Field(description="'newest' first (default) or 'oldest' first.")
-    ] = "newest",
+    order: Annotated[Order, Field(description="Which first.")] = "newest",
     event_ids: Annotated[
         list[str] | None,
         Field(
             max_length=50,
-            description="Up to 50 ids or unique starts of ids (from search hits), whole; alone.",
+            description="Ids or unique starts, 50 at most.",
         ),
     ] = None,
 ) -> Annotated[CallToolResult, ReadEventsOutput]:
     """Read events back, newest first, filtered by task, type and time.
 
-    Call it to page through a task's history or fetch events by id.
+    Call it to page through a task's history.
 
-    Returns {events, next_cursor, truncated, note}; with next_cursor, call again with
-    cursor=next_cursor for more.
-
-    With event_ids (ids or unique starts of them, from search hits): those events whole.
+    Returns {events, next_cursor, truncated, note}; pass next_cursor as cursor for more.
 
     Example: {"task_id": "tj-8f3k2m9q1z", "types": ["decision"], "limit": 20}
     """

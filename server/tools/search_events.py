@@ -33,10 +33,7 @@ class SearchHitObject(TypedDict):
     title: str
     snippet: str
     score: float
-    standing: Annotated[
-        str,
-        Field(description="active, superseded, corrected or answered: act only on active"),
-    ]
+    standing: str
     standing_by: Annotated[str | None, Field(description="the event that changed it")]
     correction: NotRequired[Annotated[str, Field(description="the text that now stands")]]
     event: NotRequired[EventObject]
@@ -47,10 +44,7 @@ class SearchEventsOutput(TypedDict):
     """One page of matches, best first (or newest first: see order)."""
 
     hits: list[SearchHitObject]
-    order: Annotated[
-        str,
-        Field(description="best (BM25), or newest for a query matching too many to rank"),
-    ]
+    order: str
     next_cursor: str | None
     truncated: bool
     note: str | None
@@ -70,38 +64,28 @@ async def search_events(
     types: TypesFilter = None,
     since: SinceFilter = None,
     until: UntilFilter = None,
-    all_projects: Annotated[
-        bool, Field(description="Search every project's journal, not just this one.")
-    ] = False,
+    all_projects: Annotated[bool, Field(description="Every project's journal.")] = False,
     limit: Annotated[int, Field(ge=1, le=100, description="Most hits to return.")] = 20,
     cursor: CursorArgument = None,
     full: Annotated[
         bool,
-        Field(description="Give each hit's whole event too (default: compact hits)."),
+        Field(description="Whole events too."),
     ] = False,
     current_only: Annotated[
         bool,
-        Field(
-            description=(
-                "Only hits that still stand (active): leave out superseded, corrected "
-                "and answered ones."
-            )
-        ),
+        Field(description="Only active hits."),
     ] = False,
 ) -> Annotated[CallToolResult, SearchEventsOutput]:
     """Find events by their words: what was tried, found, decided or rejected.
 
-    Call it before starting on something, and before retrying an approach, to see
-    whether it was rejected (types=["rejection"]).
+    Call it before retrying an approach: was it rejected (types=["rejection"])?
 
-    Words match their inflections (retry finds retried); exact words rank first.
-    Returns {hits, order, next_cursor, truncated, note}; compact hits {event_id, type,
-    task_id, timestamp, title, snippet, score, standing, standing_by, correction}, best
-    first (order "newest" when too many match to rank). Never act on a superseded hit;
-    a corrected one carries its correction. current_only=true keeps active hits only.
-    full=true, or read_events(event_ids=[...]), gives whole events.
+    Words match inflections (retry finds retried). Returns {hits, order,
+    next_cursor}: compact hits, best first (order "newest" when too many match),
+    each with its standing: never act on a superseded one; a corrected one carries
+    its correction. read_events(event_ids=[...]) gives whole events.
 
-    Example: {"query": "token refresh -flaky", "types": ["decision", "rejection"]}
+    Example: {"query": "token refresh -flaky"}
     """
 
     def find() -> SearchPage:

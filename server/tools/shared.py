@@ -55,11 +55,11 @@ else:
 
 # The arguments several tools share, described once: read_events and search_events
 # filter alike, and every paging tool takes a cursor.
-TaskFilter = Annotated[str | None, Field(description="Only this task's events.")]
-TypesFilter = Annotated[list[EventType] | None, Field(description="Only events of these types.")]
-SinceFilter = Annotated[str | None, Field(description="RFC 3339; from this time on.")]
-UntilFilter = Annotated[str | None, Field(description="RFC 3339; before this time.")]
-CursorArgument = Annotated[str | None, Field(description="The last page's next_cursor.")]
+TaskFilter = Annotated[str | None, Field(description="This task only.")]
+TypesFilter = Annotated[list[EventType] | None, Field(description="Only these types.")]
+SinceFilter = Annotated[str | None, Field(description="From this time (RFC 3339).")]
+UntilFilter = Annotated[str | None, Field(description="Before this time (RFC 3339).")]
+CursorArgument = Annotated[str | None, Field(description="Previous next_cursor.")]
 
 
 @with_config(ConfigDict(extra="allow"))  # keeps the extra keys, in output and in its schema

@@ -39,7 +39,7 @@ async def task_pack(
     task_id: Annotated[str, Field(description="The task to brief on.")],
     mode: Annotated[
         PackMode,
-        Field(description="'compact' (default, about 600 tokens) or 'full' (every text whole)."),
+        Field(description="compact: about 600 tokens."),
     ] = "compact",
     budget_tokens: Annotated[
         int | None,
@@ -48,12 +48,11 @@ async def task_pack(
         Field(ge=100, le=20_000, description="An exact budget instead of the mode's."),
     ] = None,
 ) -> Annotated[CallToolResult, TaskPackOutput]:
-    """One task as a short Markdown briefing: goal, decisions, constraints,
-    rejections, open hypotheses, findings, files; each item with its short id.
+    """One task as a short Markdown briefing, each item with its short id.
 
-    Call it before resuming a task. When truncated, ask mode="full".
+    Call it before resuming a task; if truncated, ask mode="full".
 
-    Returns {task_id, title, status, goal, outcome, event_count, markdown, truncated}.
+    Returns {task_id, title, status, goal, outcome, markdown, truncated, ...}.
 
     Example: {"task_id": "tj-8f3k2m9q1z"}
     """
