@@ -1,4 +1,6 @@
 """One sync: fetch every replica's ref, take in their new lines, publish ours, push.
+A session's start only pulls and its end only pushes (``direction``), so neither
+waits for the other half.
 
 Each step leaves what a kill at any moment can resume from (see ``replica.py``):
 received events are appended through the journal's locked, durable write, each
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 import msgspec
 
@@ -26,6 +28,7 @@ from journal_core.sync.receive import Received, Skipped, read_segment
 from journal_core.sync.replica import REPLICA_ID, SEGMENT_NAME, Read, Replica, State, Theirs
 
 REF_PREFIX: Final = "refs/task-journal/"
+Direction = Literal["both", "pull", "push"]
 # The largest blob read from another replica: ours are at most SEGMENT_BYTES.
 _MAX_BLOB: Final = 64 * 1024 * 1024
 # Received events are appended this many at a time: one lock hold and fsync each.
@@ -45,6 +48,7 @@ class SyncReport(msgspec.Struct, kw_only=True):
     received: int = 0  # events appended from other replicas
     sent: int = 0  # of ours, newly published
     pushed: bool = False
+    direction: Direction = "both"
     dry_run: bool = False
     held: Held | None = None  # ours, not sent: it holds a credential
     skipped: list[Skipped] = []
@@ -59,15 +63,17 @@ def sync(
     dry_run: bool = False,
     allow_secrets: bool = False,
     timeout: float = 600.0,
+    direction: Direction = "both",
 ) -> SyncReport:
     """Exchange events with ``remote`` (a remote's name in the project's repository, or
-    a URL). Raises ``SyncFailed`` (one line) when it cannot; run it again to finish."""
+    a URL): ``pull`` only takes in the others' events, ``push`` only publishes ours.
+    Raises ``SyncFailed`` (one line) when it cannot; run it again to finish."""
     deadline = time.monotonic() + timeout
     url = remote_url(project_dir, remote)
     replica = Replica(journal.path)
     try:
         with replica.locked(deadline):
-            return _exchange(journal, replica, deadline, url, dry_run, allow_secrets)
+            return _exchange(journal, replica, deadline, url, direction, dry_run, allow_secrets)
     except OSError as error:
         # The sync's own files (a full disk, a folder made read-only): one line, as for
         # any failure; what was written before is kept and the next sync goes on.
@@ -80,18 +86,27 @@ def _exchange(
     replica: Replica,
     deadline: float,
     url: str,
+    direction: Direction,
     dry_run: bool,
     allow_secrets: bool,
 ) -> SyncReport:
     own = replica.replica_id()
     git = Git(replica.git_dir, deadline)
     git.init()
-    report = SyncReport(replica_id=own, remote=url, dry_run=dry_run)
+    report = SyncReport(replica_id=own, remote=url, direction=direction, dry_run=dry_run)
     state = replica.load()
     replica.restore_outbox(state)
-    git.fetch(url, f"+{REF_PREFIX}*:{REF_PREFIX}*")
+    # A push needs only our own ref: the lease, and what someone else put there.
+    wanted = REF_PREFIX + (own if direction == "push" else "")
+    git.fetch(url, f"+{wanted}*:{wanted}*")
     fetched = git.refs(REF_PREFIX.rstrip("/"))
+    if direction == "push":
+        fetched = {ref: commit for ref, commit in fetched.items() if ref == wanted}
     _receive(journal, replica, git, state, fetched, own, report)
+    if direction == "pull":
+        if not dry_run:
+            _finish(replica, git, state, url)
+        return report
     if dry_run:
         scan = scan_own(
             journal.path,
@@ -105,11 +120,15 @@ def _exchange(
         return report
     _collect_own(journal, replica, state, allow_secrets, report)
     _push(replica, git, state, url, REF_PREFIX + own, fetched.get(REF_PREFIX + own), report)
+    _finish(replica, git, state, url)
+    return report
+
+
+def _finish(replica: Replica, git: Git, state: State, url: str) -> None:
     state.remote = url
     state.last_sync = format_timestamp(dt.datetime.now(dt.UTC))
     replica.save(state)
     git.tidy()
-    return report
 
 
 def _receive(

@@ -30,7 +30,7 @@ their TASK_JOURNAL_HOOK= word even once edited. Project scope runs task-journal 
 PATH, so the shared file works on every machine where it is installed. The hooks:
 SessionStart (the briefing), UserPromptSubmit (recall: --no-recall leaves it out),
 PostToolUse, Stop, PreCompact and SessionEnd (capture: --no-capture leaves them out);
---sync adds `task-journal sync --hook` at SessionStart and SessionEnd; see
+--sync adds `task-journal sync --hook --pull` at SessionStart and `--push` at SessionEnd; see
 docs/hooks.md. Not needed with the Claude Code plugin, which brings the same hooks
 itself.""",
         _install_hooks,

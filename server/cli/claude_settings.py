@@ -90,9 +90,9 @@ def _hook(name: str, event: str, part: str, matcher: str | None = None) -> Entry
     return Entry(name, ("hook", name), event, f"{event} hook", part, matcher)
 
 
-def _sync(event: str) -> Entry:
+def _sync(event: str, half: str) -> Entry:
     name = f"sync-{event.lower().removeprefix('session')}"
-    return Entry(name, ("sync", "--hook"), event, f"{event} sync hook", "sync")
+    return Entry(name, ("sync", "--hook", half), event, f"{event} sync hook", "sync")
 
 
 # The tools whose use capture records; other tool calls never start the hook.
@@ -105,8 +105,8 @@ HOOKS = (
     _hook("pre-compact", "PreCompact", "capture"),
     _hook("session-end", "SessionEnd", "capture"),
     # Opt-in (--sync), so not in the plugin: a journal shared through git, kept in step.
-    _sync("SessionStart"),
-    _sync("SessionEnd"),
+    _sync("SessionStart", "--pull"),
+    _sync("SessionEnd", "--push"),
 )
 PARTS = frozenset(entry.part for entry in HOOKS)
 STATUS_LINE = Entry("statusline", ("statusline",), label="status line")

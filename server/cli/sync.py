@@ -44,6 +44,7 @@ def register(add: AddCommand) -> None:
   {PROG} sync
   {PROG} sync --remote upstream --dry-run
   {PROG} sync --remote git@example.com:team/project.git --json
+  {PROG} sync --pull        (take in the others' events only; --push: send ours only)
 
 Each journal publishes its own events under refs/task-journal/<replica id> of the
 remote and reads every other replica's; no branch, tag, index or work tree of the
@@ -62,6 +63,22 @@ Exit 1 when the sync could not finish: run it again, nothing is lost or doubled.
         "--dry-run",
         action="store_true",
         help="say what would be received and sent; write and push nothing",
+    )
+    half = sync.add_mutually_exclusive_group()
+    half.add_argument(
+        "--pull",
+        dest="direction",
+        action="store_const",
+        const="pull",
+        default="both",
+        help="only take in the other replicas' events (a session's start)",
+    )
+    half.add_argument(
+        "--push",
+        dest="direction",
+        action="store_const",
+        const="push",
+        help="only send this journal's new events (a session's end)",
     )
     sync.add_argument(
         "--allow-secrets",
@@ -107,9 +124,13 @@ def _sync(args: argparse.Namespace) -> int:
     if args.json:
         emit(json_text(report))
     else:
-        verb = "would receive" if report.dry_run else "received"
-        sent = "would send" if report.dry_run else "sent"
-        emit(f"{verb} {report.received}, {sent} {report.sent} ({report.remote})")
+        said = {
+            "received": f"{'would receive' if report.dry_run else 'received'} {report.received}",
+            "sent": f"{'would send' if report.dry_run else 'sent'} {report.sent}",
+        }
+        if report.direction != "both":
+            said.pop("sent" if report.direction == "pull" else "received")
+        emit(f"{', '.join(said.values())} ({report.remote})")
     if report.held is not None:
         note(
             f"error: event {report.held.event_id} holds a credential "
@@ -132,6 +153,7 @@ def _run(args: argparse.Namespace, project: Path, timeout: float | None) -> "Syn
             dry_run=args.dry_run,
             allow_secrets=args.allow_secrets,
             timeout=_DEFAULT_TIMEOUT_S if timeout is None else timeout,
+            direction=args.direction,
         )
 
 

@@ -141,8 +141,8 @@ def test_sync_entries_are_installed_only_when_asked_and_uninstalled_with_the_res
 
     sync = "task-journal sync --hook"
     assert changes == [
-        f"added SessionStart sync hook: TASK_JOURNAL_HOOK=sync-start {sync}",
-        f"added SessionEnd sync hook: TASK_JOURNAL_HOOK=sync-end {sync}",
+        f"added SessionStart sync hook: TASK_JOURNAL_HOOK=sync-start {sync} --pull",
+        f"added SessionEnd sync hook: TASK_JOURNAL_HOOK=sync-end {sync} --push",
     ]
     assert claude_settings.uninstall(document)[-2:] == [
         "removed SessionStart sync hook",

@@ -523,10 +523,10 @@ def test_sync_adds_the_sync_hook_at_session_start_and_end_and_uninstall_takes_it
     settings = json.loads(user_settings(home).read_text())
     expected = json.loads(json.dumps(WHOLE_SET))
     expected["SessionStart"].append(
-        {"hooks": [{"type": "command", "command": marked("sync-start", *sync)}]}
+        {"hooks": [{"type": "command", "command": marked("sync-start", *sync, "--pull")}]}
     )
     expected["SessionEnd"].append(
-        {"hooks": [{"type": "command", "command": marked("sync-end", *sync)}]}
+        {"hooks": [{"type": "command", "command": marked("sync-end", *sync, "--push")}]}
     )
     assert settings == {"hooks": expected}
     assert "added SessionEnd sync hook" in outcome.stdout

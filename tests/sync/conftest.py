@@ -179,6 +179,22 @@ def remote_lines(remote: Path, replica_id: str) -> list[bytes]:
     return lines
 
 
+def rewrite_ref(remote: Path, replica_id: str, lines: list[bytes]) -> None:
+    """Someone else replaces a replica's ref with a history of its own: one segment
+    holding ``lines``, unrelated to what was there."""
+
+    def plumbing(*args: str, given: bytes) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=remote, input=given, capture_output=True, check=True
+        )
+        return done.stdout.decode().strip()
+
+    blob = plumbing("hash-object", "-w", "--stdin", given=b"".join(lines))
+    tree = plumbing("mktree", given=f"100644 blob {blob}\tseg-000001.jsonl\n".encode())
+    commit = git(remote, "commit-tree", tree, "-m", "rewritten").strip()
+    git(remote, "update-ref", f"refs/task-journal/{replica_id}", commit)
+
+
 def replica_ids(remote: Path) -> list[str]:
     out = git(remote, "for-each-ref", "--format=%(refname)", "refs/task-journal/")
     return [line.rsplit("/", 1)[1] for line in out.split()]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from journal_core.sync.replica import Replica
-from tests.sync.conftest import Member, Team, git, remote_lines, replica_ids
+from tests.sync.conftest import Member, Team, git, remote_lines, replica_ids, rewrite_ref
 
 
 def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -75,31 +75,7 @@ def test_a_rewritten_ref_of_another_replica_loses_and_doubles_nothing(team: Team
     a_id = a.sync().replica_id
     b.sync()
     # Someone replaces a's ref with a history of one line, unrelated to the first.
-    first_line = remote_lines(team.remote, a_id)[0]
-    blob = (
-        subprocess.run(
-            ["git", "hash-object", "-w", "--stdin"],
-            cwd=team.remote,
-            input=first_line,
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .strip()
-    )
-    tree = (
-        subprocess.run(
-            ["git", "mktree"],
-            cwd=team.remote,
-            input=f"100644 blob {blob}\tseg-000001.jsonl\n".encode(),
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .strip()
-    )
-    commit = git(team.remote, "commit-tree", tree, "-m", "rewritten").strip()
-    git(team.remote, "update-ref", f"refs/task-journal/{a_id}", commit)
+    rewrite_ref(team.remote, a_id, remote_lines(team.remote, a_id)[:1])
     b.append(task, "b adds to it")
     b.sync()  # reads the rewritten ref again: nothing new, nothing doubled
     a.sync()  # a finds its own ref rewritten: it publishes its lines again

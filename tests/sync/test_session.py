@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.conftest import Team, git
+from tests.sync.conftest import Team, git, remote_lines, replica_ids, rewrite_ref
 
 
 def test_the_status_line_counts_events_not_yet_sent(team: Team) -> None:
@@ -91,3 +91,67 @@ def test_a_session_hook_in_a_project_without_a_remote_says_nothing(tmp_path: Pat
     done = member.cli_input(json.dumps({"cwd": str(root)}), "sync", "--hook")
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
     assert not (tmp_path / "data").exists()
+
+
+def test_a_pull_takes_in_the_others_events_and_sends_none(team: Team) -> None:
+    a, b = team.members[:2]
+    a.open_task("Shared")
+    a.sync()
+    mine = b.open_task("Not sent by a pull")
+
+    pulled = b.sync(direction="pull")
+
+    assert (pulled.received, pulled.sent, pulled.pushed) == (1, 0, False)
+    assert len(b.lines()) == 2
+    assert replica_ids(team.remote) == [a.sync().replica_id]
+    assert mine not in {json.loads(line)["task_id"] for line in a.lines()}
+
+
+def test_a_push_sends_ours_and_takes_in_nothing(team: Team) -> None:
+    a, b = team.members[:2]
+    a.open_task("Theirs")
+    a.sync()
+    b.open_task("Ours")
+
+    pushed = b.sync(direction="push")
+
+    assert (pushed.received, pushed.sent, pushed.pushed) == (0, 1, True)
+    assert len(b.lines()) == 1
+    assert remote_lines(team.remote, pushed.replica_id) == b.lines()
+
+
+def test_a_push_keeps_what_someone_else_put_under_our_ref(team: Team) -> None:
+    # A push leases our ref at what the remote holds; if someone else rewrote it, what it
+    # holds that we lack is taken in, and our own lines are published again.
+    a, b = team.members[:2]
+    first = a.open_task("First")
+    replica = a.sync().replica_id
+    b.open_task("Slipped under a's ref")
+    rewrite_ref(team.remote, replica, a.lines() + b.lines())
+    a.append(first, "Written here")
+
+    a.sync(direction="push")
+
+    assert sorted(a.ids()) == sorted({*a.ids(), *b.ids()})
+    assert len(a.lines()) == 3
+    assert remote_lines(team.remote, replica) == [
+        line for line in a.lines() if line not in b.lines()
+    ]
+
+
+def test_the_session_hooks_pull_at_start_and_push_at_end(team: Team) -> None:
+    a, b = team.members[:2]
+    a.open_task("From a")
+    a.sync()
+    b.open_task("From b")
+    start = json.dumps({"cwd": str(b.root), "hook_event_name": "SessionStart"})
+
+    assert b.cli_input(start, "sync", "--hook", "--pull").returncode == 0
+    assert len(b.lines()) == 2
+    assert "From b" not in str(a.sync())
+    assert len(a.lines()) == 1
+
+    end = json.dumps({"cwd": str(b.root), "hook_event_name": "SessionEnd"})
+    assert b.cli_input(end, "sync", "--hook", "--push").returncode == 0
+    assert a.sync().received == 1
+    assert sorted(a.ids()) == sorted(b.ids())
