@@ -3,7 +3,9 @@
 Two replicas, A and B, each with its own journal, share a local bare repository. A
 holds 100,000 events of its own (bench/read.py's generator) and publishes them;
 B, a fresh clone, pulls them all (its first sync). Then A appends 1,000 events and
-syncs (sends them), B syncs (receives them), B syncs again (nothing new). The bytes
+syncs (sends them), B syncs (receives them), B syncs again (nothing new); then A appends
+1,000 more and sends them with ``sync --push`` (a session's end) and B takes them in with
+``sync --pull`` (a session's start). The bytes
 A's push sent are those of the pack git builds for it (``pack-objects --thin``
 from the commit pushed, less what the remote had), set against the size of the
 1,000 lines.
@@ -29,12 +31,12 @@ from read import generate  # bench/read.py: the same journal generator
 CLI = Path(sys.executable).with_name("task-journal")
 
 
-def _sync(journal: Path, remote: Path) -> tuple[float, float]:
+def _sync(journal: Path, remote: Path, *half: str) -> tuple[float, float]:
     """Wall and CPU seconds of one ``task-journal sync`` (the git it runs included)."""
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
-        [str(CLI), "--journal", str(journal), "sync", "--remote", str(remote)],
+        [str(CLI), "--journal", str(journal), "sync", "--remote", str(remote), *half],
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -101,6 +103,9 @@ def main() -> None:
         pushed = _pack_bytes(a)
         receive = _sync(b, remote)
         idle = _sync(b, remote)
+        _append(a, args.new)
+        end = _sync(a, remote, "--push")  # a session's end
+        start = _sync(b, remote, "--pull")  # the next session's start
         same = a.read_bytes().count(b"\n") == b.read_bytes().count(b"\n")
     print(
         f"replicas of {args.events:,} events, {args.new:,} new; local bare remote; "
@@ -113,6 +118,8 @@ def main() -> None:
         (f"sync of A sending {args.new:,} new events", *_seconds(send), "< 3 s"),
         ("sync of B receiving them", *_seconds(receive), "< 3 s"),
         ("a sync with nothing new", *_seconds(idle), "< 1 s"),
+        (f"session end of A: `sync --push` of {args.new:,} new", *_seconds(end), ""),
+        ("session start of B: `sync --pull` of them", *_seconds(start), ""),
         (
             f"bytes pushed for {args.new:,} events / their lines",
             f"{pushed:,} / {line_bytes:,} = {pushed / line_bytes:.2f}x",
