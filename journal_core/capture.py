@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -45,36 +44,34 @@ _MAX_RECORD_BYTES = 4096
 
 _FILE_TOOLS = {"Edit": "file_path", "MultiEdit": "file_path", "Write": "file_path"}
 _NOTEBOOK_TOOLS = {"NotebookEdit": "notebook_path"}
-_SESSION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# The patterns are compiled on first use (re's cache keeps them): recording a file
+# edit, as most tool calls do, compiles none of them.
+_SESSION_NAME = r"[A-Za-z0-9_-]{1,64}"
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
 # `git commit` anywhere in a command line (after `&&`, with `-C dir` or `-c k=v`).
-_GIT_COMMIT = re.compile(r"(?:^|[;&|(\s])git(?:\s+-[Cc]\s+\S+)*\s+commit\b")
+_GIT_COMMIT = r"(?:^|[;&|(\s])git(?:\s+-[Cc]\s+\S+)*\s+commit\b"
 # What git prints for a commit made: "[main 1a2b3c4] subject", "[main (root-commit) 1a2b3c4]".
-_COMMIT_LINE = re.compile(r"^\[[^\]\n]*?\b([0-9a-f]{7,40})\]", re.MULTILINE)
+_COMMIT_LINE = r"(?m)^\[[^\]\n]*?\b([0-9a-f]{7,40})\]"
 # Test runners, as the command's words name them.
-_TEST_COMMAND = re.compile(
+_TEST_COMMAND = (
     r"(?:^|[;&|(\s/])(?:pytest|py\.test|tox|nox|jest|vitest|mocha|rspec|phpunit|ctest"
     r"|unittest|(?:npm|pnpm|yarn|bun|deno|cargo|go|dotnet|mvn|gradle|make|mix)\s+(?:run\s+)?test"
     r"|\./gradlew\s+test)\b"
 )
 # Runners' summary lines, most specific first; the last matching line of the output wins.
 _SUMMARIES = (
-    re.compile(
-        r"^=+ .*\b(?:passed|failed|error|errors|skipped|no tests ran)\b.* in [\d.]+m?s.*=+$"
-    ),
-    re.compile(r"^test result: (?:ok|FAILED)\."),  # cargo
-    re.compile(r"^Tests?:\s+.*\b(?:passed|failed|total)\b"),  # jest, vitest
-    re.compile(r"^(?:ok|FAIL)\s+\S+\s+[\d.]+s"),  # go test, per package
-    re.compile(r"^(?:OK|FAILED)(?: \(.*\))?$"),  # unittest
-    re.compile(r"^Ran \d+ tests? in "),  # unittest, when no OK/FAILED follows
-    re.compile(r"^\d+ (?:examples?|tests?), \d+ failures?"),  # rspec, minitest
-    re.compile(r"^(?:FAIL|PASS)\b"),
+    r"^=+ .*\b(?:passed|failed|error|errors|skipped|no tests ran)\b.* in [\d.]+m?s.*=+$",
+    r"^test result: (?:ok|FAILED)\.",  # cargo
+    r"^Tests?:\s+.*\b(?:passed|failed|total)\b",  # jest, vitest
+    r"^(?:ok|FAIL)\s+\S+\s+[\d.]+s",  # go test, per package
+    r"^(?:OK|FAILED)(?: \(.*\))?$",  # unittest
+    r"^Ran \d+ tests? in ",  # unittest, when no OK/FAILED follows
+    r"^\d+ (?:examples?|tests?), \d+ failures?",  # rspec, minitest
+    r"^(?:FAIL|PASS)\b",
 )
-_FAILED = re.compile(
-    r"\b(?:[1-9]\d* (?:failed|failures?|errors?)|FAILED|FAIL|failed|error)\b", re.IGNORECASE
-)
-_NOT_FAILED = re.compile(r"\b0 (?:failed|failures?|errors?)\b", re.IGNORECASE)
+_FAILED = r"(?i)\b(?:[1-9]\d* (?:failed|failures?|errors?)|FAILED|FAIL|failed|error)\b"
+_NOT_FAILED = r"(?i)\b0 (?:failed|failures?|errors?)\b"
 
 
 def capture_dir(journal_path: Path) -> Path:
@@ -84,8 +81,10 @@ def capture_dir(journal_path: Path) -> Path:
 
 def session_name(session_id: str) -> str:
     """A file name for ``session_id``: itself when it is a plain id, else a digest."""
-    if _SESSION_NAME.fullmatch(session_id):
+    if re.fullmatch(_SESSION_NAME, session_id):
         return session_id
+    import hashlib
+
     return "s-" + hashlib.sha256(session_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -134,11 +133,11 @@ def _bash_records(command: object, response: object, cwd: object) -> list[dict[s
         return []
     output = _output(response)
     records: list[dict[str, str]] = []
-    if _GIT_COMMIT.search(command) and (made := _COMMIT_LINE.search(output)):
+    if re.search(_GIT_COMMIT, command) and (made := re.search(_COMMIT_LINE, output)):
         full = _full_commit(made.group(1), cwd)
         if full:
             records.append({"commit": full})
-    if _TEST_COMMAND.search(command):
+    if re.search(_TEST_COMMAND, command):
         summary = test_summary(output)
         if summary is not None:
             records.append({"test": summary[0], "summary": summary[1]})
@@ -181,12 +180,12 @@ def test_summary(output: str) -> tuple[str, str] | None:
     found: str | None = None
     for line in output.splitlines():
         line = line.strip()
-        if line and any(pattern.search(line) for pattern in _SUMMARIES):
+        if line and any(re.search(pattern, line) for pattern in _SUMMARIES):
             found = line
     if found is None:
         return None
     summary = clean(found.strip("= "))[:_SUMMARY_CHARS]
-    failed = bool(_FAILED.search(_NOT_FAILED.sub("", summary)))
+    failed = bool(re.search(_FAILED, re.sub(_NOT_FAILED, "", summary)))
     return ("failed" if failed else "passed"), summary
 
 
@@ -221,7 +220,7 @@ def _task_id(value: object) -> str | None:
 
 def clean(text: str) -> str:
     """``text`` on one line, with control, C1 and bidi-override characters taken out."""
-    return _CONTROL.sub(" ", text).strip()
+    return re.sub(_CONTROL, " ", text).strip()
 
 
 # --- the spool ---------------------------------------------------------------------------
@@ -259,6 +258,8 @@ def remember_branch_task(journal_path: Path, branch: str, task_id: str) -> None:
 
 
 def _branch_file(branch: str) -> str:
+    import hashlib
+
     return "branch-" + hashlib.sha256(branch.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 

@@ -8,7 +8,6 @@ so that a moved or renamed folder, whose new path names no journal yet, keeps it
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import sys
@@ -30,6 +29,8 @@ def find_project_root(start: Path) -> Path:
 
 def project_hash(root: Path) -> str:
     """First 8 bytes of SHA-256 of the root's canonical path, as 16 lowercase hex characters."""
+    import hashlib  # here, not at import: it loads OpenSSL, which a named journal never needs
+
     return hashlib.sha256(os.fsencode(root.resolve())).digest()[:8].hex()
 
 

@@ -7,7 +7,6 @@ status line or hook finds done. One builder runs at a time: each takes an exclus
 ``flock`` on ``<journal>.index.sqlite.build`` and leaves if another holds it.
 """
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Final
@@ -32,8 +31,21 @@ journal.close()
 """
 
 
-def build_in_background(journal: Path) -> None:
+def index_far_behind(journal: Path) -> bool:
+    """Whether the index lacks more of ``journal`` than a quick command can wait for;
+    then a detached process is started to catch it up, for a later command to use."""
+    from journal_core import index_lag
+
+    if index_lag(journal) <= WAIT_BYTES:
+        return False
+    _build_in_background(journal)
+    return True
+
+
+def _build_in_background(journal: Path) -> None:
     """Start a detached process that brings ``journal``'s index up to date."""
+    import subprocess
+
     subprocess.Popen(
         [sys.executable, "-c", _BUILDER, "--build-index", str(journal)],
         stdin=subprocess.DEVNULL,

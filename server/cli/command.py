@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,8 +23,21 @@ from journal_core import (
     JournalWriteFailed,
     data_dir,
     find_project_root,
-    visible,
 )
+
+# The exit statuses and output, here for every command (the hooks take them from
+# server.cli.output alone).
+from server.cli.output import EXIT_BAD_LINES as EXIT_BAD_LINES
+from server.cli.output import EXIT_BROKEN_PIPE as EXIT_BROKEN_PIPE
+from server.cli.output import EXIT_DURABILITY_UNKNOWN as EXIT_DURABILITY_UNKNOWN
+from server.cli.output import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from server.cli.output import EXIT_JOURNAL as EXIT_JOURNAL
+from server.cli.output import EXIT_OK as EXIT_OK
+from server.cli.output import EXIT_REFUSED as EXIT_REFUSED
+from server.cli.output import PROG as PROG
+from server.cli.output import emit as emit
+from server.cli.output import note as note
+from server.cli.output import warning_text as warning_text
 
 # The status line imports this module at every redraw: what only other commands use
 # (the journal, the renderers) is imported where it is used.
@@ -34,15 +46,6 @@ if TYPE_CHECKING:
     import logging
 
     from journal_core import EventPage, Journal, Settings, TaskPage
-
-PROG = "task-journal"
-EXIT_OK = 0
-EXIT_BAD_LINES = 1
-EXIT_REFUSED = 2
-EXIT_JOURNAL = 3
-EXIT_DURABILITY_UNKNOWN = 4  # the event was written, but its fsync failed
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as for any program whose reader went away
 
 # Errors of the journal itself (as opposed to the request): exit 3, nothing written;
 # JournalDurabilityUnknown: exit 4, written. Any other JournalError refused the input
@@ -169,26 +172,6 @@ def _library_warnings() -> logging.Handler:
             note(f"warning: {record.getMessage()}")
 
     return LibraryWarnings(logging.WARNING)
-
-
-def warning_text(err: Exception) -> str:
-    """An error as the end of a warning line (``warning: statusline: <this>``)."""
-    text = str(err) or type(err).__name__
-    return text.removeprefix("error: ")
-
-
-def emit(text: str) -> None:
-    """One result line on stdout."""
-    sys.stdout.write(text + "\n")
-
-
-def note(text: str) -> None:
-    """One line for the person on stderr, prefixed with the program's name.
-
-    What it quotes (a task id, a path) may hold control characters: they are shown, not
-    obeyed.
-    """
-    sys.stderr.write(f"{PROG}: {visible(text)}\n")
 
 
 def note_rest(

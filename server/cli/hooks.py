@@ -10,28 +10,25 @@ turned down before; ``session-start`` briefs the session.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from server.cli.command import (
-    EXIT_OK,
-    EXIT_REFUSED,
-    PROG,
-    AddCommand,
-    add_journal_options,
-    emit,
-    note,
-    open_journal,
-    warning_text,
-)
+# Not server.cli.command: post-tool-use loads neither argparse nor the journal.
+from server.cli.output import EXIT_OK, EXIT_REFUSED, PROG, emit, note, warning_text
 
 if TYPE_CHECKING:
+    import argparse
+
     from journal_core import Journal, Settings
+    from server.cli.command import AddCommand
+
+    # A hook's options (--journal, --project-dir, --durability) and the hook's JSON.
+    Hook = Callable[[object, dict[str, Any]], None]
 
 # The resume briefing's budget, as SPEC §8 sets it for the resume prompt.
 _BRIEFING_TOKENS = 1500
@@ -58,10 +55,12 @@ _INDEXING = (
     "listed this time; list_tasks and task_pack show them once it is done."
 )
 
-Hook = Callable[[argparse.Namespace, dict[str, Any]], None]
-
 
 def register(add: AddCommand) -> None:
+    import argparse
+
+    from server.cli.command import add_journal_options
+
     hook = add(
         "hook",
         "Entry points for Claude Code hooks: briefing, recall and capture.",
@@ -110,8 +109,7 @@ def run_bare(name: str) -> int | None:
     found = _HOOKS.get(name)
     if found is None:
         return None
-    bare = argparse.Namespace(journal=None, project_dir=None, durability=None)
-    return _hook_runner(name, found[0])(bare)
+    return _hook_runner(name, found[0])(SimpleNamespace())
 
 
 def _usage(args: argparse.Namespace) -> int:
@@ -119,8 +117,8 @@ def _usage(args: argparse.Namespace) -> int:
     return EXIT_REFUSED
 
 
-def _hook_runner(name: str, run: Hook) -> Callable[[argparse.Namespace], int]:
-    def hook(args: argparse.Namespace) -> int:
+def _hook_runner(name: str, run: Hook) -> Callable[[object], int]:
+    def hook(args: object) -> int:
         try:
             data = sys.stdin.buffer.read(_MAX_STDIN + 1)
             if len(data) > _MAX_STDIN:
@@ -157,14 +155,14 @@ def _session_id(payload: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _journal_path(args: argparse.Namespace, payload: Mapping[str, Any]) -> Path:
+def _journal_path(args: object, payload: Mapping[str, Any]) -> Path:
     from journal_core import resolve_journal_path
 
     project_dir = getattr(args, "project_dir", None) or payload["cwd"]
     return resolve_journal_path(getattr(args, "journal", None), project_dir)
 
 
-def _settings(args: argparse.Namespace, payload: Mapping[str, Any]) -> Settings:
+def _settings(args: object, payload: Mapping[str, Any]) -> Settings:
     """The journal's settings, for a hook that opens the journal (its warnings shown
     as the command line shows them)."""
     import msgspec
@@ -202,23 +200,14 @@ def _in_hand(journal: Journal, payload: Mapping[str, Any]) -> str | None:
 # --- the hooks ---------------------------------------------------------------------------
 
 
-def _index_is_far_behind(path: Path) -> bool:
-    """Whether the index lacks so much of the journal that a hook would wait on its
-    build; then the build is started aside, for a later hook to use."""
-    from journal_core import index_lag
-    from server.cli.background import WAIT_BYTES, build_in_background
+def _session_start(args: object, payload: dict[str, Any]) -> None:
+    from server.cli.background import index_far_behind
+    from server.cli.command import open_journal
 
-    if index_lag(path) <= WAIT_BYTES:
-        return False
-    build_in_background(path)
-    return True
-
-
-def _session_start(args: argparse.Namespace, payload: dict[str, Any]) -> None:
     settings = _settings(args, payload)
     if not settings.journal_path.exists():
         return
-    if _index_is_far_behind(settings.journal_path):
+    if index_far_behind(settings.journal_path):
         _context("SessionStart", _BRIEFING_HEAD + _INDEXING)
         return
     with open_journal(settings) as journal:
@@ -239,14 +228,16 @@ def _session_start(args: argparse.Namespace, payload: dict[str, Any]) -> None:
         _context("SessionStart", head + data_block(text[:room]))
 
 
-def _user_prompt_submit(args: argparse.Namespace, payload: dict[str, Any]) -> None:
+def _user_prompt_submit(args: object, payload: dict[str, Any]) -> None:
     from journal_core import recall, render_recall
+    from server.cli.background import index_far_behind
+    from server.cli.command import open_journal
 
     prompt = payload.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
         return
     settings = _settings(args, payload)
-    if not settings.journal_path.exists() or _index_is_far_behind(settings.journal_path):
+    if not settings.journal_path.exists() or index_far_behind(settings.journal_path):
         return
     with open_journal(settings) as journal:
         text = render_recall(recall(journal, prompt))
@@ -254,7 +245,7 @@ def _user_prompt_submit(args: argparse.Namespace, payload: dict[str, Any]) -> No
         _context("UserPromptSubmit", text)
 
 
-def _post_tool_use(args: argparse.Namespace, payload: dict[str, Any]) -> None:
+def _post_tool_use(args: object, payload: dict[str, Any]) -> None:
     from journal_core import (
         current_branch,
         find_project_root,
@@ -279,8 +270,9 @@ def _post_tool_use(args: argparse.Namespace, payload: dict[str, Any]) -> None:
 
 
 def _flusher(ended: bool) -> Hook:
-    def flush(args: argparse.Namespace, payload: dict[str, Any]) -> None:
+    def flush(args: object, payload: dict[str, Any]) -> None:
         from journal_core import current_branch, flush_spools
+        from server.cli.command import open_journal
 
         session = _session_id(payload)
         settings = _settings(args, payload)
@@ -336,7 +328,7 @@ def _capture(args: argparse.Namespace) -> int:
         flush_spools,
         spool_records,
     )
-    from server.cli.command import settings_of
+    from server.cli.command import open_journal, settings_of
 
     settings = settings_of(args)
     root = find_project_root(Path(args.project_dir or os.getcwd()))

@@ -20,13 +20,12 @@ from pathlib import Path
 from journal_core import (
     current_open_tasks,
     durability_of,
-    index_lag,
     lock_timeout_of,
     resolve_journal_path,
     sync_status,
     visible,
 )
-from server.cli.background import WAIT_BYTES, build_in_background
+from server.cli.background import index_far_behind
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -109,8 +108,7 @@ def _open_tasks(args: argparse.Namespace, path: Path) -> Sequence[tuple[str, str
     quick = current_open_tasks(path)
     if quick is not None:
         return quick
-    if index_lag(path) > WAIT_BYTES:
-        build_in_background(path)
+    if index_far_behind(path):
         return None
     from server.cli.command import open_journal, settings_of, task_pages
 

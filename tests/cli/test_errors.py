@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from server.cli import build_parser
+from server.cli.dispatch import build_parser
 from tests.cli.conftest import CLI, CallMain, run_cli
 
 

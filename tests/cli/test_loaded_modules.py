@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import journal_core
-from server.cli import _MODULE_OF, build_parser
+from server.cli.dispatch import _MODULE_OF, build_parser
 from tests.cli.conftest import CLI, CallMain, Outcome
 
 # Run main() as the console script does, then list every module the process loaded.

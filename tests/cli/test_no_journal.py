@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.cli import _MODULE_OF
+from server.cli.dispatch import _MODULE_OF
 from tests.cli.conftest import CallMain, event_line, run_cli, write_events
 
 # Every command that reads the journal or looks after it, as a person would type it.
