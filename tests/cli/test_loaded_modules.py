@@ -106,6 +106,46 @@ def test_session_start_hook_loads_neither_mcp_nor_filelock(
     assert {"journal_core.writer", "journal_core.search"} & loaded == set()
 
 
+def test_post_tool_use_hook_loads_neither_argparse_nor_sqlite_nor_the_index(
+    journal: Path, task_id: str, tmp_path: Path
+) -> None:
+    # It runs after every tool call: it writes the session's spool and nothing else.
+    hook_input = {
+        "session_id": "s1",
+        "cwd": str(tmp_path),
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Write",
+        "tool_input": {"file_path": str(tmp_path / "src" / "app.py"), "content": "x = 1\n"},
+        "tool_response": {"type": "create", "filePath": str(tmp_path / "src" / "app.py")},
+    }
+
+    outcome, loaded = run_probe(
+        tmp_path, "hook", "post-tool-use", stdin=json.dumps(hook_input).encode()
+    )
+
+    assert (outcome.status, outcome.stdout, outcome.stderr) == (0, "", "")
+    spool = journal.with_name(journal.name + ".capture") / "s1.jsonl"
+    assert spool.read_text() == '{"file":"src/app.py"}\n'
+    heavy = {"argparse", "sqlite3", "_sqlite3", "msgspec", "mcp", "anyio", "filelock"}
+    assert top_packages(loaded) & heavy == set()
+    assert {
+        name
+        for name in loaded
+        if name.startswith(("journal_core.index", "journal_core.fold", "journal_core.journal"))
+        or name == "server.cli.command"
+    } == set()
+
+
+def test_importing_the_command_line_loads_nothing_of_it() -> None:
+    loaded = loaded_by("import server.cli")
+
+    assert {name for name in loaded if name.startswith(("server", "journal_core"))} == {
+        "server",
+        "server.cli",
+    }
+    assert "argparse" not in loaded
+
+
 def test_statusline_loads_only_its_own_command_module(
     journal: Path, task_id: str, tmp_path: Path
 ) -> None:
