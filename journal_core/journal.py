@@ -55,6 +55,9 @@ if TYPE_CHECKING:
 # The open tasks of a briefing whose index line names their newest decision or question:
 # no more fit in its budget.
 _NOTED = 40
+_NOTE_TYPES = frozenset({"decision", "hypothesis"})
+# The newest events of those types read for each task: one without text is passed over.
+_NOTE_CANDIDATES = 8
 
 
 class AppendResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -313,7 +316,7 @@ class Journal:
             if task_id is not None and any(task.task_id == task_id for task in tasks):
                 in_hand = task_id
             subtasks = self._index.subtasks(in_hand)
-            notes = {task.task_id: note for task in tasks[:_NOTED] if (note := self._note(task))}
+            notes = self._notes(tasks[:_NOTED])
         with gc_paused():
             events = self._events_of(in_hand)
             return build_resume(
@@ -326,18 +329,23 @@ class Journal:
                 notes=notes,
             )
 
-    def _note(self, task: TaskSummary) -> str | None:
-        """The task's newest decision or hypothesis, for its line in a briefing."""
-        # Newest in time, not in line order: merged journals hold their lines in any
-        # order (SPEC 6), so the newest page of lines is read and ordered as the fold does.
-        page = self._index.read_events(
-            task_id=task.task_id, types=["decision", "hypothesis"], limit=MAX_LIMIT
+    def _notes(self, tasks: Sequence[TaskSummary]) -> dict[str, str]:
+        """Each task's newest decision or hypothesis, for its line in a briefing."""
+        from journal_core.fold import canonical_key
+
+        # Newest in canonical order, not in line order: merged journals hold their lines
+        # in any order (SPEC 6). The index gives each task's newest few by time, in one
+        # query; the fold's key settles among them.
+        found = self._index.newest_of_tasks(
+            [task.task_id for task in tasks], _NOTE_TYPES, _NOTE_CANDIDATES
         )
-        written = [event for event in page.events if _has_text(event)]
-        if not written:
-            return None
-        event = max(written, key=lambda e: (str(e.get("timestamp")), str(e.get("event_id"))))
-        return f"{event.get('type')}: {event.get('text')}"
+        notes: dict[str, str] = {}
+        for task_id, events in found.items():
+            written = [e for e in events if isinstance(e.text, str) and e.text.strip()]
+            if written:
+                event = max(written, key=canonical_key)
+                notes[task_id] = f"{event.type}: {event.text}"
+        return notes
 
     def export_pr(self, task_id: str) -> str:
         """A pull request description in Markdown from the task's goal, decisions,
@@ -504,8 +512,3 @@ def _answer(event: Event, written: Written, redacted: list[str]) -> AppendResult
         duplicate=False,
         redacted=redacted,
     )
-
-
-def _has_text(event: dict[str, Any]) -> bool:
-    text = event.get("text")
-    return isinstance(text, str) and bool(text.strip())

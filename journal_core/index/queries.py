@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import heapq
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -29,7 +30,14 @@ from journal_core.cursor import (
     encode_cursor,
 )
 from journal_core.errors import InvalidQuery, JournalUnavailable, TaskNotFound
-from journal_core.fold import MARKS, Standing, TaskState, correction_of
+from journal_core.fold import (
+    MARKS,
+    FoldEvent,
+    Standing,
+    TaskState,
+    correction_of,
+    decode_fold_event,
+)
 from journal_core.index import sql
 from journal_core.index.catch_up import TYPE_CODES, TaskRow
 from journal_core.index.results import (
@@ -165,6 +173,19 @@ class IndexView:
 
     def subtasks(self, task_id: str) -> list[TaskSummary]:
         return [summary(row) for row in self.conn.execute(sql.SUBTASKS, (task_id,))]
+
+    def newest_of_tasks(
+        self, task_ids: Sequence[str], types: frozenset[str], each: int
+    ) -> dict[str, list[FoldEvent]]:
+        """Up to ``each`` newest events of ``types`` of each of the tasks, newest first by
+        time then id (canonical order, for RFC 3339 UTC times), in one query."""
+        arguments = {"tasks": json.dumps(list(task_ids)), "mask": type_mask(types), "each": each}
+        rows = self.conn.execute(sql.NEWEST_OF_TASKS, arguments).fetchall()
+        events = self.lines([(offset, length) for _, offset, length in rows], decode_fold_event)
+        found: dict[str, list[FoldEvent]] = {}
+        for (task_id, _, _), event in zip(rows, events, strict=True):
+            found.setdefault(task_id, []).append(event)
+        return found
 
     def task_events(self, task_id: str, decode: Callable[[bytes], _E | None]) -> list[_E]:
         row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()

@@ -233,6 +233,16 @@ TYPE_EVENTS_OLDEST: Final = """SELECT offset, length FROM events
     WHERE type = :type AND offset >= :lo AND offset < :hi
     AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
     ORDER BY offset LIMIT :limit"""
+# The newest ``:each`` events of the types in ``:mask`` of each task named in ``:tasks``
+# (a JSON array of task ids), newest first by time, then by id: a briefing's notes.
+NEWEST_OF_TASKS: Final = """SELECT task_id, offset, length FROM (
+    SELECT tasks.task_id, events.offset, events.length, row_number() OVER (
+        PARTITION BY events.task ORDER BY events.time DESC, events.event_id DESC
+    ) AS place
+    FROM tasks JOIN events ON events.task = tasks.id
+    WHERE tasks.task_id IN (SELECT value FROM json_each(:tasks))
+    AND (:mask >> events.type) & 1
+) WHERE place <= :each ORDER BY task_id, place"""
 ALL_TASK_EVENTS: Final = "SELECT offset, length FROM events WHERE task = ? ORDER BY offset"
 TASK_LINES: Final = """SELECT offset, length, event_id FROM events WHERE task = ?
     ORDER BY offset"""

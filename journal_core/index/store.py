@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from journal_core.cursor import filters_digest
-from journal_core.fold import Standing
+from journal_core.fold import FoldEvent, Standing
 from journal_core.index import catch_up, full_text, queries, sql
 from journal_core.index.catch_up import empty_state, reset, trusted, write_state
 from journal_core.index.progress import BuildProgress
@@ -231,6 +231,13 @@ class JournalStore:
         """The tasks whose ``open`` event's ``meta.parent_id`` is ``task_id``, in the order
         they were opened."""
         return self._run(lambda view: view.subtasks(task_id), empty=list)
+
+    def newest_of_tasks(
+        self, task_ids: Sequence[str], types: frozenset[str], each: int
+    ) -> dict[str, list[FoldEvent]]:
+        """Up to ``each`` newest events of ``types`` of each of ``task_ids`` (the fold's
+        fields), newest first by time then id; a task with none is left out."""
+        return self._run(lambda view: view.newest_of_tasks(task_ids, types, each), empty=dict)
 
     def task_events(self, task_id: str, decode: Callable[[bytes], _E | None]) -> list[_E]:
         """Every event of the task, oldest first, each line read by ``decode``

@@ -33,6 +33,6 @@ def note(text: str) -> None:
     What it quotes (a task id, a path) may hold control characters: they are shown, not
     obeyed.
     """
-    from journal_core.untrusted import visible
+    from journal_core import visible
 
     sys.stderr.write(f"{PROG}: {visible(text)}\n")

@@ -7,9 +7,17 @@ import re
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
-from journal_core import InvalidQuery, Journal, Settings, TaskNotFound, new_event
+from journal_core import (
+    InvalidQuery,
+    Journal,
+    Settings,
+    TaskNotFound,
+    event_to_dict,
+    new_event,
+)
 from journal_core.pack import build_pack, export_pr
 
 
@@ -111,6 +119,37 @@ def test_resume_counts_every_open_task_beyond_the_first_page(journal: Journal) -
     assert lines[0].startswith("520 open tasks in this journal, most recently active first;")
     listed = sum(line.startswith("- tj-") for line in lines)
     assert f"- … and {520 - listed} more (list the open tasks to see them)" in lines
+
+
+def test_each_task_line_of_resume_names_its_newest_decision_in_time_not_in_lines(
+    journal: Journal, task_id: str
+) -> None:
+    # Merged journals hold lines in any order: the newest decision in time may sit on
+    # an early line, under more later lines than a page of events holds.
+    newest = new_event(type="decision", text="Settled later on", task_id=task_id)
+    journal.append(msgspec.structs.replace(newest, timestamp="2099-01-01T00:00:00.000Z"))
+    for n in range(510):
+        append(journal, "decision", f"decision {n}", task_id)
+
+    lines = journal.resume().markdown.splitlines()
+
+    line = next(line for line in lines if line.startswith(f"- {task_id} "))
+    assert line.endswith("decision: Settled later on")
+
+
+def test_each_task_line_of_resume_passes_over_a_decision_without_text(
+    journal: Journal, task_id: str
+) -> None:
+    append(journal, "hypothesis", "The proxy drops keepalives", task_id)
+    # Another writer's line: the journal's own writer refuses an event without text.
+    blank = event_to_dict(new_event(type="decision", text="x", task_id=task_id))
+    with journal.path.open("a") as lines:
+        lines.write(json.dumps({**blank, "text": " "}) + "\n")
+
+    lines = journal.resume().markdown.splitlines()
+
+    line = next(line for line in lines if line.startswith(f"- {task_id} "))
+    assert line.endswith("hypothesis: The proxy drops keepalives")
 
 
 def test_the_pack_read_with_only_its_fields_equals_the_pack_of_the_whole_lines(
