@@ -1,7 +1,8 @@
 """``Journal``: the one object a front end holds: the writer, the index, the settings.
 
 A process that only reads (the status line, a hook) never imports the writer (nor
-filelock, which it uses), the packs or search: each is imported when first needed.
+filelock, which it uses), the packs, search or the credential patterns: each is
+imported when first needed.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ from journal_core.reader import (
     gc_paused,
     verify,
 )
-from journal_core.secrets import redact_event
 from journal_core.settings import Settings
 
 _A = TypeVar("_A")
@@ -160,6 +160,8 @@ class Journal:
     def append(self, event: Event) -> AppendResult:
         """Append ``event`` (validated again here: nothing unchecked reaches the file),
         credentials in it masked first (``journal_core.secrets``)."""
+        from journal_core.secrets import redact_event
+
         event, redacted = redact_event(event)
         validate_event(event, self.settings.limits)
         if not self._caught_up:
@@ -202,6 +204,8 @@ class Journal:
         elsewhere, no other append under way), else ``None`` with nothing done: an
         event loop appends in place this way, and hands the other cases to a thread.
         """
+        from journal_core.secrets import redact_event
+
         event, redacted = redact_event(event)
         validate_event(event, self.settings.limits)
         if not self._caught_up:

@@ -143,8 +143,8 @@ def test_each_task_line_of_resume_passes_over_a_decision_without_text(
     append(journal, "hypothesis", "The proxy drops keepalives", task_id)
     # Another writer's line: the journal's own writer refuses an event without text.
     blank = event_to_dict(new_event(type="decision", text="x", task_id=task_id))
-    with journal.path.open("a") as lines:
-        lines.write(json.dumps({**blank, "text": " "}) + "\n")
+    with journal.path.open("a") as file:
+        file.write(json.dumps({**blank, "text": " "}) + "\n")
 
     lines = journal.resume().markdown.splitlines()
 
