@@ -665,20 +665,21 @@ def build_resume(
     )
     heading = "\n## Open tasks\n"
     notes = notes or {}
-    lines = [_task_line(row, notes.get(row.task_id), row.task_id == in_hand) for row in open_tasks]
     hidden = count - len(open_tasks)  # open tasks not even handed in
     # The index takes up to a third of the budget; the pack of the task in hand the rest.
     room = limit // 3 - len(intro.encode()) - len(heading)
     listed: list[str] = []
     used = 0
-    for shown, line in enumerate(lines):
-        rest = len(lines) - shown - 1 + hidden
+    # Each line is made only if the one before it fitted: a few dozen fit of hundreds.
+    for shown, row in enumerate(open_tasks):
+        line = _task_line(row, notes.get(row.task_id), row.task_id == in_hand)
+        rest = len(open_tasks) - shown - 1 + hidden
         more_size = len(_more_line(rest).encode()) + 1 if rest else 0
         if used + len(line.encode()) + 1 + more_size > room:
             break
         listed.append(line)
         used += len(line.encode()) + 1
-    rest = len(lines) - len(listed) + hidden
+    rest = len(open_tasks) - len(listed) + hidden
     truncated = bool(rest)
     if rest:
         listed.append(_more_line(rest))
