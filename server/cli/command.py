@@ -9,10 +9,8 @@ gets back; ``run(args)`` returns the exit status. Errors are raised, not printed
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
@@ -25,8 +23,10 @@ from journal_core import (
     find_project_root,
 )
 
-# The exit statuses and output, here for every command (the hooks take them from
-# server.cli.output alone).
+# The journal, exit statuses and output, here for every command (the hooks take them
+# from their own modules, without argparse).
+from server.cli.journal import open_journal as open_journal
+from server.cli.journal import settings_of as settings_of
 from server.cli.output import EXIT_BAD_LINES as EXIT_BAD_LINES
 from server.cli.output import EXIT_BROKEN_PIPE as EXIT_BROKEN_PIPE
 from server.cli.output import EXIT_DURABILITY_UNKNOWN as EXIT_DURABILITY_UNKNOWN
@@ -37,13 +37,13 @@ from server.cli.output import EXIT_REFUSED as EXIT_REFUSED
 from server.cli.output import PROG as PROG
 from server.cli.output import emit as emit
 from server.cli.output import note as note
+from server.cli.output import show_library_warnings as show_library_warnings
 from server.cli.output import warning_text as warning_text
 
 # The status line imports this module at every redraw: what only other commands use
 # (the journal, the renderers) is imported where it is used.
 if TYPE_CHECKING:
     import datetime as dt
-    import logging
 
     from journal_core import EventPage, Journal, Settings, TaskPage
 
@@ -127,51 +127,6 @@ def add_author(parser: argparse.ArgumentParser) -> None:
 
 def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-
-
-def settings_of(args: argparse.Namespace) -> Settings:
-    from journal_core import Settings
-
-    return Settings.from_env(
-        journal=args.journal, project_dir=args.project_dir, durability=args.durability
-    )
-
-
-@contextmanager
-def open_journal(settings: Settings, *, create: bool = False) -> Iterator[Journal]:
-    """The journal for one command, closed after it.
-
-    Only writing commands create the file: reading a journal that does not exist yet
-    finds nothing, and verify reports it missing.
-    """
-    from journal_core import Journal
-
-    journal = Journal(settings)
-    try:
-        if create:
-            journal.open()
-        yield journal
-    finally:
-        journal.close()
-
-
-def show_library_warnings() -> None:
-    """Show journal_core's warnings (an index it cannot write, say) as lines like the
-    command's own, on whatever stderr is when they come."""
-    import logging
-
-    logging.getLogger("journal_core").addHandler(_library_warnings())  # once: same handler
-
-
-@functools.cache
-def _library_warnings() -> logging.Handler:
-    import logging
-
-    class LibraryWarnings(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            note(f"warning: {record.getMessage()}")
-
-    return LibraryWarnings(logging.WARNING)
 
 
 def note_rest(

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-# Not server.cli.command: post-tool-use loads neither argparse nor the journal.
+# Not server.cli.command: no hook loads argparse, and post-tool-use not the journal.
 from server.cli.output import EXIT_OK, EXIT_REFUSED, PROG, emit, note, warning_text
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def _settings(args: object, payload: Mapping[str, Any]) -> Settings:
     as the command line shows them)."""
     import msgspec
 
-    from server.cli.command import show_library_warnings
+    from server.cli.output import show_library_warnings
 
     show_library_warnings()
 
@@ -202,7 +202,7 @@ def _in_hand(journal: Journal, payload: Mapping[str, Any]) -> str | None:
 
 def _session_start(args: object, payload: dict[str, Any]) -> None:
     from server.cli.background import index_far_behind
-    from server.cli.command import open_journal
+    from server.cli.journal import open_journal
 
     settings = _settings(args, payload)
     if not settings.journal_path.exists():
@@ -231,7 +231,7 @@ def _session_start(args: object, payload: dict[str, Any]) -> None:
 def _user_prompt_submit(args: object, payload: dict[str, Any]) -> None:
     from journal_core import recall, render_recall
     from server.cli.background import index_far_behind
-    from server.cli.command import open_journal
+    from server.cli.journal import open_journal
 
     prompt = payload.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
@@ -272,7 +272,7 @@ def _post_tool_use(args: object, payload: dict[str, Any]) -> None:
 def _flusher(ended: bool) -> Hook:
     def flush(args: object, payload: dict[str, Any]) -> None:
         from journal_core import current_branch, flush_spools
-        from server.cli.command import open_journal
+        from server.cli.journal import open_journal
 
         session = _session_id(payload)
         settings = _settings(args, payload)
@@ -328,7 +328,7 @@ def _capture(args: argparse.Namespace) -> int:
         flush_spools,
         spool_records,
     )
-    from server.cli.command import open_journal, settings_of
+    from server.cli.journal import open_journal, settings_of
 
     settings = settings_of(args)
     root = find_project_root(Path(args.project_dir or os.getcwd()))

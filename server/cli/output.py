@@ -1,10 +1,18 @@
-"""What every command prints, and how it exits: results on stdout, notes on stderr.
+"""What every command prints, and how it exits: results on stdout, notes (the journal
+library's warnings among them) on stderr.
 
 Kept apart from ``server.cli.command`` (argparse, the journal's names) so that a hook
 that runs after every tool call can say what went wrong without loading either.
 """
 
+from __future__ import annotations
+
+import functools
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import logging
 
 PROG = "task-journal"
 EXIT_OK = 0
@@ -36,3 +44,22 @@ def note(text: str) -> None:
     from journal_core import visible
 
     sys.stderr.write(f"{PROG}: {visible(text)}\n")
+
+
+def show_library_warnings() -> None:
+    """Show journal_core's warnings (an index it cannot write, say) as lines like the
+    command's own, on whatever stderr is when they come."""
+    import logging
+
+    logging.getLogger("journal_core").addHandler(_library_warnings())  # once: same handler
+
+
+@functools.cache
+def _library_warnings() -> logging.Handler:
+    import logging
+
+    class LibraryWarnings(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            note(f"warning: {record.getMessage()}")
+
+    return LibraryWarnings(logging.WARNING)
