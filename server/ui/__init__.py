@@ -3,8 +3,8 @@
 ``build_app`` gives the ASGI app; ``task-journal ui`` (``server.cli.ui``) serves it with
 the MCP HTTP transport's listener and limits. Pages are rendered on the server by
 Jinja2 with autoescaping; the only script, ``static/viewer.js``, shows times in the
-browser's own zone, draws the links between events and reloads a page's content when
-the journal grows. Every asset ships in this package: the page works offline.
+browser's own zone, draws the links between events and fetches a page's content again
+when the journal grows (a task page: its timeline first, then its overview). Every asset ships in this package: the page works offline.
 """
 
 import os

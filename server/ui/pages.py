@@ -32,6 +32,7 @@ LIVE_POLL_SECONDS = 0.25
 """How often the live stream looks at the journal's size: well within SPEC 11's seconds."""
 
 _STATIC = Path(__file__).parent / "static"
+_PARTS = ("timeline", "overview")  # what a task page's script fetches again, by part
 
 
 def _shown(value: Any) -> Any:
@@ -110,11 +111,16 @@ def build_routes(journal: Journal) -> Starlette:
     def task(request: Request) -> Response:
         task_id: str = request.path_params["task_id"]
         cursor = request.query_params.get("cursor") or None
+        part = request.query_params.get("part")
+        # A live page asks for its timeline first (the new event shows at once), then
+        # for the overview, which takes the task's whole history to build.
+        parts: tuple[str, ...] = (part,) if part is not None and part in _PARTS else _PARTS
         try:
-            page = views.task_page(memory, task_id, cursor)
+            overview = views.task_overview(memory, task_id) if "overview" in parts else None
+            timeline = views.task_timeline(memory, task_id, cursor) if "timeline" in parts else None
         except JournalError as err:
             return refused(request, err, section="tasks")
-        if page is None:
+        if ("overview" in parts and overview is None) or ("timeline" in parts and timeline is None):
             return render(
                 request,
                 "error.html",
@@ -122,7 +128,8 @@ def build_routes(journal: Journal) -> Starlette:
                 message=f"No task {task_id} in this journal.",
                 section="tasks",
             )
-        return render(request, "task.html", page=page, cursor=cursor, section="tasks")
+        name = "task.html" if parts == _PARTS else "task_part.html"
+        return render(request, name, overview=overview, timeline=timeline, section="tasks")
 
     def finder(rejected: bool) -> Callable[[Request], Response]:
         section = "rejected" if rejected else "search"

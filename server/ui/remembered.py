@@ -61,13 +61,21 @@ class TaskMemory:
         self._standing: _Recent[tuple[object, TaskStanding]] = _Recent(tasks)
         self._packs: _Recent[tuple[Pack | None]] = _Recent(packs)
 
-    def _newest(self, task_id: str) -> object:
-        """The id of the task's newest event, None for a task the journal lacks."""
+    def _newest_event(self, task_id: str) -> dict[str, Any] | None:
         try:
             newest = self.journal.read_events(task_id=task_id, limit=1).events
         except (InvalidQuery, TaskNotFound):  # a task id this journal cannot hold, or lacks
             return None
-        return newest[0].get("event_id") if newest else None
+        return newest[0] if newest else None
+
+    def _newest(self, task_id: str) -> object:
+        """The id of the task's newest event, None for a task the journal lacks."""
+        newest = self._newest_event(task_id)
+        return None if newest is None else newest.get("event_id")
+
+    def holds(self, task_id: str) -> bool:
+        """Whether the journal holds the task (any event of it, with an id or not)."""
+        return self._newest_event(task_id) is not None
 
     def standing(self, task_id: str) -> TaskStanding:
         newest = self._newest(task_id)

@@ -25,12 +25,14 @@ __all__ = [
     "EventRow",
     "Hit",
     "PackSection",
-    "TaskPage",
+    "TaskOverview",
     "TaskRow",
+    "Timeline",
     "hits_page",
     "journal_size",
     "snippet_parts",
-    "task_page",
+    "task_overview",
+    "task_timeline",
     "tasks_page",
 ]
 
@@ -82,9 +84,19 @@ class PackSection:
 
 
 @dataclass(frozen=True, slots=True)
-class TaskPage:
+class TaskOverview:
+    """What a task page says of the task as a whole: built from all its events."""
+
     pack: Pack  # the header's fields: title, status, goal, outcome, event count
     sections: list[PackSection]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """One page of a task's timeline: read from that page's events and the task's
+    remembered standing, so it costs the same whatever the task's length."""
+
+    task_id: str
     events: list[EventRow]
     next_cursor: str | None
 
@@ -127,11 +139,18 @@ def tasks_page(
     return rows, page.next_cursor
 
 
-def task_page(memory: TaskMemory, task_id: str, cursor: str | None) -> TaskPage | None:
-    """The task's header, pack and one page of its timeline, newest first; None for a
-    task the journal does not hold."""
+def task_overview(memory: TaskMemory, task_id: str) -> TaskOverview | None:
+    """The task's header and pack; None for a task the journal does not hold."""
     pack = memory.pack(task_id)
     if pack is None:
+        return None
+    return TaskOverview(pack=pack, sections=pack_sections(pack.markdown))
+
+
+def task_timeline(memory: TaskMemory, task_id: str, cursor: str | None) -> Timeline | None:
+    """One page of the task's timeline, newest first, each event with its standing and
+    links; None for a task the journal does not hold."""
+    if not memory.holds(task_id):
         return None
     standing = memory.standing(task_id)
     page = memory.journal.read_events(task_id=task_id, limit=PAGE_EVENTS, cursor=cursor)
@@ -146,12 +165,7 @@ def task_page(memory: TaskMemory, task_id: str, cursor: str | None) -> TaskPage 
         )
         for event in page.events
     ]
-    return TaskPage(
-        pack=pack,
-        sections=pack_sections(pack.markdown),
-        events=rows,
-        next_cursor=page.next_cursor,
-    )
+    return Timeline(task_id=task_id, events=rows, next_cursor=page.next_cursor)
 
 
 def pack_sections(markdown: str) -> list[PackSection]:

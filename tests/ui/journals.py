@@ -21,7 +21,8 @@ def _at(event: Any, moment: dt.datetime) -> Any:
 def story_journal(path: Path, now: dt.datetime | None = None) -> dict[str, str]:
     """A journal with a few tasks, one of them a whole story: a hypothesis answered, a
     decision superseded, a finding corrected, refs to files and commits. Returns the
-    ids worth naming: ``task`` (the story), ``decision``, ``superseding``, ``hypothesis``."""
+    ids worth naming: ``task`` (the story), ``decision``, ``superseding``, ``hypothesis``,
+    ``constraint``."""
     now = now or dt.datetime.now(dt.UTC)
     journal = Journal(Settings(journal_path=path))
     ids: dict[str, str] = {}
@@ -96,7 +97,9 @@ def story_journal(path: Path, now: dt.datetime | None = None) -> dict[str, str]:
         commit = "c0ffee1234567890abcdef1234567890abcdef12"
         evidence = "A 7 GB upload finished in 3 min 10 s;\npeak memory 180 MB"
         step(90, "evidence", evidence, evidence_strength="strong", refs={"commits": [commit]})
-        step(15, "constraint", "Chunks must stay at 5 MB or more: S3 refuses smaller parts")
+        ids["constraint"] = step(
+            15, "constraint", "Chunks must stay at 5 MB or more: S3 refuses smaller parts"
+        )
         step(20, "hypothesis", "Retries of a failed part may duplicate it", confidence=0.3)
         add(60, type="open", text="Flaky test_auth on CI", title="Flaky test_auth on CI")
         add(5, type="open", text="Search ranks old decisions too high", title="Search ranking")
@@ -130,22 +133,27 @@ def hostile_lines(path: Path) -> list[str]:
         for n, text in enumerate(HOSTILE):
             task_id = f"x{n}{text}"
             task_ids.append(task_id)
-            moment = dt.datetime.now(dt.UTC)
             for kind in ("open", "decision"):
-                event_id = new_event_id(moment)
-                line = {
-                    "event_id": event_id,
-                    "schema_version": "1.0",
-                    "task_id": task_id,
-                    "type": kind,
-                    "timestamp": format_timestamp(moment),
-                    "author": text,
-                    "source": text,
-                    "text": f"{text} hostile{n}",
-                    "refs": {"files": [text], "commits": [text], "events": [text]},
-                    "status": "confirmed",
-                    "meta": {"title": text, "goal": text, text: text},
-                    "corrects": text,
-                }
-                file.write(json.dumps(line, ensure_ascii=False) + "\n")
+                file.write(hostile_line(task_id, kind, text, f"{text} hostile{n}"))
     return task_ids
+
+
+def hostile_line(task_id: str, kind: str, hostile: str, text: str) -> str:
+    """A foreign line of ``task_id`` whose every field but its text and type is
+    ``hostile``, newline included."""
+    moment = dt.datetime.now(dt.UTC)
+    line = {
+        "event_id": new_event_id(moment),
+        "schema_version": "1.0",
+        "task_id": task_id,
+        "type": kind,
+        "timestamp": format_timestamp(moment),
+        "author": hostile,
+        "source": hostile,
+        "text": text,
+        "refs": {"files": [hostile], "commits": [hostile], "events": [hostile]},
+        "status": "confirmed",
+        "meta": {"title": hostile, "goal": hostile, hostile: hostile},
+        "corrects": hostile,
+    }
+    return json.dumps(line, ensure_ascii=False) + "\n"

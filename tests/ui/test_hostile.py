@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from tests.ui.conftest import Viewer, Watched, start_viewer, stop_viewer, watch
-from tests.ui.journals import HOSTILE, hostile_lines, story_journal
+from tests.ui.journals import HOSTILE, hostile_line, hostile_lines, story_journal
 
 
 @pytest.fixture(scope="module")
@@ -113,4 +113,20 @@ def test_hostile_task_links_lead_to_their_own_pages(
     assert all(href.startswith(viewer.url + "tasks/") for href in hrefs), hrefs
     page.get_by_role("link", name=HOSTILE[5]).click()  # javascript:alert('link')
     expect(page.locator(".crumbs .id")).to_have_text(task_ids[5])
+    _nothing_ran(watched)
+
+
+def test_hostile_text_arriving_live_is_text_and_runs_nothing(
+    context: BrowserContext, hostile: tuple[Viewer, list[str]]
+) -> None:
+    viewer, task_ids = hostile
+    watched = _visit(context, viewer, _task_path(task_ids[0]))
+    page = watched.page
+    expect(page.locator("#live")).to_have_attribute("data-state", "on")
+    with viewer.journal.open("a", encoding="utf-8") as journal:  # a teammate's synced lines
+        for text in HOSTILE[:6]:
+            journal.write(hostile_line(task_ids[0], "finding", text, text))
+    arrived = page.locator(".event.type-finding > .text")
+    expect(arrived).to_have_count(6)
+    assert sorted(arrived.all_inner_texts()) == sorted(HOSTILE[:6])
     _nothing_ran(watched)

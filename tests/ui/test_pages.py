@@ -4,6 +4,8 @@ CLI append shows on an open page without a reload."""
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import urlopen
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -129,6 +131,31 @@ def test_a_cli_append_appears_on_an_open_page_without_a_reload(
     assert page.evaluate("window.notReloaded") is True
 
 
+def test_a_correction_arriving_live_marks_the_row_it_corrects(
+    wide: Watched, viewer: Viewer, ids: dict[str, str]
+) -> None:
+    page = wide.page
+    page.goto(f"{viewer.url}tasks/{ids['task']}")
+    expect(page.locator("#live")).to_have_attribute("data-state", "on")
+    page.evaluate("window.notReloaded = true")
+    viewer.append(
+        "correction",
+        "Chunks must stay at 5 MiB or more: S3 refuses smaller parts",
+        "--task",
+        ids["task"],
+        "--corrects",
+        ids["constraint"],
+    )
+    corrected = page.locator(f"#e-{ids['constraint']}")
+    expect(corrected.locator(".standing")).to_contain_text("corrected")
+    expect(corrected.locator(".correction")).to_contain_text("5 MiB")
+    correction = page.locator(".event.type-correction", has_text="5 MiB")
+    expect(correction.locator(".link-note")).to_contain_text("corrects")
+    # the task's overview follows: what holds now says the corrected text
+    expect(page.locator("#pack")).to_contain_text("5 MiB")
+    assert page.evaluate("window.notReloaded") is True
+
+
 def test_every_page_fits_a_phone_width(
     browser: Browser, viewer: Viewer, ids: dict[str, str]
 ) -> None:
@@ -185,3 +212,26 @@ def test_long_lists_come_in_pages(browser: Browser, tmp_path: Path) -> None:
         assert watched.trouble() == []
     finally:
         stop_viewer(viewer)
+
+
+def test_a_task_page_part_is_that_part_alone(viewer: Viewer, ids: dict[str, str]) -> None:
+    url = f"{viewer.url}tasks/{ids['task']}"
+    timeline = _read(url + "?part=timeline")
+    assert 'id="timeline"' in timeline
+    assert 'id="pack"' not in timeline
+    assert 'id="head"' not in timeline
+    overview = _read(url + "?part=overview")
+    assert 'id="pack"' in overview
+    assert 'id="head"' in overview
+    assert 'id="timeline"' not in overview
+    for part in ("timeline", "overview"):
+        with pytest.raises(HTTPError) as missing:
+            _read(f"{viewer.url}tasks/tj-nosuchtask?part={part}")
+        missing.value.close()
+        assert missing.value.code == 404
+
+
+def _read(url: str) -> str:
+    with urlopen(url, timeout=10) as response:  # noqa: S310  (the test's own viewer)
+        body: bytes = response.read()
+    return body.decode()

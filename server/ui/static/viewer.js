@@ -82,14 +82,27 @@ function keys(root) {
   return new Set(Array.from(root.querySelectorAll("[data-key]"), (element) => element.dataset.key));
 }
 
-async function refresh(size) {
-  const response = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+// A page that names its parts (a task page: its timeline, then its overview) fetches
+// each again by itself, in that order, so what is new shows before what takes longer.
+function partUrl(part) {
+  const url = new URL(window.location.href);
+  url.hash = "";
+  if (part) {
+    url.searchParams.set("part", part);
+  }
+  return url.href;
+}
+
+async function fetched(url) {
+  const response = await fetch(url, { headers: { Accept: "text/html" } });
   if (!response.ok) {
-    return;
+    return null;
   }
   // DOMParser builds an inert document: nothing in it runs or loads.
-  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-  const before = keys(document);
+  return new DOMParser().parseFromString(await response.text(), "text/html");
+}
+
+function swapIn(fresh, before) {
   for (const region of document.querySelectorAll("[data-live]")) {
     const replacement = fresh.getElementById(region.id);
     if (replacement) {
@@ -101,9 +114,24 @@ async function refresh(size) {
       element.classList.add("fresh");
     }
   }
-  document.body.dataset.journalSize = fresh.body.dataset.journalSize || String(size);
   showTimes(document);
   drawLinks();
+}
+
+async function refresh(size) {
+  const named = document.querySelector("[data-parts]");
+  const parts = named ? named.dataset.parts.split(" ") : [null];
+  const before = keys(document);
+  let rendered = null; // the journal's size the first part was read at: the oldest
+  for (const part of parts) {
+    const fresh = await fetched(partUrl(part));
+    if (!fresh) {
+      return;
+    }
+    rendered = rendered ?? (fresh.body.dataset.journalSize || String(size));
+    swapIn(fresh, before);
+  }
+  document.body.dataset.journalSize = rendered;
 }
 
 function follow() {
