@@ -24,11 +24,10 @@ import resource
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import h11
 import uvicorn
-from mcp.server import MCPServer
-from mcp.server.transport_security import TransportSecuritySettings
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -36,12 +35,17 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from server.limits import HttpLimits
 
+if TYPE_CHECKING:  # the SDK takes a second to import: the viewer serves without it
+    from mcp.server import MCPServer
+    from mcp.server.transport_security import TransportSecuritySettings
+
 __all__ = [
     "ALLOWED_HOSTS_ENV",
     "BearerTokenMiddleware",
     "CannotListen",
     "HttpLimits",
     "UnsafeBind",
+    "allowed_names",
     "build_http_app",
     "carries_token",
     "check_bind",
@@ -127,8 +131,9 @@ def _host_for_header(host: str) -> str:
     return host
 
 
-def transport_security(host: str, extra_hosts: Sequence[str] = ()) -> TransportSecuritySettings:
-    """DNS-rebinding protection that accepts the loopback names, the bound host and `extra_hosts`.
+def allowed_names(host: str, extra_hosts: Sequence[str] = ()) -> list[str]:
+    """The host names requests may name (in Host and Origin, any port): the loopback
+    names, the bound host and ``extra_hosts``.
 
     A wildcard bind (0.0.0.0, ::) names no host, so only loopback names and `extra_hosts`
     pass the Host check: a browser page on another origin is refused either way.
@@ -137,6 +142,14 @@ def transport_security(host: str, extra_hosts: Sequence[str] = ()) -> TransportS
     if host not in _WILDCARD_BINDS and not is_loopback(host):
         names.append(_host_for_header(host))
     names.extend(_host_for_header(name.strip()) for name in extra_hosts if name.strip())
+    return names
+
+
+def transport_security(host: str, extra_hosts: Sequence[str] = ()) -> "TransportSecuritySettings":
+    """The SDK's DNS-rebinding protection, accepting the ``allowed_names``."""
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    names = allowed_names(host, extra_hosts)
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[pattern for name in names for pattern in (name, f"{name}:*")],
@@ -190,7 +203,7 @@ def extra_hosts(environ: Mapping[str, str]) -> list[str]:
 
 
 def build_http_app(
-    server: MCPServer,
+    server: "MCPServer",
     *,
     host: str,
     auth_token: str | None,

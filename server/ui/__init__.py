@@ -4,7 +4,8 @@
 the MCP HTTP transport's listener and limits. Pages are rendered on the server by
 Jinja2 with autoescaping; the only script, ``static/viewer.js``, shows times in the
 browser's own zone, draws the links between events and fetches a page's content again
-when the journal grows (a task page: its timeline first, then its overview). Every asset ships in this package: the page works offline.
+when the journal grows (a task page: its timeline first, then its overview). Every
+asset ships in this package: the page works offline.
 """
 
 import os

@@ -1,24 +1,24 @@
 """What stands between the viewer and a browser: the MCP HTTP transport's guards, a token
 a browser can carry, and headers that keep journal text from ever running.
 
-The Host and Origin checks, the bind check and the bearer token are the MCP HTTP
-transport's own (``server.http``). A browser cannot add an ``Authorization`` header to
+The bind check and the bearer token are the MCP HTTP transport's own (``server.http``);
+so are the Host and Origin rules (the names ``server.http.allowed_names`` gives, any
+port), checked here as the SDK's middleware checks them: importing the SDK for it
+would take a second of the viewer's start-up. A browser cannot add an ``Authorization`` header to
 a link it follows, so the token may also come as ``?token=`` once (answered with a
 redirect that moves it into an HttpOnly cookie) or in that cookie; either is turned
 into the header the bearer check reads.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qsl, quote, urlencode
 
-from mcp.server.transport_security import TransportSecurityMiddleware
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.http import BearerTokenMiddleware, transport_security
+from server.http import BearerTokenMiddleware, allowed_names
 
 __all__ = ["CONTENT_SECURITY_POLICY", "TOKEN_COOKIE", "guarded"]
 
@@ -46,7 +46,7 @@ def guarded(app: ASGIApp, *, host: str, token: str | None, extra_hosts: list[str
     Host and Origin, then the token when one is set."""
     if token is not None:
         app = _TokenFromBrowser(BearerTokenMiddleware(_TokenToCookie(app), token))
-    app = _HostAndOrigin(app, TransportSecurityMiddleware(transport_security(host, extra_hosts)))
+    app = _HostAndOrigin(app, allowed_names(host, extra_hosts))
     return _SecurityHeaders(app)
 
 
@@ -70,19 +70,37 @@ class _SecurityHeaders:
 
 
 class _HostAndOrigin:
-    """DNS-rebinding protection: the SDK's check, with the MCP transport's settings."""
+    """DNS-rebinding protection: a Host header must name one of ``names`` (with any
+    port or none), and an Origin, when sent, must be http or https on one of them."""
 
-    def __init__(self, app: ASGIApp, check: TransportSecurityMiddleware) -> None:
+    def __init__(self, app: ASGIApp, names: Sequence[str]) -> None:
         self.app = app
-        self.check = check
+        self.names = tuple(names)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            refusal = await self.check.validate_request(Request(scope))
+            headers = Headers(scope=scope)
+            refusal = None
+            if not self._names(headers.get("host")):
+                refusal = PlainTextResponse("Invalid Host header", status_code=421)
+            elif not self._origin_allowed(headers.get("origin")):
+                refusal = PlainTextResponse("Invalid Origin header", status_code=403)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    def _names(self, host: str | None) -> bool:
+        """Whether ``host`` (``name`` or ``name:port``) names one of the names."""
+        if not host:
+            return False
+        return any(host == name or host.startswith(name + ":") for name in self.names)
+
+    def _origin_allowed(self, origin: str | None) -> bool:
+        if not origin:  # a same-origin request may send none
+            return True
+        scheme, _, host = origin.partition("://")
+        return scheme in ("http", "https") and self._names(host)
 
 
 class _TokenFromBrowser:
