@@ -364,6 +364,13 @@ class Journal:
         with self._reading():
             return self._index.subtasks(task_id)
 
+    def open_questions(self, task_id: str) -> int:
+        """How many of the task's hypotheses are still open: active, nothing answered,
+        amended or withdrew them (SPEC 7); 0 for a task the journal lacks. Read from the
+        index, not by folding the task again."""
+        with self._reading():
+            return self._index.open_questions(task_id)
+
     def _events_of(self, task_id: str) -> list[PackEvent]:
         """The task's events as a pack reads them (only the fields it uses)."""
         from journal_core.pack import decode_pack_event

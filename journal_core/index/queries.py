@@ -187,6 +187,10 @@ class IndexView:
             found.setdefault(task_id, []).append(event)
         return found
 
+    def open_questions(self, task_id: str) -> int:
+        arguments = {"task_id": task_id, "type": TYPE_CODES["hypothesis"]}
+        return int(self.conn.execute(sql.COUNT_ACTIVE, arguments).fetchone()[0])
+
     def task_events(self, task_id: str, decode: Callable[[bytes], _E | None]) -> list[_E]:
         row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
         if row is None:

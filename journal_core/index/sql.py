@@ -191,6 +191,11 @@ EVENT_IDS_WITH_PREFIX: Final = """SELECT DISTINCT events.event_id, tasks.task_id
 SUBTASKS: Final = """SELECT task_id, title, status, created_at, last_event_at, event_count
     FROM tasks WHERE parent_id = ? ORDER BY created_at, first_event_id"""
 COUNT_TASKS: Final = "SELECT count(*) FROM tasks WHERE :status = 'any' OR status = :status"
+# The task's events of one type that stand (the fold's mark 0, "active"). "+type" keeps
+# the planner on the task's events: by type it would walk every hypothesis of the journal.
+COUNT_ACTIVE: Final = """SELECT count(*) FROM events
+    WHERE task = (SELECT id FROM tasks WHERE task_id = :task_id)
+    AND +type = :type AND standing = 0"""
 
 # --- time bounds ----------------------------------------------------------------------
 

@@ -239,6 +239,11 @@ class JournalStore:
         fields), newest first by time then id; a task with none is left out."""
         return self._run(lambda view: view.newest_of_tasks(task_ids, types, each), empty=dict)
 
+    def open_questions(self, task_id: str) -> int:
+        """How many of the task's hypotheses stand as the fold said when it indexed them:
+        nothing answered, amended or withdrew them."""
+        return self._run(lambda view: view.open_questions(task_id), empty=lambda: 0)
+
     def task_events(self, task_id: str, decode: Callable[[bytes], _E | None]) -> list[_E]:
         """Every event of the task, oldest first, each line read by ``decode``
         (``decode_indexed`` for plain dicts); ``[]`` for a task with none."""

@@ -41,18 +41,12 @@ class TaskStanding:
     def __init__(self) -> None:
         self.fold = TaskFold("")
         self.links: list[Link] = []
-        self._hypotheses: list[str] = []
         self._lock = threading.Lock()  # the pages extend a remembered standing from threads
 
     @property
     def standing(self) -> dict[str, Standing]:
         """The standing of every event that is not active."""
         return self.fold.changed()
-
-    @property
-    def open_questions(self) -> int:
-        """Hypotheses still active: nothing answered, amended or withdrew them."""
-        return sum(1 for event_id in self._hypotheses if self.of(event_id).standing == "active")
 
     def of(self, event_id: object) -> Standing:
         return self.fold.standing(event_id) if isinstance(event_id, str) else _ACTIVE
@@ -76,8 +70,6 @@ class TaskStanding:
             kind = "corrects" if standing.amended_by == source else _LINK_KIND[standing.mark]
             if standing.standing_by == source or standing.amended_by == source:
                 self.links.append(Link(source, target, kind))
-        if event.type == "hypothesis":
-            self._hypotheses.append(source)
 
 
 def _with_ids(events: Iterable[Mapping[str, Any]]) -> list[FoldEvent]:

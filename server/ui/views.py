@@ -132,7 +132,7 @@ def tasks_page(
                 task=task,
                 stale_days=idle if idle >= STALE_DAYS else None,
                 open_questions=(
-                    memory.standing(task.task_id).open_questions if task.status == "open" else 0
+                    journal.open_questions(task.task_id) if task.status == "open" else 0
                 ),
             )
         )

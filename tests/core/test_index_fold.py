@@ -4,6 +4,7 @@ built with."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from journal_core import Journal, Settings
 from journal_core.fold import as_fold_events, fold_task
-from journal_core.index import catch_up
+from journal_core.index import catch_up, sql
 from journal_core.index.store import JournalStore
 from tests.core.journal_lines import REPO_ROOT, event, write
 
@@ -286,3 +287,55 @@ def test_tasks_are_listed_by_their_last_event_in_time_not_by_line(journal_path: 
     rest = JournalStore(journal_path).list_tasks(limit=1, cursor=page.next_cursor)
 
     assert [t.task_id for t in page.tasks + rest.tasks] == [T, OTHER]
+
+
+def test_open_questions_are_the_hypotheses_the_fold_leaves_active(journal_path: Path) -> None:
+    opened = event(type="open", text="Task", timestamp=at(0))
+    answered = event(type="hypothesis", text="the cache", timestamp=at(1))
+    amended = event(type="hypothesis", text="the proxy", timestamp=at(2))
+    replaced = event(type="hypothesis", text="the disk", timestamp=at(3))
+    still_open = event(type="hypothesis", text="the clock", timestamp=at(4))
+    events = [
+        opened,
+        answered,
+        amended,
+        replaced,
+        still_open,
+        event(text="yes, the cache", timestamp=at(5), refs={"events": [answered["event_id"]]}),
+        event(
+            type="correction",
+            text="the load balancer",
+            timestamp=at(6),
+            corrects=amended["event_id"],
+        ),
+        event(type="hypothesis", text="the RAID", timestamp=at(7), supersedes=replaced["event_id"]),
+        event(type="hypothesis", text="the DNS", timestamp=at(8)),
+    ]
+    # The last one is written first: it comes before the rest in line order only.
+    write(journal_path, events[-1], *events[:-1])
+    fold = fold_task(T, as_fold_events(events))
+    active = [
+        e
+        for e in events
+        if e["type"] == "hypothesis" and fold.standing(e["event_id"]).standing == "active"
+    ]
+    assert [e["text"] for e in active] == ["the clock", "the RAID", "the DNS"]
+    journal = Journal(Settings(journal_path=journal_path))
+    try:
+        assert journal.open_questions(T) == 3
+        assert journal.open_questions(OTHER) == 0
+    finally:
+        journal.close()
+
+
+def test_open_questions_are_counted_among_the_tasks_events_not_the_journals(
+    journal_path: Path,
+) -> None:
+    """By type the count would walk every hypothesis of the journal, once per task."""
+    write(journal_path, event(type="open", text="Task", timestamp=at(0)))
+    index = JournalStore(journal_path)
+    assert index.open_questions(T) == 0
+    with sqlite3.connect(f"{journal_path}.index.sqlite") as conn:
+        plan = conn.execute(f"EXPLAIN QUERY PLAN {sql.COUNT_ACTIVE}", (T, 0)).fetchall()
+    searches = [row[3] for row in plan if row[3].startswith("SEARCH events")]
+    assert searches == ["SEARCH events USING INDEX events_by_task (task=?)"]
