@@ -7,6 +7,8 @@ would. Rows:
 - server time of ``/`` (the first page of open tasks), ``/tasks/<id>`` of the 10,000-event
   task and ``/search?q=<two words>``: the whole ASGI app (guards, journal reads,
   rendering) called in process, warm, median and p95 of ``--runs``;
+- a fresh ``task-journal ui`` process (start-up, imports, the index opened) to its first
+  ``/`` answered, and that first request alone, median of ``--cold``;
 - a real ``task-journal append`` to the moment its text is on an open page in Chromium
   (a real ``task-journal ui`` on loopback), median of ``--appends``.
 
@@ -29,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
+from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import find
@@ -39,6 +42,7 @@ from journal_core.events import encode_line, new_event
 from server.ui import build_app
 
 CHROMIUM = os.environ.get("TASK_JOURNAL_CHROMIUM", "/usr/bin/chromium")
+CLI = str(Path(sys.executable).parent / "task-journal")
 BIG_TASK_EVENTS = 10_000
 
 
@@ -105,13 +109,10 @@ def server_times(journal: Journal, urls: list[str], runs: int) -> list[list[floa
     return asyncio.run(measure())
 
 
-def append_to_page(path: Path, task_id: str, appends: int) -> list[float]:
-    """Milliseconds from starting a real CLI append to its text on an open page."""
-    from playwright.sync_api import sync_playwright
-
-    cli = str(Path(sys.executable).parent / "task-journal")
+def start_viewer(path: Path) -> tuple[subprocess.Popen[str], str]:
+    """A real ``task-journal ui`` on a free port, once it says where: it and its URL."""
     viewer = subprocess.Popen(
-        [cli, "--journal", str(path), "ui", "--port", "0"],
+        [CLI, "--journal", str(path), "ui", "--port", "0"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -120,6 +121,40 @@ def append_to_page(path: Path, task_id: str, appends: int) -> list[float]:
     assert viewer.stderr is not None
     found = re.search(r"on (http://\S+/) ", viewer.stderr.readline())
     assert found, "the viewer did not start"
+    return viewer, found.group(1)
+
+
+def stop(viewer: subprocess.Popen[str]) -> None:
+    viewer.terminate()
+    viewer.wait()
+    assert viewer.stderr is not None
+    viewer.stderr.close()
+
+
+def cold_first_page(path: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Milliseconds from starting a fresh ``task-journal ui`` to its first ``/``
+    answered, and of that first request alone, sorted."""
+    whole, first = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        viewer, url = start_viewer(path)
+        asked = time.perf_counter()
+        try:
+            with urlopen(url, timeout=60) as response:  # noqa: S310  (our own viewer)
+                response.read()
+        finally:
+            stop(viewer)
+        done = time.perf_counter()
+        whole.append((done - started) * 1000)
+        first.append((done - asked) * 1000)
+    return sorted(whole), sorted(first)
+
+
+def append_to_page(path: Path, task_id: str, appends: int) -> list[float]:
+    """Milliseconds from starting a real CLI append to its text on an open page."""
+    from playwright.sync_api import sync_playwright
+
+    viewer, url = start_viewer(path)
     took = []
     try:
         with sync_playwright() as driver:
@@ -127,13 +162,13 @@ def append_to_page(path: Path, task_id: str, appends: int) -> list[float]:
                 executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
             )
             page = browser.new_page()
-            page.goto(found.group(1) + "tasks/" + quote(task_id, safe=""))
+            page.goto(url + "tasks/" + quote(task_id, safe=""))
             page.wait_for_selector("#live[data-state=on]")
             for n in range(appends):
                 text = f"appended while watched {n}"
                 started = time.perf_counter()
                 subprocess.run(
-                    [cli, "--journal", str(path), "append", "finding", text, "--task", task_id],
+                    [CLI, "--journal", str(path), "append", "finding", text, "--task", task_id],
                     check=True,
                     stdout=subprocess.DEVNULL,
                 )
@@ -141,8 +176,7 @@ def append_to_page(path: Path, task_id: str, appends: int) -> list[float]:
                 took.append((time.perf_counter() - started) * 1000)
             browser.close()
     finally:
-        viewer.terminate()
-        viewer.wait()
+        stop(viewer)
     return sorted(took)
 
 
@@ -152,6 +186,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--appends", type=int, default=5)
+    parser.add_argument("--cold", type=int, default=5, help="fresh viewers started")
     args = parser.parse_args()
 
     find.DATA.mkdir(exist_ok=True)
@@ -173,6 +208,7 @@ def main() -> None:
     urls = ["/", "/tasks/" + quote(big_task, safe=""), "/search?q=" + quote(query)]
     times = server_times(journal, urls, args.runs)
     journal.close()
+    cold, cold_request = cold_first_page(work, args.cold)
     appended = append_to_page(work, big_task, args.appends)
 
     size = work.stat().st_size
@@ -199,6 +235,14 @@ def main() -> None:
         (name, f"{statistics.median(took):,.0f} ms ({p95(took):,.0f} ms)", target)
         for name, took, target in rows
     ]
+    table.append(
+        (
+            f"a fresh `task-journal ui` to its first `/` answered (median of {args.cold})",
+            f"{statistics.median(cold):,.0f} ms (of it the request "
+            f"{statistics.median(cold_request):,.0f} ms)",
+            "-",
+        )
+    )
     table.append(
         (
             f"a CLI append to its appearance on an open page (median of {args.appends})",
