@@ -79,9 +79,19 @@ def build_routes(journal: Journal) -> Starlette:
     env = _environment()
     memory = TaskMemory(journal)
 
+    def page(endpoint: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        """``endpoint`` with the journal's size taken before it reads anything: an
+        append that lands while the page is read is then news to the live page."""
+
+        def sized(request: Request) -> Response:
+            request.state.journal_size = views.journal_size(journal.path)
+            return endpoint(request)
+
+        return sized
+
     def render(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
         html = env.get_template(name).render(
-            journal_size=views.journal_size(journal.path),
+            journal_size=request.state.journal_size,
             journal_name=journal.path.name,
             path=request.url.path,
             request_cursor=request.query_params.get("cursor"),
@@ -156,10 +166,10 @@ def build_routes(journal: Journal) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/", tasks, methods=["GET", "HEAD"]),
-            Route("/tasks/{task_id:path}", task, methods=["GET", "HEAD"]),
-            Route("/search", finder(rejected=False), methods=["GET", "HEAD"]),
-            Route("/rejected", finder(rejected=True), methods=["GET", "HEAD"]),
+            Route("/", page(tasks), methods=["GET", "HEAD"]),
+            Route("/tasks/{task_id:path}", page(task), methods=["GET", "HEAD"]),
+            Route("/search", page(finder(rejected=False)), methods=["GET", "HEAD"]),
+            Route("/rejected", page(finder(rejected=True)), methods=["GET", "HEAD"]),
             Route("/live", live, methods=["GET"]),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
         ]
@@ -167,8 +177,8 @@ def build_routes(journal: Journal) -> Starlette:
 
 
 async def _sizes(path: Path) -> AsyncIterator[dict[str, str]]:
-    """The journal's size now and at each change: a page reloads its content when the
-    size differs from the one it was rendered at. Any writer's append changes it."""
+    """The journal's size now and at each change: a page fetches its content again when
+    the size differs from the one it was read at. Any writer's append changes it."""
     last = -1
     while True:
         size = views.journal_size(path)

@@ -2,14 +2,17 @@
 timeline is read from one page of events and the remembered standing, never from the
 task's whole history (the overview is, and comes second)."""
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from starlette.types import Message
 
 from journal_core import Journal, Settings, new_event
-from server.ui import views
+from server.ui import build_app, views
 from server.ui.remembered import TaskMemory
 from tests.ui.journals import story_journal
 
@@ -56,3 +59,44 @@ def test_a_task_the_journal_lacks_has_neither_part(story: tuple[Journal, dict[st
     memory = TaskMemory(journal)
     assert views.task_timeline(memory, "tj-nosuchtask", None) is None
     assert views.task_overview(memory, "tj-nosuchtask") is None
+
+
+def test_a_part_carries_the_journal_size_from_before_it_was_read(
+    story: tuple[Journal, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An append that lands while the part is read makes the page fetch it again."""
+    journal, ids = story
+    app = build_app(journal, host="127.0.0.1", token=None, environ={})
+    before = journal.path.stat().st_size
+    read = views.task_timeline
+
+    def read_while_another_writer_appends(*args: Any) -> views.Timeline | None:
+        journal.append(new_event(type="finding", text="meanwhile", task_id=ids["task"]))
+        return read(*args)
+
+    monkeypatch.setattr(views, "task_timeline", read_while_another_writer_appends)
+    body = _get(app, "/tasks/" + quote(ids["task"], safe=""), "part=timeline")
+    assert journal.path.stat().st_size > before
+    assert f'<body data-journal-size="{before}">' in body
+
+
+def _get(app: Any, path: str, query: str) -> str:
+    """The body of a GET of ``path`` from ``app``, called as uvicorn calls it."""
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [(b"host", b"127.0.0.1:8766")],
+    }
+    body: list[bytes] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            body.append(message.get("body", b""))
+
+    asyncio.run(app(scope, receive, send))
+    return b"".join(body).decode()
