@@ -8,7 +8,7 @@ from urllib.error import HTTPError
 from urllib.request import urlopen
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.ui.conftest import Viewer, Watched, start_viewer, stop_viewer, watch
 from tests.ui.journals import story_journal
@@ -115,37 +115,33 @@ def test_rejected_page_shows_what_was_ruled_out(wide: Watched, viewer: Viewer) -
     _shoot(wide, "ui-search.png")
 
 
-def test_a_cli_append_appears_on_an_open_page_without_a_reload(
-    wide: Watched, viewer: Viewer, ids: dict[str, str]
-) -> None:
+@pytest.fixture
+def story_live(wide: Watched, viewer: Viewer, ids: dict[str, str]) -> Page:
+    """The story's task page with its live stream on, marked so that a reload shows."""
     page = wide.page
     page.goto(f"{viewer.url}tasks/{ids['task']}")
     expect(page.locator("#live")).to_have_attribute("data-state", "on")
     page.evaluate("window.notReloaded = true")
-    viewer.append(
-        "finding", "Parts retried after a timeout are not duplicated", "--task", ids["task"]
-    )
-    arrived = page.locator(".event", has_text="Parts retried after a timeout")
+    return page
+
+
+def test_a_cli_append_appears_on_an_open_page_without_a_reload(
+    story_live: Page, viewer: Viewer, ids: dict[str, str]
+) -> None:
+    text = "Parts retried after a timeout are not duplicated"
+    viewer.append("finding", text, "--task", ids["task"])
+    arrived = story_live.locator(".event", has_text=text)
     expect(arrived).to_be_visible()
     expect(arrived).to_have_class("event type-finding standing-active fresh")
-    assert page.evaluate("window.notReloaded") is True
+    assert story_live.evaluate("window.notReloaded") is True
 
 
 def test_a_correction_arriving_live_marks_the_row_it_corrects(
-    wide: Watched, viewer: Viewer, ids: dict[str, str]
+    story_live: Page, viewer: Viewer, ids: dict[str, str]
 ) -> None:
-    page = wide.page
-    page.goto(f"{viewer.url}tasks/{ids['task']}")
-    expect(page.locator("#live")).to_have_attribute("data-state", "on")
-    page.evaluate("window.notReloaded = true")
-    viewer.append(
-        "correction",
-        "Chunks must stay at 5 MiB or more: S3 refuses smaller parts",
-        "--task",
-        ids["task"],
-        "--corrects",
-        ids["constraint"],
-    )
+    page = story_live
+    text = "Chunks must stay at 5 MiB or more: S3 refuses smaller parts"
+    viewer.append("correction", text, "--task", ids["task"], "--corrects", ids["constraint"])
     corrected = page.locator(f"#e-{ids['constraint']}")
     expect(corrected.locator(".standing")).to_contain_text("corrected")
     expect(corrected.locator(".correction")).to_contain_text("5 MiB")
