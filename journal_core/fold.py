@@ -68,7 +68,9 @@ there, so each is checked where it is used.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeVar
@@ -126,9 +128,13 @@ _MARK_STANDING: Final = {
     "corrected": CORRECTED,
 }
 _WITHDRAWALS: Final = frozenset({"superseded", "corrected_away", "overturned"})
-# Types whose events answer a hypothesis they name.
-_ANSWERS: Final = frozenset({"finding", "decision", "rejection"})
+# Types whose events answer a hypothesis they name (a tuple: a foreign writer's type may
+# not hash).
+_ANSWERS: Final = ("finding", "decision", "rejection")
 _WORD: Final = re.compile(r"\w+")
+# Up to this many words of options to look for, a rejection's text is searched for each
+# rather than split into words (see ``TaskFold._known_rejections``).
+_FEW_WORDS: Final = 16
 # The types whose events change a task's state beyond its count and times (a tuple: a
 # foreign writer's type may not hash).
 _STATE_VERBS: Final = ("open", "rename", "redirect", "reopen", "close")
@@ -192,7 +198,12 @@ def _meta_text(event: FoldEvent, key: str) -> str | None:
 def canonical_key(event: FoldEvent) -> tuple[str, str]:
     """Where the event stands in canonical order: ``(timestamp, event_id)``. RFC 3339 UTC
     times with milliseconds sort as text; a field that is not a string sorts as ""."""
-    return _string(event.timestamp), _string(event.event_id)
+    # ``_string`` inlined: this runs for every event of every fold.
+    timestamp, event_id = event.timestamp, event.event_id
+    return (
+        timestamp if isinstance(timestamp, str) else "",
+        event_id if isinstance(event_id, str) else "",
+    )
 
 
 def line_key(event: Mapping[str, Any]) -> tuple[str, str]:
@@ -203,24 +214,29 @@ def line_key(event: Mapping[str, Any]) -> tuple[str, str]:
 def canonical(events: Iterable[_E]) -> list[_E]:
     """``events`` in canonical order, each ``(timestamp, event_id)`` once (the first
     given of a duplicate is kept)."""
-    return _canonical(events, canonical_key)
+    given = list(events)
+    return _in_order(given, list(map(canonical_key, given)))[0]
 
 
 def canonical_lines(events: Iterable[_L]) -> list[_L]:
     """``canonical`` for events as the plain objects of their lines."""
-    return _canonical(events, line_key)
-
-
-def _canonical(events: Iterable[_T], key: Callable[[_T], tuple[str, str]]) -> list[_T]:
     given = list(events)
-    keys = [key(event) for event in given]
+    return _in_order(given, list(map(line_key, given)))[0]
+
+
+def _in_order(
+    given: list[_T], keys: list[tuple[str, str]]
+) -> tuple[list[_T], list[tuple[str, str]]]:
+    """``given`` in canonical order, each key once, and the key of each (so a fold need
+    not ask again); ``keys`` are those of ``given``."""
     # Lines are mostly written in canonical order: one pass tells, and spares the sort.
-    if all(earlier < later for earlier, later in itertools.pairwise(keys)):
-        return given
+    if all(map(operator.lt, keys, itertools.islice(keys, 1, None))):
+        return given, keys
     unique: dict[tuple[str, str], _T] = {}
     for at, event in zip(keys, given, strict=True):
         unique.setdefault(at, event)
-    return [unique[at] for at in sorted(unique)]
+    keys = sorted(unique)
+    return [unique[at] for at in keys], keys
 
 
 # --- task state -------------------------------------------------------------------------
@@ -257,9 +273,10 @@ class TaskState(msgspec.Struct, kw_only=True):
             self.last_event_id,
         )
 
-    def add(self, event: FoldEvent) -> None:
-        """Fold in ``event``, which must ``follow`` (else fold the task again)."""
-        timestamp, event_id = canonical_key(event)
+    def add(self, event: FoldEvent, key: tuple[str, str] | None = None) -> None:
+        """Fold in ``event``, which must ``follow`` (else fold the task again); ``key``
+        is its ``canonical_key`` when the caller has it already."""
+        timestamp, event_id = canonical_key(event) if key is None else key
         if not self.event_count:
             self.created_at, self.first_event_id = timestamp, event_id
         self.event_count += 1
@@ -355,16 +372,25 @@ def _holds_words(haystack: Sequence[str], needle: Sequence[str]) -> bool:
     )
 
 
-def _alternatives(event: FoldEvent, chosen: bool) -> list[str]:
-    """The options of the decision's ``meta.alternatives`` with ``chosen`` as given."""
-    found = _meta(event).get("alternatives")
-    return [
-        alternative["option"]
-        for alternative in (found if isinstance(found, list) else [])
-        if isinstance(alternative, dict)
-        and isinstance(alternative.get("option"), str)
-        and alternative.get("chosen") is chosen
-    ]
+def _options(event: FoldEvent) -> tuple[list[str], list[str]]:
+    """The options of the decision's ``meta.alternatives``: those chosen, and those not
+    (``chosen`` true or false; any other value is neither)."""
+    meta = event.meta
+    found = meta.get("alternatives") if isinstance(meta, dict) else None
+    chosen: list[str] = []
+    not_chosen: list[str] = []
+    for alternative in found if isinstance(found, list) else ():
+        if isinstance(alternative, dict) and isinstance(option := alternative.get("option"), str):
+            flag = alternative.get("chosen")
+            if flag is True:
+                chosen.append(option)
+            elif flag is False:
+                not_chosen.append(option)
+    return chosen, not_chosen
+
+
+# Options repeat across a task's decisions ("one way", "another"): their words once each.
+_option_words: Final = functools.lru_cache(maxsize=1024)(words_of)
 
 
 def _named(event: FoldEvent) -> tuple[str | None, str | None, list[str]]:
@@ -384,11 +410,23 @@ def rejections_with(index: Mapping[str, Sequence[_T]], words: Sequence[str]) -> 
     """From an index of rejections by word, those that hold each of ``words`` at least
     (read from the shortest list: a few, not every rejection of the task)."""
     lists = [index.get(word, ()) for word in set(words)]
-    if not lists:
+    if not lists or not all(lists):  # a word no rejection holds: none holds them all
         return ()
     shortest = min(lists, key=len)
     others = [set(found) for found in lists if found is not shortest]
     return [item for item in shortest if all(item in found for found in others)]
+
+
+def _names_nothing(event: FoldEvent, kind: object) -> bool:
+    """Whether ``event`` (of type ``kind``) changes no earlier event: it names none (or
+    names some only as refs, which count only for an answer) and is not a decision.
+    Most events: the hot path of a long task's fold."""
+    return (
+        event.corrects is None
+        and event.supersedes is None
+        and kind != "decision"
+        and not (event.refs and kind in _ANSWERS)
+    )
 
 
 def _withdraw(standing: Standing, mark: str, by: str) -> Standing:
@@ -403,6 +441,8 @@ def effects(
     event: FoldEvent,
     find: Callable[[str], Known | None],
     rejections: Callable[[Sequence[str]], Iterable[Known]] = _no_rejections,
+    *,
+    chosen: Sequence[str] | None = None,
 ) -> dict[str, Standing]:
     """The new standing of each earlier event of the task that ``event`` changes.
 
@@ -410,20 +450,19 @@ def effects(
     gives an earlier event of the same task by id (``None`` if there is none),
     ``rejections(words)`` the task's earlier rejections whose text holds each of the
     words of an option (asked only for a decision that chose one; more is fine, each is
-    checked: an index of words keeps this from growing with the task). Events it does
+    checked: an index of words keeps this from growing with the task). ``chosen``: the
+    options a decision chose, when the caller has read them already. Events it does
     not change are left out.
     """
     kind = event.type
-    # Most events name nothing: the hot path of a long task's fold.
-    if (
-        event.corrects is None
-        and event.supersedes is None
-        and not event.refs
-        and kind != "decision"
-    ):
+    if _names_nothing(event, kind):
         return {}
     by = _string(event.event_id)
-    corrects, supersedes, refs = _named(event)
+    if event.corrects is None and event.supersedes is None and not event.refs:
+        corrects = supersedes = None  # a decision naming nothing: only its options count
+        refs: list[str] = []
+    else:
+        corrects, supersedes, refs = _named(event)
     changed: dict[str, Standing] = {}
 
     def current(target: str) -> Known | None:
@@ -456,7 +495,7 @@ def effects(
     if supersedes is not None and (known := current(supersedes)) is not None:
         changed[supersedes] = _withdraw(known.standing, "superseded", by)
     if kind == "decision":
-        for option in [words_of(option) for option in _alternatives(event, chosen=True)]:
+        for option in map(_option_words, _options(event)[0] if chosen is None else chosen):
             for rejection in rejections(option) if option else ():
                 if rejection.event_id != by and _holds_words(words_of(rejection.text), option):
                     standing = changed.get(rejection.event_id, rejection.standing)
@@ -503,7 +542,13 @@ class TaskFold:
         self.events: list[FoldEvent] = []
         self._by_id: dict[str, FoldEvent] = {}
         self._standings: dict[str, Standing] = {}  # only the events not active
-        self._rejection_words: dict[str, list[str]] = {}  # word -> ids of rejections
+        # The rejections by word (word -> ids), built when a decision first asks: a task
+        # whose decisions choose no option never pays for it. ``_unindexed`` waits.
+        # When every option the task's decisions choose is known up front (``fold_task``),
+        # only their words are indexed (``_vocabulary``), not every word of every text.
+        self._rejection_words: dict[str, list[str]] = {}
+        self._unindexed: list[FoldEvent] = []
+        self._vocabulary: frozenset[str] | None = None
         self._overturned: dict[str, list[str]] = {}  # decision id -> options overturned
         # The options decisions did not choose, by their words: (decision id, option).
         self._not_chosen: dict[tuple[str, ...], list[tuple[str, str]]] = {}
@@ -516,50 +561,100 @@ class TaskFold:
         """Fold in ``event``, which must ``follow``; the standings it changed."""
         if not self.follows(event):
             raise ValueError("the event does not follow the task's last one; use fold_task")
-        return self._add(event)
+        return self._fold_in([event], [canonical_key(event)])
 
-    def _add(self, event: FoldEvent) -> dict[str, Standing]:
-        """``add`` for an event known to follow."""
-        self.state.add(event)
-        changed = effects(event, self._known, self._known_rejections)
-        self._standings.update(changed)
-        event_id = _string(event.event_id)
-        self.events.append(event)
-        self._by_id[event_id] = event
-        kind = event.type
-        if kind == "rejection":
-            for word in set(words_of(_string(event.text))):
-                self._rejection_words.setdefault(word, []).append(event_id)
-        elif kind == "decision":
-            self._overturn_alternatives(event, event_id)
+    def _fold_in(
+        self, events: Sequence[FoldEvent], keys: Sequence[tuple[str, str]]
+    ) -> dict[str, Standing]:
+        """Fold in ``events`` with their ``keys`` (``canonical_key``), each following the
+        one before and the first every event folded in so far; the standings they
+        changed. The one loop of every fold: a long task's cost is spent here."""
+        state = self.state
+        standings, by_id, folded, unindexed = (
+            self._standings,
+            self._by_id,
+            self.events,
+            self._unindexed,
+        )
+        find, rejections = self._known, self._known_rejections
+        changed: dict[str, Standing] = {}
+        quiet = 0  # events that change the task's state only by their count and time
+        found: dict[str, Standing] | None
+        for event, key in zip(events, keys, strict=True):
+            kind = event.type
+            if kind in _STATE_VERBS or not state.titled:
+                state.add(event, key)
+            else:
+                quiet += 1  # ``TaskState.add`` would only count it: counted below
+            if kind == "decision":
+                chosen, not_chosen = _options(event)
+                found = effects(event, find, rejections, chosen=chosen)
+                self._overturn_alternatives(key[1], chosen, not_chosen)
+            else:
+                # ``_names_nothing``: what ``effects`` would find, without asking it.
+                found = None if _names_nothing(event, kind) else effects(event, find, rejections)
+                if kind == "rejection":
+                    unindexed.append(event)
+            if found:
+                standings.update(found)
+                changed.update(found)
+            folded.append(event)
+            by_id[key[1]] = event
+        if quiet:
+            state.event_count += quiet
+            state.last_event_at, state.last_event_id = keys[-1]
         return changed
 
     def _known(self, event_id: str) -> Known | None:
         event = self._by_id.get(event_id)
         if event is None:
             return None
+        kind, text = event.type, event.text
         return Known(
             event_id=event_id,
-            type=_string(event.type),
-            text=_string(event.text),
+            type=kind if isinstance(kind, str) else "",
+            text=text if isinstance(text, str) else "",
             standing=self._standings.get(event_id, _ACTIVE),
         )
 
     def _known_rejections(self, words: Sequence[str]) -> list[Known]:
         """The rejections so far whose text holds each of ``words``."""
-        found = rejections_with(self._rejection_words, words)
+        index = self._rejection_words
+        if self._unindexed:
+            vocabulary = self._vocabulary
+            few = vocabulary if vocabulary is not None and len(vocabulary) <= _FEW_WORDS else None
+            for rejection in self._unindexed:
+                text = _string(rejection.text)
+                # A word of the text is part of the text case folded: with a few words
+                # to look for, looking is cheaper than splitting the text into words.
+                if few is not None:
+                    folded = text.casefold()
+                    if not any(word in folded for word in few):
+                        continue
+                event_id = _string(rejection.event_id)
+                held = set(words_of(text))
+                for word in held if vocabulary is None else held.intersection(vocabulary):
+                    found_with = index.get(word)
+                    if found_with is None:
+                        index[word] = [event_id]
+                    else:
+                        found_with.append(event_id)
+            self._unindexed.clear()
+        found = rejections_with(index, words)
         return [known for event_id in found if (known := self._known(event_id))]
 
-    def _overturn_alternatives(self, event: FoldEvent, event_id: str) -> None:
-        """Overturn the earlier decisions' options not chosen that ``event`` chose, then
-        note the options ``event`` did not choose."""
-        for option in _alternatives(event, chosen=True):
-            for decision_id, rejected in self._not_chosen.get(words_of(option), ()):
+    def _overturn_alternatives(
+        self, event_id: str, chosen: Sequence[str], not_chosen: Sequence[str]
+    ) -> None:
+        """Overturn the earlier decisions' options not chosen that the decision
+        ``event_id`` chose, then note the options it did not choose."""
+        for option in chosen:
+            for decision_id, rejected in self._not_chosen.get(_option_words(option), ()):
                 overturned = self._overturned.setdefault(decision_id, [])
                 if rejected not in overturned:
                     overturned.append(rejected)
-        for option in _alternatives(event, chosen=False):
-            if words := words_of(option):
+        for option in not_chosen:
+            if words := _option_words(option):
                 self._not_chosen.setdefault(words, []).append((event_id, option))
 
     def standing(self, event_id: str) -> Standing:
@@ -573,6 +668,10 @@ class TaskFold:
         """Whether the event still holds (not superseded, corrected away or overturned)."""
         standing = self._standings.get(event_id)
         return standing is None or standing.holds
+
+    def withdrawn(self) -> set[str]:
+        """The ids of the events that no longer hold (to filter many events at once)."""
+        return {event_id for event_id, standing in self._standings.items() if not standing.holds}
 
     def is_answered(self, event_id: str) -> bool:
         standing = self._standings.get(event_id)
@@ -622,9 +721,16 @@ class TaskFold:
 def fold_task(task_id: str, events: Iterable[FoldEvent]) -> TaskFold:
     """The fold of a task from its events in any order, duplicate lines included."""
     fold = TaskFold(task_id)
-    add = fold._add  # canonical order: each event follows the ones before it
-    for event in canonical(events):
-        add(event)
+    given = list(events)
+    ordered, keys = _in_order(given, list(map(canonical_key, given)))
+    fold._vocabulary = frozenset(
+        word
+        for event in ordered
+        if event.type == "decision"
+        for option in _options(event)[0]
+        for word in _option_words(option)
+    )
+    fold._fold_in(ordered, keys)  # canonical order: each event follows the ones before it
     return fold
 
 

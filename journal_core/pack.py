@@ -233,6 +233,7 @@ class _Fold:
         self.goal = state.goal
         self.outcome = state.outcome
         self.outcome_tag = state.outcome_tag
+        self.withdrawn = fold.withdrawn()
         self.by_type: dict[str, list[PackEvent]] = {}  # oldest first
         self.artifacts: dict[tuple[str, str], None] = {}  # (kind, ref), in the order named
         self.suggested = False
@@ -272,8 +273,11 @@ class _Fold:
 
     def holding(self, kind: str) -> list[PackEvent]:
         """The events of ``kind`` that still hold (not withdrawn), newest first."""
-        holds = self.fold.holds
-        return [event for event in reversed(self.by_type.get(kind, [])) if holds(event.event_id)]
+        events = self.by_type.get(kind, [])
+        withdrawn = self.withdrawn
+        if not withdrawn:
+            return events[::-1]
+        return [event for event in reversed(events) if event.event_id not in withdrawn]
 
 
 # --- sections -------------------------------------------------------------------------

@@ -284,6 +284,30 @@ def test_a_later_decision_choosing_the_option_overturns_a_rejection() -> None:
     )
 
 
+def test_a_task_choosing_many_options_overturns_the_rejections_of_each() -> None:
+    # Many words of options: the rejections are split into words rather than searched for
+    # each; folding the whole and event by event must still agree.
+    story = Story()
+    story.add("open", "Task")
+    rejections = [story.add("rejection", f"Option{number} tool: too slow") for number in range(40)]
+    decisions = [
+        story.add(
+            "decision",
+            f"Use option{number}",
+            meta={"alternatives": [{"option": f"option{number} tool", "chosen": True}]},
+        )
+        for number in range(0, 40, 2)
+    ]
+    whole = story.fold()
+    by_event = TaskFold(TASK)
+    for event in story.events:
+        by_event.add(event)
+    for fold in (whole, by_event):
+        assert [fold.standing(rejection).standing_by for rejection in rejections] == [
+            decisions[number // 2] if number % 2 == 0 else None for number in range(40)
+        ]
+
+
 def test_a_decision_that_did_not_choose_the_option_leaves_the_rejection_standing() -> None:
     story = Story()
     story.add("open", "Task")
