@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         format_timestamp,
         new_event,
     )
+    from journal_core.filters import EventArguments, ReadFilter, SearchFilter
     from journal_core.fold import (
         FoldEvent,
         Standing,
@@ -119,6 +120,7 @@ __all__ = [
     "AppendResult",
     "BadLine",
     "Event",
+    "EventArguments",
     "EventPage",
     "Failed",
     "FlushResult",
@@ -138,9 +140,11 @@ __all__ = [
     "Limits",
     "NoRemote",
     "Pack",
+    "ReadFilter",
     "Refs",
     "Refused",
     "Resume",
+    "SearchFilter",
     "SearchHit",
     "SearchPage",
     "Settings",
@@ -233,6 +237,7 @@ _LATER = {
         ("MAX_LIMIT", "ORDERS", "RESUME_TOKENS", "TASK_STATUS_FILTERS"), "journal_core.query"
     ),
     "did_you_mean": "journal_core.spelling",
+    **dict.fromkeys(("EventArguments", "ReadFilter", "SearchFilter"), "journal_core.filters"),
     "clip_page": "journal_core.clip",
     **dict.fromkeys(
         ("FoldEvent", "Standing", "TaskFold", "as_fold_events", "canonical", "fold_lines"),

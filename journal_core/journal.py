@@ -19,11 +19,17 @@ import msgspec
 from journal_core.admission import Admission
 from journal_core.errors import (
     InvalidEvent,
-    InvalidQuery,
     JournalUnavailable,
     TaskNotFound,
 )
 from journal_core.events import Event, ForeignEvent, validate_event
+from journal_core.filters import (
+    ReadArguments,
+    ReadFilter,
+    RejectedArguments,
+    SearchArguments,
+    SearchFilter,
+)
 from journal_core.index.results import (
     EventPage,
     IndexStatus,
@@ -33,7 +39,6 @@ from journal_core.index.results import (
 from journal_core.index.store import JournalStore
 from journal_core.location import anchor_journal
 from journal_core.query import (
-    DEFAULT_SEARCH_LIMIT,
     MAX_LIMIT,
     RESUME_TOKENS,
 )
@@ -48,6 +53,8 @@ from journal_core.settings import Settings
 _A = TypeVar("_A")
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from journal_core.pack import Pack, PackEvent, Resume
     from journal_core.search import SearchPage
     from journal_core.writer import JournalWriter, WriterStats, Written
@@ -222,37 +229,15 @@ class Journal:
         return FlushResult(path=str(self.path), size_bytes=size)
 
     def read_events(
-        self,
-        *,
-        task_id: str | None = None,
-        types: Sequence[str] | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
-        order: str = "newest",
-        event_ids: Sequence[str] | None = None,
+        self, read: ReadFilter | None = None, /, **given: Unpack[ReadArguments]
     ) -> EventPage:
-        """A page of events matching every filter given; with ``event_ids`` (ids or unique
-        starts of ids, at most 50), those events whole, in the order given."""
-        if event_ids is not None:
-            if (task_id, types, since, until, cursor) != (None,) * 5:
-                raise InvalidQuery(
-                    "event_ids",
-                    "fetches those events only; leave out task_id, types, since, until and cursor",
-                )
-            with self._reading():
-                return EventPage(events=self._index.events_by_id(event_ids), next_cursor=None)
+        """A page of the events ``read`` asks for (a front end builds it with
+        ``ReadFilter.of``), or the events the arguments ``given`` ask for (checked here):
+        those matching every filter, or with ``event_ids`` (ids or unique starts of ids,
+        at most 50), those events whole, in the order given."""
+        read = ReadFilter.of(**given) if read is None else read
         with self._reading():
-            return self._index.read_events(
-                task_id=task_id,
-                types=types,
-                since=since,
-                until=until,
-                limit=limit,
-                cursor=cursor,
-                order=order,
-            )
+            return self._index.read_events(read)
 
     def list_tasks(
         self,
@@ -401,81 +386,29 @@ class Journal:
         with self._reading():
             return self._index.event_ids_with_prefix(prefix, limit)
 
-    def search(
-        self,
-        query: str,
-        *,
-        task_id: str | None = None,
-        types: Sequence[str] | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        all_projects: bool = False,
-        limit: int = DEFAULT_SEARCH_LIMIT,
-        cursor: str | None = None,
-        full: bool = False,
-        current_only: bool = False,
-    ) -> SearchPage:
+    def find(self, search: SearchFilter) -> SearchPage:
+        """The page of hits ``search`` asks for (SPEC §7), best first; a front end builds
+        it with ``SearchFilter.of``. See ``journal_core.search``."""
+        from journal_core.search_pages import search_page
+
+        return search_page(self.path, self._index, self._reading, search)
+
+    def search(self, query: str, **given: Unpack[SearchArguments]) -> SearchPage:
         """Events matching ``query`` (SPEC §7), best first; see ``journal_core.search``.
 
         Hits are compact (id, type, task, time, snippet, standing); ``full`` adds each
         whole event; ``current_only`` leaves out all but the active ones.
         """
-        from journal_core.index.full_text import ACTIVE_ONLY, ALL
-        from journal_core.search_pages import search_page
-
-        return search_page(
-            self.path,
-            self._index,
-            self._reading,
-            query,
-            rejected=False,
-            full=full,
-            keep=ACTIVE_ONLY if current_only else ALL,
-            task_id=task_id,
-            types=types,
-            since=since,
-            until=until,
-            all_projects=all_projects,
-            limit=limit,
-            cursor=cursor,
-        )
+        return self.find(SearchFilter.of(query, **given))
 
     def rejected(
-        self,
-        topic: str,
-        *,
-        task_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        all_projects: bool = False,
-        limit: int = DEFAULT_SEARCH_LIMIT,
-        cursor: str | None = None,
-        full: bool = False,
-        withdrawn: bool = False,
+        self, topic: str, *, withdrawn: bool = False, **given: Unpack[RejectedArguments]
     ) -> SearchPage:
         """What was tried and turned down about ``topic``: matching rejections, and
         decisions whose rejected alternatives match, those that still stand only (not
         superseded, corrected away, or overturned by a later decision choosing that
         option) unless ``withdrawn``."""
-        from journal_core.index.full_text import ALL, HOLDING
-        from journal_core.search_pages import search_page
-
-        return search_page(
-            self.path,
-            self._index,
-            self._reading,
-            topic,
-            rejected=True,
-            full=full,
-            keep=ALL if withdrawn else HOLDING,
-            task_id=task_id,
-            types=None,
-            since=since,
-            until=until,
-            all_projects=all_projects,
-            limit=limit,
-            cursor=cursor,
-        )
+        return self.find(SearchFilter.of(topic, rejected=True, current_only=not withdrawn, **given))
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
         """Scan the whole file for bad lines, and compare the index with the scan's

@@ -1,12 +1,13 @@
-"""Search across journals, in pages (SPEC §7): the query and filters checked, each
-journal's index asked for its best hits, the hits merged, given snippets and cut into a
-page with a cursor. The ranking and the query language are in ``journal_core.search``.
+"""Search across journals, in pages (SPEC §7): for a search checked already
+(``journal_core.filters.SearchFilter``), each journal's index asked for its best hits,
+the hits merged, given snippets and cut into a page with a cursor. The ranking and the
+query language are in ``journal_core.search``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Final
@@ -20,12 +21,12 @@ from journal_core.cursor import (
     encode_cursor,
     filters_digest,
 )
+from journal_core.filters import SearchFilter
 from journal_core.fold import Standing
 from journal_core.index.results import PAGE_BYTES, TRUNCATED_NOTE, Hit
 from journal_core.index.store import JournalStore
 from journal_core.location import data_dir
-from journal_core.query import check_task_id, check_types, parse_instant
-from journal_core.search import SearchHit, SearchPage, check_search_limit, document, parse, snippet
+from journal_core.search import SearchHit, SearchPage, document, snippet
 
 # The largest position a search cursor may hold (how many hits were given so far).
 _MAX_SKIP: Final = 1 << 31
@@ -35,38 +36,23 @@ def search_page(
     path: Path,
     index: JournalStore,
     reading: Callable[[], AbstractContextManager[None]],
-    query: str,
-    *,
-    rejected: bool,
-    full: bool,
-    keep: str,
-    task_id: str | None,
-    types: Sequence[str] | None,
-    since: str | None,
-    until: str | None,
-    all_projects: bool,
-    limit: int,
-    cursor: str | None,
+    search: SearchFilter,
 ) -> SearchPage:
-    """A page of the hits for ``query`` in the journal at ``path`` (through ``index``),
-    or in every journal of the data folder, best first; ``reading`` reports a file that
-    cannot be read as the library's error."""
-    parsed = parse(query)
-    task_id = check_task_id(task_id)
-    wanted = check_types(types)
-    since_s = parse_instant("since", since)
-    until_s = parse_instant("until", until)
-    limit = check_search_limit(limit)
+    """A page of the hits ``search`` asks for in the journal at ``path`` (through
+    ``index``), or in every journal of the data folder, best first; ``reading`` reports a
+    file that cannot be read as the library's error."""
+    parsed, events, limit, cursor = search.query, search.events, search.limit, search.cursor
+    all_projects, task_id = search.all_projects, events.task_id
     # The parsed query, not the text: it holds no lone surrogates, which the digest's
     # encoder refuses, and texts that parse alike search alike.
     digest = filters_digest(
         msgspec.to_builtins(parsed),
-        rejected,
-        keep,
+        search.rejected,
+        search.keep,
         None if task_id is None else task_id.encode("utf-8", "surrogatepass"),
-        sorted(wanted or ()),
-        since_s,
-        until_s,
+        sorted(events.types or ()),
+        events.since,
+        events.until,
         all_projects,
     )
     identity = index.identity()
@@ -91,15 +77,9 @@ def search_page(
         with reading():
             for path, store in stores:
                 result = store.search_hits(
-                    parsed,
-                    rejected=rejected,
-                    task_id=task_id,
-                    types=wanted,
-                    since=since_s,
-                    until=until_s,
+                    search,
                     count=limit + 1 if not all_projects else skip + limit + 1,
                     skip=skip if not all_projects else 0,
-                    keep=keep,
                 )
                 found += [(hit, path) for hit in result.hits]
                 broad = broad or result.broad
@@ -124,7 +104,7 @@ def search_page(
             standing=standing.standing,
             standing_by=standing.standing_by,
             correction=standing.correction,
-            event=hit.event if full else None,
+            event=hit.event if search.full else None,
             journal=str(path) if all_projects else None,
         )
         size = len(msgspec.json.encode(shown))

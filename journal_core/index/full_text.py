@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import msgspec
 
+from journal_core.filters import ACTIVE_ONLY, ALL, EventFilter, SearchFilter
 from journal_core.fold import ACTIVE, Standing, TaskFold, decode_fold_event, fold_task
 from journal_core.index import sql
 from journal_core.index.catch_up import TYPE_CODES
@@ -35,27 +36,13 @@ _SQLITE_ERROR: Final = 1  # what a malformed MATCH expression gives
 # Past this many matches a query is broad: ranking them all by BM25 would cost in
 # proportion to the matches, not to the page, so its hits come newest first.
 BROAD_MATCHES: Final = 1000
-# What a search keeps: every match, those still holding (not superseded, corrected
-# away or overturned: what ``rejected`` gives), or only the active ones.
-ALL: Final = "all"
-HOLDING: Final = "holding"
-ACTIVE_ONLY: Final = "active"
 
 
-def search(
-    view: IndexView,
-    query: Query,
-    rejected: bool,
-    task_id: str | None,
-    types: frozenset[str] | None,
-    since: float | None,
-    until: float | None,
-    count: int,
-    skip: int,
-    keep: str = ALL,
-) -> Found:
-    """The page ``[skip, skip + count)`` of the matches that ``keep`` keeps (``ALL``,
-    ``HOLDING``: not withdrawn, ``ACTIVE_ONLY``), each with its standing."""
+def search(view: IndexView, search: SearchFilter, count: int, skip: int) -> Found:
+    """The page ``[skip, skip + count)`` of the matches of ``search`` that its ``keep``
+    keeps (``ALL``, ``HOLDING``: not withdrawn, ``ACTIVE_ONLY``), each with its standing."""
+    query, rejected, keep, events = search.query, search.rejected, search.keep, search.events
+    task_id, types, since, until = events.task_id, events.types, events.since, events.until
     # Search is imported here, not by every reader of the index (a status line).
     from journal_core.search import COLUMNS, EXACT_WINDOW, WEIGHTS, plain_words, to_fts
 
@@ -67,7 +54,7 @@ def search(
         task = row[0]
     standings = _Standings(view, query, keep)
     if not view.fts:
-        found = _scan_search(view, query, rejected, task_id, types, since, until)
+        found = _scan_search(view, query, rejected, events)
         return Found(hits=_page(view, standings, iter(found), count, skip), broad=False)
     arguments: dict[str, Any] = {
         "task": task,
@@ -227,15 +214,7 @@ def _title(view: IndexView, offset: int) -> str:
     return "" if row is None else str(row[0])
 
 
-def _scan_search(
-    view: IndexView,
-    query: Query,
-    rejected: bool,
-    task_id: str | None,
-    types: frozenset[str] | None,
-    since: float | None,
-    until: float | None,
-) -> list[Hit]:
+def _scan_search(view: IndexView, query: Query, rejected: bool, events: EventFilter) -> list[Hit]:
     """Search without FTS5: every event that passes the filters, matched in Python, in
     the order of ``search``."""
     from journal_core.search import document, matches, rank, scan_score
@@ -248,7 +227,7 @@ def _scan_search(
             view.store.path,
         )
     found: list[Hit] = []
-    for offset, length in view.select(task_id, types, since, until, None, "newest", NO_END):
+    for offset, length in view.select(events, None, "newest", NO_END):
         event = view.line(offset, length)
         columns = document(event)
         if rejected:

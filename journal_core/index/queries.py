@@ -30,6 +30,7 @@ from journal_core.cursor import (
     encode_cursor,
 )
 from journal_core.errors import InvalidQuery, JournalUnavailable, TaskNotFound
+from journal_core.filters import EventFilter, ReadFilter
 from journal_core.fold import (
     MARKS,
     FoldEvent,
@@ -243,16 +244,11 @@ class IndexView:
         return _cursor_maker((self.state.device, self.state.inode), kind, order, digest)
 
     def select(
-        self,
-        task_id: str | None,
-        wanted: frozenset[str] | None,
-        since: float | None,
-        until: float | None,
-        position: int | None,
-        order: str,
-        count: int,
+        self, events: EventFilter, position: int | None, order: str, count: int
     ) -> list[tuple[int, int]]:
-        """(offset, length) of up to ``count`` matching events, in ``order``, from ``position``."""
+        """(offset, length) of up to ``count`` of the ``events``, in ``order``, from
+        ``position``."""
+        task_id, wanted, since, until = events.task_id, events.types, events.since, events.until
         lo, hi = self._time_range(since, until)
         if position is not None:
             if order == "newest":
@@ -320,20 +316,11 @@ class IndexView:
         return self.conn.execute(sql.TASKS_WITH_STATUS, {**arguments, "status": status}).fetchall()
 
 
-def events_page(
-    view: IndexView,
-    task_id: str | None,
-    wanted: frozenset[str] | None,
-    since: float | None,
-    until: float | None,
-    cursor: str | None,
-    order: str,
-    limit: int,
-    digest: bytes,
-) -> EventPage:
+def events_page(view: IndexView, read: ReadFilter, digest: bytes) -> EventPage:
     """A page of the events that match the filters, through the index."""
-    position = view.position(cursor, "events", order, digest)
-    rows = view.select(task_id, wanted, since, until, position, order, limit + 1)
+    order, limit = read.order, read.limit
+    position = view.position(read.cursor, "events", order, digest)
+    rows = view.select(read.events, position, order, limit + 1)
     found = ((offset, length, view.line(offset, length)) for offset, length in rows)
     return _event_page(found, limit, order, view.cursor_maker("events", order, digest))
 
@@ -382,10 +369,9 @@ def no_tasks(cursor: str | None, digest: bytes) -> TaskPage:
     return TaskPage(tasks=[], next_cursor=None)
 
 
-def read_unfiltered(
-    path: Path, limit: int, cursor: str | None, order: str, digest: bytes
-) -> EventPage:
+def read_unfiltered(path: Path, read: ReadFilter, digest: bytes) -> EventPage:
     """A page of every event, straight from the file: no index needed."""
+    limit, cursor, order = read.limit, read.cursor, read.order
     with open_journal(path) as fd:
         if fd is None:
             return no_events(cursor, order, digest)

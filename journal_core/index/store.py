@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from journal_core.cursor import filters_digest
+from journal_core.filters import ReadArguments, ReadFilter, SearchFilter
 from journal_core.fold import FoldEvent, Standing
 from journal_core.index import catch_up, full_text, queries, sql
 from journal_core.index.catch_up import empty_state, reset, trusted, write_state
@@ -56,18 +57,13 @@ from journal_core.journal_file import complete_end, describe
 from journal_core.query import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
-    check_event_ids,
     check_limit,
-    check_order,
-    check_task_id,
     check_task_status,
     check_text_query,
-    check_types,
-    parse_instant,
 )
 
 if TYPE_CHECKING:
-    from journal_core.search import Query
+    from typing_extensions import Unpack
 
 log = logging.getLogger(__name__)
 
@@ -262,47 +258,35 @@ class JournalStore:
     # --- reading ----------------------------------------------------------------------
 
     def read_events(
-        self,
-        *,
-        task_id: str | None = None,
-        types: Sequence[str] | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-        cursor: str | None = None,
-        order: str = "newest",
+        self, read: ReadFilter | None = None, /, **given: Unpack[ReadArguments]
     ) -> EventPage:
-        """A page of events matching every filter given, newest or oldest first.
+        """A page of the events ``read`` asks for (or the arguments to make it of, see
+        ``ReadFilter.of``), newest or oldest first; with ``event_ids``, those events
+        whole, in the order given.
 
-        Raises ``InvalidQuery`` for a bad argument or cursor, ``TaskNotFound`` for a
-        ``task_id`` with no events at all.
+        Raises ``InvalidQuery`` for a bad argument or cursor, or an event id that no event
+        has or that starts several events' ids; ``TaskNotFound`` for a ``task_id`` with no
+        events at all.
         """
-        task_id = check_task_id(task_id)
-        wanted = check_types(types)
-        since_s = parse_instant("since", since)
-        until_s = parse_instant("until", until)
-        limit = check_limit(limit)
-        order = check_order(order)
-        digest = filters_digest(task_id, sorted(wanted or ()), since_s, until_s)
-        if task_id is None and wanted is None and since_s is None and until_s is None:
+        read = ReadFilter.of(**given) if read is None else read
+        if read.event_ids is not None:
+            return EventPage(events=self._events_by_id(read.event_ids), next_cursor=None)
+        events = read.events
+        digest = filters_digest(
+            events.task_id, sorted(events.types or ()), events.since, events.until
+        )
+        if events.keeps_all:
             # Unfiltered reads need no index: the newest events of a huge journal come
             # back at once, even where the index is not built yet.
-            return queries.read_unfiltered(self.path, limit, cursor, order, digest)
+            return queries.read_unfiltered(self.path, read, digest)
 
         return self._run(
-            lambda view: queries.events_page(
-                view, task_id, wanted, since_s, until_s, cursor, order, limit, digest
-            ),
-            empty=lambda: no_events(cursor, order, digest),
+            lambda view: queries.events_page(view, read, digest),
+            empty=lambda: no_events(read.cursor, read.order, digest),
         )
 
-    def events_by_id(self, event_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """The events with these ids or unique id prefixes, in the order given.
-
-        Raises ``InvalidQuery`` naming the first id that no event has, or that starts
-        several events' ids.
-        """
-        wanted = check_event_ids(event_ids)
+    def _events_by_id(self, wanted: Sequence[str]) -> list[dict[str, Any]]:
+        """The events with these ids or unique id prefixes (checked), in the order given."""
 
         def no_journal() -> list[dict[str, Any]]:
             raise queries.unknown_event(wanted[0])
@@ -330,25 +314,11 @@ class JournalStore:
             empty=lambda: no_tasks(cursor, digest),
         )
 
-    def search_hits(
-        self,
-        query: Query,
-        *,
-        rejected: bool,
-        task_id: str | None,
-        types: frozenset[str] | None,
-        since: float | None,
-        until: float | None,
-        count: int,
-        skip: int = 0,
-        keep: str = full_text.ALL,
-    ) -> Found:
-        """The best ``count`` matches after the first ``skip`` of those ``keep`` keeps,
-        best first (see ``Found`` and ``full_text.search``)."""
+    def search_hits(self, search: SearchFilter, count: int, skip: int = 0) -> Found:
+        """The best ``count`` matches of ``search`` after the first ``skip`` of those it
+        keeps, best first (see ``Found`` and ``full_text.search``)."""
         return self._run(
-            lambda view: full_text.search(
-                view, query, rejected, task_id, types, since, until, count, skip, keep
-            ),
+            lambda view: full_text.search(view, search, count, skip),
             empty=lambda: Found(hits=[], broad=False),
         )
 

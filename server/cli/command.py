@@ -45,7 +45,7 @@ from server.cli.output import warning_text as warning_text
 if TYPE_CHECKING:
     import datetime as dt
 
-    from journal_core import EventPage, Journal, Settings, TaskPage
+    from journal_core import EventPage, Journal, ReadFilter, Settings, TaskPage
 
 # Errors of the journal itself (as opposed to the request): exit 3, nothing written;
 # JournalDurabilityUnknown: exit 4, written. Any other JournalError refused the input
@@ -145,20 +145,23 @@ def note_rest(
         note(f"more {items}: add --cursor {next_cursor}{rest}")
 
 
-def event_pages(journal: Journal, cursor: str | None = None, **query: Any) -> Iterator[EventPage]:
-    """Every page of a ``read_events`` query from ``cursor`` on, following the cursors to
-    the end.
+def event_pages(journal: Journal, read: ReadFilter) -> Iterator[EventPage]:
+    """Every page of ``read`` from its cursor on, ``MAX_LIMIT`` events each, following
+    the cursors to the end.
 
     One page is held at a time, so reading a whole journal takes constant memory.
     """
+    import msgspec
+
     from journal_core import MAX_LIMIT
 
+    read = msgspec.structs.replace(read, limit=MAX_LIMIT)
     while True:
-        page = journal.read_events(limit=MAX_LIMIT, cursor=cursor, **query)
+        page = journal.read_events(read)
         yield page
         if page.next_cursor is None:
             return
-        cursor = page.next_cursor
+        read = msgspec.structs.replace(read, cursor=page.next_cursor)
 
 
 def task_pages(journal: Journal, cursor: str | None = None, **query: Any) -> Iterator[TaskPage]:

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import msgspec
 
-from journal_core import Journal, fold_lines, inline, text_lines
+from journal_core import Journal, ReadFilter, fold_lines, inline, text_lines
 from server.cli.arguments import at_least
 from server.cli.command import (
     EXIT_OK,
@@ -79,7 +79,7 @@ written as they are read, so a journal of any size exports in the same memory.""
 
 def _events(journal: Journal, **query: Any) -> _Pages:
     """The events of a query, a page at a time, to the end."""
-    return (page.events for page in event_pages(journal, **query))
+    return (page.events for page in event_pages(journal, ReadFilter.of(**query)))
 
 
 def _events_list(args: argparse.Namespace) -> int:

@@ -3,8 +3,9 @@
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from journal_core import EVENT_TYPES, SearchHit, SearchPage, format_timestamp
+from journal_core import EVENT_TYPES, SearchFilter, SearchHit, SearchPage, format_timestamp
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -121,17 +122,26 @@ def _search(args: argparse.Namespace) -> int:
     if not args.all_projects and say_if_no_journal(args, settings):
         return _no_hits(args)
     with open_journal(settings) as journal:
-        page = journal.search(
+        task_id = None if args.task is None else resolve_task(journal, args.task)
+        search = SearchFilter.of(
             args.query,
-            task_id=None if args.task is None else resolve_task(journal, args.task),
-            types=args.types,
-            all_projects=args.all_projects,
-            limit=args.limit,
-            cursor=args.cursor,
-            full=args.full,
             current_only=args.current_only,
+            task_id=task_id,
+            types=args.types,
+            **_page_arguments(args),
         )
+        page = journal.find(search)
     return _show(page, args)
+
+
+def _page_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``search`` and ``rejected`` both take (see ``_add_common``)."""
+    return {
+        "all_projects": args.all_projects,
+        "limit": args.limit,
+        "cursor": args.cursor,
+        "full": args.full,
+    }
 
 
 def _days_or_time(text: str) -> str:
@@ -151,15 +161,14 @@ def _rejected(args: argparse.Namespace) -> int:
     if not args.all_projects and say_if_no_journal(args, settings):
         return _no_hits(args)
     with open_journal(settings) as journal:
-        page = journal.rejected(
+        search = SearchFilter.of(
             args.topic,
+            rejected=True,
+            current_only=not args.withdrawn,
             since=args.since,
-            all_projects=args.all_projects,
-            limit=args.limit,
-            cursor=args.cursor,
-            full=args.full,
-            withdrawn=args.withdrawn,
+            **_page_arguments(args),
         )
+        page = journal.find(search)
     return _show(page, args)
 
 

@@ -5,7 +5,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from journal_core import MAX_LIMIT, Journal
+from journal_core import MAX_LIMIT, Journal, ReadFilter
 from server.cli.command import (
     EXIT_OK,
     PROG,
@@ -149,33 +149,37 @@ def _read(args: argparse.Namespace) -> int:
     with open_journal(settings) as journal:
         if args.event_ids is not None:
             page = journal.read_events(
-                event_ids=args.event_ids,
-                task_id=args.task,
-                types=args.types,
-                since=args.since,
-                until=args.until,
-                cursor=args.cursor,
+                ReadFilter.of(
+                    event_ids=args.event_ids,
+                    task_id=args.task,
+                    types=args.types,
+                    since=args.since,
+                    until=args.until,
+                    cursor=args.cursor,
+                )
             )
             if args.json:
                 emit(json_text(page))
             else:
                 _print_events([page.events], args.long)
             return EXIT_OK
-        query: dict[str, Any] = {
-            "task_id": None if args.task is None else resolve_task(journal, args.task),
-            "types": args.types,
-            "since": args.since,
-            "until": args.until,
-            "order": args.order,
-        }
+        read = ReadFilter.of(
+            task_id=None if args.task is None else resolve_task(journal, args.task),
+            types=args.types,
+            since=args.since,
+            until=args.until,
+            order=args.order,
+            limit=MAX_LIMIT if args.all else args.limit,
+            cursor=args.cursor,
+        )
         if args.all:
-            pages = event_pages(journal, cursor=args.cursor, **query)
+            pages = event_pages(journal, read)
             if args.json:
                 _stream_json("events", (e for page in pages for e in page.events))
             else:
                 _print_events((page.events for page in pages), args.long)
             return EXIT_OK
-        page = journal.read_events(limit=args.limit, cursor=args.cursor, **query)
+        page = journal.read_events(read)
     if args.json:
         emit(json_text(page))
         return EXIT_OK
@@ -247,7 +251,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _task_events(journal: Journal, task_id: str) -> Iterator[dict[str, Any]]:
-    for page in event_pages(journal, task_id=task_id, order="oldest"):
+    for page in event_pages(journal, ReadFilter.of(task_id=task_id, order="oldest")):
         yield from page.events
 
 

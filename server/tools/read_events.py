@@ -10,8 +10,8 @@ from typing_extensions import TypedDict
 
 from journal_core import (
     Journal,
+    ReadFilter,
     clip_page,
-    resolve_task_id,
 )
 from server.tools.shared import (
     READER_HINTS,
@@ -22,6 +22,7 @@ from server.tools.shared import (
     TaskFilter,
     TypesFilter,
     UntilFilter,
+    events_wanted,
     in_worker,
     tool_result,
 )
@@ -68,14 +69,13 @@ async def read_events(
     page = await in_worker(
         lambda: clip_page(
             journal.read_events(
-                task_id=None if task_id is None else resolve_task_id(journal, task_id),
-                types=types,
-                since=since,
-                until=until,
-                limit=limit,
-                cursor=cursor,
-                order=order,
-                event_ids=event_ids,
+                ReadFilter.of(
+                    limit=limit,
+                    cursor=cursor,
+                    order=order,
+                    event_ids=event_ids,
+                    **events_wanted(journal, task_id, types, since, until),
+                )
             )
         )
     )

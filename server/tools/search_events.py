@@ -8,7 +8,7 @@ from mcp_types import CallToolResult
 from pydantic import Field
 from typing_extensions import TypedDict
 
-from journal_core import Journal, SearchPage, clip_page, resolve_task_id
+from journal_core import Journal, SearchFilter, SearchPage, clip_page
 from server.tools.shared import (
     READER_HINTS,
     CursorArgument,
@@ -17,6 +17,7 @@ from server.tools.shared import (
     TaskFilter,
     TypesFilter,
     UntilFilter,
+    events_wanted,
     in_worker,
     tool_result,
 )
@@ -89,30 +90,18 @@ async def search_events(
     """
 
     def find() -> SearchPage:
-        if types == ["rejection"]:  # what was turned down: `task-journal rejected`
-            return journal.rejected(
-                query,
-                task_id=None if task_id is None else resolve_task_id(journal, task_id),
-                since=since,
-                until=until,
-                all_projects=all_projects,
-                limit=limit,
-                cursor=cursor,
-                full=full,
-                withdrawn=not current_only,
-            )
-        return journal.search(
+        search = SearchFilter.of(
             query,
-            task_id=None if task_id is None else resolve_task_id(journal, task_id),
-            types=types,
-            since=since,
-            until=until,
+            # types=["rejection"] asks what was turned down: `task-journal rejected`.
+            rejected=types == ["rejection"],
+            current_only=current_only,
             all_projects=all_projects,
             limit=limit,
             cursor=cursor,
             full=full,
-            current_only=current_only,
+            **events_wanted(journal, task_id, types, since, until),
         )
+        return journal.find(search)
 
     page = await in_worker(lambda: clip_page(find()))
     return tool_result(page)

@@ -28,7 +28,10 @@ from journal_core import (
     SOURCES,
     STATUSES,
     TASK_STATUS_FILTERS,
+    EventArguments,
+    Journal,
     JournalError,
+    resolve_task_id,
 )
 from server.tools.errors import error_text
 
@@ -109,6 +112,19 @@ async def in_worker(call: Callable[[], _T]) -> _T:
         return await anyio.to_thread.run_sync(call)
     except JournalError as err:
         raise ToolError(error_text(err)) from err
+
+
+def events_wanted(
+    journal: Journal,
+    task_id: str | None,
+    types: list[str] | None,
+    since: str | None,
+    until: str | None,
+) -> EventArguments:
+    """The events a tool's filters ask for, the task named by its id or a unique start
+    of it (for ``ReadFilter.of`` and ``SearchFilter.of``)."""
+    resolved = None if task_id is None else resolve_task_id(journal, task_id)
+    return {"task_id": resolved, "types": types, "since": since, "until": until}
 
 
 def tool_result(value: msgspec.Struct) -> CallToolResult:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from journal_core import Journal
+from journal_core import Journal, ReadFilter
 from tests.cli.conftest import CallMain, event_line, run_cli, write_events
 
 
@@ -222,9 +222,9 @@ def test_all_prints_each_page_before_reading_the_next(
     pages_read: list[str | None] = []
     read_events = Journal.read_events
 
-    def counting(self: Journal, **query: Any) -> Any:
-        pages_read.append(query.get("cursor"))
-        return read_events(self, **query)
+    def counting(self: Journal, read: ReadFilter) -> Any:
+        pages_read.append(read.cursor)
+        return read_events(self, read)
 
     monkeypatch.setattr(Journal, "read_events", counting)
     seen_at_first_line: list[int] = []
