@@ -52,7 +52,10 @@ SIZES = (100, 100_000)
 TARGETS = {"always": 1.5, "flush": 1.2}
 EVENTS_PER_TASK = 100
 SERVER = Path(sys.executable).parent / "task-journal-mcp"
-WORK_TYPES = [t for t in EVENT_TYPES if t not in ("open", "close", "reopen")]
+# A correction or a supersede must name an earlier event: left out, as lifecycle is.
+WORK_TYPES = [
+    t for t in EVENT_TYPES if t not in ("open", "close", "reopen", "correction", "supersede")
+]
 
 
 def journal_of(size: int) -> Path:
