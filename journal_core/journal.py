@@ -150,8 +150,14 @@ class Journal:
         return os.path.lexists(self.path)
 
     def build_index(self) -> None:
-        """Bring the index up to date now, so the first query or append does not pay for it."""
+        """Bring the index up to date now, full text included, so the first query or
+        append does not pay for it."""
         self._index.build()
+        self._caught_up = True
+
+    def _catch_up(self) -> None:
+        """Catch the index up before a first append: its full-text part need not be."""
+        self._index.refresh()
         self._caught_up = True
 
     def rebuild_index(self) -> None:
@@ -174,7 +180,7 @@ class Journal:
         if not self._caught_up:
             # Catch up outside the write lock: under it (in _admit) only the lines
             # appended since are left to read, never a whole journal.
-            self.build_index()
+            self._catch_up()
         return _answer(event, self._writer.append(event), redacted)
 
     def import_lines(
@@ -194,7 +200,7 @@ class Journal:
                 continue
             valid.append(index)
         if not self._caught_up:
-            self.build_index()
+            self._catch_up()
         written = self._writer.append_lines([items[index] for index in valid])
         for index, outcome in zip(valid, written, strict=True):
             results[index] = outcome.duplicate_of is None

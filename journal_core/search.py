@@ -192,17 +192,24 @@ def document(event: Mapping[str, Any]) -> dict[str, str]:
 
 
 def document_row(event: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
-    """``document`` as a tuple in ``COLUMNS`` order; the index calls it for every line."""
-    meta = event.get("meta")
+    """``document`` as a tuple in ``COLUMNS`` order."""
+    get = event.get
+    return document_fields(get("type"), get("text"), get("meta"), get("refs"))
+
+
+def document_fields(
+    kind: object, text: object, meta: object, refs: object
+) -> tuple[str, str, str, str, str]:
+    """``document_row`` from the four fields it reads, as the line holds them; the index
+    calls it for every line."""
     title = goal = rejected = ""
     if isinstance(meta, dict) and meta:
         title = _string(meta.get("title"))
         goal = _string(meta.get("goal"))
         if "alternatives" in meta:
-            rejected = " ".join(_rejected_options(event.get("type"), meta["alternatives"]))
-    refs = event.get("refs")
+            rejected = " ".join(_rejected_options(kind, meta["alternatives"]))
     return (
-        _string(event.get("text")),
+        _string(text),
         title,
         goal,
         " ".join(_ref_items(refs)) if refs and isinstance(refs, dict) else "",

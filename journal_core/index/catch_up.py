@@ -1,11 +1,13 @@
 """Catching up: the one path from new journal lines to the index's rows.
 
 Each complete line after the index's end becomes a row of ``events`` (where the line
-is, its type code, time, task and id, and its standing), a full-text document, an
-idempotency key and a change to its task's row; the time bounds of its block of
-``_BLOCK`` events are brought up to date (see ``journal_core.index.store`` for why
-blocks). What a line changes in its task and in the standing of earlier events is the
-fold's to say (``journal_core.fold``): this module only stores it.
+is, its type code, time, task and id, and its standing), an idempotency key and a
+change to its task's row; the time bounds of its block of ``_BLOCK`` events are brought
+up to date (see ``journal_core.index.store`` for why blocks). That is the structural
+part, all that reads by task, type and time need. Each event's full-text document goes
+in with it (``index_lines``) or, on a first build, after it (``index_texts``), so that
+reads answer sooner. What a line changes in its task and in the standing of earlier
+events is the fold's to say (``journal_core.fold``): this module only stores it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,15 @@ from journal_core.fold import (
 )
 from journal_core.index import sql
 from journal_core.index.state import IndexState, made_from, tail_digest
-from journal_core.reader import decode_line, forward_chunks
+from journal_core.reader import (
+    decode_line,
+    forward_chunks,
+    is_utf8,
+    longest_fast_line,
+    read_float,
+    suspect,
+    too_deep,
+)
 from journal_core.rules import EVENT_TYPES
 
 TITLE_CHARS: Final = 200
@@ -42,6 +52,16 @@ _BLOCK = 64  # events per pair of time bounds (tests make it smaller)
 TYPE_CODES: Final = {name: code for code, name in enumerate(EVENT_TYPES)}
 _UNKNOWN_TYPE: Final = 255  # a newer writer's type: kept, never matched by a filter
 MARK_CODES: Final = {mark: code for code, mark in enumerate(MARKS)}
+
+
+class _Line(FoldEvent, gc=False):
+    """What the index reads of a line: the fold's fields and the task. Decoding into it
+    skips the rest, which ``_event`` checks as ``decode_line`` would."""
+
+    task_id: Any = None
+
+
+_line_decoder: Final = msgspec.json.Decoder(_Line, float_hook=read_float)
 
 
 class TaskRow:
@@ -233,16 +253,18 @@ def index_lines(
     state: IndexState,
     stop: int,
     tasks: dict[str, TaskRow],
-    fts: bool,
+    texts: bool,
 ) -> None:
     """Add the complete lines between ``state.end`` and ``stop``; advance ``state``.
+    With ``texts`` (only where the full-text part is as far as the rest), their
+    full-text documents too.
 
     Each task's state and its events' standing come from the fold, event by event while
     a task's events come in canonical order; a task that gets a line out of order (an
     older time appended later) is folded again whole at the end of the step. A line
     that repeats an event of its task (same id and time) gets no row: counted once.
     """
-    from journal_core.search import document_row
+    from journal_core.search import document_fields
 
     step = _Step(conn, fd)
     rows = step.rows
@@ -250,67 +272,56 @@ def index_lines(
     keys: list[tuple[str, int]] = []
     touched: dict[str, TaskRow] = {}
     next_number = conn.execute(sql.LAST_TASK_NUMBER).fetchone()[0] + 1
+    any_task = next_number > 1  # else no task has a row to look up
     type_code = TYPE_CODES.get
+    refold = step.refold
+    pending = step.pending
     first_new = None
+    longest = longest_fast_line()
     for base, block in forward_chunks(fd, state.end, stop):
         offset = base
+        careful = suspect(block)
         for raw in block.split(b"\n"):
             length = len(raw) + 1
-            # The reader's classification decides what is an event, as for every reader
-            # (a blank line is not one either).
-            event = decode_line(raw) if raw else None
-            if event is None or isinstance(event, str):
+            event = _event(raw, longest, careful) if raw else None
+            if event is None:
                 offset += length
                 continue
-            task_id, kind, stamp = event["task_id"], event["type"], event["timestamp"]
-            event_id = event["event_id"]
-            meta = event.get("meta")
+            task_id, kind, event_id = event.task_id, event.type, event.event_id
             task = tasks.get(task_id)
             if task is None:
-                row = conn.execute(sql.READ_TASK, (task_id,)).fetchone()
+                row = conn.execute(sql.READ_TASK, (task_id,)).fetchone() if any_task else None
                 if row is None:
                     task = TaskRow(next_number, TaskState(task_id=task_id))
                     next_number += 1
                 else:
                     task = TaskRow.from_row(row)
                 tasks[task_id] = task
-            folded = FoldEvent(
-                event_id=event_id,
-                type=kind,
-                timestamp=stamp,
-                text=event.get("text"),
-                author=event.get("author"),
-                status=event.get("status"),
-                corrects=event.get("corrects"),
-                supersedes=event.get("supersedes"),
-                refs=event.get("refs"),
-                meta=meta,
-            )
             number = task.number
-            if task.state.follows(folded):
-                task.state.add(folded)
-                if task_id not in step.refold:
-                    changed = effects(folded, step.finder(number), step.rejections_of(number))
+            if task.state.follows(event):
+                task.state.add(event)
+                if task_id not in refold:
+                    changed = effects(event, step.finder(number), step.rejections_of(number))
                     if changed:
                         step.apply(number, changed)
-            elif step.is_duplicate(number, folded):
+            elif step.is_duplicate(number, event):
                 offset += length
                 continue
             else:
-                step.refold[task_id] = task
+                refold[task_id] = task
             touched[task_id] = task
             task.last_offset = offset
             if first_new is None:
                 first_new = offset
-            step.pending[(number, event_id)] = len(rows)
+            pending[(number, event_id)] = len(rows)
             if kind == "rejection":
-                step.add_rejection(number, event_id, _text(event.get("text")))
+                step.add_rejection(number, event_id, _text(event.text))
             rows.append(
                 [
                     offset,
                     length,
                     type_code(kind, _UNKNOWN_TYPE),
-                    _seconds(stamp),
+                    _seconds(event.timestamp),
                     number,
                     event_id,
                     0,
@@ -318,11 +329,13 @@ def index_lines(
                     None,
                 ]
             )
-            if fts:
-                documents.append((offset, *document_row(event)))
-            key = meta.get("idempotency_key") if isinstance(meta, dict) else None
-            if isinstance(key, str):
-                keys.append((key, offset))
+            meta = event.meta
+            if texts:
+                documents.append((offset, *document_fields(kind, event.text, meta, event.refs)))
+            if meta:
+                key = meta.get("idempotency_key") if isinstance(meta, dict) else None
+                if isinstance(key, str):
+                    keys.append((key, offset))
             offset += length
     conn.executemany(sql.INSERT_EVENT, rows)
     conn.executemany(
@@ -332,14 +345,70 @@ def index_lines(
     if documents:
         conn.executemany(sql.INSERT_FTS, documents)
     conn.executemany(sql.INSERT_KEY, keys)
-    for task in step.refold.values():
+    for task in refold.values():
         _refold(conn, fd, task)
     conn.executemany(sql.WRITE_TASK, [task.row() for task in touched.values()])
     if first_new is not None:
         _extend_blocks(conn, state.events, first_new)
     state.events += len(rows)
+    if texts:
+        state.text_end = stop
     state.end = stop
     state.tail = tail_digest(fd, stop)
+
+
+def _event(raw: bytes, longest: int, careful: bool) -> _Line | None:
+    """The event on ``raw`` (a line without its ``\\n``, not empty), ``None`` where
+    ``decode_line`` finds none: the same classification as every reader's, faster (the
+    struct decoder skips the fields it does not read; those are checked as
+    ``reader._is_event`` does)."""
+    if not (raw.isascii() or is_utf8(raw)) or (careful and too_deep(raw)):
+        return None
+    if len(raw) >= longest and isinstance(decode_line(raw), str):
+        return None  # an int too long to read, which the struct decoder might skip
+    try:
+        event = _line_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    if (
+        isinstance(event.event_id, str)
+        and isinstance(event.task_id, str)
+        and isinstance(event.type, str)
+        and isinstance(event.timestamp, str)
+    ):
+        return event
+    return None
+
+
+def index_texts(conn: sqlite3.Connection, fd: int, state: IndexState, stop: int) -> None:
+    """Add the full-text documents of the indexed lines between ``state.text_end`` and
+    ``stop`` (a line's start, at most ``state.end``); advance ``state.text_end``."""
+    from journal_core.search import document_fields
+
+    start = state.text_end
+    rows = conn.execute(sql.LINES_BETWEEN, (start, stop)).fetchall()
+    data = os.pread(fd, stop - start, start)
+    decode = _document_decoder.decode
+    documents = []
+    for offset, length in rows:
+        at = offset - start
+        line = decode(data[at : at + length - 1])
+        documents.append((offset, *document_fields(line.type, line.text, line.meta, line.refs)))
+    conn.executemany(sql.INSERT_FTS, documents)
+    state.text_end = stop
+
+
+class _Document(msgspec.Struct, gc=False):
+    """What a full-text document is made of (``journal_core.search.document_fields``)."""
+
+    type: Any = None
+    text: Any = None
+    meta: Any = None
+    refs: Any = None
+
+
+# Only indexed lines are read with it: each was found an event, so it decodes.
+_document_decoder: Final = msgspec.json.Decoder(_Document, float_hook=read_float)
 
 
 def _refold(conn: sqlite3.Connection, fd: int, task: TaskRow) -> None:
@@ -420,6 +489,7 @@ def write_state(conn: sqlite3.Connection, state: IndexState) -> None:
             "events": state.events,
             "fts": int(state.fts),
             "rules": state.rules,
+            "text_end": state.text_end,
         },
     )
 

@@ -17,7 +17,8 @@ _WIDTH: Final = 24  # cells of the bar itself
 class BuildProgress:
     """Draws ``indexing [####....] 41% 120,000 events, about 9 s left`` over itself."""
 
-    def __init__(self, start: int, target: int, stream: TextIO) -> None:
+    def __init__(self, start: int, target: int, stream: TextIO, what: str = "indexing") -> None:
+        self._what = what  # what is being built: "indexing", "indexing text"
         self._start = start  # the bytes already indexed when the clock started
         self._target = target
         self._stream = stream
@@ -25,7 +26,7 @@ class BuildProgress:
         self._drawn = False
 
     @classmethod
-    def on_terminal(cls, start: int, target: int) -> BuildProgress | None:
+    def on_terminal(cls, start: int, target: int, what: str = "indexing") -> BuildProgress | None:
         """A bar for a build that is at ``start`` of ``target`` bytes, if stderr is a
         terminal; the estimate comes from the pace from here on."""
         stream = sys.stderr
@@ -34,7 +35,7 @@ class BuildProgress:
                 return None
         except (AttributeError, ValueError):  # replaced by an object without isatty, or closed
             return None
-        return cls(start, target, stream)
+        return cls(start, target, stream, what)
 
     def update(self, end: int, events: int) -> None:
         """Redraw the bar: the index reaches ``end`` bytes and holds ``events`` events."""
@@ -46,7 +47,7 @@ class BuildProgress:
             pace = (end - self._start) / max(elapsed, 1e-6)  # bytes a second
             left = f", about {(self._target - end) / pace:.0f} s left"
         bar = "#" * filled + "." * (_WIDTH - filled)
-        self._write(f"\rindexing [{bar}] {share:4.0%} {events:,} events{left}\x1b[K")
+        self._write(f"\r{self._what} [{bar}] {share:4.0%} {events:,} events{left}\x1b[K")
 
     def close(self) -> None:
         """End the bar's line, so that what follows starts on a line of its own."""

@@ -18,7 +18,9 @@ from typing import Final
 # 3: the state row holds the rules (``journal_core.rules``); tasks hold the fold's whole
 #    state, events their standing; a duplicate line has no row.
 # 4: the full-text index stems English words (FTS5's porter over unicode61).
-SCHEMA_VERSION: Final = 4
+# 5: the state row says how far the full-text part is built (``text_end``): it may
+#    follow the rest, which reads by task, type and time need alone.
+SCHEMA_VERSION: Final = 5
 
 # Tables of every schema version so far, dropped when the index is built again.
 DROP: Final = (
@@ -41,7 +43,10 @@ CREATE: Final = (
         tail BLOB NOT NULL,
         events INTEGER NOT NULL,
         fts INTEGER NOT NULL,
-        rules TEXT NOT NULL
+        rules TEXT NOT NULL,
+        -- The full-text documents are in for the events before this offset (at most
+        -- end_offset): a first build leaves them for later, reads need none.
+        text_end INTEGER NOT NULL
     )""",
     """CREATE TABLE tasks (
         id INTEGER PRIMARY KEY,
@@ -112,11 +117,12 @@ FTS5_AVAILABLE: Final = "SELECT sqlite_compileoption_used('ENABLE_FTS5')"
 
 # --- state --------------------------------------------------------------------------
 
-READ_STATE: Final = """SELECT schema, device, inode, end_offset, tail, events, fts, rules
-    FROM state WHERE id = 1"""
+READ_STATE: Final = """SELECT schema, device, inode, end_offset, tail, events, fts, rules,
+    text_end FROM state WHERE id = 1"""
 WRITE_STATE: Final = """INSERT OR REPLACE INTO state
-    (id, schema, device, inode, end_offset, tail, events, fts, rules)
-    VALUES (1, :schema, :device, :inode, :end_offset, :tail, :events, :fts, :rules)"""
+    (id, schema, device, inode, end_offset, tail, events, fts, rules, text_end)
+    VALUES (1, :schema, :device, :inode, :end_offset, :tail, :events, :fts, :rules,
+    :text_end)"""
 
 # --- catching up ----------------------------------------------------------------------
 
@@ -249,6 +255,9 @@ NEWEST_OF_TASKS: Final = """SELECT task_id, offset, length FROM (
     AND (:mask >> events.type) & 1
 ) WHERE place <= :each ORDER BY task_id, place"""
 ALL_TASK_EVENTS: Final = "SELECT offset, length FROM events WHERE task = ? ORDER BY offset"
+# The indexed lines of a stretch of the file, for the full-text part that follows.
+LINES_BETWEEN: Final = """SELECT offset, length FROM events WHERE offset >= ? AND offset < ?
+    ORDER BY offset"""
 TASK_LINES: Final = """SELECT offset, length, event_id FROM events WHERE task = ?
     ORDER BY offset"""
 

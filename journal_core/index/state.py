@@ -31,9 +31,20 @@ NO_END: Final = 1 << 62  # past any offset
 class IndexState:
     """The ``state`` row: which file was indexed (device, inode), how far (``end``), the
     digest of the bytes just before ``end``, the event count, whether full-text search
-    is in it, and the rules it was built under (``journal_core.rules.RULES``)."""
+    is in it and how far its documents are in (``text_end``, at most ``end``), and the
+    rules it was built under (``journal_core.rules.RULES``)."""
 
-    __slots__ = ("device", "end", "events", "fts", "inode", "rules", "schema", "tail")
+    __slots__ = (
+        "device",
+        "end",
+        "events",
+        "fts",
+        "inode",
+        "rules",
+        "schema",
+        "tail",
+        "text_end",
+    )
 
     def __init__(
         self,
@@ -46,6 +57,7 @@ class IndexState:
         events: int,
         fts: bool,
         rules: str = RULES,
+        text_end: int = 0,
     ) -> None:
         self.schema = schema
         self.device = device
@@ -55,6 +67,13 @@ class IndexState:
         self.events = events
         self.fts = fts
         self.rules = rules
+        self.text_end = text_end
+
+    @property
+    def text_whole(self) -> bool:
+        """Whether search can be answered: every indexed event has its document (or the
+        index has no full-text part)."""
+        return not self.fts or self.text_end >= self.end
 
 
 def index_path_of(journal_path: Path) -> Path:
@@ -78,6 +97,7 @@ def read_state(conn: sqlite3.Connection) -> IndexState | None:
         events=row[5],
         fts=bool(row[6]),
         rules=row[7],
+        text_end=row[8],
     )
 
 

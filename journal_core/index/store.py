@@ -16,6 +16,12 @@ an index that is correct as far as it goes, and processes catching up at once ta
 turns instead of repeating each other's work. Results are read back from the journal
 by offset.
 
+The full-text part may lag behind the rest (SPEC §6: the first use of a large journal
+does not wait for it): where more than a step is left to index and no search waits,
+the lines go in without their documents, which the first search, or ``build``, adds
+afterwards (``catch_up.index_texts``), a step per transaction too. The state row says
+how far each part is, so a process killed between the two leaves the rest to the next.
+
 An index that cannot be written (read-only folder, full disk, a lock held too
 long) is replaced, for the rest of the process, by one in memory built the same
 way, with one warning: reading and appending never fail because of the index.
@@ -104,16 +110,31 @@ class JournalStore:
         self._fts = fts5_available()
         self._warned_scan = False
         self._force_reset = False
+        self._fallback = True  # an index in memory when the file cannot serve
 
     # --- keeping current ----------------------------------------------------------
 
     def refresh(self) -> None:
-        """Catch up with the file's end (whole lines only), rebuilding what cannot be trusted."""
+        """Catch up with the file's end (whole lines only), rebuilding what cannot be trusted;
+        the full-text part only if it was as far as the rest and little is new."""
         self._run(lambda view: None)
 
     def build(self) -> None:
-        """Bring the index up to date now, so that the first query does not pay for it."""
+        """Bring the index up to date now, full text included, so that the first query does
+        not pay for it. The structural part comes first; the full text follows on a
+        connection of its own, so that the reads of other threads meanwhile need not wait
+        for it (a search does: it waits for or does the rest)."""
         self.refresh()
+        if not self._use_fts:
+            return
+        helper = JournalStore(self.path)
+        helper._fallback = False
+        try:
+            helper._run(lambda view: None, text=True)
+        except (sqlite3.Error, _IndexUnusable) as error:  # the first search meets it again
+            log.debug("the full-text part of %s was left for later: %s", self.index_path, error)
+        finally:
+            helper.close()
 
     def rebuild(self) -> None:
         """Drop the index and build it again from the journal."""
@@ -320,6 +341,7 @@ class JournalStore:
         return self._run(
             lambda view: full_text.search(view, search, count, skip),
             empty=lambda: Found(hits=[], broad=False),
+            text=True,
         )
 
     def identity(self) -> tuple[int, int] | None:
@@ -338,8 +360,10 @@ class JournalStore:
         *,
         empty: Callable[[], _T] | None = None,
         up_to: int | None = None,
+        text: bool = False,
     ) -> _T:
-        """Run ``work`` on a view of the index caught up with the journal.
+        """Run ``work`` on a view of the index caught up with the journal, its full-text
+        part too with ``text``.
 
         A corrupt index file is deleted and built again; one that cannot be used is
         replaced by an index in memory (``_give_up_file``). With no journal file,
@@ -359,7 +383,7 @@ class JournalStore:
             # a failure is raised (``_give_up_file``).
             while True:
                 try:
-                    view = self._view(self._connection(), fd, up_to)
+                    view = self._view(self._connection(), fd, up_to, text)
                     try:
                         return work(view)
                     finally:
@@ -453,7 +477,7 @@ class JournalStore:
 
     def _give_up_file(self, error: BaseException) -> None:
         """Serve this process from an index in memory, saying so once."""
-        if self._in_memory:
+        if self._in_memory or not self._fallback:
             raise error
         reason = (
             describe(error) if isinstance(error, OSError) else str(error) or type(error).__name__
@@ -465,9 +489,9 @@ class JournalStore:
         self.close()
         self._in_memory = True
 
-    def _view(self, conn: sqlite3.Connection, fd: int, up_to: int | None = None) -> IndexView:
+    def _view(self, conn: sqlite3.Connection, fd: int, up_to: int | None, text: bool) -> IndexView:
         """A read transaction on the index, caught up with ``fd``'s file (to ``up_to``
-        at most) first if need be."""
+        at most; its full-text part too with ``text``) first if need be."""
         stat = os.fstat(fd)
         identity = (stat.st_dev, stat.st_ino)
         target = complete_end(fd, stat.st_size if up_to is None else min(up_to, stat.st_size))
@@ -478,10 +502,11 @@ class JournalStore:
                 not self._force_reset
                 and holds(state, fd, identity, target)
                 and state.fts == self._use_fts
+                and (state.text_whole or not text)
             ):
                 return IndexView(self, conn, fd, state)
             conn.execute("ROLLBACK")
-            self._catch_up(conn, fd, identity, target)
+            self._catch_up(conn, fd, identity, target, text)
         # Caught up five times, and each time another process had rebuilt the index for
         # another file by the time it was read.
         raise _IndexUnusable("other processes keep rebuilding it for another file")
@@ -493,16 +518,23 @@ class JournalStore:
     # --- catching up: the one path from lines to derived state ------------------------
 
     def _catch_up(
-        self, conn: sqlite3.Connection, fd: int, identity: tuple[int, int], target: int
+        self, conn: sqlite3.Connection, fd: int, identity: tuple[int, int], target: int, text: bool
     ) -> None:
         """Index the complete lines between the index's end and ``target``, a step per
-        transaction, rebuilding first when the index does not match the file; with a
-        bar on a terminal when more than a step is left after the first."""
+        transaction, rebuilding first when the index does not match the file; then, with
+        ``text``, the full-text documents the index lacks. With a bar on a terminal when
+        more than a step is left after the first.
+
+        Where more than a step is left and ``text`` is not asked, the lines go in
+        without their documents (reads need none); else with them, while the full-text
+        part is as far as the rest.
+        """
         fts = self._use_fts
         tasks: dict[str, catch_up.TaskRow] = {}
         ours = -1  # the end our own last step committed: if it is still the end, the
         # task rows in ``tasks`` are still current
-        progress: BuildProgress | None = None
+        structure_first: bool | None = None  # decided at the first step
+        bars = _Bars()
         try:
             while True:
                 _begin_immediate(conn)
@@ -513,29 +545,62 @@ class JournalStore:
                         state = empty_state(identity, fts)
                         write_state(conn, state)
                         self._force_reset = False
-                    if state.end >= target:
+                    if structure_first is None:
+                        structure_first = not text and target - state.end > _STEP_BYTES
+                    if state.end < target:
+                        if state.end != ours:
+                            tasks = {}
+                        stop = _step_end(fd, state.end, target)
+                        with_text = fts and not structure_first and state.text_end == state.end
+                        catch_up.index_lines(conn, fd, state, stop, tasks, with_text)
+                        ours = state.end
+                        done, goal, what = state.end, target, "indexing"
+                    elif text and not state.text_whole:
+                        stop = _step_end(fd, state.text_end, state.end)
+                        catch_up.index_texts(conn, fd, state, stop)
+                        done, goal, what = state.text_end, state.end, "indexing text"
+                    else:
                         conn.execute("COMMIT")
                         return
-                    if state.end != ours:
-                        tasks = {}
-                    stop = complete_end(fd, min(target, state.end + _STEP_BYTES))
-                    if stop <= state.end:  # one line longer than a step
-                        stop = target
-                    catch_up.index_lines(conn, fd, state, stop, tasks, fts)
                     write_state(conn, state)
                     conn.execute("COMMIT")
-                    ours = state.end
                 except BaseException:
                     with contextlib.suppress(sqlite3.Error):
                         conn.execute("ROLLBACK")
                     raise
-                if progress is None and target - ours > _STEP_BYTES:
-                    progress = BuildProgress.on_terminal(ours, target)
-                if progress is not None:
-                    progress.update(ours, state.events)
+                bars.update(what, done, goal, state.events)
         finally:
-            if progress is not None:
-                progress.close()
+            bars.close()
+
+
+def _step_end(fd: int, start: int, stop: int) -> int:
+    """Where a step from ``start`` (a line's start) towards ``stop`` ends: a line's end,
+    at most ``_STEP_BYTES`` on, or the end of the one line longer than that."""
+    end = complete_end(fd, min(stop, start + _STEP_BYTES))
+    return stop if end <= start else end
+
+
+class _Bars:
+    """The progress bars of a catch-up: one for the lines, one for the full-text part
+    after them, each drawn once more than a step is left after its first."""
+
+    def __init__(self) -> None:
+        self._what = ""
+        self._bar: BuildProgress | None = None
+
+    def update(self, what: str, done: int, goal: int, events: int) -> None:
+        if what != self._what:
+            self.close()
+            self._what = what
+            if goal - done > _STEP_BYTES:
+                self._bar = BuildProgress.on_terminal(done, goal, what)
+        if self._bar is not None:
+            self._bar.update(done, events)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def _empty_view(store: JournalStore) -> IndexView:

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from journal_core import reader
 from journal_core.index import catch_up, store
 from journal_core.index.results import TaskSummary
 from journal_core.index.store import JournalStore
@@ -39,11 +38,13 @@ def count_decoded(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """Record every line the index decodes from now on."""
     seen: list[bytes] = []
 
-    def decode(raw: bytes) -> object:
-        seen.append(raw)
-        return reader.decode_line(raw)
+    real = catch_up._event
 
-    monkeypatch.setattr(catch_up, "decode_line", decode)
+    def decode(raw: bytes, longest: int, careful: bool) -> object:
+        seen.append(raw)
+        return real(raw, longest, careful)
+
+    monkeypatch.setattr(catch_up, "_event", decode)
     return seen
 
 
