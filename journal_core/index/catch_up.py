@@ -144,6 +144,9 @@ class _Step:
         self.refold: dict[str, TaskRow] = {}
         # Per task, its rejections by word (loaded when a decision first asks).
         self.rejection_words: dict[int, dict[str, list[tuple[str, str]]]] = {}
+        self._askers: dict[
+            int, tuple[Callable[[str], Known | None], Callable[[Sequence[str]], list[Known]]]
+        ] = {}
 
     def known(self, task: int, event_id: str) -> tuple[Known, int | None] | None:
         """An earlier event of ``task``, and its offset if it was indexed before the step."""
@@ -162,21 +165,26 @@ class _Step:
         )
         return Known(event_id=event_id, type=_type_name(code), standing=standing), offset
 
-    def finder(self, task: int) -> Callable[[str], Known | None]:
-        def find(event_id: str) -> Known | None:
-            found = self.known(task, event_id)
-            return None if found is None else found[0]
+    def askers(
+        self, task: int
+    ) -> tuple[Callable[[str], Known | None], Callable[[Sequence[str]], list[Known]]]:
+        """What ``fold.effects`` asks of ``task``'s earlier events, made once per task."""
+        found = self._askers.get(task)
+        if found is None:
 
-        return find
+            def find(event_id: str) -> Known | None:
+                known = self.known(task, event_id)
+                return None if known is None else known[0]
 
-    def rejections_of(self, task: int) -> Callable[[Sequence[str]], list[Known]]:
-        return lambda words: self.rejections(task, words)
+            found = self._askers[task] = (find, lambda words: self.rejections(task, words))
+        return found
 
     def rejections(self, task: int, words: Sequence[str]) -> list[Known]:
         """The rejections of ``task`` so far whose text holds each of ``words``."""
         index = self.rejection_words.get(task)
         if index is None:
             index = self.rejection_words[task] = {}
+            add_indexes(self.conn)
             arguments = {"type": TYPE_CODES["rejection"], "task": task}
             for offset, length, event_id, *_ in self.conn.execute(
                 sql.FOLD_EVENTS_OF_TYPE, arguments
@@ -301,7 +309,7 @@ def index_lines(
             if task.state.follows(event):
                 task.state.add(event)
                 if task_id not in refold:
-                    changed = effects(event, step.finder(number), step.rejections_of(number))
+                    changed = effects(event, *step.askers(number))
                     if changed:
                         step.apply(number, changed)
             elif step.is_duplicate(number, event):
@@ -345,6 +353,8 @@ def index_lines(
     if documents:
         conn.executemany(sql.INSERT_FTS, documents)
     conn.executemany(sql.INSERT_KEY, keys)
+    if refold:
+        add_indexes(conn)
     for task in refold.values():
         _refold(conn, fd, task)
     conn.executemany(sql.WRITE_TASK, [task.row() for task in touched.values()])
@@ -355,6 +365,13 @@ def index_lines(
         state.text_end = stop
     state.end = stop
     state.tail = tail_digest(fd, stop)
+
+
+def add_indexes(conn: sqlite3.Connection) -> None:
+    """Make the indexes of ``events`` that a catch-up leaves for its end
+    (``sql.EVENT_INDEXES``), where they are not made yet."""
+    for statement in sql.EVENT_INDEXES:
+        conn.execute(statement)
 
 
 def _event(raw: bytes, longest: int, careful: bool) -> _Line | None:

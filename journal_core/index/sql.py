@@ -87,8 +87,6 @@ CREATE: Final = (
         standing_by TEXT,
         amended_by TEXT
     )""",
-    "CREATE INDEX events_by_task ON events (task, offset, length)",
-    "CREATE INDEX events_by_type ON events (type, offset)",
     "CREATE INDEX events_by_id ON events (event_id)",
     # The offset of the first event that carried each idempotency key.
     "CREATE TABLE keys (key TEXT PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID",
@@ -103,6 +101,14 @@ CREATE: Final = (
     )""",
     "CREATE INDEX blocks_by_max ON blocks (max_upto, number)",
     "CREATE INDEX blocks_by_min ON blocks (min_from, number)",
+)
+
+# Made once a catch-up has taken in its lines (``catch_up.add_indexes``), or before a step
+# needs them: a build from scratch sorts each once instead of inserting into it line by
+# line, all over it. Reads come after a catch-up, so they find them.
+EVENT_INDEXES: Final = (
+    "CREATE INDEX IF NOT EXISTS events_by_task ON events (task, offset, length)",
+    "CREATE INDEX IF NOT EXISTS events_by_type ON events (type, offset)",
 )
 
 # Contentless: the text stays in the journal (snippets are made from the line), so
