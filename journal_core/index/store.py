@@ -557,6 +557,8 @@ class JournalStore:
                         steps = 1 if with_text else _STRUCTURE_STEPS
                         stop = _step_end(fd, state.end, target, steps)
                         catch_up.index_lines(conn, fd, state, stop, tasks, with_text)
+                        if state.end >= target:  # before any text step: reads need them
+                            catch_up.add_indexes(conn)
                         ours = state.end
                         done, goal, what = state.end, target, "indexing"
                     elif text and not state.text_whole:

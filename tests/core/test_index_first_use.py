@@ -165,3 +165,19 @@ def test_a_process_killed_while_building_the_full_text_part_leaves_it_to_the_nex
     assert text_end < end  # killed before the full-text part was whole
     assert found(journal_path, "5999") == [f"event 5999 {'words ' * 30}"]
     assert parts(journal_path) == (end, end, EVENTS, EVENTS)
+
+
+@pytest.mark.usefixtures("small_steps")
+@pytest.mark.parametrize("search", [False, True], ids=["read", "search"])
+def test_a_build_from_scratch_makes_the_events_indexes_once_the_lines_are_in(
+    journal_path: Path, search: bool
+) -> None:
+    big_journal(journal_path)
+    with contextlib.closing(Journal(Settings(journal_path=journal_path))) as journal:
+        if search:
+            journal.search("5999")
+        else:
+            journal.read_events(task_id="tj-1", limit=1)
+    with contextlib.closing(sqlite3.connect(f"{journal_path}.index.sqlite")) as conn, conn:
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"events_by_task", "events_by_type", "events_by_id"} <= names
