@@ -181,3 +181,17 @@ def test_a_build_from_scratch_makes_the_events_indexes_once_the_lines_are_in(
     with contextlib.closing(sqlite3.connect(f"{journal_path}.index.sqlite")) as conn, conn:
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert {"events_by_task", "events_by_type", "events_by_id"} <= names
+
+
+def test_a_store_keeps_a_small_page_cache_for_reading_after_catching_up(
+    journal_path: Path,
+) -> None:
+    big_journal(journal_path)
+    index = JournalStore(journal_path)
+    try:
+        index.count_tasks("any")  # a build: the cache was made big for it
+        assert index._conn is not None
+        (pages,) = index._conn.execute("PRAGMA cache_size").fetchone()
+    finally:
+        index.close()
+    assert pages == -8192  # KiB: a server's memory does not grow by 64 MiB of read pages
