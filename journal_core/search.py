@@ -339,9 +339,15 @@ def _marks(text: str, query: Query) -> list[tuple[int, int]]:
             exact.update(stems[:-1] if term.prefix else stems)
             if term.prefix:
                 prefixes.append(stems[-1])
+    # A stem starts with its word's first letter (the stemmer only changes endings):
+    # words that start otherwise are not stemmed at all, which a fresh process pays for.
+    firsts = {wanted[:1] for wanted in (*exact, *prefixes)}
     spans = []
     for match in _TOKEN_RE.finditer(text):
-        token = stem(_fold(match.group()))
+        folded = _fold(match.group())
+        if folded[:1] not in firsts:
+            continue
+        token = stem(folded)
         if token in exact or any(token.startswith(prefix) for prefix in prefixes):
             spans.append(match.span())
     return spans

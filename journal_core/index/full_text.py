@@ -76,7 +76,7 @@ def search(view: IndexView, search: SearchFilter, count: int, skip: int) -> Foun
         try:
             newest = _newest(view, rejected, arguments, BROAD_MATCHES + 1)
             if len(newest) > BROAD_MATCHES:
-                hits = _newest_hits(view, rejected, arguments, skip + count)
+                hits = _newest_hits(view, rejected, arguments, newest)
                 return Found(hits=_page(view, standings, hits, count, skip), broad=True)
             # Every match when some may be left out, else enough for the page.
             limit = BROAD_MATCHES if keep != ALL else max(EXACT_WINDOW, skip + count)
@@ -113,19 +113,20 @@ def _newest(view: IndexView, rejected: bool, arguments: dict[str, Any], limit: i
 
 
 def _newest_hits(
-    view: IndexView, rejected: bool, arguments: dict[str, Any], wanted: int
+    view: IndexView, rejected: bool, arguments: dict[str, Any], first: list[Any]
 ) -> Iterator[Hit]:
-    """The matches newest first, read from the engine in growing runs: as many as the
-    page needs when none is left out, a few times more when some are."""
+    """The matches newest first: the ``first`` run already read, then runs read from the
+    engine four times longer each, while the page, after those left out, needs more."""
     given = 0
-    limit = wanted
+    limit = len(first)
+    rows = first
     while True:
-        rows = _newest(view, rejected, arguments, limit)
         for offset, length in rows[given:]:
             yield Hit(score=0.0, offset=offset, event=view.line(offset, length), title="")
         if len(rows) < limit:
             return
         given, limit = len(rows), limit * 4
+        rows = _newest(view, rejected, arguments, limit)
 
 
 def _ranked(view: IndexView, query: Query, rows: Sequence[tuple[int, int, float]]) -> Iterator[Hit]:

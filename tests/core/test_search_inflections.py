@@ -123,6 +123,20 @@ def test_snippets_mark_the_inflected_words_that_matched(journal_path: Path) -> N
 def test_python_stems_exactly_as_the_engine_does() -> None:
     """The stemmer of snippets and of scans agrees with FTS5's porter on a word list:
     the words of this project's code and documents, with common suffixes added."""
+    pairs = engine_stems()
+    assert len(pairs) > 10_000
+    assert [(token, stem(token)) for token, _ in pairs] == pairs
+
+
+def test_the_engine_keeps_the_first_letter_of_every_word_it_stems() -> None:
+    """What snippets rely on to leave most words unstemmed."""
+    pairs = engine_stems()
+    assert [token for token, stemmed in pairs if stemmed[:1] != token[:1]] == []
+
+
+def engine_stems() -> list[tuple[str, str]]:
+    """(token, FTS5's porter stem of it) for the words of this project's code and
+    documents, with common suffixes added."""
     root = Path(__file__).resolve().parents[2]
     words: set[str] = set()
     for path in [*root.glob("journal_core/*.py"), *root.glob("*.md"), *root.glob("docs/*.md")]:
@@ -142,9 +156,7 @@ def test_python_stems_exactly_as_the_engine_does() -> None:
             conn.execute(f"CREATE VIRTUAL TABLE {name}_v USING fts5vocab ({name}, 'instance')")
         plain = dict(conn.execute("SELECT doc, term FROM plain_v"))
         stemmed = dict(conn.execute("SELECT doc, term FROM stemmed_v"))
-    pairs = [(plain[doc], stemmed[doc]) for doc in plain]
-    assert len(pairs) > 10_000
-    assert [(token, stem(token)) for token, _ in pairs] == pairs
+    return [(plain[doc], stemmed[doc]) for doc in plain]
 
 
 def test_an_index_of_the_previous_schema_is_built_again(journal_path: Path) -> None:
