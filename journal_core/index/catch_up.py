@@ -39,6 +39,7 @@ from journal_core.index.state import IndexState, made_from, tail_digest
 from journal_core.reader import (
     decode_line,
     forward_chunks,
+    gc_paused,
     is_utf8,
     longest_fast_line,
     read_float,
@@ -286,65 +287,66 @@ def index_lines(
     pending = step.pending
     first_new = None
     longest = longest_fast_line()
-    for base, block in forward_chunks(fd, state.end, stop):
-        offset = base
-        careful = suspect(block)
-        for raw in block.split(b"\n"):
-            length = len(raw) + 1
-            event = _event(raw, longest, careful) if raw else None
-            if event is None:
-                offset += length
-                continue
-            task_id, kind, event_id = event.task_id, event.type, event.event_id
-            task = tasks.get(task_id)
-            if task is None:
-                row = conn.execute(sql.READ_TASK, (task_id,)).fetchone() if any_task else None
-                if row is None:
-                    task = TaskRow(next_number, TaskState(task_id=task_id))
-                    next_number += 1
+    with gc_paused():  # a step's rows and structs form no cycles: see gc_paused
+        for base, block in forward_chunks(fd, state.end, stop):
+            offset = base
+            careful = suspect(block)
+            for raw in block.split(b"\n"):
+                length = len(raw) + 1
+                event = _event(raw, longest, careful) if raw else None
+                if event is None:
+                    offset += length
+                    continue
+                task_id, kind, event_id = event.task_id, event.type, event.event_id
+                task = tasks.get(task_id)
+                if task is None:
+                    row = conn.execute(sql.READ_TASK, (task_id,)).fetchone() if any_task else None
+                    if row is None:
+                        task = TaskRow(next_number, TaskState(task_id=task_id))
+                        next_number += 1
+                    else:
+                        task = TaskRow.from_row(row)
+                    tasks[task_id] = task
+                number = task.number
+                if task.state.follows(event):
+                    task.state.add(event)
+                    if task_id not in refold:
+                        changed = effects(event, *step.askers(number))
+                        if changed:
+                            step.apply(number, changed)
+                elif step.is_duplicate(number, event):
+                    offset += length
+                    continue
                 else:
-                    task = TaskRow.from_row(row)
-                tasks[task_id] = task
-            number = task.number
-            if task.state.follows(event):
-                task.state.add(event)
-                if task_id not in refold:
-                    changed = effects(event, *step.askers(number))
-                    if changed:
-                        step.apply(number, changed)
-            elif step.is_duplicate(number, event):
+                    refold[task_id] = task
+                touched[task_id] = task
+                task.last_offset = offset
+                if first_new is None:
+                    first_new = offset
+                pending[(number, event_id)] = len(rows)
+                if kind == "rejection":
+                    step.add_rejection(number, event_id, _text(event.text))
+                rows.append(
+                    [
+                        offset,
+                        length,
+                        type_code(kind, _UNKNOWN_TYPE),
+                        _seconds(event.timestamp),
+                        number,
+                        event_id,
+                        0,
+                        None,
+                        None,
+                    ]
+                )
+                meta = event.meta
+                if texts:
+                    documents.append((offset, *document_fields(kind, event.text, meta, event.refs)))
+                if meta:
+                    key = meta.get("idempotency_key") if isinstance(meta, dict) else None
+                    if isinstance(key, str):
+                        keys.append((key, offset))
                 offset += length
-                continue
-            else:
-                refold[task_id] = task
-            touched[task_id] = task
-            task.last_offset = offset
-            if first_new is None:
-                first_new = offset
-            pending[(number, event_id)] = len(rows)
-            if kind == "rejection":
-                step.add_rejection(number, event_id, _text(event.text))
-            rows.append(
-                [
-                    offset,
-                    length,
-                    type_code(kind, _UNKNOWN_TYPE),
-                    _seconds(event.timestamp),
-                    number,
-                    event_id,
-                    0,
-                    None,
-                    None,
-                ]
-            )
-            meta = event.meta
-            if texts:
-                documents.append((offset, *document_fields(kind, event.text, meta, event.refs)))
-            if meta:
-                key = meta.get("idempotency_key") if isinstance(meta, dict) else None
-                if isinstance(key, str):
-                    keys.append((key, offset))
-            offset += length
     conn.executemany(sql.INSERT_EVENT, rows)
     conn.executemany(
         sql.SET_STANDING,
@@ -407,10 +409,12 @@ def index_texts(conn: sqlite3.Connection, fd: int, state: IndexState, stop: int)
     data = os.pread(fd, stop - start, start)
     decode = _document_decoder.decode
     documents = []
-    for offset, length in rows:
-        at = offset - start
-        line = decode(data[at : at + length - 1])
-        documents.append((offset, *document_fields(line.type, line.text, line.meta, line.refs)))
+    with gc_paused():
+        for offset, length in rows:
+            at = offset - start
+            line = decode(data[at : at + length - 1])
+            fields = document_fields(line.type, line.text, line.meta, line.refs)
+            documents.append((offset, *fields))
     conn.executemany(sql.INSERT_FTS, documents)
     state.text_end = stop
 

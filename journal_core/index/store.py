@@ -140,10 +140,10 @@ class JournalStore:
             helper.close()
 
     def rebuild(self) -> None:
-        """Drop the index and build it again from the journal."""
+        """Drop the index and build it again from the journal, full text included."""
         with self._lock:
             self._force_reset = True
-            self.refresh()
+            self.build()
 
     def differences(self, most: int = 20) -> list[str]:
         """How the index's tasks differ from those of a fresh scan of the journal (an
