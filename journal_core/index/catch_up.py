@@ -145,7 +145,7 @@ class _Step:
         self.refold: dict[str, TaskRow] = {}
         # Per task, its rejections by word (loaded when a decision first asks).
         self.rejection_words: dict[int, dict[str, list[tuple[str, str]]]] = {}
-        self._askers: dict[
+        self.askers_made: dict[
             int, tuple[Callable[[str], Known | None], Callable[[Sequence[str]], list[Known]]]
         ] = {}
 
@@ -170,14 +170,14 @@ class _Step:
         self, task: int
     ) -> tuple[Callable[[str], Known | None], Callable[[Sequence[str]], list[Known]]]:
         """What ``fold.effects`` asks of ``task``'s earlier events, made once per task."""
-        found = self._askers.get(task)
+        found = self.askers_made.get(task)
         if found is None:
 
             def find(event_id: str) -> Known | None:
                 known = self.known(task, event_id)
                 return None if known is None else known[0]
 
-            found = self._askers[task] = (find, lambda words: self.rejections(task, words))
+            found = self.askers_made[task] = (find, lambda words: self.rejections(task, words))
         return found
 
     def rejections(self, task: int, words: Sequence[str]) -> list[Known]:
@@ -273,6 +273,20 @@ def index_lines(
     older time appended later) is folded again whole at the end of the step. A line
     that repeats an event of its task (same id and time) gets no row: counted once.
     """
+    # A step's rows and structs form no cycles (see gc_paused); a collection while they
+    # are alive walks them all, and more than once in a big step.
+    with gc_paused():
+        _index_lines(conn, fd, state, stop, tasks, texts)
+
+
+def _index_lines(
+    conn: sqlite3.Connection,
+    fd: int,
+    state: IndexState,
+    stop: int,
+    tasks: dict[str, TaskRow],
+    texts: bool,
+) -> None:
     from journal_core.search import document_fields
 
     step = _Step(conn, fd)
@@ -287,66 +301,65 @@ def index_lines(
     pending = step.pending
     first_new = None
     longest = longest_fast_line()
-    with gc_paused():  # a step's rows and structs form no cycles: see gc_paused
-        for base, block in forward_chunks(fd, state.end, stop):
-            offset = base
-            careful = suspect(block)
-            for raw in block.split(b"\n"):
-                length = len(raw) + 1
-                event = _event(raw, longest, careful) if raw else None
-                if event is None:
-                    offset += length
-                    continue
-                task_id, kind, event_id = event.task_id, event.type, event.event_id
-                task = tasks.get(task_id)
-                if task is None:
-                    row = conn.execute(sql.READ_TASK, (task_id,)).fetchone() if any_task else None
-                    if row is None:
-                        task = TaskRow(next_number, TaskState(task_id=task_id))
-                        next_number += 1
-                    else:
-                        task = TaskRow.from_row(row)
-                    tasks[task_id] = task
-                number = task.number
-                if task.state.follows(event):
-                    task.state.add(event)
-                    if task_id not in refold:
-                        changed = effects(event, *step.askers(number))
-                        if changed:
-                            step.apply(number, changed)
-                elif step.is_duplicate(number, event):
-                    offset += length
-                    continue
-                else:
-                    refold[task_id] = task
-                touched[task_id] = task
-                task.last_offset = offset
-                if first_new is None:
-                    first_new = offset
-                pending[(number, event_id)] = len(rows)
-                if kind == "rejection":
-                    step.add_rejection(number, event_id, _text(event.text))
-                rows.append(
-                    [
-                        offset,
-                        length,
-                        type_code(kind, _UNKNOWN_TYPE),
-                        _seconds(event.timestamp),
-                        number,
-                        event_id,
-                        0,
-                        None,
-                        None,
-                    ]
-                )
-                meta = event.meta
-                if texts:
-                    documents.append((offset, *document_fields(kind, event.text, meta, event.refs)))
-                if meta:
-                    key = meta.get("idempotency_key") if isinstance(meta, dict) else None
-                    if isinstance(key, str):
-                        keys.append((key, offset))
+    for base, block in forward_chunks(fd, state.end, stop):
+        offset = base
+        careful = suspect(block)
+        for raw in block.split(b"\n"):
+            length = len(raw) + 1
+            event = _event(raw, longest, careful) if raw else None
+            if event is None:
                 offset += length
+                continue
+            task_id, kind, event_id = event.task_id, event.type, event.event_id
+            task = tasks.get(task_id)
+            if task is None:
+                row = conn.execute(sql.READ_TASK, (task_id,)).fetchone() if any_task else None
+                if row is None:
+                    task = TaskRow(next_number, TaskState(task_id=task_id))
+                    next_number += 1
+                else:
+                    task = TaskRow.from_row(row)
+                tasks[task_id] = task
+            number = task.number
+            if task.state.follows(event):
+                task.state.add(event)
+                if task_id not in refold:
+                    changed = effects(event, *step.askers(number))
+                    if changed:
+                        step.apply(number, changed)
+            elif step.is_duplicate(number, event):
+                offset += length
+                continue
+            else:
+                refold[task_id] = task
+            touched[task_id] = task
+            task.last_offset = offset
+            if first_new is None:
+                first_new = offset
+            pending[(number, event_id)] = len(rows)
+            if kind == "rejection":
+                step.add_rejection(number, event_id, _text(event.text))
+            rows.append(
+                [
+                    offset,
+                    length,
+                    type_code(kind, _UNKNOWN_TYPE),
+                    _seconds(event.timestamp),
+                    number,
+                    event_id,
+                    0,
+                    None,
+                    None,
+                ]
+            )
+            meta = event.meta
+            if texts:
+                documents.append((offset, *document_fields(kind, event.text, meta, event.refs)))
+            if meta:
+                key = meta.get("idempotency_key") if isinstance(meta, dict) else None
+                if isinstance(key, str):
+                    keys.append((key, offset))
+            offset += length
     conn.executemany(sql.INSERT_EVENT, rows)
     conn.executemany(
         sql.SET_STANDING,
@@ -362,6 +375,7 @@ def index_lines(
     conn.executemany(sql.WRITE_TASK, [task.row() for task in touched.values()])
     if first_new is not None:
         _extend_blocks(conn, state.events, first_new)
+    step.askers_made.clear()  # they refer to the step: freed now, not by the collector
     state.events += len(rows)
     if texts:
         state.text_end = stop
@@ -415,7 +429,7 @@ def index_texts(conn: sqlite3.Connection, fd: int, state: IndexState, stop: int)
             line = decode(data[at : at + length - 1])
             fields = document_fields(line.type, line.text, line.meta, line.refs)
             documents.append((offset, *fields))
-    conn.executemany(sql.INSERT_FTS, documents)
+        conn.executemany(sql.INSERT_FTS, documents)
     state.text_end = stop
 
 

@@ -75,9 +75,9 @@ log = logging.getLogger(__name__)
 
 # The most journal bytes one catch-up transaction takes in.
 _STEP_BYTES: Final = 16 * 1024 * 1024
-# A step without full-text documents holds a quarter as much per line: it takes four
-# times the bytes (each step writes every task it touched: fewer steps, fewer writes).
-_STRUCTURE_STEPS: Final = 4
+# A step without full-text documents holds less per line: it takes twice the bytes
+# (each step writes every task it touched: fewer steps, fewer writes).
+_STRUCTURE_STEPS: Final = 2
 # How long to wait for another process's catch-up transaction before giving up on
 # the file (then the index lives in memory for this process).
 _BUSY_TIMEOUT_S: Final = 30.0
