@@ -256,6 +256,9 @@ def _standing_row(standing: Standing) -> tuple[int, str | None, str | None]:
     return MARK_CODES[standing.mark], standing.standing_by, standing.amended_by
 
 
+# A step's rows and structs form no cycles (see gc_paused); a collection while they are
+# alive walks them all, and more than once in a big step.
+@gc_paused()
 def index_lines(
     conn: sqlite3.Connection,
     fd: int,
@@ -273,20 +276,6 @@ def index_lines(
     older time appended later) is folded again whole at the end of the step. A line
     that repeats an event of its task (same id and time) gets no row: counted once.
     """
-    # A step's rows and structs form no cycles (see gc_paused); a collection while they
-    # are alive walks them all, and more than once in a big step.
-    with gc_paused():
-        _index_lines(conn, fd, state, stop, tasks, texts)
-
-
-def _index_lines(
-    conn: sqlite3.Connection,
-    fd: int,
-    state: IndexState,
-    stop: int,
-    tasks: dict[str, TaskRow],
-    texts: bool,
-) -> None:
     from journal_core.search import document_fields
 
     step = _Step(conn, fd)

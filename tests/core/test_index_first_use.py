@@ -19,7 +19,7 @@ from journal_core import Journal, Settings
 from journal_core.index import store
 from journal_core.index.store import JournalStore
 from tests.core.journal_lines import REPO_ROOT
-from tests.core.test_store_processes import EVENTS, TASKS, big_journal
+from tests.core.test_store_processes import EVENTS, TASKS, announcing, big_journal
 
 STEP = 32 * 1024  # a transaction every few hundred lines: the journal is many steps long
 
@@ -108,23 +108,16 @@ def test_a_small_catch_up_keeps_the_full_text_part_as_far_as_the_rest(journal_pa
 
 # Reads a task (the structural part) and waits for a line on stdin, then builds the
 # full-text part in small steps, saying on stdout when each text step starts and ends.
-_BUILDER = """
-import sys
-from pathlib import Path
-from journal_core.index import catch_up, store
-store._STEP_BYTES = 32 * 1024
-real = catch_up.index_texts
-def announced(*args, **kwargs):
-    print("text step", flush=True)
-    real(*args, **kwargs)
-    print("text stepped", flush=True)
-catch_up.index_texts = announced
+_BUILDER = (
+    announcing("index_texts", "text step")
+    + """
 index = store.JournalStore(Path(sys.argv[1]))
 index.read_events(task_id="tj-3", limit=1)
 print("read", flush=True)
 sys.stdin.readline()
 index.build()
 """
+)
 
 
 @pytest.mark.slow

@@ -20,22 +20,34 @@ from tests.core.journal_lines import REPO_ROOT, event
 TASKS = 40
 EVENTS = 6000
 
-# Catches the index up in small steps, saying on stdout when each step starts and ends.
-_CATCHER = """
+
+def announcing(function: str, word: str) -> str:
+    """The start of a child's script: the index in steps of 32 KiB, and
+    ``catch_up.<function>`` saying ``<word>`` on stdout before each call and
+    ``<word>ped`` after it."""
+    return f"""
 import json, sys
 from pathlib import Path
 from journal_core.index import catch_up, store
 store._STEP_BYTES = 32 * 1024
-real = catch_up.index_lines
+real = catch_up.{function}
 def announced(*args, **kwargs):
-    print("step", flush=True)
+    print("{word}", flush=True)
     real(*args, **kwargs)
-    print("stepped", flush=True)
-catch_up.index_lines = announced
+    print("{word}ped", flush=True)
+catch_up.{function} = announced
+"""
+
+
+# Catches the index up in small steps, saying on stdout when each step starts and ends.
+_CATCHER = (
+    announcing("index_lines", "step")
+    + """
 index = store.JournalStore(Path(sys.argv[1]))
 tasks = index.list_tasks(status="any", limit=500).tasks
 print(json.dumps([[t.task_id, t.status, t.event_count, t.last_event_at] for t in tasks]))
 """
+)
 
 
 def big_journal(path: Path) -> None:
