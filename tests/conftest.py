@@ -11,6 +11,14 @@ settings.register_profile("ci", settings.get_profile("default"))
 settings.register_profile("long", max_examples=2000)
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line cuts lines to ``COLUMNS`` even through a pipe, and the runner's
+    own terminal (or a test worker) may set it: a test that wants a width sets one."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
