@@ -24,7 +24,14 @@ from journal_core.errors import (
     UnknownEvent,
 )
 from journal_core.events import Event, ForeignEvent, event_to_dict
-from journal_core.fold import FoldEvent, TaskState, as_fold_events, decode_fold_event, fold_task
+from journal_core.fold import (
+    STATUS_VERBS,
+    FoldEvent,
+    TaskState,
+    as_fold_events,
+    decode_fold_event,
+    fold_task,
+)
 from journal_core.index.queries import IndexView
 from journal_core.index.store import JournalStore
 from journal_core.journal_file import open_journal_file
@@ -116,8 +123,11 @@ class _Recent:
     Only valid while the file still ends at ``tip``: then nobody else appended since,
     and the index up to ``start`` plus these lines is the whole file. Each task's state
     is the fold's (``journal_core.fold``): the index's, with these lines folded in
-    (``events``), kept in ``states`` once known. Admission adds each batch's events to
-    a copy, kept once the batch is written.
+    (``events``), kept in ``states`` once known. Admission asks a state only whether the
+    task is opened and its status, so a late line of a type that changes neither
+    (``STATUS_VERBS``) is passed over rather than folding the task again: concurrent
+    writers' lines often land a little out of time order. Admission adds each batch's
+    events to a copy, kept once the batch is written.
     """
 
     __slots__ = ("before", "events", "ids", "keys", "start", "states", "tip")
@@ -166,7 +176,7 @@ class _Recent:
         if state is not None:
             if state.follows(folded):
                 state.add(folded)
-            else:  # out of order: the fold of the whole task will say
+            elif folded.type in STATUS_VERBS:  # out of order: the whole task's fold says
                 del self.states[task_id]
         self.ids.add(event["event_id"])
         meta = event.get("meta")
@@ -337,7 +347,8 @@ def _verdicts(
 
 def _state_now(view: _Asked, task_id: str, known: _Recent, batch: _Batch) -> TaskState | None:
     """The fold's state of the task with every line on disk and the batch's events so
-    far: the index's, with the recent lines folded in; ``None`` for a task with none."""
+    far, as far as it is opened and its status (see ``_Recent``): the index's, with the
+    recent lines folded in; ``None`` for a task with none."""
     state = batch.states.get(task_id)
     if state is not None:
         return state
@@ -353,9 +364,10 @@ def _state_now(view: _Asked, task_id: str, known: _Recent, batch: _Batch) -> Tas
         return None
     state = TaskState(task_id=task_id) if base is None else msgspec.structs.replace(base)
     for event in recent:
-        if not state.follows(event):  # a late line, or one the index holds already
+        if state.follows(event):
+            state.add(event)
+        elif event.type in STATUS_VERBS:  # a late line, or one the index holds already
             return _whole(view, task_id, known, batch)
-        state.add(event)
     batch.states[task_id] = state
     return state
 
@@ -389,7 +401,7 @@ def _fold_in(event: Event, batch: _Batch) -> None:
     if state is not None:
         if state.follows(folded):
             state.add(folded)
-        else:
+        elif folded.type in STATUS_VERBS:
             del batch.states[task_id]
 
 

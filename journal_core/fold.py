@@ -87,6 +87,7 @@ __all__ = [
     "FOLD_VERSION",
     "MARKS",
     "STANDINGS",
+    "STATUS_VERBS",
     "SUPERSEDED",
     "FoldEvent",
     "Known",
@@ -138,6 +139,10 @@ _FEW_WORDS: Final = 16
 # The types whose events change a task's state beyond its count and times (a tuple: a
 # foreign writer's type may not hash).
 _STATE_VERBS: Final = ("open", "rename", "redirect", "reopen", "close")
+# Of those, the types that change whether a task is opened and its status: an event of
+# any other type leaves both as they are wherever it falls in canonical order, so a check
+# that asks only these (admission's) need not fold a task again for a late one.
+STATUS_VERBS: Final = ("open", "reopen", "close")
 
 
 class FoldEvent(msgspec.Struct, gc=False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
@@ -17,6 +18,7 @@ from journal_core import (
     UnknownEvent,
     new_event,
 )
+from journal_core.fold import FoldEvent
 from journal_core.writer import Tip
 from tests.core.journal_lines import append_in_child
 
@@ -310,3 +312,47 @@ def test_admission_takes_another_writers_late_line_in_its_place_in_time(
 
     with pytest.raises(TaskStateConflict, match="is closed"):
         journal.append(new_event(type="close", text="twice", task_id=task_id))
+
+
+def test_late_lines_that_leave_the_status_as_it_is_fold_no_task_again(
+    journal: Journal, task_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Concurrent writers' lines land a little out of time order all the time: admission
+    # asks a task only whether it is open, which a late finding cannot change, so it
+    # must not read and fold the whole task again for each (that made every append of a
+    # busy task cost as much as its whole history).
+    from journal_core import admission
+
+    late = [new_event(type="finding", text=f"made early {n}", task_id=task_id) for n in range(30)]
+    journal.append(new_event(type="finding", text="written first, made last", task_id=task_id))
+    whole_folds: list[str] = []
+    from journal_core.fold import TaskFold, fold_task
+
+    def counted(task: str, events: Sequence[FoldEvent]) -> TaskFold:
+        whole_folds.append(task)
+        return fold_task(task, events)
+
+    monkeypatch.setattr(admission, "fold_task", counted)
+    for event in late:
+        journal.append(event)
+    assert whole_folds == []
+    journal.append(new_event(type="close", text="done", task_id=task_id))
+    with pytest.raises(TaskStateConflict, match="is closed"):
+        journal.append(new_event(type="close", text="twice", task_id=task_id))
+
+
+def test_a_late_close_among_late_findings_still_closes_its_task(journal_path: Path) -> None:
+    journal = Journal(Settings(journal_path=journal_path, durability="flush"))
+    _hand_written(
+        journal,
+        "tj-late000000",
+        ("open", "2026-12-01T10:00:00.000Z"),
+        ("finding", "2026-12-01T10:00:30.000Z"),
+        ("finding", "2026-12-01T10:00:10.000Z"),  # late: passed over
+        ("close", "2026-12-01T10:00:20.000Z"),  # late, and it closes the task
+    )
+    try:
+        with pytest.raises(TaskStateConflict, match="is closed"):
+            journal.append(new_event(type="close", text="twice", task_id="tj-late000000"))
+    finally:
+        journal.close()

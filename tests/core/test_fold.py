@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from journal_core import EVENT_TYPES
 from journal_core.fold import (
+    STATUS_VERBS,
     FoldEvent,
     Known,
     Standing,
@@ -477,3 +478,21 @@ def test_every_order_of_a_correction_chain_folds_alike() -> None:
         for order in itertools.permutations(story.events)
     }
     assert answers == {"90 s"}
+
+
+@given(
+    before=st.lists(st.sampled_from(EVENT_TYPES), max_size=6),
+    kind=st.sampled_from([*EVENT_TYPES, "a-newer-writers-type"]),
+)
+def test_only_the_status_verbs_change_whether_a_task_is_opened_and_its_status(
+    before: list[str], kind: str
+) -> None:
+    # Admission passes over a late event of any other type (journal_core/admission.py).
+    story = Story()
+    for made in before:
+        story.add(made)
+    state = fold_task(TASK, story.events).state
+    story.add(kind)
+    after = fold_task(TASK, story.events).state
+    if kind not in STATUS_VERBS:
+        assert (after.opened, after.status) == (state.opened, state.status)
