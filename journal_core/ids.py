@@ -38,8 +38,8 @@ def resolve_task_id(
     An id that starts no task's comes back as given, for the caller's own "no such task".
     Raises ``AmbiguousId`` or ``IdPrefixTooShort``.
     """
-    if not given:
-        return given
+    if not given or journal.holds_task(given):
+        return given  # the task with that id: the common case, asked without catching up
     candidates = journal.task_ids_with_prefix(given)
     if not candidates and not given.startswith(_TASK_MARK):
         candidates = journal.task_ids_with_prefix(_TASK_MARK + given)

@@ -94,6 +94,8 @@ class Journal:
         self.path: Path = settings.journal_path
         self._index = JournalStore(self.path)
         self._caught_up = False
+        # Task ids the index has said it holds: tasks are never taken out of a journal.
+        self._tasks_held: set[str] = set()
         self._admission = Admission(self.path, self._index)
         self._writer_made = threading.Lock()
         self._writer_: JournalWriter | None = None
@@ -380,6 +382,17 @@ class Journal:
         with self._reading(), gc_paused():
             fold = fold_task(task_id, self._index.task_events(task_id, decode_fold_event))
         return {event_id for event_id in event_ids if fold.holds(event_id)}
+
+    def holds_task(self, task_id: str) -> bool:
+        """Whether a task of that id is known to the index already (no catching up: a
+        no may be a task written since, which ``task_ids_with_prefix`` would find)."""
+        if task_id in self._tasks_held:
+            return True
+        with self._reading():
+            held = self._index.holds_task(task_id)
+        if held:
+            self._tasks_held.add(task_id)
+        return held
 
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         """The ids of the tasks in the journal that start with ``prefix``, sorted."""

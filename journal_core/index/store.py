@@ -237,6 +237,14 @@ class JournalStore:
 
         return self._run(lines, empty=dict)
 
+    def holds_task(self, task_id: str) -> bool:
+        """Whether the index holds a task of that id, however far behind the file it is:
+        tasks are never taken out, so a yes needs no catching up (which an append naming
+        its task would otherwise pay, a write of the index, at every call)."""
+        return self._run(
+            lambda view: task_id in view.task_ids_with_prefix(task_id), empty=bool, up_to=0
+        )
+
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         """The ids of the tasks that start with ``prefix``, sorted (for ids taken by a
         unique prefix, as git takes commit ids)."""
