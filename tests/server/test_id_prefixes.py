@@ -60,8 +60,10 @@ async def test_a_hypothesis_is_answered_by_a_prefix_and_the_line_holds_the_whole
             "type": "finding",
             "task_id": task_id.removeprefix("tj-"),
             "text": "It does not",
-            "refs": {"events": [guess["event_id"][:10]]},
-            "corrects": guess["event_id"][:9].lower(),
+            # Past the 10 characters of time (two events made within a few ms share those)
+            # into the random part, so that each prefix names one event.
+            "refs": {"events": [guess["event_id"][:16]]},
+            "corrects": guess["event_id"][:15].lower(),
         },
     )
     last = json.loads(journal_path.read_text().splitlines()[-1])
