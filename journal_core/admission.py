@@ -173,11 +173,8 @@ class _Recent:
         (folded,) = as_fold_events([event])
         self.events.setdefault(task_id, []).append(folded)
         state = self.states.get(task_id)
-        if state is not None:
-            if state.follows(folded):
-                state.add(folded)
-            elif folded.type in STATUS_VERBS:  # out of order: the whole task's fold says
-                del self.states[task_id]
+        if state is not None and not _takes(state, folded):
+            del self.states[task_id]  # the fold of the whole task will say
         self.ids.add(event["event_id"])
         meta = event.get("meta")
         key = meta.get("idempotency_key") if isinstance(meta, dict) else None
@@ -364,12 +361,19 @@ def _state_now(view: _Asked, task_id: str, known: _Recent, batch: _Batch) -> Tas
         return None
     state = TaskState(task_id=task_id) if base is None else msgspec.structs.replace(base)
     for event in recent:
-        if state.follows(event):
-            state.add(event)
-        elif event.type in STATUS_VERBS:  # a late line, or one the index holds already
+        if not _takes(state, event):  # a late line, or one the index holds already
             return _whole(view, task_id, known, batch)
     batch.states[task_id] = state
     return state
+
+
+def _takes(state: TaskState, event: FoldEvent) -> bool:
+    """Fold ``event`` into ``state`` as far as admission asks of it (opened, status);
+    False when only a fold of the whole task can say: a late open, reopen or close."""
+    if state.follows(event):
+        state.add(event)
+        return True
+    return event.type not in STATUS_VERBS
 
 
 def _whole(view: _Asked, task_id: str, known: _Recent, batch: _Batch) -> TaskState | None:
@@ -398,11 +402,8 @@ def _fold_in(event: Event, batch: _Batch) -> None:
     state = batch.states.get(task_id)
     if state is None and event.type == "open":
         state = batch.states[task_id] = TaskState(task_id=task_id)
-    if state is not None:
-        if state.follows(folded):
-            state.add(folded)
-        elif folded.type in STATUS_VERBS:
-            del batch.states[task_id]
+    if state is not None and not _takes(state, folded):
+        del batch.states[task_id]
 
 
 def _refusal(view: _Asked, event: Event, known: _Recent, batch: _Batch) -> JournalError | None:

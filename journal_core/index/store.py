@@ -241,9 +241,7 @@ class JournalStore:
         """Whether the index holds a task of that id, however far behind the file it is:
         tasks are never taken out, so a yes needs no catching up (which an append naming
         its task would otherwise pay, a write of the index, at every call)."""
-        return self._run(
-            lambda view: task_id in view.task_ids_with_prefix(task_id), empty=bool, up_to=0
-        )
+        return self._run(lambda view: view.task_state(task_id) is not None, empty=bool, up_to=0)
 
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         """The ids of the tasks that start with ``prefix``, sorted (for ids taken by a
