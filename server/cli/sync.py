@@ -124,13 +124,10 @@ def _sync(args: argparse.Namespace) -> int:
     if args.json:
         emit(json_text(report))
     else:
-        said = {
-            "received": f"{'would receive' if report.dry_run else 'received'} {report.received}",
-            "sent": f"{'would send' if report.dry_run else 'sent'} {report.sent}",
-        }
-        if report.direction != "both":
-            said.pop("sent" if report.direction == "pull" else "received")
-        emit(f"{', '.join(said.values())} ({report.remote})")
+        received = f"{'would receive' if report.dry_run else 'received'} {report.received}"
+        sent = f"{'would send' if report.dry_run else 'sent'} {report.sent}"
+        said = {"both": [received, sent], "pull": [received], "push": [sent]}[report.direction]
+        emit(f"{', '.join(said)} ({report.remote})")
     if report.held is not None:
         note(
             f"error: event {report.held.event_id} holds a credential "
