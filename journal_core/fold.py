@@ -104,6 +104,7 @@ __all__ = [
     "fold_lines",
     "fold_task",
     "line_key",
+    "names_nothing",
     "rejections_with",
     "standing_of",
     "words_of",
@@ -278,6 +279,14 @@ class TaskState(msgspec.Struct, kw_only=True):
             self.last_event_id,
         )
 
+    def take(self, event: FoldEvent, key: tuple[str, str]) -> bool:
+        """``add`` ``event`` (``key`` its ``canonical_key``) if it ``follows``, and say
+        whether it did: the two in one call, for a catch-up's every line."""
+        if self.event_count and key <= (self.last_event_at, self.last_event_id):
+            return False
+        self.add(event, key)
+        return True
+
     def add(self, event: FoldEvent, key: tuple[str, str] | None = None) -> None:
         """Fold in ``event``, which must ``follow`` (else fold the task again); ``key``
         is its ``canonical_key`` when the caller has it already."""
@@ -422,7 +431,7 @@ def rejections_with(index: Mapping[str, Sequence[_T]], words: Sequence[str]) -> 
     return [item for item in shortest if all(item in found for found in others)]
 
 
-def _names_nothing(event: FoldEvent, kind: object) -> bool:
+def names_nothing(event: FoldEvent, kind: object) -> bool:
     """Whether ``event`` (of type ``kind``) changes no earlier event: it names none (or
     names some only as refs, which count only for an answer) and is not a decision.
     Most events: the hot path of a long task's fold."""
@@ -460,7 +469,7 @@ def effects(
     not change are left out.
     """
     kind = event.type
-    if _names_nothing(event, kind):
+    if names_nothing(event, kind):
         return {}
     by = _string(event.event_id)
     if event.corrects is None and event.supersedes is None and not event.refs:
@@ -596,8 +605,8 @@ class TaskFold:
                 found = effects(event, find, rejections, chosen=chosen)
                 self._overturn_alternatives(key[1], chosen, not_chosen)
             else:
-                # ``_names_nothing``: what ``effects`` would find, without asking it.
-                found = None if _names_nothing(event, kind) else effects(event, find, rejections)
+                # ``names_nothing``: what ``effects`` would find, without asking it.
+                found = None if names_nothing(event, kind) else effects(event, find, rejections)
                 if kind == "rejection":
                     unindexed.append(event)
             if found:

@@ -31,6 +31,7 @@ from journal_core.fold import (
     decode_fold_event,
     effects,
     fold_task,
+    names_nothing,
     rejections_with,
     words_of,
 )
@@ -138,10 +139,13 @@ class _Step:
     def __init__(self, conn: sqlite3.Connection, fd: int) -> None:
         self.conn = conn
         self.fd = fd
-        self.rows: list[list[Any]] = []  # INSERT_EVENT's parameters
+        # INSERT_EVENT's parameters: the standing columns keep their defaults (binding
+        # three more values per row costs a third of the insert); a line whose standing
+        # changes within the step has it in ``updates``, written after the insert.
+        self.rows: list[tuple[int, int, int, float | None, int, str]] = []
         self.pending: dict[tuple[int, str], int] = {}  # (task, event id) -> index in rows
         self.texts: dict[int, str] = {}  # index in rows -> text, for rejections
-        self.updates: dict[int, Standing] = {}  # offset of an indexed line -> new standing
+        self.updates: dict[int, Standing] = {}  # offset of a line -> its new standing
         self.refold: dict[str, TaskRow] = {}
         # Per task, its rejections by word (loaded when a decision first asks).
         self.rejection_words: dict[int, dict[str, list[tuple[str, str]]]] = {}
@@ -149,15 +153,15 @@ class _Step:
             int, tuple[Callable[[str], Known | None], Callable[[Sequence[str]], list[Known]]]
         ] = {}
 
-    def known(self, task: int, event_id: str) -> tuple[Known, int | None] | None:
-        """An earlier event of ``task``, and its offset if it was indexed before the step."""
+    def known(self, task: int, event_id: str) -> tuple[Known, int] | None:
+        """An earlier event of ``task``, and its offset."""
         at = self.pending.get((task, event_id))
         if at is not None:
             row = self.rows[at]
-            standing = Standing(mark=MARKS[row[6]], standing_by=row[7], amended_by=row[8])
+            standing = self.updates.get(row[0], _ACTIVE)
             known = Known(event_id=event_id, type=_type_name(row[2]), standing=standing)
-            return known, None
-        found = self.conn.execute(sql.FOLD_EVENT, {"event_id": event_id, "task": task}).fetchone()
+            return known, row[0]
+        found = self.earlier(task, event_id)
         if found is None:
             return None
         offset, _, code, mark, standing_by, amended_by = found
@@ -165,6 +169,10 @@ class _Step:
             mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by
         )
         return Known(event_id=event_id, type=_type_name(code), standing=standing), offset
+
+    def earlier(self, task: int, event_id: str) -> Any:
+        """FOLD_EVENT's row for an event of ``task`` indexed before the step, if any."""
+        return self.conn.execute(sql.FOLD_EVENT, {"event_id": event_id, "task": task}).fetchone()
 
     def askers(
         self, task: int
@@ -212,14 +220,8 @@ class _Step:
     def apply(self, task: int, changed: dict[str, Standing]) -> None:
         for event_id, standing in changed.items():
             known = self.known(task, event_id)
-            if known is None:
-                continue
-            offset = known[1]
-            if offset is None:
-                row = self.rows[self.pending[(task, event_id)]]
-                row[6:9] = _standing_row(standing)
-            else:
-                self.updates[offset] = standing
+            if known is not None:
+                self.updates[known[1]] = standing
 
     def is_duplicate(self, task: int, event: FoldEvent) -> bool:
         """Whether ``event`` (which does not follow its task's last event) is a line seen
@@ -229,9 +231,7 @@ class _Step:
             row = self.rows[at]
             line = os.pread(self.fd, row[1], row[0])
         else:
-            found = self.conn.execute(
-                sql.FOLD_EVENT, {"event_id": event.event_id, "task": task}
-            ).fetchone()
+            found = self.earlier(task, event.event_id)
             if found is None:
                 return False
             line = os.pread(self.fd, found[1], found[0])
@@ -250,6 +250,9 @@ def _type_name(code: int) -> str:
 
 def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
+
+
+_ACTIVE: Final = Standing(mark="active", standing_by=None, amended_by=None)
 
 
 def _standing_row(standing: Standing) -> tuple[int, str | None, str | None]:
@@ -288,14 +291,16 @@ def index_lines(
     type_code = TYPE_CODES.get
     refold = step.refold
     pending = step.pending
-    first_new = None
     longest = longest_fast_line()
+    # The hot loop of a first build (a million lines): names looked up once, and the
+    # fold asked only for what it may change.
     for base, block in forward_chunks(fd, state.end, stop):
         offset = base
         careful = suspect(block)
+        checked = not careful and block.isascii()  # every line valid UTF-8, none too deep
         for raw in block.split(b"\n"):
             length = len(raw) + 1
-            event = _event(raw, longest, careful) if raw else None
+            event = _event(raw, longest, careful, checked) if raw else None
             if event is None:
                 offset += length
                 continue
@@ -310,9 +315,8 @@ def index_lines(
                     task = TaskRow.from_row(row)
                 tasks[task_id] = task
             number = task.number
-            if task.state.follows(event):
-                task.state.add(event)
-                if task_id not in refold:
+            if task.state.take(event, (event.timestamp, event_id)):
+                if task_id not in refold and not names_nothing(event, kind):
                     changed = effects(event, *step.askers(number))
                     if changed:
                         step.apply(number, changed)
@@ -323,23 +327,18 @@ def index_lines(
                 refold[task_id] = task
             touched[task_id] = task
             task.last_offset = offset
-            if first_new is None:
-                first_new = offset
             pending[(number, event_id)] = len(rows)
             if kind == "rejection":
                 step.add_rejection(number, event_id, _text(event.text))
             rows.append(
-                [
+                (
                     offset,
                     length,
                     type_code(kind, _UNKNOWN_TYPE),
                     _seconds(event.timestamp),
                     number,
                     event_id,
-                    0,
-                    None,
-                    None,
-                ]
+                )
             )
             meta = event.meta
             if texts:
@@ -362,8 +361,8 @@ def index_lines(
     for task in refold.values():
         _refold(conn, fd, task)
     conn.executemany(sql.WRITE_TASK, [task.row() for task in touched.values()])
-    if first_new is not None:
-        _extend_blocks(conn, state.events, first_new)
+    if rows:
+        _extend_blocks(conn, state.events, [(row[0], row[3]) for row in rows])
     step.askers_made.clear()  # they refer to the step: freed now, not by the collector
     state.events += len(rows)
     if texts:
@@ -379,12 +378,13 @@ def add_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-def _event(raw: bytes, longest: int, careful: bool) -> _Line | None:
+def _event(raw: bytes, longest: int, careful: bool, checked: bool) -> _Line | None:
     """The event on ``raw`` (a line without its ``\\n``, not empty), ``None`` where
     ``decode_line`` finds none: the same classification as every reader's, faster (the
     struct decoder skips the fields it does not read; those are checked as
-    ``reader._is_event`` does)."""
-    if not (raw.isascii() or is_utf8(raw)) or (careful and too_deep(raw)):
+    ``reader._is_event`` does). ``checked``: the line's block is known ASCII and not
+    ``suspect`` (so is the line)."""
+    if not checked and (not (raw.isascii() or is_utf8(raw)) or (careful and too_deep(raw))):
         return None
     if len(raw) >= longest and isinstance(decode_line(raw), str):
         return None  # an int too long to read, which the struct decoder might skip
@@ -458,21 +458,24 @@ def _refold(conn: sqlite3.Connection, fd: int, task: TaskRow) -> None:
     )
 
 
-def _extend_blocks(conn: sqlite3.Connection, events_before: int, first_new: int) -> None:
-    """Bring the time bounds up to date with the events indexed from ``first_new`` on.
+def _extend_blocks(
+    conn: sqlite3.Connection, events_before: int, new: list[tuple[int, float | None]]
+) -> None:
+    """Bring the time bounds up to date with the events just indexed, ``new`` (their
+    offsets and times, in file order).
 
     The block that was partly filled and those after it are computed again. A NULL
     time (not RFC 3339) is left out of both bounds.
     """
     block = _BLOCK
     number = events_before // block
-    start = first_new
     greatest = -math.inf
     if number > 0:
         greatest = conn.execute(sql.BLOCK, (number - 1,)).fetchone()[1]
-    if events_before % block:
+    rows = new
+    if events_before % block:  # the events before ``new`` in its first block
         start = conn.execute(sql.BLOCK, (number,)).fetchone()[0]
-    rows = conn.execute(sql.TIMES_FROM, (start,)).fetchall()
+        rows = conn.execute(sql.TIMES_BETWEEN, (start, new[0][0])).fetchall() + new
     groups = [rows[at : at + block] for at in range(0, len(rows), block)]
     new_blocks: list[list[Any]] = []
     for step, group in enumerate(groups):

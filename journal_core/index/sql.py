@@ -152,9 +152,9 @@ WRITE_TASK: Final = """INSERT INTO tasks (id, task_id, title, folded_title, stat
     outcome_tag = excluded.outcome_tag, opened_at = excluded.opened_at,
     opened_by = excluded.opened_by, last_event_id = excluded.last_event_id,
     first_event_id = excluded.first_event_id"""
-INSERT_EVENT: Final = """INSERT INTO events
-    (offset, length, type, time, task, event_id, standing, standing_by, amended_by)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+# A new line's standing is the columns' default (active); one that changes is set after.
+INSERT_EVENT: Final = """INSERT INTO events (offset, length, type, time, task, event_id)
+    VALUES (?, ?, ?, ?, ?, ?)"""
 # What the fold needs of an earlier event of a task: its standing, and its line.
 FOLD_EVENT: Final = """SELECT offset, length, type, standing, standing_by, amended_by
     FROM events WHERE event_id = :event_id AND task = :task"""
@@ -171,7 +171,8 @@ INSERT_FTS: Final = (
     "INSERT INTO fts (rowid, text, title, goal, refs, rejected) VALUES (?, ?, ?, ?, ?, ?)"
 )
 BLOCK: Final = "SELECT start, max_upto FROM blocks WHERE number = ?"
-TIMES_FROM: Final = "SELECT offset, time FROM events WHERE offset >= ? ORDER BY offset"
+TIMES_BETWEEN: Final = """SELECT offset, time FROM events WHERE offset >= ? AND offset < ?
+    ORDER BY offset"""
 LOWER_MIN_FROM: Final = (
     "UPDATE blocks SET min_from = :least WHERE number < :before AND min_from > :least"
 )

@@ -40,9 +40,9 @@ def count_decoded(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
 
     real = catch_up._event
 
-    def decode(raw: bytes, longest: int, careful: bool) -> object:
+    def decode(raw: bytes, longest: int, careful: bool, checked: bool) -> object:
         seen.append(raw)
-        return real(raw, longest, careful)
+        return real(raw, longest, careful, checked)
 
     monkeypatch.setattr(catch_up, "_event", decode)
     return seen
