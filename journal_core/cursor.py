@@ -1,9 +1,11 @@
-"""Opaque paging cursors: a byte position in one particular journal file, for one query.
+"""Opaque paging cursors: where a page ends in one particular journal file, for one query.
 
-The journal is append-only, so a byte offset names the same line for as long
-as the file exists: a cursor stays valid while others append. It also records
-the file's identity (device, inode), the order and a digest of the filters,
-so a cursor from a replaced file or from another query is refused instead of
+A page of events ends at the canonical key of its last event (SPEC §6: its timestamp's
+text, its id, and the offset of its line, which only a broken journal needs to tell two
+events apart): the next page starts after it, whatever was appended since and wherever
+in the file. A page of search hits ends at a count of hits, a page of tasks at a key.
+A cursor also records the file's identity (device, inode), the order and a digest of the
+filters, so a cursor from a replaced file or from another query is refused instead of
 silently paging through the wrong thing.
 """
 
@@ -23,6 +25,11 @@ NOT_A_CURSOR: Final = (
     "is not a cursor this journal gave out; pass next_cursor from the previous "
     "page unchanged, or start again without a cursor"
 )
+# An events cursor made before events came in canonical order: a place in the file.
+_PLACE_CURSOR: Final = (
+    "was made by an earlier version, which paged events by their place in the file; "
+    "start again without a cursor"
+)
 
 
 # forbid_unknown_fields: a newer version's cursor is refused like any other
@@ -34,17 +41,19 @@ class CursorState(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_f
     version: int
     kind: str  # "events" or "tasks"
     order: str
-    position: int
+    position: int  # for events, the offset of the last event's line
     filters: bytes
     device: int
     inode: int
     # Where a page of tasks ends: the canonical key of the last task's last event
     # ("timestamp\x00event_id"); tasks are ordered by it, not by a place in the file.
+    # Where a page of events ends: the last event's [timestamp, event_id], as JSON.
     key: str = ""
 
 
 _encoder: Final = msgspec.msgpack.Encoder()
 _decoder: Final = msgspec.msgpack.Decoder(CursorState)
+_key_decoder: Final = msgspec.json.Decoder(tuple[str, str])
 
 
 def filters_digest(*parts: object) -> bytes:
@@ -64,20 +73,45 @@ def decode_cursor(
     filters: bytes,
     identity: tuple[int, int] | None,
     size: int,
-    fd: int | None,
 ) -> int:
-    """The position ``text`` holds, checked against the query and the file it is used on
-    (``fd``, ``None`` when there is none).
+    """The position ``text`` holds (a count, for a page of search hits), checked against
+    the query and the file it is used on.
 
     Raises ``InvalidQuery("cursor", ...)`` for anything but a cursor this
     journal gave out for this same query.
     """
     state = _checked(text, kind=kind, order=order, filters=filters, identity=identity, size=size)
-    # Every cursor given out points at a line start; a forged one in the middle
-    # of a line would make a page of its tail.
-    if fd is not None and state.position > 0 and os.pread(fd, 1, state.position - 1) != b"\n":
-        raise InvalidQuery("cursor", NOT_A_CURSOR)
     return state.position
+
+
+def event_key_text(timestamp: str, event_id: str) -> str:
+    """``CursorState.key`` of a page of events that ends at this event."""
+    return msgspec.json.encode((timestamp, event_id)).decode()
+
+
+def decode_event_cursor(
+    text: object,
+    *,
+    order: str,
+    filters: bytes,
+    identity: tuple[int, int],
+    size: int,
+    fd: int,
+) -> tuple[str, str, int]:
+    """The canonical key ``(timestamp, event_id, offset)`` where the page before ended,
+    checked as ``decode_cursor`` checks a position."""
+    state = _checked(
+        text, kind="events", order=order, filters=filters, identity=identity, size=size
+    )
+    if not state.key:
+        raise InvalidQuery("cursor", _PLACE_CURSOR)
+    if state.position > 0 and os.pread(fd, 1, state.position - 1) != b"\n":
+        raise InvalidQuery("cursor", NOT_A_CURSOR)
+    try:
+        timestamp, event_id = _key_decoder.decode(state.key)
+    except msgspec.DecodeError:
+        raise InvalidQuery("cursor", NOT_A_CURSOR) from None
+    return timestamp, event_id, state.position
 
 
 def decode_cursor_key(

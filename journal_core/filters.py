@@ -107,10 +107,6 @@ class EventFilter(msgspec.Struct, frozen=True, kw_only=True):
             until=parse_instant("until", where.get("until")),
         )
 
-    @property
-    def keeps_all(self) -> bool:
-        return self == _KEEP_ALL
-
 
 _KEEP_ALL: Final = EventFilter()
 

@@ -66,7 +66,6 @@ def search_page(
             filters=digest,
             identity=identity,
             size=_MAX_SKIP,
-            fd=None,  # a count of hits given, not a place in the file
         )
     stores = [(path, index)]
     if all_projects:

@@ -1,10 +1,9 @@
 """Catching up: the one path from new journal lines to the index's rows.
 
 Each complete line after the index's end becomes a row of ``events`` (where the line
-is, its type code, time, task and id, and its standing), an idempotency key and a
-change to its task's row; the time bounds of its block of ``_BLOCK`` events are brought
-up to date (see ``journal_core.index.store`` for why blocks). That is the structural
-part, all that reads by task, type and time need. Each event's full-text document goes
+is, its type code, time, task and id, its standing and its timestamp's text), an
+idempotency key and a change to its task's row. That is the structural part, all
+that reads by task, type and time need. Each event's full-text document goes
 in with it (``index_lines``) or, on a first build, after it (``index_texts``), so that
 reads answer sooner. What a line changes in its task and in the standing of earlier
 events is the fold's to say (``journal_core.fold``): this module only stores it.
@@ -13,7 +12,6 @@ events is the fold's to say (``journal_core.fold``): this module only stores it.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -50,7 +48,6 @@ from journal_core.reader import (
 from journal_core.rules import EVENT_TYPES
 
 TITLE_CHARS: Final = 200
-_BLOCK = 64  # events per pair of time bounds (tests make it smaller)
 TYPE_CODES: Final = {name: code for code, name in enumerate(EVENT_TYPES)}
 _UNKNOWN_TYPE: Final = 255  # a newer writer's type: kept, never matched by a filter
 MARK_CODES: Final = {mark: code for code, mark in enumerate(MARKS)}
@@ -142,7 +139,7 @@ class _Step:
         # INSERT_EVENT's parameters: the standing columns keep their defaults (binding
         # three more values per row costs a third of the insert); a line whose standing
         # changes within the step has it in ``updates``, written after the insert.
-        self.rows: list[tuple[int, int, int, float | None, int, str]] = []
+        self.rows: list[tuple[int, int, int, float | None, int, str, str]] = []
         self.pending: dict[tuple[int, str], int] = {}  # (task, event id) -> index in rows
         self.texts: dict[int, str] = {}  # index in rows -> text, for rejections
         self.updates: dict[int, Standing] = {}  # offset of a line -> its new standing
@@ -338,6 +335,7 @@ def index_lines(
                     _seconds(event.timestamp),
                     number,
                     event_id,
+                    event.timestamp,
                 )
             )
             meta = event.meta
@@ -361,8 +359,6 @@ def index_lines(
     for task in refold.values():
         _refold(conn, fd, task)
     conn.executemany(sql.WRITE_TASK, [task.row() for task in touched.values()])
-    if rows:
-        _extend_blocks(conn, state.events, [(row[0], row[3]) for row in rows])
     step.askers_made.clear()  # they refer to the step: freed now, not by the collector
     state.events += len(rows)
     if texts:
@@ -458,39 +454,6 @@ def _refold(conn: sqlite3.Connection, fd: int, task: TaskRow) -> None:
     )
 
 
-def _extend_blocks(
-    conn: sqlite3.Connection, events_before: int, new: list[tuple[int, float | None]]
-) -> None:
-    """Bring the time bounds up to date with the events just indexed, ``new`` (their
-    offsets and times, in file order).
-
-    The block that was partly filled and those after it are computed again. A NULL
-    time (not RFC 3339) is left out of both bounds.
-    """
-    block = _BLOCK
-    number = events_before // block
-    greatest = -math.inf
-    if number > 0:
-        greatest = conn.execute(sql.BLOCK, (number - 1,)).fetchone()[1]
-    rows = new
-    if events_before % block:  # the events before ``new`` in its first block
-        start = conn.execute(sql.BLOCK, (number,)).fetchone()[0]
-        rows = conn.execute(sql.TIMES_BETWEEN, (start, new[0][0])).fetchall() + new
-    groups = [rows[at : at + block] for at in range(0, len(rows), block)]
-    new_blocks: list[list[Any]] = []
-    for step, group in enumerate(groups):
-        greatest = max([greatest, *(time for _, time in group if time is not None)])
-        new_blocks.append([number + step, group[0][0], greatest, math.inf])
-    least = math.inf
-    for entry, group in zip(reversed(new_blocks), reversed(groups), strict=True):
-        least = min([least, *(time for _, time in group if time is not None)])
-        entry[3] = least
-    # The earlier blocks' suffixes now reach over the new events too: lower those
-    # above the least new time. With times that mostly grow, few or none.
-    conn.execute(sql.LOWER_MIN_FROM, {"least": least, "before": number})
-    conn.executemany(sql.WRITE_BLOCK, new_blocks)
-
-
 def reset(conn: sqlite3.Connection, fts: bool) -> None:
     for statement in (*sql.DROP, *sql.CREATE):
         conn.execute(statement)
@@ -534,7 +497,15 @@ def empty_state(identity: tuple[int, int], fts: bool) -> IndexState:
 
 
 def _seconds(timestamp: str) -> float | None:
-    """POSIX seconds of an RFC 3339 timestamp; ``None`` when it is not one."""
+    """POSIX seconds of an RFC 3339 timestamp; ``None`` when it is not one.
+
+    Only a timestamp that starts with its date as ``YYYY-MM-DD`` has a time (ISO 8601's
+    other forms, ``20261125T...`` or week dates, are not RFC 3339): the text of such a
+    one is within a day of its instant, which bounds the time filters of reads in
+    canonical order (``queries.text_bounds``).
+    """
+    if timestamp[4:5] != "-" or timestamp[7:8] != "-":
+        return None
     try:
         moment = dt.datetime.fromisoformat(timestamp)
     except ValueError:

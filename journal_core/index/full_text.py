@@ -228,7 +228,7 @@ def _scan_search(view: IndexView, query: Query, rejected: bool, events: EventFil
             view.store.path,
         )
     found: list[Hit] = []
-    for offset, length in view.select(events, None, "newest", NO_END):
+    for offset, length, _, _ in view.select(events, None, "newest", NO_END):
         event = view.line(offset, length)
         columns = document(event)
         if rejected:

@@ -1,16 +1,16 @@
-"""Reading the index: point questions, pages of tasks and events, and reading the
-journal directly where no filter needs the index.
+"""Reading the index: point questions, and pages of tasks and events.
 
-File order is nearly, not strictly, time order (several processes append, and
-their clocks differ a little), so times cannot be bisected. Two bounds per block
-of events can: the greatest time up to the block's end, and the least from its
-start on. Both never decrease, so ``since`` and ``until`` find a range of offsets
-outside which no event matches, and only that range is looked at.
+Events come in canonical order (SPEC §6), ``(timestamp, event_id)``, whatever the
+order of their lines: two journals holding the same events give the same pages. A
+page walks an index in that order from the key where the page before ended. A time
+window becomes a range of timestamp texts too (``text_bounds``), so that only its
+part of the index is walked.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import heapq
 import json
@@ -27,7 +27,9 @@ from journal_core.cursor import (
     CursorState,
     decode_cursor,
     decode_cursor_key,
+    decode_event_cursor,
     encode_cursor,
+    event_key_text,
 )
 from journal_core.errors import InvalidQuery, JournalUnavailable, TaskNotFound
 from journal_core.filters import EventFilter, ReadFilter
@@ -49,21 +51,21 @@ from journal_core.index.results import (
     TaskSummary,
     summary,
 )
-from journal_core.index.state import NO_END, IndexState
-from journal_core.journal_file import complete_end, open_journal_file
-from journal_core.reader import (
-    backward_lines,
-    decode_indexed,
-    decode_line,
-    forward_chunks,
-    gc_paused,
-)
+from journal_core.index.state import IndexState
+from journal_core.journal_file import open_journal_file
+from journal_core.reader import decode_indexed, gc_paused
 
 if TYPE_CHECKING:
     from journal_core.index.store import JournalStore
 
 _E = TypeVar("_E")  # an event, as a decoder of indexed lines reads it
 _page_encoder: Final = msgspec.json.Encoder()
+# An indexed event as a page reads it: (offset, length, timestamp text, event id).
+Row = tuple[int, int, str, str]
+# The bounds of a walk in canonical order, as keys (ts, event_id, offset) that SQLite
+# compares with each event's: numbers sort before text, text before blobs.
+_BELOW_ALL: Final = (0, 0, 0)
+_ABOVE_ALL: Final = (b"", 0, 0)
 
 
 class IndexView:
@@ -178,8 +180,8 @@ class IndexView:
     def newest_of_tasks(
         self, task_ids: Sequence[str], types: frozenset[str], each: int
     ) -> dict[str, list[FoldEvent]]:
-        """Up to ``each`` newest events of ``types`` of each of the tasks, newest first by
-        time then id (canonical order, for RFC 3339 UTC times), in one query."""
+        """Up to ``each`` newest events of ``types`` of each of the tasks, newest first in
+        canonical order, in one query."""
         arguments = {"tasks": json.dumps(list(task_ids)), "mask": type_mask(types), "each": each}
         rows = self.conn.execute(sql.NEWEST_OF_TASKS, arguments).fetchall()
         events = self.lines([(offset, length) for _, offset, length in rows], decode_fold_event)
@@ -227,12 +229,15 @@ class IndexView:
 
     # --- pages --------------------------------------------------------------------------
 
-    def position(self, cursor: str | None, kind: str, order: str, digest: bytes) -> int | None:
+    def event_key(
+        self, cursor: str | None, order: str, digest: bytes
+    ) -> tuple[str, str, int] | None:
+        """Where a page of events starts: after this key (``None`` for the first page)."""
         if cursor is None:
             return None
-        return decode_cursor(
+        assert self.fd is not None  # a read of events needs the file
+        return decode_event_cursor(
             cursor,
-            kind=kind,
             order=order,
             filters=digest,
             identity=(self.state.device, self.state.inode),
@@ -240,23 +245,48 @@ class IndexView:
             fd=self.fd,
         )
 
-    def cursor_maker(self, kind: str, order: str, digest: bytes) -> Callable[[int], str]:
-        return _cursor_maker((self.state.device, self.state.inode), kind, order, digest)
+    def event_cursor(self, order: str, digest: bytes) -> Callable[[Row], str]:
+        """What makes the cursor of a page of events that ends at a row."""
+
+        def after(row: Row) -> str:
+            state = CursorState(
+                CURSOR_VERSION,
+                "events",
+                order,
+                row[0],
+                digest,
+                self.state.device,
+                self.state.inode,
+                key=event_key_text(row[2], row[3]),
+            )
+            return encode_cursor(state)
+
+        return after
 
     def select(
-        self, events: EventFilter, position: int | None, order: str, count: int
-    ) -> list[tuple[int, int]]:
-        """(offset, length) of up to ``count`` of the ``events``, in ``order``, from
-        ``position``."""
-        task_id, wanted, since, until = events.task_id, events.types, events.since, events.until
-        lo, hi = self._time_range(since, until)
-        if position is not None:
-            if order == "newest":
-                hi = min(hi, position)
-            else:
-                lo = max(lo, position)
-        bounds = {"lo": lo, "hi": hi, "since": since, "until": until, "limit": count}
+        self, events: EventFilter, after: tuple[str, str, int] | None, order: str, count: int
+    ) -> list[Row]:
+        """Up to ``count`` of the ``events`` in canonical order (``newest``: reversed),
+        from after the key ``after``."""
+        task_id, wanted = events.task_id, events.types
         newest = order == "newest"
+        lo, hi = text_bounds(events.since, events.until)
+        if after is not None:
+            if newest:
+                hi = after
+            else:
+                lo = after
+        bounds = {
+            "lo_ts": lo[0],
+            "lo_id": lo[1],
+            "lo_at": lo[2],
+            "hi_ts": hi[0],
+            "hi_id": hi[1],
+            "hi_at": hi[2],
+            "since": events.since,
+            "until": events.until,
+            "limit": count,
+        }
         if task_id is not None:
             row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
             if row is None:
@@ -274,20 +304,8 @@ class IndexView:
             self.conn.execute(statement, {**bounds, "type": TYPE_CODES[name]}).fetchall()
             for name in sorted(wanted)
         ]
-        merged = heapq.merge(*runs, key=lambda row: row[0], reverse=newest)
+        merged = heapq.merge(*runs, key=_canonical, reverse=newest)
         return [row for _, row in zip(range(count), merged, strict=False)]
-
-    def _time_range(self, since: float | None, until: float | None) -> tuple[int, int]:
-        """Offsets outside which no event is in [since, until)."""
-        lo, hi = 0, NO_END
-        if since is not None:
-            row = self.conn.execute(sql.FIRST_BLOCK_REACHING, (since,)).fetchone()
-            lo = NO_END if row is None else row[0]
-        if until is not None:
-            row = self.conn.execute(sql.FIRST_BLOCK_PAST, (until,)).fetchone()
-            if row is not None:
-                hi = row[0]
-        return lo, hi
 
     def task_key(self, cursor: str | None, digest: bytes) -> str | None:
         """Where a page of tasks starts (``CursorState.key``), ``None`` for the first."""
@@ -317,12 +335,28 @@ class IndexView:
 
 
 def events_page(view: IndexView, read: ReadFilter, digest: bytes) -> EventPage:
-    """A page of the events that match the filters, through the index."""
+    """A page of the events that match the filters, cut before ``PAGE_BYTES``.
+
+    One event more than fits is looked at, to know whether to give a cursor.
+    """
     order, limit = read.order, read.limit
-    position = view.position(read.cursor, "events", order, digest)
-    rows = view.select(read.events, position, order, limit + 1)
-    found = ((offset, length, view.line(offset, length)) for offset, length in rows)
-    return _event_page(found, limit, order, view.cursor_maker("events", order, digest))
+    rows = view.select(read.events, view.event_key(read.cursor, order, digest), order, limit + 1)
+    cursor_after = view.event_cursor(order, digest)
+    events: list[dict[str, Any]] = []
+    used = 0
+    for at, (offset, length, _, _) in enumerate(rows):
+        if len(events) == limit:
+            return EventPage(events=events, next_cursor=cursor_after(rows[at - 1]))
+        if events and used + length > PAGE_BYTES:
+            return EventPage(
+                events=events,
+                next_cursor=cursor_after(rows[at - 1]),
+                truncated=True,
+                note=TRUNCATED_NOTE,
+            )
+        events.append(view.line(offset, length))
+        used += length
+    return EventPage(events=events, next_cursor=None)
 
 
 def tasks_page(
@@ -369,29 +403,6 @@ def no_tasks(cursor: str | None, digest: bytes) -> TaskPage:
     return TaskPage(tasks=[], next_cursor=None)
 
 
-def read_unfiltered(path: Path, read: ReadFilter, digest: bytes) -> EventPage:
-    """A page of every event, straight from the file: no index needed."""
-    limit, cursor, order = read.limit, read.cursor, read.order
-    with open_journal(path) as fd:
-        if fd is None:
-            return no_events(cursor, order, digest)
-        stat = os.fstat(fd)
-        identity = (stat.st_dev, stat.st_ino)
-        position = None
-        if cursor is not None:
-            position = decode_cursor(
-                cursor,
-                kind="events",
-                order=order,
-                filters=digest,
-                identity=identity,
-                size=stat.st_size,
-                fd=fd,
-            )
-        found = _scan(fd, stat.st_size, position, order)
-        return _event_page(found, limit, order, _cursor_maker(identity, "events", order, digest))
-
-
 def unknown_event(given: str) -> InvalidQuery:
     return InvalidQuery("event_ids", f"no event '{given}' in this journal")
 
@@ -428,65 +439,38 @@ def no_events(cursor: str | None, order: str, digest: bytes) -> EventPage:
 
 def _refuse_cursor_without_file(cursor: str | None, kind: str, order: str, digest: bytes) -> None:
     if cursor is not None:
-        decode_cursor(
-            cursor, kind=kind, order=order, filters=digest, identity=None, size=0, fd=None
-        )
+        decode_cursor(cursor, kind=kind, order=order, filters=digest, identity=None, size=0)
 
 
-def _cursor_maker(
-    identity: tuple[int, int], kind: str, order: str, digest: bytes
-) -> Callable[[int], str]:
-    def cursor_at(at: int) -> str:
-        return encode_cursor(CursorState(CURSOR_VERSION, kind, order, at, digest, *identity))
+def text_bounds(
+    since: float | None, until: float | None
+) -> tuple[tuple[object, object, int], tuple[object, object, int]]:
+    """Keys in canonical order between which every event in [since, until) is.
 
-    return cursor_at
-
-
-def _scan(
-    fd: int, size: int, position: int | None, order: str
-) -> Iterator[tuple[int, int, dict[str, Any]]]:
-    """Every event from ``position`` on, straight from the file, in ``order``."""
-    lines: Iterator[tuple[int, bytes]]
-    if order == "newest":
-        lines = backward_lines(fd, complete_end(fd, size) if position is None else position)
-    else:
-        lines = _forward_lines(fd, 0 if position is None else position, size)
-    for offset, raw in lines:
-        if raw.strip():
-            event = decode_line(raw)
-            if not isinstance(event, str):
-                yield offset, len(raw) + 1, event
-
-
-def _forward_lines(fd: int, start: int, stop: int) -> Iterator[tuple[int, bytes]]:
-    for base, block in forward_chunks(fd, start, stop):
-        offset = base
-        for raw in block.split(b"\n"):
-            yield offset, raw
-            offset += len(raw) + 1
-
-
-def _event_page(
-    found: Iterator[tuple[int, int, dict[str, Any]]],
-    limit: int,
-    order: str,
-    cursor_at: Callable[[int], str],
-) -> EventPage:
-    """Up to ``limit`` events, cut at an event boundary before ``PAGE_BYTES``.
-
-    One event more than fits is looked at, to know whether to give a cursor.
+    An event has a time only if its timestamp starts with its date, ``YYYY-MM-DD``, in
+    its own zone (``catch_up._seconds``): less than a day from its date in UTC.
     """
-    events: list[dict[str, Any]] = []
-    used = 0
-    resume = 0  # where the next page starts: before the last event, or after it
-    for offset, length, event in found:
-        if len(events) == limit:
-            return EventPage(events=events, next_cursor=cursor_at(resume))
-        if events and used + length > PAGE_BYTES:
-            return EventPage(
-                events=events, next_cursor=cursor_at(resume), truncated=True, note=TRUNCATED_NOTE
-            )
-        events.append(event)
-        used += length
-        resume = offset if order == "newest" else offset + length
-    return EventPage(events=events, next_cursor=None)
+    lo: tuple[object, object, int] = _BELOW_ALL
+    hi: tuple[object, object, int] = _ABOVE_ALL
+    if since is not None:
+        day = _utc_day(since, -1)
+        if day is not None:
+            lo = (day, 0, 0)  # below every event of that day: ids sort above numbers
+    if until is not None:
+        day = _utc_day(until, 2)
+        if day is not None:
+            hi = (day, 0, 0)
+    return lo, hi
+
+
+def _utc_day(seconds: float, shift: int) -> str | None:
+    """The UTC date ``shift`` days from the instant, ``None`` past the calendar's ends."""
+    try:
+        moment = dt.datetime.fromtimestamp(seconds, dt.UTC) + dt.timedelta(days=shift)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment.date().isoformat()
+
+
+def _canonical(row: Row) -> tuple[str, str, int]:
+    return row[2], row[3], row[0]

@@ -2,12 +2,12 @@
 
 The schema is versioned by ``SCHEMA_VERSION`` in the ``state`` row: an index
 made by another version is dropped and built again, never read. Events are
-keyed by the byte offset of their line, which grows with file order, so a
-range of offsets is a range of the file and a cursor's position needs no
-translation. Times are POSIX seconds (NULL when a timestamp is not RFC 3339,
-so that it matches no time filter). ``types`` filters are a bit mask over the
-type codes, so one statement serves any set of types. Statements are written out
-whole, never assembled from strings.
+keyed by the byte offset of their line, and read in canonical order (SPEC §6):
+by the text of their timestamp (``ts``), then their id, then (only where a
+broken journal repeats both) the offset. Times are POSIX seconds (NULL when a
+timestamp is not RFC 3339, so that it matches no time filter). ``types`` filters
+are a bit mask over the type codes, so one statement serves any set of types.
+Statements are written out whole, never assembled from strings.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from typing import Final
 # 4: the full-text index stems English words (FTS5's porter over unicode61).
 # 5: the state row says how far the full-text part is built (``text_end``): it may
 #    follow the rest, which reads by task, type and time need alone.
-SCHEMA_VERSION: Final = 5
+# 6: events hold their timestamp's text (``ts``) and are read in canonical order,
+#    ``(ts, event_id)``, through indexes in that order; no blocks of time bounds.
+SCHEMA_VERSION: Final = 6
 
 # Tables of every schema version so far, dropped when the index is built again.
 DROP: Final = (
@@ -28,7 +30,7 @@ DROP: Final = (
     "DROP TABLE IF EXISTS tasks",
     "DROP TABLE IF EXISTS events",
     "DROP TABLE IF EXISTS keys",
-    "DROP TABLE IF EXISTS blocks",
+    "DROP TABLE IF EXISTS blocks",  # schema 5 and before
     "DROP TABLE IF EXISTS fts",
 )
 
@@ -85,30 +87,23 @@ CREATE: Final = (
         -- the event that gave it, and the newest correction of it.
         standing INTEGER NOT NULL DEFAULT 0,
         standing_by TEXT,
-        amended_by TEXT
+        amended_by TEXT,
+        -- The timestamp as written: canonical order is by its text, not by ``time``.
+        ts TEXT NOT NULL
     )""",
     "CREATE INDEX events_by_id ON events (event_id)",
     # The offset of the first event that carried each idempotency key.
     "CREATE TABLE keys (key TEXT PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID",
-    # Per block of events (``catch_up._BLOCK`` of them, in file order): where it starts, the
-    # greatest time up to its end and the least time from its start on. Both never
-    # decrease from block to block, so a time bound finds its first block by index.
-    """CREATE TABLE blocks (
-        number INTEGER PRIMARY KEY,
-        start INTEGER NOT NULL,
-        max_upto REAL NOT NULL,
-        min_from REAL NOT NULL
-    )""",
-    "CREATE INDEX blocks_by_max ON blocks (max_upto, number)",
-    "CREATE INDEX blocks_by_min ON blocks (min_from, number)",
 )
 
 # Made once a catch-up has taken in its lines (``catch_up.add_indexes``), or before a step
 # needs them: a build from scratch sorts each once instead of inserting into it line by
-# line, all over it. Reads come after a catch-up, so they find them.
+# line, all over it. Reads come after a catch-up, so they find them. Each walks its
+# events in canonical order (the offset, the table's key, ends every index entry).
 EVENT_INDEXES: Final = (
-    "CREATE INDEX IF NOT EXISTS events_by_task ON events (task, offset, length)",
-    "CREATE INDEX IF NOT EXISTS events_by_type ON events (type, offset)",
+    "CREATE INDEX IF NOT EXISTS events_in_order ON events (ts, event_id)",
+    "CREATE INDEX IF NOT EXISTS events_by_task ON events (task, ts, event_id)",
+    "CREATE INDEX IF NOT EXISTS events_by_type ON events (type, ts, event_id)",
 )
 
 # Contentless: the text stays in the journal (snippets are made from the line), so
@@ -153,8 +148,8 @@ WRITE_TASK: Final = """INSERT INTO tasks (id, task_id, title, folded_title, stat
     opened_by = excluded.opened_by, last_event_id = excluded.last_event_id,
     first_event_id = excluded.first_event_id"""
 # A new line's standing is the columns' default (active); one that changes is set after.
-INSERT_EVENT: Final = """INSERT INTO events (offset, length, type, time, task, event_id)
-    VALUES (?, ?, ?, ?, ?, ?)"""
+INSERT_EVENT: Final = """INSERT INTO events (offset, length, type, time, task, event_id, ts)
+    VALUES (?, ?, ?, ?, ?, ?, ?)"""
 # What the fold needs of an earlier event of a task: its standing, and its line.
 FOLD_EVENT: Final = """SELECT offset, length, type, standing, standing_by, amended_by
     FROM events WHERE event_id = :event_id AND task = :task"""
@@ -169,15 +164,6 @@ CLEAR_STANDINGS: Final = """UPDATE events SET standing = 0, standing_by = NULL,
 INSERT_KEY: Final = "INSERT OR IGNORE INTO keys (key, offset) VALUES (?, ?)"
 INSERT_FTS: Final = (
     "INSERT INTO fts (rowid, text, title, goal, refs, rejected) VALUES (?, ?, ?, ?, ?, ?)"
-)
-BLOCK: Final = "SELECT start, max_upto FROM blocks WHERE number = ?"
-TIMES_BETWEEN: Final = """SELECT offset, time FROM events WHERE offset >= ? AND offset < ?
-    ORDER BY offset"""
-LOWER_MIN_FROM: Final = (
-    "UPDATE blocks SET min_from = :least WHERE number < :before AND min_from > :least"
-)
-WRITE_BLOCK: Final = (
-    "INSERT OR REPLACE INTO blocks (number, start, max_upto, min_from) VALUES (?, ?, ?, ?)"
 )
 
 # --- point queries ------------------------------------------------------------------
@@ -210,63 +196,66 @@ COUNT_ACTIVE: Final = """SELECT count(*) FROM events
     WHERE task = (SELECT id FROM tasks WHERE task_id = :task_id)
     AND +type = :type AND standing = 0"""
 
-# --- time bounds ----------------------------------------------------------------------
-
-# The first block whose events could be at or after ``since``; before it, none is.
-FIRST_BLOCK_REACHING: Final = (
-    "SELECT start FROM blocks WHERE max_upto >= ? ORDER BY max_upto, number LIMIT 1"
-)
-# The first block from which every event is at or after ``until``.
-FIRST_BLOCK_PAST: Final = (
-    "SELECT start FROM blocks WHERE min_from >= ? ORDER BY min_from, number LIMIT 1"
-)
-
 # --- reading events -----------------------------------------------------------------
-# ``:lo`` and ``:hi`` bound the offsets (time bounds and cursor); the time filters are
-# NULL when not given. One statement per order: SQLite walks the index either way.
+# A page is the events strictly between two keys ``(ts, event_id, offset)`` in canonical
+# order: ``:lo_*`` and ``:hi_*``, made of the cursor (the last key of the page before)
+# and of text bounds around the time filters. A key of 0s is below every event's and one
+# whose ``ts`` is a blob above (SQLite orders numbers before text, text before blobs).
+# The time filters are NULL when not given. One statement per order: SQLite walks the
+# index either way.
 
-EVENTS_NEWEST: Final = """SELECT offset, length FROM events
-    WHERE offset >= :lo AND offset < :hi
+EVENTS_NEWEST: Final = """SELECT offset, length, ts, event_id FROM events
+    WHERE (ts, event_id, offset) > (:lo_ts, :lo_id, :lo_at)
+    AND (ts, event_id, offset) < (:hi_ts, :hi_id, :hi_at)
     AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
-    ORDER BY offset DESC LIMIT :limit"""
-EVENTS_OLDEST: Final = """SELECT offset, length FROM events
-    WHERE offset >= :lo AND offset < :hi
+    ORDER BY ts DESC, event_id DESC, offset DESC LIMIT :limit"""
+EVENTS_OLDEST: Final = """SELECT offset, length, ts, event_id FROM events
+    WHERE (ts, event_id, offset) > (:lo_ts, :lo_id, :lo_at)
+    AND (ts, event_id, offset) < (:hi_ts, :hi_id, :hi_at)
     AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
-    ORDER BY offset LIMIT :limit"""
-TASK_EVENTS_NEWEST: Final = """SELECT offset, length FROM events
+    ORDER BY ts, event_id, offset LIMIT :limit"""
+TASK_EVENTS_NEWEST: Final = """SELECT offset, length, ts, event_id FROM events
     WHERE task = :task AND (:mask IS NULL OR (:mask >> type) & 1)
-    AND offset >= :lo AND offset < :hi
+    AND (ts, event_id, offset) > (:lo_ts, :lo_id, :lo_at)
+    AND (ts, event_id, offset) < (:hi_ts, :hi_id, :hi_at)
     AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
-    ORDER BY offset DESC LIMIT :limit"""
-TASK_EVENTS_OLDEST: Final = """SELECT offset, length FROM events
+    ORDER BY ts DESC, event_id DESC, offset DESC LIMIT :limit"""
+TASK_EVENTS_OLDEST: Final = """SELECT offset, length, ts, event_id FROM events
     WHERE task = :task AND (:mask IS NULL OR (:mask >> type) & 1)
-    AND offset >= :lo AND offset < :hi
+    AND (ts, event_id, offset) > (:lo_ts, :lo_id, :lo_at)
+    AND (ts, event_id, offset) < (:hi_ts, :hi_id, :hi_at)
     AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
-    ORDER BY offset LIMIT :limit"""
-TYPE_EVENTS_NEWEST: Final = """SELECT offset, length FROM events
-    WHERE type = :type AND offset >= :lo AND offset < :hi
+    ORDER BY ts, event_id, offset LIMIT :limit"""
+TYPE_EVENTS_NEWEST: Final = """SELECT offset, length, ts, event_id FROM events
+    WHERE type = :type
+    AND (ts, event_id, offset) > (:lo_ts, :lo_id, :lo_at)
+    AND (ts, event_id, offset) < (:hi_ts, :hi_id, :hi_at)
     AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
-    ORDER BY offset DESC LIMIT :limit"""
-TYPE_EVENTS_OLDEST: Final = """SELECT offset, length FROM events
-    WHERE type = :type AND offset >= :lo AND offset < :hi
+    ORDER BY ts DESC, event_id DESC, offset DESC LIMIT :limit"""
+TYPE_EVENTS_OLDEST: Final = """SELECT offset, length, ts, event_id FROM events
+    WHERE type = :type
+    AND (ts, event_id, offset) > (:lo_ts, :lo_id, :lo_at)
+    AND (ts, event_id, offset) < (:hi_ts, :hi_id, :hi_at)
     AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
-    ORDER BY offset LIMIT :limit"""
+    ORDER BY ts, event_id, offset LIMIT :limit"""
 # The newest ``:each`` events of the types in ``:mask`` of each task named in ``:tasks``
-# (a JSON array of task ids), newest first by time, then by id: a briefing's notes.
+# (a JSON array of task ids), newest first in canonical order: a briefing's notes.
 NEWEST_OF_TASKS: Final = """SELECT task_id, offset, length FROM (
     SELECT tasks.task_id, events.offset, events.length, row_number() OVER (
-        PARTITION BY events.task ORDER BY events.time DESC, events.event_id DESC
+        PARTITION BY events.task
+        ORDER BY events.ts DESC, events.event_id DESC, events.offset DESC
     ) AS place
     FROM tasks JOIN events ON events.task = tasks.id
     WHERE tasks.task_id IN (SELECT value FROM json_each(:tasks))
     AND (:mask >> events.type) & 1
 ) WHERE place <= :each ORDER BY task_id, place"""
-ALL_TASK_EVENTS: Final = "SELECT offset, length FROM events WHERE task = ? ORDER BY offset"
+ALL_TASK_EVENTS: Final = """SELECT offset, length FROM events WHERE task = ?
+    ORDER BY ts, event_id, offset"""
 # The indexed lines of a stretch of the file, for the full-text part that follows.
 LINES_BETWEEN: Final = """SELECT offset, length FROM events WHERE offset >= ? AND offset < ?
     ORDER BY offset"""
 TASK_LINES: Final = """SELECT offset, length, event_id FROM events WHERE task = ?
-    ORDER BY offset"""
+    ORDER BY ts, event_id, offset"""
 
 # --- tasks ----------------------------------------------------------------------------
 

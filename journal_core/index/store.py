@@ -305,11 +305,6 @@ class JournalStore:
         digest = filters_digest(
             events.task_id, sorted(events.types or ()), events.since, events.until
         )
-        if events.keeps_all:
-            # Unfiltered reads need no index: the newest events of a huge journal come
-            # back at once, even where the index is not built yet.
-            return queries.read_unfiltered(self.path, read, digest)
-
         return self._run(
             lambda view: queries.events_page(view, read, digest),
             empty=lambda: no_events(read.cursor, read.order, digest),

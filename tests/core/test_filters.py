@@ -49,8 +49,6 @@ def test_a_read_filter_holds_its_arguments_as_the_index_takes_them() -> None:
         since=1796115600.0,
     )
     assert (read.order, read.limit, read.cursor, read.event_ids) == ("oldest", 7, None, None)
-    assert ReadFilter.of().events.keeps_all
-    assert not read.events.keeps_all
 
 
 def test_the_facade_reads_the_same_page_from_a_filter_as_from_its_arguments(

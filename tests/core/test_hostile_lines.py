@@ -3,6 +3,8 @@ as a bad line, and every reader and writer of the journal goes on working."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 import pytest
 
@@ -11,6 +13,10 @@ from tests.core.journal_lines import event, write
 
 TOO_DEEP = "nested too deeply (over 128 levels)"
 TOO_LARGE = "holds an integer too long to read"
+
+
+def extras(events: list[dict[str, Any]]) -> list[Any]:
+    return [e["extra"] for e in events if "extra" in e]
 
 
 def event_line(task_id: str, extra: bytes) -> bytes:
@@ -83,8 +89,8 @@ def test_a_line_with_a_float_past_the_largest_double_counts_on_every_path(
     write(journal.path, event_line(task_id, b"-1e999"))
     (task,) = journal.list_tasks().tasks
     assert task.event_count == 2
-    assert journal.read_events(task_id=task_id).events[0]["extra"] == "-1e999"
-    assert journal.read_events().events[0]["extra"] == "-1e999"
+    assert extras(journal.read_events(task_id=task_id).events) == ["-1e999"]
+    assert extras(journal.read_events().events) == ["-1e999"]
     assert journal.verify().events == 2
 
 
@@ -94,6 +100,6 @@ def test_a_line_with_a_long_but_readable_number_counts_on_every_path(
     write(journal.path, event_line(task_id, b"9" * 4000))
     (task,) = journal.list_tasks().tasks
     assert task.event_count == 2
-    assert journal.read_events(task_id=task_id).events[0]["extra"] == int("9" * 4000)
-    assert journal.read_events().events[0]["extra"] == int("9" * 4000)
+    assert extras(journal.read_events(task_id=task_id).events) == [int("9" * 4000)]
+    assert extras(journal.read_events().events) == [int("9" * 4000)]
     assert journal.verify().events == 2

@@ -147,7 +147,7 @@ def test_an_event_with_odd_fields_is_still_indexed(journal_path: Path, odd: dict
     _, odd_event = write(journal_path, event(type="open"), event(**odd))
     index = JournalStore(journal_path)
     assert summary(index).event_count == 2
-    assert index.read_events(task_id=T).events[0] == odd_event
+    assert odd_event in index.read_events(task_id=T).events
 
 
 def test_an_unterminated_last_line_is_indexed_once_it_is_ended(journal_path: Path) -> None:

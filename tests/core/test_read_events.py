@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,6 @@ from journal_core import (
     TaskNotFound,
 )
 from journal_core.cursor import CursorState, encode_cursor
-from journal_core.index import catch_up
 from journal_core.index.results import PAGE_BYTES, EventPage
 from journal_core.index.store import JournalStore
 from tests.core.journal_lines import append_in_child, event, write
@@ -51,9 +51,65 @@ def test_events_come_newest_first_by_default(journal_path: Path) -> None:
     assert texts(JournalStore(journal_path).read_events()) == ["n2", "n1", "n0"]
 
 
-def test_order_oldest_gives_file_order(journal_path: Path) -> None:
+def test_order_oldest_gives_the_reverse(journal_path: Path) -> None:
     write(journal_path, *numbered(3))
     assert texts(JournalStore(journal_path).read_events(order="oldest")) == ["n0", "n1", "n2"]
+
+
+# Lines out of canonical order: a late time, and two events of one millisecond whose
+# ids came out the other way round (two writers).
+_SHUFFLED = (
+    event(text="b", timestamp="2026-11-25T10:00:00.000Z", event_id="01KMZ3T4J8Q7W2E5R6T0000002"),
+    event(text="c", timestamp="2026-11-25T11:00:00.000Z", event_id="01KMZ3T4J8Q7W2E5R6T0000001"),
+    event(text="a", timestamp="2026-11-25T09:00:00.000Z", event_id="01KMZ3T4J8Q7W2E5R6T0000003"),
+    event(text="b2", timestamp="2026-11-25T10:00:00.000Z", event_id="01KMZ3T4J8Q7W2E5R6T0000001"),
+)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param({}, id="unfiltered"),
+        pytest.param({"task_id": T}, id="task"),
+        pytest.param({"types": ["finding", "decision"]}, id="types"),
+        pytest.param({"since": "2026-11-25T00:00:00Z"}, id="since"),
+        pytest.param({"task_id": T, "until": "2026-11-26T00:00:00Z"}, id="task-until"),
+    ],
+)
+@pytest.mark.parametrize("limit", [1, 500])
+def test_events_come_in_canonical_order_whatever_their_lines_order(
+    journal_path: Path, query: dict[str, Any], limit: int
+) -> None:
+    write(journal_path, *_SHUFFLED)
+    index = JournalStore(journal_path)
+    oldest = every_page(index, order="oldest", limit=limit, **query)
+    newest = every_page(index, order="newest", limit=limit, **query)
+    assert [text for page in oldest for text in texts(page)] == ["a", "b2", "b", "c"]
+    assert [text for page in newest for text in texts(page)] == ["c", "b", "b2", "a"]
+
+
+def test_a_repeated_line_is_read_once(journal_path: Path) -> None:
+    first, second = event(text="once"), event(text="other")
+    write(journal_path, first, second, first)
+    index = JournalStore(journal_path)
+    assert texts(index.read_events()) == ["other", "once"]
+    assert texts(index.read_events(task_id=T, order="oldest")) == ["once", "other"]
+
+
+def test_a_late_line_appended_between_pages_comes_in_its_place(journal_path: Path) -> None:
+    write(
+        journal_path,
+        *(event(text=f"h{h}", timestamp=f"2026-11-25T0{h}:00:00.000Z") for h in (2, 4, 6)),
+    )
+    index = JournalStore(journal_path)
+    first = index.read_events(limit=2)
+    assert texts(first) == ["h6", "h4"]
+    write(
+        journal_path,
+        event(text="late h1", timestamp="2026-11-25T01:00:00.000Z"),
+        event(text="late h5", timestamp="2026-11-25T05:00:00.000Z"),  # before the cursor
+    )
+    assert texts(index.read_events(limit=9, cursor=first.next_cursor)) == ["h2", "late h1"]
 
 
 def test_a_page_holds_50_events_by_default(journal_path: Path) -> None:
@@ -139,15 +195,40 @@ def test_a_timestamp_that_is_not_rfc3339_matches_no_time_filter(journal_path: Pa
     write(journal_path, event(text="odd", timestamp="last tuesday"), event(text="ok"))
     index = JournalStore(journal_path)
     assert texts(index.read_events(since="2000-01-01T00:00:00Z")) == ["ok"]
-    assert texts(index.read_events()) == ["ok", "odd"]
+    assert texts(index.read_events()) == ["odd", "ok"]  # canonical order: by the text
 
 
-@pytest.mark.parametrize("block", [1, 64], ids=["bounds-per-event", "bounds-per-64"])
+@pytest.mark.parametrize(
+    "timestamp", ["20261125T100000Z", "2026-W48-3T10:00:00Z"], ids=["basic", "week-date"]
+)
+def test_an_iso_8601_time_that_is_not_rfc3339_matches_no_time_filter(
+    journal_path: Path, timestamp: str
+) -> None:
+    write(journal_path, event(text="odd", timestamp=timestamp), event(text="ok"))
+    index = JournalStore(journal_path)
+    assert texts(index.read_events(since="2000-01-01T00:00:00Z")) == ["ok"]
+    assert texts(index.read_events(until="2100-01-01T00:00:00Z")) == ["ok"]
+
+
+def test_time_filters_find_times_written_in_the_farthest_zones(journal_path: Path) -> None:
+    write(
+        journal_path,
+        # The first is 00:00 UTC on the 25th, the second 23:59 UTC: their texts name
+        # the day before and the day after.
+        event(text="west", timestamp="2026-11-24T01:00:00.000-23:00"),
+        event(text="east", timestamp="2026-11-26T23:58:00.000+23:59"),
+    )
+    index = JournalStore(journal_path)
+    day = {"since": "2026-11-25T00:00:00Z", "until": "2026-11-26T00:00:00Z"}
+    assert texts(index.read_events(**day)) == ["east", "west"]
+    assert texts(index.read_events(since="2026-11-25T23:59:00Z")) == ["east"]
+    assert texts(index.read_events(until="2026-11-25T00:00:01Z")) == ["west"]
+
+
 @pytest.mark.parametrize("task_filter", [None, T], ids=["unfiltered", "task"])
 def test_time_filters_find_events_written_out_of_time_order(
-    journal_path: Path, task_filter: str | None, block: int, monkeypatch: pytest.MonkeyPatch
+    journal_path: Path, task_filter: str | None
 ) -> None:
-    monkeypatch.setattr(catch_up, "_BLOCK", block)
     # Clocks of several appenders differ: an early time can follow later ones.
     write(
         journal_path,
@@ -158,7 +239,7 @@ def test_time_filters_find_events_written_out_of_time_order(
     write(journal_path, event(text="late h1", timestamp="2026-11-25T01:00:00.000Z"))
     write(journal_path, event(text="h8", timestamp="2026-11-25T08:00:00.000Z"))
     window: dict[str, Any] = {"since": "2026-11-25T01:00:00Z", "until": "2026-11-25T06:00:00Z"}
-    assert texts(index.read_events(task_id=task_filter, **window)) == ["late h1", "h5"]
+    assert texts(index.read_events(task_id=task_filter, **window)) == ["h5", "late h1"]
     early = index.read_events(task_id=task_filter, until="2026-11-25T02:00:00Z")
     assert texts(early) == ["late h1"]
     assert texts(index.read_events(task_id=task_filter, since="2026-11-25T07:00:00Z")) == [
@@ -364,6 +445,24 @@ def test_a_cursor_forged_to_point_inside_a_line_is_refused(
         index.read_events(limit=2, cursor=cursor, **query)
 
 
+@pytest.mark.parametrize("order", ["newest", "oldest"])
+def test_a_cursor_of_a_place_in_the_file_from_an_earlier_version_is_refused(
+    journal_path: Path, order: str
+) -> None:
+    write(journal_path, *numbered(4))
+    index = JournalStore(journal_path)
+    cursor = index.read_events(limit=2, order=order).next_cursor
+    assert cursor is not None
+    state = msgspec.msgpack.decode(
+        base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)), type=CursorState
+    )
+    # As such a cursor was: a line's offset, and no key.
+    old = encode_cursor(msgspec.structs.replace(state, key=""))
+    with pytest.raises(InvalidQuery, match="earlier version") as refused:
+        index.read_events(limit=2, order=order, cursor=old)
+    assert refused.value.field == "cursor"
+
+
 def test_a_cursor_forged_with_a_deeply_nested_extra_element_is_refused(
     journal_path: Path,
 ) -> None:
@@ -432,13 +531,16 @@ def test_an_event_bigger_than_a_page_comes_alone(journal_path: Path) -> None:
 
 _TASKS = ("tj-aaaaaaaaaa", "tj-bbbbbbbbbb", "tj-cccccccccc")
 _DAY = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
-# Times out of file order: whole hours, half hours given in another zone, and
-# timestamps that are not RFC 3339 (which match no time filter). Few hours, so
-# that times often equal each other and the since/until bounds.
+# Times out of file order: whole hours, half hours given in another zone or in the
+# farthest ones (their text names another day), and timestamps that are not RFC 3339
+# (which match no time filter). Few hours, so that times often equal each other and
+# the since/until bounds.
 _timestamps = st.one_of(
     st.integers(0, 6).map(lambda hour: f"2026-11-25T{hour:02d}:00:00.000Z"),
     st.integers(2, 8).map(lambda hour: f"2026-11-25T{hour:02d}:30:00+02:00"),
-    st.sampled_from(["last tuesday", "2026-11-25T10:00:00"]),
+    st.integers(1, 7).map(lambda hour: f"2026-11-24T{hour:02d}:30:00-23:00"),
+    st.integers(0, 6).map(lambda hour: f"2026-11-26T{hour + 17:02d}:30:00+23:00"),
+    st.sampled_from(["last tuesday", "2026-11-25T10:00:00", "20261125T030000Z"]),
 )
 _random_lines = st.lists(
     st.one_of(
@@ -454,8 +556,13 @@ _random_lines = st.lists(
 )
 
 
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
+
+
 def _instant(timestamp: str) -> dt.datetime | None:
     """The model's reading of a timestamp: ``None`` when it is not RFC 3339."""
+    if not _RFC3339.fullmatch(timestamp):
+        return None
     try:
         moment = dt.datetime.fromisoformat(timestamp)
     except ValueError:
@@ -472,14 +579,8 @@ def _in_window(timestamp: str, since: int | None, until: int | None) -> bool:
     )
 
 
-def _nearly_sorted(lines: list[dict[str, Any] | bytes]) -> list[dict[str, Any] | bytes]:
-    """The same lines with the valid times of the events put in time order,
-    as most of a real journal is, so that the time bounds are tight."""
-    events = [e for e in lines if isinstance(e, dict) and _instant(e["timestamp"]) is not None]
-    times = iter(sorted((e["timestamp"] for e in events), key=dt.datetime.fromisoformat))
-    return [
-        {**e, "timestamp": next(times)} if isinstance(e, dict) and e in events else e for e in lines
-    ]
+def _canonical(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(events, key=lambda e: (e["timestamp"], e["event_id"]))
 
 
 @pytest.mark.slow
@@ -489,41 +590,34 @@ def _nearly_sorted(lines: list[dict[str, Any] | bytes]) -> list[dict[str, Any] |
 @given(
     before=_random_lines,
     after=_random_lines,
-    sort_before=st.booleans(),
     task_id=st.none() | st.sampled_from(_TASKS),
     types=st.none() | st.lists(st.sampled_from(["open", "finding", "close"]), min_size=1),
     since=st.none() | st.integers(0, 7),
     until=st.none() | st.integers(0, 7),
     order=st.sampled_from(["newest", "oldest"]),
     limit=st.integers(1, 7),
-    block=st.sampled_from([1, 2, 3]),
 )
-def test_pages_hold_exactly_the_matching_events_in_order(
+def test_pages_hold_exactly_the_matching_events_in_canonical_order(
     tmp_path_factory: pytest.TempPathFactory,
     before: list[dict[str, Any] | bytes],
     after: list[dict[str, Any] | bytes],
-    sort_before: bool,
     task_id: str | None,
     types: list[str] | None,
     since: int | None,
     until: int | None,
     order: str,
     limit: int,
-    block: int,
 ) -> None:
     path = tmp_path_factory.mktemp("journal") / "events.jsonl"
     write(path, b"")
-    with pytest.MonkeyPatch.context() as patch:
-        # Small blocks of time bounds, so that the bounds cut into these short journals.
-        patch.setattr(catch_up, "_BLOCK", block)
-        index = JournalStore(path)
-        index.refresh()  # indexes ``before`` at once, then ``after`` a line at a time
-        written = write(path, *(_nearly_sorted(before) if sort_before else before))
+    index = JournalStore(path)
+    index.refresh()  # indexes ``before`` at once, then ``after`` a line at a time
+    written = write(path, *before)
+    index.refresh()
+    for chunk in after:
+        written += write(path, chunk)
         index.refresh()
-        for chunk in after:
-            written += write(path, chunk)
-            index.refresh()
-        _check_pages(index, written, task_id, types, since, until, order, limit)
+    _check_pages(index, written, task_id, types, since, until, order, limit)
 
 
 def _check_pages(
@@ -545,7 +639,7 @@ def _check_pages(
             and _in_window(e["timestamp"], since, until)
         )
 
-    expected = [e for e in written if matches(e)]
+    expected = _canonical([e for e in written if matches(e)])
     if order == "newest":
         expected.reverse()
     query: dict[str, Any] = {
@@ -574,7 +668,6 @@ def _check_pages(
     appended=st.integers(0, 30),
     since=st.none() | st.integers(0, 7),
     until=st.none() | st.integers(0, 7),
-    block=st.sampled_from([1, 2, 3]),
 )
 def test_time_filters_keep_exactly_the_events_in_the_window(
     tmp_path_factory: pytest.TempPathFactory,
@@ -582,26 +675,24 @@ def test_time_filters_keep_exactly_the_events_in_the_window(
     appended: int,
     since: int | None,
     until: int | None,
-    block: int,
 ) -> None:
     path = tmp_path_factory.mktemp("journal") / "events.jsonl"
     lines = [event(text=f"n{n}", timestamp=stamp) for n, stamp in enumerate(stamps)]
     split = max(0, len(lines) - appended)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(catch_up, "_BLOCK", block)
-        index = JournalStore(path)
-        write(path, *lines[:split])
+    index = JournalStore(path)
+    write(path, *lines[:split])
+    index.refresh()
+    for line in lines[split:]:  # the rest appended one at a time, as others do
+        write(path, line)
         index.refresh()
-        for line in lines[split:]:  # the rest appended one at a time, as others do
-            write(path, line)
-            index.refresh()
-        page = index.read_events(
-            since=None if since is None else f"2026-11-25T{since:02d}:00:00Z",
-            until=None if until is None else f"2026-11-25T{until:02d}:00:00Z",
-            order="oldest",
-            limit=500,
-        )
-    assert texts(page) == [e["text"] for e in lines if _in_window(e["timestamp"], since, until)]
+    page = index.read_events(
+        since=None if since is None else f"2026-11-25T{since:02d}:00:00Z",
+        until=None if until is None else f"2026-11-25T{until:02d}:00:00Z",
+        order="oldest",
+        limit=500,
+    )
+    kept = [e for e in lines if _in_window(e["timestamp"], since, until)]
+    assert texts(page) == [e["text"] for e in _canonical(kept)]
 
 
 @pytest.mark.parametrize(
