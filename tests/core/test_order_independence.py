@@ -23,7 +23,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from journal_core import EVENT_TYPES, Journal, Settings
-from journal_core.fold import line_key
 from journal_core.index.store import JournalStore
 from server.cli import main
 
@@ -128,6 +127,14 @@ def _paged(page: Any) -> Any:
     return found
 
 
+def _pages(journal: Journal, **query: Any) -> list[Any]:
+    """Every page of a read of events, a few events to a page."""
+    pages = [journal.read_events(limit=4, **query)]
+    while pages[-1].next_cursor is not None:
+        pages.append(journal.read_events(limit=4, cursor=pages[-1].next_cursor, **query))
+    return [_paged(page) for page in pages]
+
+
 def _answers(path: Path) -> dict[str, Any]:
     """Every read of the journal at ``path``, as plain data."""
     answers: dict[str, Any] = {}
@@ -136,15 +143,15 @@ def _answers(path: Path) -> dict[str, Any]:
     try:
         answers["list_tasks"] = _paged(journal.list_tasks(status="any", limit=100))
         answers["list_tasks open"] = _paged(journal.list_tasks(limit=2))
-        # read_events pages events in line order still (its cursors are places in the
-        # file): the same events, compared in canonical order.
+        # Every page alike, event for event, in either order.
         for name, query in (
             ("all", {}),
             ("by type", {"types": ["decision", "rejection", "hypothesis"]}),
+            ("in a window", {"since": "2026-12-01T10:00:03Z", "until": "2026-12-01T10:00:09Z"}),
             *((f"task {task_id}", {"task_id": task_id}) for task_id in TASKS),
         ):
-            events = journal.read_events(limit=500, **query).events  # type: ignore[arg-type]
-            answers[f"read_events {name}"] = sorted(events, key=line_key)
+            for order in ("newest", "oldest"):
+                answers[f"read_events {name} {order}"] = _pages(journal, order=order, **query)
         for task_id in TASKS:
             for mode, budget in (("compact", None), ("full", None), ("compact", 150)):
                 pack = journal.task_pack(task_id, mode=mode, budget_tokens=budget)
@@ -160,6 +167,7 @@ def _answers(path: Path) -> dict[str, Any]:
         ids = sorted(offsets)
         standings = store.standings([offsets[event_id] for event_id in ids])
         answers["standing"] = dict(zip(ids, msgspec.to_builtins(standings), strict=True))
+        answers["read_events by id"] = _paged(journal.read_events(event_ids=ids[-50:]))
         answers["tasks --json"] = _command(path, "tasks", "--status", "any", "--all", "--json")
         answers["stale"] = _command(path, "stale", "--days", "0", "--json")
         answers["statusline"] = _command(path, "statusline")
@@ -214,7 +222,9 @@ def test_the_reads_compared_include_each_of_spec_6s_list(tmp_path: Path) -> None
         names = set(_answers(path))
     for read in (
         "list_tasks",
-        "read_events all",
+        "read_events all newest",
+        "read_events in a window oldest",
+        "read_events by id",
         "standing",
         "tasks --json",
         "stale",
