@@ -57,6 +57,6 @@ def test_read_json_gives_an_event_over_the_tool_cap_whole(journal: Path, task_id
     }
     with journal.open("ab") as file:
         file.write(json.dumps(big).encode() + b"\n")
-    outcome = run_cli("read", "--json", "--limit", "1")
+    outcome = run_cli("read", "--json", "--limit", "1", "--oldest")  # older than the open
     assert outcome.status == 0
     assert json.loads(outcome.stdout)["events"] == [big]
