@@ -64,8 +64,9 @@ _page_encoder: Final = msgspec.json.Encoder()
 Row = tuple[int, int, str, str]
 # The bounds of a walk in canonical order, as keys (ts, event_id, offset) that SQLite
 # compares with each event's: numbers sort before text, text before blobs.
-_BELOW_ALL: Final = (0, 0, 0)
-_ABOVE_ALL: Final = (b"", 0, 0)
+_Key = tuple[object, object, int]
+_BELOW_ALL: Final[_Key] = (0, 0, 0)
+_ABOVE_ALL: Final[_Key] = (b"", 0, 0)
 
 
 class IndexView:
@@ -270,7 +271,10 @@ class IndexView:
         from after the key ``after``."""
         task_id, wanted = events.task_id, events.types
         newest = order == "newest"
-        lo, hi = text_bounds(events.since, events.until)
+        lo, hi = _BELOW_ALL, _ABOVE_ALL
+        if events.since is not None or events.until is not None:
+            utc = self.conn.execute(sql.ANY_ZONED).fetchone() is None
+            lo, hi = text_bounds(events.since, events.until, utc=utc)
         if after is not None:
             if newest:
                 hi = after
@@ -442,34 +446,37 @@ def _refuse_cursor_without_file(cursor: str | None, kind: str, order: str, diges
         decode_cursor(cursor, kind=kind, order=order, filters=digest, identity=None, size=0)
 
 
-def text_bounds(
-    since: float | None, until: float | None
-) -> tuple[tuple[object, object, int], tuple[object, object, int]]:
+def text_bounds(since: float | None, until: float | None, *, utc: bool) -> tuple[_Key, _Key]:
     """Keys in canonical order between which every event in [since, until) is.
 
     An event has a time only if its timestamp starts with its date, ``YYYY-MM-DD``, in
-    its own zone (``catch_up._seconds``): less than a day from its date in UTC.
+    its own zone (``catch_up._seconds``): less than a day from its date in UTC. With
+    ``utc`` (every time is written ``YYYY-MM-DDTHH:MM:SS`` in UTC, ``sql.ANY_ZONED``),
+    its first 19 characters are its instant to the second.
     """
-    lo: tuple[object, object, int] = _BELOW_ALL
-    hi: tuple[object, object, int] = _ABOVE_ALL
+    lo, hi = _BELOW_ALL, _ABOVE_ALL
     if since is not None:
-        day = _utc_day(since, -1)
-        if day is not None:
-            lo = (day, 0, 0)  # below every event of that day: ids sort above numbers
+        text = _utc_text(since, 0 if utc else -_DAY, 19 if utc else 10)
+        if text is not None:
+            lo = (text, 0, 0)  # below every event at that text: ids sort above numbers
     if until is not None:
-        day = _utc_day(until, 2)
-        if day is not None:
-            hi = (day, 0, 0)
+        text = _utc_text(until, 1 if utc else 2 * _DAY, 19 if utc else 10)
+        if text is not None:
+            hi = (text, 0, 0)
     return lo, hi
 
 
-def _utc_day(seconds: float, shift: int) -> str | None:
-    """The UTC date ``shift`` days from the instant, ``None`` past the calendar's ends."""
+_DAY: Final = 86_400
+
+
+def _utc_text(seconds: float, shift: int, length: int) -> str | None:
+    """The first ``length`` characters of the UTC time ``shift`` seconds from the
+    instant's whole second, ``None`` past the calendar's ends."""
     try:
-        moment = dt.datetime.fromtimestamp(seconds, dt.UTC) + dt.timedelta(days=shift)
+        moment = dt.datetime.fromtimestamp(seconds // 1 + shift, dt.UTC)
     except (OverflowError, OSError, ValueError):
         return None
-    return moment.date().isoformat()
+    return moment.isoformat()[:length]
 
 
 def _canonical(row: Row) -> tuple[str, str, int]:

@@ -104,6 +104,12 @@ EVENT_INDEXES: Final = (
     "CREATE INDEX IF NOT EXISTS events_in_order ON events (ts, event_id)",
     "CREATE INDEX IF NOT EXISTS events_by_task ON events (task, ts, event_id)",
     "CREATE INDEX IF NOT EXISTS events_by_type ON events (type, ts, event_id)",
+    # The events whose time is written other than in UTC as ``YYYY-MM-DDTHH:MM:SS...``:
+    # while there are none, a time window is a range of texts to the second
+    # (``queries.text_bounds``). Mostly empty: it costs a pass over the rows.
+    """CREATE INDEX IF NOT EXISTS events_zoned ON events (ts) WHERE time IS NOT NULL
+    AND NOT (substr(ts, 11, 1) = 'T' AND substr(ts, 17, 1) = ':'
+    AND (substr(ts, -1) = 'Z' OR substr(ts, -6) IN ('+00:00', '-00:00')))""",
 )
 
 # Contentless: the text stays in the journal (snippets are made from the line), so
@@ -204,6 +210,10 @@ COUNT_ACTIVE: Final = """SELECT count(*) FROM events
 # The time filters are NULL when not given. One statement per order: SQLite walks the
 # index either way.
 
+# Whether any event's time is written otherwise (``events_zoned``, same condition).
+ANY_ZONED: Final = """SELECT 1 FROM events WHERE time IS NOT NULL
+    AND NOT (substr(ts, 11, 1) = 'T' AND substr(ts, 17, 1) = ':'
+    AND (substr(ts, -1) = 'Z' OR substr(ts, -6) IN ('+00:00', '-00:00'))) LIMIT 1"""
 EVENTS_NEWEST: Final = """SELECT offset, length, ts, event_id FROM events
     WHERE (ts, event_id, offset) > (:lo_ts, :lo_id, :lo_at)
     AND (ts, event_id, offset) < (:hi_ts, :hi_id, :hi_at)

@@ -750,3 +750,44 @@ def test_event_ids_with_another_filter_are_refused(journal_path: Path) -> None:
         Journal(Settings(journal_path=journal_path)).read_events(
             event_ids=[written[0]["event_id"]], task_id=written[0]["task_id"]
         )
+
+
+# Times in UTC only, to the fraction of a second, with or without one: a window is then
+# a range of texts to the second, which the fractions and the "Z" must not fool.
+_utc_times = st.builds(
+    lambda second, fraction, zone: f"2026-11-25T10:00:{second:02d}{fraction}{zone}",
+    st.integers(0, 3),
+    st.sampled_from(["", ".0", ".5", ".999", ".000001"]),
+    st.sampled_from(["Z", "+00:00"]),
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    stamps=st.lists(_utc_times, max_size=20),
+    since=st.none() | _utc_times,
+    until=st.none() | _utc_times,
+    order=st.sampled_from(["newest", "oldest"]),
+)
+def test_time_filters_keep_exactly_the_events_in_the_window_to_the_fraction(
+    tmp_path_factory: pytest.TempPathFactory,
+    stamps: list[str],
+    since: str | None,
+    until: str | None,
+    order: str,
+) -> None:
+    path = tmp_path_factory.mktemp("journal") / "events.jsonl"
+    lines = write(path, *(event(text=f"n{n}", timestamp=stamp) for n, stamp in enumerate(stamps)))
+    page = JournalStore(path).read_events(since=since, until=until, order=order, limit=500)
+
+    def kept(e: dict[str, Any]) -> bool:
+        moment = dt.datetime.fromisoformat(e["timestamp"])
+        return (since is None or moment >= dt.datetime.fromisoformat(since)) and (
+            until is None or moment < dt.datetime.fromisoformat(until)
+        )
+
+    expected = [e["text"] for e in _canonical([e for e in lines if kept(e)])]
+    assert texts(page) == (expected[::-1] if order == "newest" else expected)
