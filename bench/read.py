@@ -164,8 +164,8 @@ def child(mode: str, path: Path) -> dict[str, Any]:
         results["since=<newest day> 50, warm"] = warm(
             lambda: index.read_events(since=since), repeat=5
         )
-        # Filters that match nothing: the type is searched for through every
-        # event (in C); the time is bisected, so no event is looked at.
+        # Filters that match nothing: the type's index walk and the time's range
+        # of texts are empty, so no event is looked at.
         results["types=['rename'] (no match), warm"] = warm(
             lambda: index.read_events(types=["rename"]), repeat=5
         )

@@ -160,7 +160,11 @@ class IndexView:
                     "give more of it",
                 )
             if ids:
-                offset, length, _ = next(row for row in rows if row[2] == ids[0])
+                # An id on lines of several times (a broken journal): the first in
+                # canonical order, wherever the lines are.
+                offset, length, _, _ = min(
+                    (row for row in rows if row[2] == ids[0]), key=lambda row: (row[3], row[0])
+                )
                 return self.line(offset, length)
         raise unknown_event(given)
 

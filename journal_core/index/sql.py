@@ -181,7 +181,7 @@ HAS_EVENT: Final = "SELECT 1 FROM events WHERE event_id = ? LIMIT 1"
 EVENT_LINE: Final = "SELECT offset, length FROM events WHERE event_id = ? ORDER BY offset LIMIT 1"
 # The lines whose event id starts with ``:prefix`` (``:after`` is the first string past
 # every such id), a walk of the id index; a few are enough to tell an ambiguous one.
-EVENTS_WITH_ID_PREFIX: Final = """SELECT offset, length, event_id FROM events
+EVENTS_WITH_ID_PREFIX: Final = """SELECT offset, length, event_id, ts FROM events
     WHERE event_id >= :prefix AND event_id < :after ORDER BY event_id, offset LIMIT 8"""
 TASK_IDS_WITH_PREFIX: Final = """SELECT task_id FROM tasks
     WHERE task_id >= :prefix AND substr(task_id, 1, length(:prefix)) = :prefix

@@ -728,6 +728,17 @@ def test_events_are_fetched_by_id_or_unique_prefix_in_the_order_given(
     assert [e["text"] for e in page.events] == ["c", "a"]
 
 
+@pytest.mark.parametrize("late_first", [False, True])
+def test_an_id_on_lines_of_two_times_is_fetched_as_the_earlier_wherever_it_is(
+    journal_path: Path, late_first: bool
+) -> None:
+    early = event(text="early", timestamp="2026-11-25T09:00:00.000Z")
+    late = {**early, "text": "late", "timestamp": "2026-11-25T10:00:00.000Z"}
+    write(journal_path, *((late, early) if late_first else (early, late)))
+    page = Journal(Settings(journal_path=journal_path)).read_events(event_ids=[early["event_id"]])
+    assert texts(page) == ["early"]
+
+
 def test_an_ambiguous_event_id_prefix_is_refused(journal_path: Path) -> None:
     write(journal_path, event(type="open", text="a"), event(text="b"))
     journal = Journal(Settings(journal_path=journal_path))
