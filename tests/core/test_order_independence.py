@@ -144,12 +144,13 @@ def _answers(path: Path) -> dict[str, Any]:
         answers["list_tasks"] = _paged(journal.list_tasks(status="any", limit=100))
         answers["list_tasks open"] = _paged(journal.list_tasks(limit=2))
         # Every page alike, event for event, in either order.
-        for name, query in (
+        queries: list[tuple[str, dict[str, Any]]] = [
             ("all", {}),
             ("by type", {"types": ["decision", "rejection", "hypothesis"]}),
             ("in a window", {"since": "2026-12-01T10:00:03Z", "until": "2026-12-01T10:00:09Z"}),
             *((f"task {task_id}", {"task_id": task_id}) for task_id in TASKS),
-        ):
+        ]
+        for name, query in queries:
             for order in ("newest", "oldest"):
                 answers[f"read_events {name} {order}"] = _pages(journal, order=order, **query)
         for task_id in TASKS:

@@ -219,8 +219,8 @@ def test_time_filters_find_times_written_in_the_farthest_zones(journal_path: Pat
         event(text="east", timestamp="2026-11-26T23:58:00.000+23:59"),
     )
     index = JournalStore(journal_path)
-    day = {"since": "2026-11-25T00:00:00Z", "until": "2026-11-26T00:00:00Z"}
-    assert texts(index.read_events(**day)) == ["east", "west"]
+    day = index.read_events(since="2026-11-25T00:00:00Z", until="2026-11-26T00:00:00Z")
+    assert texts(day) == ["east", "west"]
     assert texts(index.read_events(since="2026-11-25T23:59:00Z")) == ["east"]
     assert texts(index.read_events(until="2026-11-25T00:00:01Z")) == ["west"]
 
