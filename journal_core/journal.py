@@ -265,6 +265,12 @@ class Journal:
             events = self._index.task_events(task_id, decode_indexed)
         yield from events
 
+    def task_version(self, task_id: str) -> tuple[int, str] | None:
+        """What changes whenever a line of the task is added (``JournalStore.task_version``),
+        ``None`` for a task the journal does not hold: a key for what is made of it."""
+        with self._reading():
+            return self._index.task_version(task_id)
+
     def task_pack(
         self,
         task_id: str,

@@ -243,6 +243,17 @@ class JournalStore:
         its task would otherwise pay, a write of the index, at every call)."""
         return self._run(lambda view: view.task_state(task_id) is not None, empty=bool, up_to=0)
 
+    def task_version(self, task_id: str) -> tuple[int, str] | None:
+        """How many events the task has and the id of its newest in canonical order:
+        changed by every line of the task but a repeated one (an event older than the
+        newest adds to the count); ``None`` for a task the journal does not hold."""
+
+        def version(view: IndexView) -> tuple[int, str] | None:
+            state = view.task_state(task_id)
+            return None if state is None else (state.event_count, state.last_event_id)
+
+        return self._run(version, empty=lambda: None)
+
     def task_ids_with_prefix(self, prefix: str) -> list[str]:
         """The ids of the tasks that start with ``prefix``, sorted (for ids taken by a
         unique prefix, as git takes commit ids)."""

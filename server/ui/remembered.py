@@ -58,7 +58,7 @@ class TaskMemory:
 
     def __init__(self, journal: Journal, *, tasks: int = 1024, packs: int = 32) -> None:
         self.journal = journal
-        self._standing: _Recent[tuple[object, TaskStanding]] = _Recent(tasks)
+        self._standing: _Recent[tuple[tuple[int, str] | None, TaskStanding]] = _Recent(tasks)
         self._packs: _Recent[tuple[Pack | None]] = _Recent(packs)
 
     def _newest_event(self, task_id: str) -> dict[str, Any] | None:
@@ -68,38 +68,47 @@ class TaskMemory:
             return None
         return newest[0] if newest else None
 
-    def _newest(self, task_id: str) -> object:
-        """The id of the task's newest event, None for a task the journal lacks."""
-        newest = self._newest_event(task_id)
-        return None if newest is None else newest.get("event_id")
+    def _version(self, task_id: str) -> tuple[int, str] | None:
+        """How many events the task has and its newest (``Journal.task_version``), None
+        for a task the journal lacks."""
+        try:
+            return self.journal.task_version(task_id)
+        except InvalidQuery:  # a task id this journal cannot hold
+            return None
 
     def holds(self, task_id: str) -> bool:
         """Whether the journal holds the task (any event of it, with an id or not)."""
         return self._newest_event(task_id) is not None
 
     def standing(self, task_id: str) -> TaskStanding:
-        newest = self._newest(task_id)
+        version = self._version(task_id)
         known = self._standing.peek(task_id)
-        if known is not None and known[0] == newest:
+        if known is not None and known[0] == version:
             return known[1]
-        standing = None if known is None else self._caught_up(task_id, *known)
+        standing = None
+        if known is not None and known[0] is not None and version is not None:
+            standing = self._caught_up(task_id, known[0], version[0], known[1])
         if standing is None:
             standing = task_standing(self.journal.task_events(task_id))
-        self._standing.put(task_id, (newest, standing))
+        self._standing.put(task_id, (version, standing))
         return standing
 
     def _caught_up(
-        self, task_id: str, newest: object, standing: TaskStanding
+        self, task_id: str, then: tuple[int, str], count: int, standing: TaskStanding
     ) -> TaskStanding | None:
-        """``standing`` with the task's events after ``newest`` folded in; None when
-        they are too many or sort before it (then the task is read whole)."""
+        """``standing`` (of the task as it was at ``then``) with the events since folded
+        in, the task having ``count`` events now; None when they are too many or one
+        sorts before the newest folded in (then the task is read whole)."""
+        folded, newest = then
         new: list[dict[str, Any]] = []
         cursor = None
         while len(new) < _CATCH_UP_EVENTS:
             page = self.journal.read_events(task_id=task_id, limit=_PAGE, cursor=cursor)
             for event in page.events:
                 if event.get("event_id") == newest:
-                    return standing.extended(new)
+                    # Pages come newest first, in canonical order: an event older than
+                    # ``newest`` is further down, seen only in the count.
+                    return standing.extended(new) if folded + len(new) == count else None
                 new.append(event)
             cursor = page.next_cursor
             if cursor is None:
@@ -115,4 +124,4 @@ class TaskMemory:
             except (InvalidQuery, TaskNotFound):
                 return (None,)
 
-        return self._packs.get((task_id, self._newest(task_id)), make)[0]
+        return self._packs.get((task_id, self._version(task_id)), make)[0]
