@@ -82,7 +82,7 @@ if TYPE_CHECKING:
         Resume,
     )
     from journal_core.query import MAX_LIMIT, ORDERS, RESUME_TOKENS, TASK_STATUS_FILTERS
-    from journal_core.reader import BadLine, VerifyReport
+    from journal_core.reader import BadLine, VerifyReport, last_written_event
     from journal_core.recall import recall, render_recall
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
@@ -179,6 +179,7 @@ __all__ = [
     "format_timestamp",
     "index_lag",
     "inline",
+    "last_written_event",
     "lock_timeout_of",
     "new_event",
     "recall",
@@ -244,7 +245,7 @@ _LATER = {
         "journal_core.fold",
     ),
     **dict.fromkeys(("current_open_tasks", "index_lag"), "journal_core.index.state"),
-    **dict.fromkeys(("BadLine", "VerifyReport"), "journal_core.reader"),
+    **dict.fromkeys(("BadLine", "VerifyReport", "last_written_event"), "journal_core.reader"),
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),
     **dict.fromkeys(
         ("DURABILITY_MODES", "durability_of", "lock_timeout_of"), "journal_core.environment"

@@ -245,6 +245,26 @@ def _record(raw: bytes, offset: int, number: int | None) -> Record | BadLine:
     return Record(offset=offset, line=number, event=decoded)
 
 
+def last_written_event(path: Path) -> dict[str, Any] | None:
+    """The event on the journal's last line that holds one (``None`` if none, or no
+    file): the one written last, which is usually but not always the newest in canonical
+    order. For a glance at a journal (which one was used lately), read from its end: no
+    index is made or waited for."""
+    try:
+        fd = open_journal_file(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise JournalUnavailable(path, exc.strerror or str(exc)) from exc
+    try:
+        for _, raw in backward_lines(fd, complete_end(fd, os.fstat(fd).st_size)):
+            if raw.strip() and not isinstance(event := decode_line(raw), str):
+                return event
+        return None
+    finally:
+        os.close(fd)
+
+
 def backward_lines(fd: int, end: int) -> Iterator[tuple[int, bytes]]:
     """``(offset, line)`` for each complete line before ``end``, newest first, lazily."""
     for base, block in backward_chunks(fd, end):

@@ -222,22 +222,19 @@ def _written_at(path: Path) -> float:
 
 def _journal_summary(path: Path, now: dt.datetime) -> str:
     """A journal's name, size and newest event, for a person choosing among several."""
-    from journal_core import Journal, JournalError, Settings
+    from journal_core import JournalError, last_written_event
     from server.cli.render import size_text
     from server.cli.when import ago_text
 
+    # The last line, not the newest event in canonical order: that would need each
+    # journal's index, built (for a big one, at length) only to be glanced at.
     try:
         size = path.stat().st_size
-        journal = Journal(Settings(journal_path=path))
-        try:
-            newest = journal.read_events(limit=1).events
-        finally:
-            journal.close()
+        event = last_written_event(path)
     except (JournalError, OSError) as err:
         return f"{path.name}  (cannot be read: {err})"
-    if not newest:
+    if event is None:
         return f"{path.name}  {size_text(size)}, no events"
-    event = newest[0]
     text = " ".join(str(event.get("text", "")).split())
     if len(text) > 60:
         text = text[:59] + "…"

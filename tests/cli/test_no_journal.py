@@ -131,6 +131,29 @@ def test_a_projects_missing_journal_names_the_project_and_lists_the_other_journa
     ]
 
 
+def test_listing_the_other_journals_builds_no_index_for_them(
+    tmp_path: Path, call_main: CallMain
+) -> None:
+    project = tmp_path / "myproject"
+    (project / ".git").mkdir(parents=True)
+    other = tmp_path / "data" / "events" / "3f2a9c0d1b7e4a65.jsonl"
+    write_events(
+        other,
+        event_line(type="open", timestamp="2026-12-01T12:00:00.000Z", text="Port the importer"),
+        event_line(
+            type="finding",
+            event_id="01KMZ3T4J8Q7W2E5R6T7Y8V9H1",
+            timestamp="2026-12-01T11:00:00.000Z",
+            text="Written last",
+        ),
+    )
+
+    outcome = call_main("--project-dir", str(project), "tasks")
+
+    assert "on tj-8f3k2m9q1z: Written last" in outcome.stderr
+    assert sorted(path.name for path in other.parent.iterdir()) == [other.name]
+
+
 def test_a_data_folder_of_many_journals_lists_the_last_written_few(
     journal: Path, tmp_path: Path, call_main: CallMain
 ) -> None:
