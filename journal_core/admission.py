@@ -71,9 +71,11 @@ class Admission:
         recent = self._recent
         if recent is not None and recent.tip != tip:
             # Others appended since our last append: take their lines in too, if the
-            # file is the same one, only grew, and they are few. On a copy: a read that
-            # fails halfway leaves what was known intact.
-            recent = recent.copy()
+            # file is the same one, only grew, and they are few. In place, not on a
+            # copy (which costs as much as all we appended, at every append another
+            # process comes between two of ours): forgotten until the read is done,
+            # so that one failing halfway leaves nothing half known.
+            self._recent = None
             if not recent.take_in(self.path, tip):
                 recent = None
             self._recent = recent
@@ -126,8 +128,8 @@ class _Recent:
     (``events``), kept in ``states`` once known. Admission asks a state only whether the
     task is opened and its status, so a late line of a type that changes neither
     (``STATUS_VERBS``) is passed over rather than folding the task again: concurrent
-    writers' lines often land a little out of time order. Admission adds each batch's
-    events to a copy, kept once the batch is written.
+    writers' lines often land a little out of time order. Admission keeps each batch's
+    events apart (``_Batch``) and adds them here once the batch is written.
     """
 
     __slots__ = ("before", "events", "ids", "keys", "start", "states", "tip")
@@ -190,17 +192,6 @@ class _Recent:
         for key, event in batch.keys.items():
             self.keys.setdefault(key, event)
         self.ids |= batch.ids
-
-    def copy(self) -> _Recent:
-        twin = _Recent(self.tip)
-        twin.start = self.start
-        twin.before = self.before  # the same lines before ``start``: the same answers
-        twin.events = {task_id: list(events) for task_id, events in self.events.items()}
-        twin.states = {
-            task_id: msgspec.structs.replace(state) for task_id, state in self.states.items()
-        }
-        twin.keys, twin.ids = dict(self.keys), set(self.ids)
-        return twin
 
 
 # How many bytes of our own appends admission keeps in memory before it catches the

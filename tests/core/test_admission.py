@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -356,3 +357,36 @@ def test_a_late_close_among_late_findings_still_closes_its_task(journal_path: Pa
             journal.append(new_event(type="close", text="twice", task_id="tj-late000000"))
     finally:
         journal.close()
+
+
+def test_another_writers_lines_read_halfway_before_a_failure_all_count_after_it(
+    journal: Journal, task_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Admission takes another writer's lines into what it remembers of ours; a read that
+    # fails among them must leave none of them half taken in.
+    from journal_core.reader import decode_line as decode
+
+    journal.append(new_event(type="finding", text="ours", task_id=task_id))
+    _hand_written(
+        journal,
+        task_id,
+        ("close", "2999-01-01T00:00:10.000Z"),
+        ("reopen", "2999-01-01T00:00:20.000Z"),
+        ("close", "2999-01-01T00:00:30.000Z"),
+    )
+    read: list[bytes] = []
+
+    def failing_at_the_third(raw: bytes) -> object:
+        read.append(raw)
+        if len(read) == 3:
+            raise OSError(errno.EIO, "the disk failed")
+        return decode(raw)
+
+    monkeypatch.setattr("journal_core.admission.decode_line", failing_at_the_third)
+    with pytest.raises(OSError, match="the disk failed"):
+        journal.append(new_event(type="finding", text="lost", task_id=task_id))
+    monkeypatch.setattr("journal_core.admission.decode_line", decode)
+
+    with pytest.raises(TaskStateConflict, match="is closed"):
+        journal.append(new_event(type="close", text="twice", task_id=task_id))
+    journal.append(new_event(type="reopen", text="again", task_id=task_id))
