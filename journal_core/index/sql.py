@@ -156,9 +156,11 @@ WRITE_TASK: Final = """INSERT INTO tasks (id, task_id, title, folded_title, stat
 # A new line's standing is the columns' default (active); one that changes is set after.
 INSERT_EVENT: Final = """INSERT INTO events (offset, length, type, time, task, event_id, ts)
     VALUES (?, ?, ?, ?, ?, ?, ?)"""
-# What the fold needs of an earlier event of a task: its standing, and its line.
+# What the fold needs of an earlier event of a task: its standing, and its line. Found
+# by its id (``+task``: not by walking every event of the task, which the planner would
+# otherwise choose; a late line of a long task asks this at every catch-up).
 FOLD_EVENT: Final = """SELECT offset, length, type, standing, standing_by, amended_by
-    FROM events WHERE event_id = :event_id AND task = :task"""
+    FROM events WHERE event_id = :event_id AND +task = :task"""
 FOLD_EVENTS_OF_TYPE: Final = """SELECT offset, length, event_id, standing, standing_by,
     amended_by FROM events WHERE type = :type AND task = :task ORDER BY offset"""
 STANDING_AT: Final = """SELECT task, standing, standing_by, amended_by FROM events

@@ -339,3 +339,18 @@ def test_open_questions_are_counted_among_the_tasks_events_not_the_journals(
         plan = conn.execute(f"EXPLAIN QUERY PLAN {sql.COUNT_ACTIVE}", (T, 0)).fetchall()
     searches = [row[3] for row in plan if row[3].startswith("SEARCH events")]
     assert searches == ["SEARCH events USING INDEX events_by_task (task=?)"]
+
+
+def test_an_earlier_event_of_a_task_is_found_by_its_id_not_among_the_tasks_events(
+    journal_path: Path,
+) -> None:
+    """A late line asks whether it repeats an earlier event of its task; walking the
+    task's events for it made each such line of a long task cost the whole task."""
+    write(journal_path, event(type="open", text="Task", timestamp=at(0)))
+    JournalStore(journal_path).refresh()
+    with sqlite3.connect(f"{journal_path}.index.sqlite") as conn:
+        plan = conn.execute(
+            f"EXPLAIN QUERY PLAN {sql.FOLD_EVENT}", {"event_id": "x", "task": 1}
+        ).fetchall()
+    searches = [row[3] for row in plan if row[3].startswith("SEARCH events")]
+    assert searches == ["SEARCH events USING INDEX events_by_id (event_id=?)"]
