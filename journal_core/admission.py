@@ -8,9 +8,7 @@ earlier answers (``_Before``), so that most appends open no index transaction.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
@@ -34,7 +32,6 @@ from journal_core.fold import (
 )
 from journal_core.index.queries import IndexView
 from journal_core.index.store import JournalStore
-from journal_core.journal_file import open_journal_file
 from journal_core.reader import decode_line, forward_chunks
 
 if TYPE_CHECKING:
@@ -47,19 +44,19 @@ class Admission:
     """The write-time checks of one journal, with their memo; called by the writer
     under its lock (``admit``), and told of what it wrote (``note_written``)."""
 
-    def __init__(self, path: Path, index: JournalStore) -> None:
-        self.path = path
+    def __init__(self, index: JournalStore) -> None:
         self._index = index
         # What this process appended since the index's end (see ``_Recent``), and what
         # the batch being written will add to it once it is on disk.
         self._recent: _Recent | None = None
         self._admitted: tuple[Tip, _Recent, _Batch] | None = None
 
-    def admit(self, events: Sequence[Event], tip: Tip) -> list[Verdict]:
+    def admit(self, events: Sequence[Event], tip: Tip, fd: int) -> list[Verdict]:
         """Under the write lock: refuse what the journal on disk does not allow, answer
         repeated keys.
 
-        The checks must see the whole file as it is under the lock, ending at ``tip``.
+        The checks must see the whole file as it is under the lock, ending at ``tip``
+        (open on ``fd``, the writer's descriptor).
         When this process wrote the last lines (the file still ends where our last
         append ended), they are known from ``_recent``, and the index is asked only
         about the lines before them: no catch-up, so no index write, per append; and
@@ -76,7 +73,7 @@ class Admission:
             # process comes between two of ours): forgotten until the read is done,
             # so that one failing halfway leaves nothing half known.
             self._recent = None
-            if not recent.take_in(self.path, tip):
+            if not recent.take_in(fd, tip):
                 recent = None
             self._recent = recent
         if recent is None or tip.size - recent.start > _RECENT_BYTES:
@@ -143,29 +140,20 @@ class _Recent:
         self.keys: dict[str, dict[str, Any]] = {}
         self.ids: set[str] = set()
 
-    def take_in(self, path: Path, tip: Tip) -> bool:
-        """Add the lines from ``self.tip`` to ``tip`` (another writer's), and move
-        ``self.tip`` there; False when that cannot be done (the file was replaced or
-        cut, or too much was appended), and then nothing is known."""
+    def take_in(self, fd: int, tip: Tip) -> bool:
+        """Add the lines from ``self.tip`` to ``tip`` (another writer's), read from
+        ``fd``, the file at ``tip``, and move ``self.tip`` there; False when that cannot
+        be done (the file was replaced or cut, or too much was appended), and then
+        nothing is known."""
         if tip.identity != self.tip.identity or not (
             self.tip.size <= tip.size <= self.start + _RECENT_BYTES
         ):
             return False
-        try:
-            fd = open_journal_file(path)
-        except OSError:
-            return False
-        try:
-            stat = os.fstat(fd)
-            if (stat.st_dev, stat.st_ino) != tip.identity:
-                return False
-            for _, block in forward_chunks(fd, self.tip.size, tip.size):
-                for raw in block.split(b"\n"):
-                    event = decode_line(raw)
-                    if not isinstance(event, str):
-                        self.add(event)
-        finally:
-            os.close(fd)
+        for _, block in forward_chunks(fd, self.tip.size, tip.size):
+            for raw in block.split(b"\n"):
+                event = decode_line(raw)
+                if not isinstance(event, str):
+                    self.add(event)
         self.tip = tip
         return True
 

@@ -96,7 +96,7 @@ class Journal:
         self._caught_up = False
         # Task ids the index has said it holds: tasks are never taken out of a journal.
         self._tasks_held: set[str] = set()
-        self._admission = Admission(self.path, self._index)
+        self._admission = Admission(self._index)
         self._writer_made = threading.Lock()
         self._writer_: JournalWriter | None = None
 

@@ -59,10 +59,10 @@ class Tip(NamedTuple):
 
 
 # What an admission check says of each event of a batch, under the lock (the file
-# ending at the tip given): None to write it, the earlier event's dict for a
-# duplicate, or an error.
+# ending at the tip given, open on the descriptor given, which it may read): None to
+# write it, the earlier event's dict for a duplicate, or an error.
 Verdict = JournalError | dict[str, Any] | None
-Admit = Callable[[Sequence[Event], Tip], list[Verdict]]
+Admit = Callable[[Sequence[Event], Tip, int], list[Verdict]]
 # Told, under the lock, of the bytes just written at a tip: an index can take them in
 # without reading them back.
 OnWritten = Callable[[Tip, bytes], None]
@@ -122,7 +122,7 @@ class _Batch(msgspec.Struct, kw_only=True):
         return self.written > 0 or any(r.duplicate_of is not None for r in self.requests)
 
 
-def _admit_all(events: Sequence[Event], tip: Tip) -> list[Verdict]:
+def _admit_all(events: Sequence[Event], tip: Tip, fd: int) -> list[Verdict]:
     return [None] * len(events)
 
 
@@ -439,7 +439,7 @@ class JournalWriter:
         assert self._identity is not None
         start = end = os.fstat(fd).st_size
         tip = Tip(self._identity, start)
-        verdicts = self._admit([request.event for request in requests], tip)
+        verdicts = self._admit([request.event for request in requests], tip, fd)
         lines = []
         for request, verdict in zip(requests, verdicts, strict=True):
             if verdict is None:

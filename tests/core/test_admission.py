@@ -11,6 +11,7 @@ import msgspec
 import pytest
 
 from journal_core import (
+    Event,
     IdempotencyKeyReused,
     Journal,
     JournalError,
@@ -20,7 +21,7 @@ from journal_core import (
     new_event,
 )
 from journal_core.fold import FoldEvent
-from journal_core.writer import Tip
+from journal_core.writer import Tip, Verdict
 from tests.core.journal_lines import append_in_child
 
 MISSING = "01KMZ3T4J8Q7W2E5R6T7Y8V9H0"
@@ -93,13 +94,13 @@ def test_an_event_may_name_one_earlier_in_the_same_batch(journal: Journal, task_
     first = new_event(type="finding", text="first", task_id=task_id)
     second = new_event(type="correction", text="fix", task_id=task_id, corrects=first.event_id)
     # Both reach admission together, as one group commit, before either is on disk.
-    assert journal._admission.admit([first, second], _tip(journal)) == [None, None]
+    assert _admit(journal, [first, second]) == [None, None]
 
 
 def test_a_close_and_a_reopen_in_one_batch_count_each_other(journal: Journal, task_id: str) -> None:
     close = new_event(type="close", text="done", task_id=task_id)
     again = new_event(type="close", text="done", task_id=task_id)
-    verdicts = journal._admission.admit([close, again], _tip(journal))
+    verdicts = _admit(journal, [close, again])
     assert verdicts[0] is None
     assert isinstance(verdicts[1], TaskStateConflict)
 
@@ -173,10 +174,15 @@ def test_a_repeated_open_with_its_key_is_a_duplicate_though_it_names_a_new_task(
     assert (again.task_id, again.event_id) == (first.task_id, first.event_id)
 
 
-def _tip(journal: Journal) -> Tip:
-    """Where the journal ends, as the writer would hand it to admission under the lock."""
-    stat = os.stat(journal.path)
-    return Tip((stat.st_dev, stat.st_ino), stat.st_size)
+def _admit(journal: Journal, events: Sequence[Event]) -> list[Verdict]:
+    """Admission's verdicts on ``events`` where the journal ends, asked as the writer
+    asks under the lock: with the file's end and a descriptor of it."""
+    fd = os.open(journal.path, os.O_RDONLY)
+    try:
+        stat = os.fstat(fd)
+        return journal._admission.admit(events, Tip((stat.st_dev, stat.st_ino), stat.st_size), fd)
+    finally:
+        os.close(fd)
 
 
 def test_checks_after_our_own_appends_know_them_without_catching_the_index_up(

@@ -186,7 +186,7 @@ def test_a_failing_admission_check_answers_every_caller_and_writes_nothing(
     # The committer thread must answer whatever goes wrong; a caller left waiting hangs.
     failures = iter([RuntimeError("a bug in the check")])
 
-    def admit(events: object, tip: Tip) -> list[Verdict]:
+    def admit(events: object, tip: Tip, fd: int) -> list[Verdict]:
         error = next(failures, None)
         if error is not None:
             raise error
@@ -228,7 +228,7 @@ def test_an_event_that_cannot_be_encoded_fails_alone_not_the_batch_it_would_join
     gate = threading.Event()
     entered = threading.Event()
 
-    def admit(events: Sequence[Event], tip: Tip) -> list[Verdict]:
+    def admit(events: Sequence[Event], tip: Tip, fd: int) -> list[Verdict]:
         if not entered.is_set():
             entered.set()
             gate.wait(timeout=30)
