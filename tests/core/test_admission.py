@@ -396,3 +396,41 @@ def test_another_writers_lines_read_halfway_before_a_failure_all_count_after_it(
     with pytest.raises(TaskStateConflict, match="is closed"):
         journal.append(new_event(type="close", text="twice", task_id=task_id))
     journal.append(new_event(type="reopen", text="again", task_id=task_id))
+
+
+def test_two_writers_taking_turns_each_count_every_line_of_the_other(journal_path: Path) -> None:
+    # Each append finds the other writer's line after its own last one, and takes it
+    # into what it remembers: a task's status, the events it may name, the keys used.
+    ours = Journal(Settings(journal_path=journal_path, durability="flush"))
+    theirs = Journal(Settings(journal_path=journal_path, durability="flush"))
+    try:
+        task_id = ours.append(new_event(type="open", text="shared", title="Shared")).task_id
+        theirs.append(new_event(type="finding", text="theirs", task_id=task_id))
+        ours.append(new_event(type="close", text="done", task_id=task_id))
+        with pytest.raises(TaskStateConflict, match="is closed"):
+            theirs.append(new_event(type="close", text="done too", task_id=task_id))
+        theirs.append(new_event(type="reopen", text="not yet", task_id=task_id))
+        with pytest.raises(TaskStateConflict, match="is open"):
+            ours.append(new_event(type="reopen", text="again", task_id=task_id))
+        keyed = theirs.append(
+            new_event(type="finding", text="keyed", task_id=task_id, idempotency_key="k")
+        )
+        again = ours.append(
+            new_event(type="finding", text="keyed", task_id=task_id, idempotency_key="k")
+        )
+        assert (again.duplicate, again.event_id) == (True, keyed.event_id)
+        theirs.append(new_event(type="finding", text="between", task_id=task_id))
+        ours.append(
+            new_event(type="correction", text="fix", task_id=task_id, corrects=keyed.event_id)
+        )
+        with pytest.raises(UnknownEvent):
+            theirs.append(
+                new_event(type="correction", text="fix", task_id=task_id, corrects=MISSING)
+            )
+        ours.append(new_event(type="close", text="done", task_id=task_id))
+        with pytest.raises(TaskStateConflict, match="is closed"):
+            theirs.append(new_event(type="close", text="twice", task_id=task_id))
+        assert lines(ours) == 8  # the refused and the duplicate wrote nothing
+    finally:
+        ours.close()
+        theirs.close()
