@@ -119,13 +119,16 @@ def run_threads(workers: list[threading.Thread]) -> float:
 class _BareCommit:
     """The least a group commit costs in Python: each caller queues a line and sleeps on
     a lock of its own; the first to find no writer waits (up to 1 ms) until every other
-    caller has queued, writes the lines, fsyncs, and wakes them. No journal at all."""
+    caller has queued, writes the lines, fsyncs, and wakes them, handing the writer's
+    role to the first caller queued meanwhile (who would otherwise sleep on, with no
+    writer to come once the others are done). No journal at all."""
 
     def __init__(self, path: Path, callers: int) -> None:
         self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
         self.mutex = threading.Lock()
         self.all_queued = threading.Condition(self.mutex)
         self.queue: list[threading.Lock] = []
+        self.promoted: set[threading.Lock] = set()
         self.writing = False
         self.callers = callers
         self.fsyncs = 0
@@ -140,7 +143,10 @@ class _BareCommit:
                 self.all_queued.notify()
         if not lead:
             wake.acquire()
-            return
+            with self.mutex:
+                if wake not in self.promoted:
+                    return
+                self.promoted.discard(wake)
         with self.mutex:
             deadline = time.monotonic() + 0.001
             while len(self.queue) < self.callers and (left := deadline - time.monotonic()) > 0:
@@ -150,10 +156,15 @@ class _BareCommit:
         os.fsync(self.fd)
         self.fsyncs += 1
         with self.mutex:
-            self.writing = False
+            successor = self.queue[0] if self.queue else None
+            self.writing = successor is not None
+            if successor is not None:
+                self.promoted.add(successor)
         for waiter in batch:
             if waiter is not wake:
                 waiter.release()
+        if successor is not None:
+            successor.release()
 
     def leave(self) -> None:
         with self.mutex:
