@@ -59,7 +59,8 @@ by a later decision that chose the option: ``TaskFold.overturned_options``.
 added so far (``TaskFold.follows``) and says which earlier events it changes
 (``effects``, also usable over rows of an index through ``Known``). An event that does
 not follow (older timestamp appended later, or a duplicate) means folding the task again
-from all its events with ``fold_task``; the other tasks are untouched.
+from all its events with ``fold_task``, unless ``TaskState.take_late`` can take it as it
+is; the other tasks are untouched.
 
 Events are ``FoldEvent`` structs (decode a line with ``decode_fold_event``, or convert a
 plain dict with ``as_fold_events``); every field may hold anything a foreign writer put
@@ -285,6 +286,38 @@ class TaskState(msgspec.Struct, kw_only=True):
         if self.event_count and key <= (self.last_event_at, self.last_event_id):
             return False
         self.add(event, key)
+        return True
+
+    def take_late(self, event: FoldEvent, key: tuple[str, str], later: Sequence[FoldEvent]) -> bool:
+        """Fold in ``event``, which does not ``follow`` (``key`` its ``canonical_key``,
+        seen for the first time), where it changes nothing but the count and the first
+        event: ``later`` are the task's events after it in canonical order. Say whether it
+        did; if not, the task must be folded again whole.
+
+        So it is when ``event`` changes no state (not one of ``_STATE_VERBS``, and not
+        the first event of a task whose title is its first event's text), names no
+        earlier event (``names_nothing``), and no later event names it, nor (for a
+        rejection) is a decision, which might have chosen its option. Then every
+        standing stays as it is, ``event``'s own is active, and folding the task whole
+        would give this same state: the common case of writers a millisecond apart.
+        """
+        kind = event.type
+        if (
+            kind in _STATE_VERBS
+            or not names_nothing(event, kind)
+            or (not self.titled and key < (self.created_at, self.first_event_id))
+        ):
+            return False
+        event_id = key[1]
+        for other in later:
+            corrects, supersedes, named = _named(other)
+            if event_id in (corrects, supersedes) or event_id in named:
+                return False
+            if kind == "rejection" and other.type == "decision":
+                return False
+        self.event_count += 1
+        if key < (self.created_at, self.first_event_id):
+            self.created_at, self.first_event_id = key
         return True
 
     def add(self, event: FoldEvent, key: tuple[str, str] | None = None) -> None:

@@ -12,6 +12,7 @@ events is the fold's to say (``journal_core.fold``): this module only stores it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -67,12 +68,24 @@ class TaskRow:
     """A task's row: the fold's state of the task (``journal_core.fold.TaskState``), its
     number and the offset of its last line, loaded and changed while catching up."""
 
-    __slots__ = ("last_offset", "number", "state")
+    __slots__ = ("base", "last_offset", "number", "rows", "state", "step")
 
     def __init__(self, number: int, state: TaskState) -> None:
         self.number = number
         self.state = state
         self.last_offset = 0
+        # Within a step (``step``): the task's rows so far, and the canonical key of its
+        # last event before the step (``None``: it had none), for ``_Step.take_late``.
+        self.step = -1
+        self.rows: list[int] = []
+        self.base: tuple[str, str] | None = None
+
+    def enter(self, step: int) -> None:
+        """Begin ``step`` for this task: no rows in it yet."""
+        state = self.state
+        self.step = step
+        self.rows = []
+        self.base = (state.last_event_at, state.last_event_id) if state.event_count else None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> TaskRow:
@@ -129,6 +142,11 @@ def _clip_title(title: str) -> str:
     return title[: TITLE_CHARS - 1] + "…" if len(title) > TITLE_CHARS else title
 
 
+# A line later than this many of its task's indexed events folds its task again whole.
+_LATER: Final = 64
+_steps: Final = itertools.count()  # a number for each step, for ``TaskRow.enter``
+
+
 class _Step:
     """The lines of one catch-up step: rows to insert, standings to change, and the tasks
     whose events came out of order (folded again, whole, at the end of the step)."""
@@ -144,6 +162,7 @@ class _Step:
         self.texts: dict[int, str] = {}  # index in rows -> text, for rejections
         self.updates: dict[int, Standing] = {}  # offset of a line -> its new standing
         self.refold: dict[str, TaskRow] = {}
+        self.late: set[int] = set()  # rows taken by ``take_late``, out of canonical order
         # Per task, its rejections by word (loaded when a decision first asks).
         self.rejection_words: dict[int, dict[str, list[tuple[str, str]]]] = {}
         self.askers_made: dict[
@@ -220,6 +239,40 @@ class _Step:
             if known is not None:
                 self.updates[known[1]] = standing
 
+    def take_late(self, task: TaskRow, event: FoldEvent, key: tuple[str, str]) -> bool:
+        """Whether the fold takes ``event``, which does not follow its task's last event,
+        as it is (``TaskState.take_late``), given the task's events after it: those of
+        this step, and those indexed before it (a few at most, else it is not asked)."""
+        later: list[FoldEvent] = []
+        if task.base is not None and key <= task.base:
+            add_indexes(self.conn)
+            arguments = {"task": task.number, "ts": key[0], "event_id": key[1], "most": _LATER}
+            found = self.conn.execute(sql.TASK_LINES_AFTER, arguments).fetchall()
+            if len(found) == _LATER:
+                return False
+            for offset, length in found:
+                other = decode_fold_event(os.pread(self.fd, length, offset))
+                if other is None:
+                    return False
+                later.append(other)
+        rows = self.rows
+        # The task's rows taken in order have growing keys: walking back, the first of
+        # them with a smaller key ends the search (a row taken late is smaller still
+        # than the one in order before it).
+        for at in reversed(task.rows):
+            row = rows[at]
+            if (row[6], row[5]) > key:
+                other = decode_fold_event(os.pread(self.fd, row[1], row[0]))
+                if other is None:
+                    return False
+                later.append(other)
+            elif at not in self.late:
+                break
+        if not task.state.take_late(event, key, later):
+            return False
+        self.late.add(len(rows))
+        return True
+
     def is_duplicate(self, task: int, event: FoldEvent) -> bool:
         """Whether ``event`` (which does not follow its task's last event) is a line seen
         before: the same id and time in the same task."""
@@ -279,6 +332,7 @@ def index_lines(
     from journal_core.search import document_fields
 
     step = _Step(conn, fd)
+    serial = next(_steps)
     rows = step.rows
     documents: list[tuple[Any, ...]] = []
     keys: list[tuple[str, int]] = []
@@ -312,7 +366,10 @@ def index_lines(
                     task = TaskRow.from_row(row)
                 tasks[task_id] = task
             number = task.number
-            if task.state.take(event, (event.timestamp, event_id)):
+            if task.step != serial:
+                task.enter(serial)
+            key = (event.timestamp, event_id)
+            if task.state.take(event, key):
                 if task_id not in refold and not names_nothing(event, kind):
                     changed = effects(event, *step.askers(number))
                     if changed:
@@ -320,8 +377,9 @@ def index_lines(
             elif step.is_duplicate(number, event):
                 offset += length
                 continue
-            else:
+            elif task_id in refold or not step.take_late(task, event, key):
                 refold[task_id] = task
+            task.rows.append(len(rows))
             touched[task_id] = task
             task.last_offset = offset
             pending[(number, event_id)] = len(rows)
@@ -342,9 +400,9 @@ def index_lines(
             if texts:
                 documents.append((offset, *document_fields(kind, event.text, meta, event.refs)))
             if meta:
-                key = meta.get("idempotency_key") if isinstance(meta, dict) else None
-                if isinstance(key, str):
-                    keys.append((key, offset))
+                given = meta.get("idempotency_key") if isinstance(meta, dict) else None
+                if isinstance(given, str):
+                    keys.append((given, offset))
             offset += length
     conn.executemany(sql.INSERT_EVENT, rows)
     conn.executemany(

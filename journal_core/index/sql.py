@@ -268,6 +268,9 @@ LINES_BETWEEN: Final = """SELECT offset, length FROM events WHERE offset >= ? AN
     ORDER BY offset"""
 TASK_LINES: Final = """SELECT offset, length, event_id FROM events WHERE task = ?
     ORDER BY ts, event_id, offset"""
+# The lines of a task's events after a key in canonical order, a few at most.
+TASK_LINES_AFTER: Final = """SELECT offset, length FROM events
+    WHERE task = :task AND (ts, event_id) > (:ts, :event_id) ORDER BY ts, event_id LIMIT :most"""
 
 # --- tasks ----------------------------------------------------------------------------
 

@@ -16,8 +16,10 @@ from journal_core.fold import (
     Known,
     Standing,
     TaskFold,
+    TaskState,
     as_fold_events,
     canonical,
+    canonical_key,
     effects,
     fold_task,
 )
@@ -404,13 +406,14 @@ def task_events(draw: st.DrawFn) -> list[dict[str, Any]]:
     for event_id in ids:
         kind = draw(st.sampled_from(KINDS))
         named = st.none() | st.sampled_from([*ids, "01KQ9999999999999999999999"])
+        refs = draw(st.lists(st.sampled_from(ids), max_size=2))
         event: dict[str, Any] = {
             "event_id": event_id,
             "type": kind,
             "timestamp": f"2026-12-01T10:00:{draw(st.integers(0, 9)):02d}.000Z",
             "text": draw(st.sampled_from(["presigned URLs are slow", "use a proxy", "x"])),
             "author": "agent",
-            "refs": {"events": draw(st.lists(st.sampled_from(ids), max_size=2))},
+            "refs": {"events": refs} if refs else {},  # an empty dict names nothing
             "meta": {},
         }
         if (target := draw(named)) is not None:
@@ -465,6 +468,32 @@ def test_folding_event_by_event_gives_what_folding_the_whole_gives(
     assert {key: value.mark for key, value in standings.items()} == {
         key: value.mark for key, value in whole.changed().items()
     }
+
+
+@given(task_events(), st.randoms(use_true_random=False))
+@settings(max_examples=EXAMPLES, deadline=None)
+def test_a_late_event_taken_as_it_is_changes_only_what_folding_the_whole_changes(
+    events: list[dict[str, Any]], random: Any
+) -> None:
+    lines = as_fold_events(events)
+    random.shuffle(lines)
+    state, seen = TaskState(task_id=TASK), list[FoldEvent]()
+    for event in lines:
+        key = canonical_key(event)
+        if key in {canonical_key(other) for other in seen}:
+            continue  # a duplicate: counted once
+        before = fold_task(TASK, seen).standings()
+        later = [other for other in seen if canonical_key(other) > key]
+        seen.append(event)
+        if state.take(event, key):
+            continue
+        if state.take_late(event, key, later):
+            whole = fold_task(TASK, seen)
+            assert msgspec.to_builtins(state) == msgspec.to_builtins(whole.state)
+            assert whole.standings() == before  # the late event among the active
+        else:
+            state = fold_task(TASK, seen).state
+    assert msgspec.to_builtins(state) == msgspec.to_builtins(fold_task(TASK, lines).state)
 
 
 def test_every_order_of_a_correction_chain_folds_alike() -> None:

@@ -113,12 +113,97 @@ def test_a_late_line_folds_only_its_own_task_again(
     write(
         journal_path,
         event(task_id=OTHER, text="In time", timestamp=at(7)),
-        event(text="Late", timestamp=at(1)),
+        event(type="rename", text="Late", timestamp=at(1)),  # a late change of state
     )
     index.refresh()
 
     assert refolded == [T]
-    assert task_row(index).created_at == at(1)
+    assert (task_row(index).created_at, task_row(index).title) == (at(1), "Task")
+
+
+@pytest.fixture
+def refolded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tasks the index folds again whole, from now on."""
+    found: list[str] = []
+    real = catch_up._refold
+
+    def spy(conn: Any, fd: int, task: catch_up.TaskRow) -> None:
+        found.append(task.state.task_id)
+        real(conn, fd, task)
+
+    monkeypatch.setattr(catch_up, "_refold", spy)
+    return found
+
+
+def test_a_late_line_that_changes_nothing_is_taken_without_folding_its_task_again(
+    journal_path: Path, refolded: list[str]
+) -> None:
+    late = event(type="evidence", text="Late by a millisecond", timestamp=at(3))
+    write(
+        journal_path,
+        event(type="open", text="Task", timestamp=at(0)),
+        event(text="In time", timestamp=at(5)),
+        late,
+    )
+    index = JournalStore(journal_path)
+
+    row = task_row(index)
+    (standing,) = index.standings([offsets_by_id(journal_path)[late["event_id"]]])
+
+    assert refolded == []
+    assert (row.event_count, row.last_event_at, standing.standing) == (3, at(5), "active")
+    oldest = index.read_events(task_id=T, order="oldest").events
+    assert [e["timestamp"] for e in oldest] == [at(0), at(3), at(5)]
+
+
+def test_a_late_line_that_changes_nothing_after_indexed_lines_is_taken_as_it_is(
+    journal_path: Path, refolded: list[str]
+) -> None:
+    write(
+        journal_path,
+        event(type="open", text="Task", timestamp=at(0)),
+        event(text="In time", timestamp=at(5)),
+    )
+    index = JournalStore(journal_path)
+    index.refresh()
+    write(journal_path, event(type="evidence", text="Late", timestamp=at(3)))
+    index.refresh()
+
+    assert refolded == []
+    assert (task_row(index).event_count, task_row(index).last_event_at) == (3, at(5))
+    oldest = index.read_events(task_id=T, order="oldest").events
+    assert [e["timestamp"] for e in oldest] == [at(0), at(3), at(5)]
+
+
+def test_a_late_line_a_later_one_names_folds_its_task_again(
+    journal_path: Path, refolded: list[str]
+) -> None:
+    late = event(text="keepalive_timeout is 60 s", timestamp=at(3))
+    correction = event(
+        type="correction", text="It is 75 s", timestamp=at(5), corrects=late["event_id"]
+    )
+    write(journal_path, event(type="open", text="Task", timestamp=at(0)), correction, late)
+    index = JournalStore(journal_path)
+
+    (standing,) = index.standings([offsets_by_id(journal_path)[late["event_id"]]])
+
+    assert refolded == [T]
+    assert (standing.standing, standing.correction) == ("corrected", "It is 75 s")
+
+
+def test_a_late_rejection_before_a_decision_folds_its_task_again(
+    journal_path: Path, refolded: list[str]
+) -> None:
+    late = event(type="rejection", text="Presigned URLs leak", timestamp=at(3))
+    chose = {"alternatives": [{"option": "presigned URLs", "chosen": True}]}
+    decision = event(type="decision", text="Presigned URLs", timestamp=at(5), meta=chose)
+    write(journal_path, event(type="open", text="Task", timestamp=at(0)), decision, late)
+    index = JournalStore(journal_path)
+
+    (standing,) = index.standings([offsets_by_id(journal_path)[late["event_id"]]])
+
+    assert refolded == [T]
+    assert (standing.standing, standing.standing_by) == ("superseded", decision["event_id"])
 
 
 def test_a_duplicate_line_is_indexed_once(journal_path: Path) -> None:
@@ -207,7 +292,17 @@ def test_an_index_built_under_another_fold_version_is_rebuilt(journal_path: Path
 
 # --- the property: the index agrees with the fold, however the lines arrive -----------------
 
-KINDS = ("open", "hypothesis", "finding", "decision", "rejection", "correction", "close", "reopen")
+KINDS = (
+    "open",
+    "hypothesis",
+    "finding",
+    "decision",
+    "rejection",
+    "correction",
+    "close",
+    "reopen",
+    "evidence",
+)
 
 
 @st.composite
