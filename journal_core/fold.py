@@ -73,7 +73,7 @@ import functools
 import itertools
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -440,17 +440,19 @@ def _options(event: FoldEvent) -> tuple[list[str], list[str]]:
 _option_words: Final = functools.lru_cache(maxsize=1024)(words_of)
 
 
-def _named(event: FoldEvent) -> tuple[str | None, str | None, list[str]]:
+def _named(event: FoldEvent) -> tuple[str | None, str | None, Sequence[str]]:
     """What ``event`` names: its ``corrects``, its ``supersedes``, its ``refs.events``."""
     corrects = event.corrects if isinstance(event.corrects, str) else None
     supersedes = event.supersedes if isinstance(event.supersedes, str) else None
-    refs = event.refs
-    named: list[str] = []
-    if isinstance(refs, dict):
-        items = refs.get("events")
-        if isinstance(items, list):
-            named = [item.strip() for item in items if isinstance(item, str) and item.strip()]
-    return corrects, supersedes, named
+    return corrects, supersedes, _refs_events(event.refs)
+
+
+def _refs_events(refs: object) -> Sequence[str]:
+    """The events ``refs.events`` names."""
+    items = refs.get("events") if refs and isinstance(refs, dict) else None
+    if not isinstance(items, list):
+        return ()
+    return [item.strip() for item in items if isinstance(item, str) and item.strip()]
 
 
 def rejections_with(index: Mapping[str, Sequence[_T]], words: Sequence[str]) -> Sequence[_T]:
@@ -476,12 +478,68 @@ def names_nothing(event: FoldEvent, kind: object) -> bool:
     )
 
 
+def _by_type(events: Iterable[_E]) -> dict[object, list[_E]]:
+    """``events`` by type, in the order given."""
+    found: dict[object, list[_E]] = {}
+    for event in events:
+        try:
+            found[event.type].append(event)
+        except KeyError:
+            found[event.type] = [event]
+        except TypeError:  # a foreign writer's type that does not hash: of no type asked
+            pass
+    return found
+
+
+def _vocabulary(options: Iterable[tuple[list[str], list[str]]]) -> frozenset[str]:
+    """The words of the options chosen (of ``_options``' answers)."""
+    return frozenset(
+        word for chosen, _ in options for option in chosen for word in _option_words(option)
+    )
+
+
+def _naming(events: Sequence[FoldEvent]) -> list[int]:
+    """The places of the events that may change an earlier one: not ``_names_nothing``
+    (inlined: it asks every event of a long task)."""
+    return [
+        at
+        for at, event in enumerate(events)
+        if event.corrects is not None
+        or event.supersedes is not None
+        or (kind := event.type) == "decision"
+        or (event.refs and kind in _ANSWERS)
+    ]
+
+
+def _names_any(refs: object, ids: Set[str]) -> bool:
+    """Whether ``refs.events`` (may) name one of ``ids``."""
+    items = refs.get("events") if refs and isinstance(refs, dict) else None
+    if not isinstance(items, list):
+        return False
+    try:
+        return not ids.isdisjoint(map(str.strip, items))
+    except TypeError:  # an item not a string: ``effects`` looks at each
+        return True
+
+
 def _withdraw(standing: Standing, mark: str, by: str) -> Standing:
     return Standing(mark=mark, standing_by=by, amended_by=standing.amended_by)
 
 
 def _no_rejections(words: Sequence[str]) -> Iterable[Known]:
     return ()
+
+
+def _current(
+    find: Callable[[str], Known | None], changed: Mapping[str, Standing], target: str, by: str
+) -> Known | None:
+    """The earlier event ``target`` as ``effects`` sees it: with what the event ``by``
+    changed of it so far (``None`` if unknown, or the event itself)."""
+    known = find(target)
+    if known is None or known.event_id == by:
+        return None
+    standing = changed.get(target)
+    return known if standing is None else msgspec.structs.replace(known, standing=standing)
 
 
 def effects(
@@ -505,32 +563,22 @@ def effects(
     if names_nothing(event, kind):
         return {}
     by = _string(event.event_id)
-    if event.corrects is None and event.supersedes is None and not event.refs:
-        corrects = supersedes = None  # a decision naming nothing: only its options count
-        refs: list[str] = []
-    else:
-        corrects, supersedes, refs = _named(event)
+    corrects, supersedes = event.corrects, event.supersedes
+    corrects = corrects if isinstance(corrects, str) else None
+    supersedes = supersedes if isinstance(supersedes, str) else None
     changed: dict[str, Standing] = {}
-
-    def current(target: str) -> Known | None:
-        known = find(target)
-        if known is None or known.event_id == by:
-            return None
-        standing = changed.get(target)
-        return known if standing is None else msgspec.structs.replace(known, standing=standing)
-
     if kind in _ANSWERS:
-        for target in (corrects, supersedes, *refs):
+        for target in (corrects, supersedes, *_refs_events(event.refs)):
             if (
                 target is not None
-                and (known := current(target)) is not None
+                and (known := _current(find, changed, target, by)) is not None
                 and known.type == "hypothesis"
                 and known.standing.holds
             ):
                 changed[target] = Standing(
                     mark="answered", standing_by=by, amended_by=known.standing.amended_by
                 )
-    if corrects is not None and (known := current(corrects)) is not None:
+    if corrects is not None and (known := _current(find, changed, corrects, by)) is not None:
         standing = known.standing
         if kind == "correction":
             mark, standing_by = standing.mark, standing.standing_by
@@ -539,7 +587,7 @@ def effects(
             changed[corrects] = Standing(mark=mark, standing_by=standing_by, amended_by=by)
         else:
             changed[corrects] = _withdraw(standing, "corrected_away", by)
-    if supersedes is not None and (known := current(supersedes)) is not None:
+    if supersedes is not None and (known := _current(find, changed, supersedes, by)) is not None:
         changed[supersedes] = _withdraw(known.standing, "superseded", by)
     if kind == "decision":
         for option in map(_option_words, _options(event)[0] if chosen is None else chosen):
@@ -588,6 +636,10 @@ class TaskFold:
         self.state = TaskState(task_id=task_id)
         self.events: list[FoldEvent] = []
         self._by_id: dict[str, FoldEvent] = {}
+        # While ``fold_task`` folds a task whose events it holds all at once, ``_by_id``
+        # holds every event, and an event may name only those before ``_upto`` (the
+        # canonical key of the event being folded; ``None``: all).
+        self._upto: tuple[str, str] | None = None
         self._standings: dict[str, Standing] = {}  # only the events not active
         # The rejections by word (word -> ids), built when a decision first asks: a task
         # whose decisions choose no option never pays for it. ``_unindexed`` waits.
@@ -596,6 +648,13 @@ class TaskFold:
         self._rejection_words: dict[str, list[str]] = {}
         self._unindexed: list[FoldEvent] = []
         self._vocabulary: frozenset[str] | None = None
+        # Each decision's options (id, chosen, not chosen), in canonical order, until
+        # ``overturned_options`` is first asked: few folds are.
+        self._choices: list[tuple[str, list[str], list[str]]] = []
+        # For ``of_types``: the events by type (when folded all at once), and the lists
+        # of several types asked for.
+        self._types: dict[object, list[FoldEvent]] | None = None
+        self._of_types: dict[frozenset[str], list[FoldEvent]] = {}
         self._overturned: dict[str, list[str]] = {}  # decision id -> options overturned
         # The options decisions did not choose, by their words: (decision id, option).
         self._not_chosen: dict[tuple[str, ...], list[tuple[str, str]]] = {}
@@ -615,7 +674,8 @@ class TaskFold:
     ) -> dict[str, Standing]:
         """Fold in ``events`` with their ``keys`` (``canonical_key``), each following the
         one before and the first every event folded in so far; the standings they
-        changed. The one loop of every fold: a long task's cost is spent here."""
+        changed. ``add``'s loop; ``fold_task`` has its own (``_fold_all``), which asks
+        ``effects`` only of the events that may change another."""
         state = self.state
         standings, by_id, folded, unindexed = (
             self._standings,
@@ -626,6 +686,8 @@ class TaskFold:
         find, rejections = self._known, self._known_rejections
         changed: dict[str, Standing] = {}
         quiet = 0  # events that change the task's state only by their count and time
+        self._of_types.clear()
+        self._types = None
         found: dict[str, Standing] | None
         for event, key in zip(events, keys, strict=True):
             kind = event.type
@@ -636,7 +698,7 @@ class TaskFold:
             if kind == "decision":
                 chosen, not_chosen = _options(event)
                 found = effects(event, find, rejections, chosen=chosen)
-                self._overturn_alternatives(key[1], chosen, not_chosen)
+                self._choices.append((key[1], chosen, not_chosen))
             else:
                 # ``names_nothing``: what ``effects`` would find, without asking it.
                 found = None if names_nothing(event, kind) else effects(event, find, rejections)
@@ -654,7 +716,7 @@ class TaskFold:
 
     def _known(self, event_id: str) -> Known | None:
         event = self._by_id.get(event_id)
-        if event is None:
+        if event is None or (self._upto is not None and canonical_key(event) >= self._upto):
             return None
         kind, text = event.type, event.text
         return Known(
@@ -666,43 +728,145 @@ class TaskFold:
 
     def _known_rejections(self, words: Sequence[str]) -> list[Known]:
         """The rejections so far whose text holds each of ``words``."""
-        index = self._rejection_words
-        if self._unindexed:
-            vocabulary = self._vocabulary
-            few = vocabulary if vocabulary is not None and len(vocabulary) <= _FEW_WORDS else None
-            for rejection in self._unindexed:
-                text = _string(rejection.text)
-                # A word of the text is part of the text case folded: with a few words
-                # to look for, looking is cheaper than splitting the text into words.
-                if few is not None:
-                    folded = text.casefold()
-                    if not any(word in folded for word in few):
-                        continue
-                event_id = _string(rejection.event_id)
-                held = set(words_of(text))
-                for word in held if vocabulary is None else held.intersection(vocabulary):
-                    found_with = index.get(word)
-                    if found_with is None:
-                        index[word] = [event_id]
-                    else:
-                        found_with.append(event_id)
-            self._unindexed.clear()
-        found = rejections_with(index, words)
+        self._index_rejections()
+        found = rejections_with(self._rejection_words, words)
         return [known for event_id in found if (known := self._known(event_id))]
 
-    def _overturn_alternatives(
-        self, event_id: str, chosen: Sequence[str], not_chosen: Sequence[str]
-    ) -> None:
-        """Overturn the earlier decisions' options not chosen that the decision
-        ``event_id`` chose, then note the options it did not choose."""
-        for option in chosen:
-            for decision_id, rejected in self._not_chosen.get(_option_words(option), ()):
-                overturned = self._overturned.setdefault(decision_id, [])
-                if rejected not in overturned:
-                    overturned.append(rejected)
-        for option in not_chosen:
-            if words := _option_words(option):
-                self._not_chosen.setdefault(words, []).append((event_id, option))
+    def _index_rejections(self) -> None:
+        """Index the rejections waiting in ``_unindexed`` by their words."""
+        if not self._unindexed:
+            return
+        index = self._rejection_words
+        vocabulary = self._vocabulary
+        few = vocabulary if vocabulary is not None and len(vocabulary) <= _FEW_WORDS else None
+        if few is not None:  # only the words some rejection holds (one look for each)
+            texts = "\0".join(_string(rejection.text) for rejection in self._unindexed)
+            every = texts.casefold()
+            few = frozenset(word for word in few if word in every)
+            if not few:
+                self._unindexed.clear()
+                return
+        for rejection in self._unindexed:
+            text = _string(rejection.text)
+            # A word of the text is part of the text case folded: with a few words to
+            # look for, looking is cheaper than splitting the text into words.
+            if few is not None:
+                folded = text.casefold()
+                if not any(word in folded for word in few):
+                    continue
+            event_id = _string(rejection.event_id)
+            held = set(words_of(text))
+            for word in held if vocabulary is None else held.intersection(vocabulary):
+                found_with = index.get(word)
+                if found_with is None:
+                    index[word] = [event_id]
+                else:
+                    found_with.append(event_id)
+        self._unindexed.clear()
+
+    def _settle_choices(self) -> None:
+        """Overturn the options not chosen that a later decision chose, for the decisions
+        in ``_choices``, in order."""
+        for event_id, chosen, not_chosen in self._choices:
+            for option in chosen:
+                for decision_id, rejected in self._not_chosen.get(_option_words(option), ()):
+                    overturned = self._overturned.setdefault(decision_id, [])
+                    if rejected not in overturned:
+                        overturned.append(rejected)
+            for option in not_chosen:
+                if words := _option_words(option):
+                    self._not_chosen.setdefault(words, []).append((event_id, option))
+        self._choices.clear()
+
+    def _fold_all(self, events: list[FoldEvent], keys: list[tuple[str, str]]) -> None:
+        """Fold ``events`` (canonical order, each once; ``keys`` theirs) into this empty
+        fold: what ``_fold_in`` gives, with the work spent only on the events that can
+        change another (most of a long task's name none) and each decision's options read
+        once."""
+        by_id = dict(zip(map(_SECOND, keys), events, strict=True))
+        if len(by_id) < len(events):
+            # An id at two times: an event names the latest before it, one by one.
+            self._vocabulary = _vocabulary(
+                map(_options, (event for event in events if event.type == "decision"))
+            )
+            self._fold_in(events, keys)
+            return
+        self.events, self._by_id = events, by_id
+        self._types = _by_type(events)
+        decisions = self.of_types("decision")
+        options = list(map(_options, decisions))
+        self._vocabulary = _vocabulary(options)
+        self._fold_state(events, keys)
+        self._unindexed = list(self.of_types("rejection"))
+        self._index_rejections()
+        hypotheses = {
+            event_id
+            for event in self.of_types("hypothesis")
+            if isinstance(event_id := event.event_id, str)
+        }
+        by_decision = dict(zip(map(id, decisions), options, strict=True))
+        standings, find, rejections = self._standings, self._known, self._known_rejections
+        for at in _naming(events):
+            event = events[at]
+            chosen = None
+            if (found_options := by_decision.get(id(event))) is not None:
+                chosen, not_chosen = found_options
+                self._choices.append((keys[at][1], chosen, not_chosen))
+            # An event that names none by ``corrects`` or ``supersedes`` changes only the
+            # hypotheses its refs name (answers) and a decision's the rejections of the
+            # options it chose (overturned): without either, ``effects`` finds nothing.
+            if (
+                event.corrects is None
+                and event.supersedes is None
+                and not (event.refs and _names_any(event.refs, hypotheses))
+                and (chosen is None or not self._may_overturn(chosen))
+            ):
+                continue
+            self._upto = keys[at]
+            if found := effects(event, find, rejections, chosen=chosen):
+                standings.update(found)
+        self._upto = None
+
+    def _fold_state(self, events: Sequence[FoldEvent], keys: Sequence[tuple[str, str]]) -> None:
+        """The task's state from all its events: those that change only its count and
+        times (most, once an open or a rename names the task) are counted, not added."""
+        state = self.state
+        named = 0
+        for event, key in zip(events, keys, strict=True):
+            state.add(event, key)
+            named += 1
+            if state.titled:
+                break
+        if named:
+            after = keys[named - 1]
+            for event in self.of_types(*_STATE_VERBS):
+                if canonical_key(event) > after:
+                    state.add(event)
+            state.event_count = len(events)
+            state.last_event_at, state.last_event_id = keys[-1]
+
+    def _may_overturn(self, chosen: Sequence[str]) -> bool:
+        """Whether any rejection of the task holds each word of one of ``chosen``."""
+        index = self._rejection_words
+        return bool(index) and any(
+            rejections_with(index, _option_words(option)) for option in chosen
+        )
+
+    def of_types(self, *kinds: str) -> list[FoldEvent]:
+        """The events of any of ``kinds``, in canonical order."""
+        types = self._types
+        if types is not None and len(kinds) == 1:
+            return types.get(kinds[0], [])
+        key = frozenset(kinds)
+        found = self._of_types.get(key)
+        if found is None and types is not None:  # each event once: its key places it
+            found = sorted(
+                itertools.chain.from_iterable(types.get(k, ()) for k in key), key=canonical_key
+            )
+        elif found is None:  # (``kinds`` a tuple: a foreign writer's type may not hash)
+            found = [event for event in self.events if event.type in kinds]
+        self._of_types[key] = found
+        return found
 
     def standing(self, event_id: str) -> Standing:
         """Where the event stands, ``correction`` filled in (active if it is unknown)."""
@@ -762,6 +926,7 @@ class TaskFold:
     def overturned_options(self, decision_id: str) -> list[str]:
         """The decision's rejected alternatives (``chosen: false``) that a later decision
         chose, as their options are written."""
+        self._settle_choices()
         return list(self._overturned.get(decision_id, ()))
 
 
@@ -769,16 +934,25 @@ def fold_task(task_id: str, events: Iterable[FoldEvent]) -> TaskFold:
     """The fold of a task from its events in any order, duplicate lines included."""
     fold = TaskFold(task_id)
     given = list(events)
-    ordered, keys = _in_order(given, list(map(canonical_key, given)))
-    fold._vocabulary = frozenset(
-        word
-        for event in ordered
-        if event.type == "decision"
-        for option in _options(event)[0]
-        for word in _option_words(option)
-    )
-    fold._fold_in(ordered, keys)  # canonical order: each event follows the ones before it
+    ordered, keys = _in_order(given, _canonical_keys(given))
+    fold._fold_all(ordered, keys)  # canonical order: each event follows the ones before it
     return fold
+
+
+_SECOND: Final = operator.itemgetter(1)
+_TIMESTAMP: Final = operator.attrgetter("timestamp")
+_EVENT_ID: Final = operator.attrgetter("event_id")
+
+
+def _canonical_keys(events: Sequence[FoldEvent]) -> list[tuple[str, str]]:
+    """``canonical_key`` of each event: read in bulk when every field is a string."""
+    stamps = list(map(_TIMESTAMP, events))
+    ids = list(map(_EVENT_ID, events))
+    if all(map(isinstance, stamps, itertools.repeat(str))) and all(
+        map(isinstance, ids, itertools.repeat(str))
+    ):
+        return list(zip(stamps, ids, strict=True))
+    return list(map(canonical_key, events))
 
 
 def fold_lines(task_id: str, lines: Iterable[_L]) -> tuple[list[_L], TaskFold]:

@@ -25,6 +25,8 @@ to a few hundred characters (ending in "…"); that is the mode, not a cut.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
@@ -73,6 +75,7 @@ _ELLIPSIS: Final = "…"
 _WHITESPACE: Final = re.compile(r"\s+")
 
 _REF_KINDS: Final = ("files", "commits", "events")
+_STATUS: Final = operator.attrgetter("status")
 # Characters of an event id shown: the command line's short id, and a unique prefix
 # every tool argument that names an event takes.
 SHORT_ID: Final = 12
@@ -178,7 +181,7 @@ def decode_pack_event(raw: bytes) -> PackEvent | None:
 
 
 def _as_pack_events(events: Events) -> Sequence[PackEvent]:
-    if all(isinstance(event, PackEvent) for event in events):
+    if all(map(isinstance, events, itertools.repeat(PackEvent))):
         return events  # type: ignore[return-value]  # all checked above
     return [
         event if isinstance(event, PackEvent) else msgspec.convert(event, PackEvent)
@@ -234,33 +237,27 @@ class _Fold:
         self.outcome = state.outcome
         self.outcome_tag = state.outcome_tag
         self.withdrawn = fold.withdrawn()
-        self.by_type: dict[str, list[PackEvent]] = {}  # oldest first
-        self.artifacts: dict[tuple[str, str], None] = {}  # (kind, ref), in the order named
-        self.suggested = False
-        self.lifecycle: list[PackEvent] = []  # open, redirect, rename, close, reopen
-        by_type, artifacts = self.by_type, self.artifacts
-        for event in self.events:
-            kind = event.type
-            if not isinstance(kind, str):
-                continue
-            same_kind = by_type.get(kind)
-            if same_kind is None:
-                by_type[kind] = [event]
-            else:
-                same_kind.append(event)
+        # (kind, ref) in the order named. An event whose type is not a string counts
+        # in no section, nor for its refs or for being suggested.
+        self.artifacts: dict[tuple[str, str], None] = {}
+        artifacts = self.artifacts
+        events = self.events
+        for event in [event for event in events if event.refs]:
             refs = event.refs
-            if refs and isinstance(refs, dict):
-                for ref_kind in _REF_KINDS:
-                    items = refs.get(ref_kind)
-                    if not items or not isinstance(items, list):
-                        continue
-                    for item in items:
-                        if isinstance(item, str) and (ref := item.strip()):
-                            artifacts.setdefault((ref_kind, ref), None)
-            if event.status == "suggested":
-                self.suggested = True
-            if kind in _LIFECYCLE_VERBS:
-                self.lifecycle.append(event)
+            if not isinstance(refs, dict) or not isinstance(event.type, str):
+                continue
+            for ref_kind in _REF_KINDS:
+                items = refs.get(ref_kind)
+                if not items or not isinstance(items, list):
+                    continue
+                for item in items:
+                    if isinstance(item, str) and (ref := item.strip()):
+                        artifacts.setdefault((ref_kind, ref), None)
+        self.suggested = "suggested" in map(_STATUS, events) and any(
+            event.status == "suggested" and isinstance(event.type, str) for event in events
+        )
+        # open, redirect, rename, close, reopen
+        self.lifecycle: list[PackEvent] = fold.of_types(*_LIFECYCLE_VERBS)  # type: ignore[assignment]
 
     def shown(self, event: PackEvent) -> tuple[str, bool, bool]:
         """The text to show for ``event``, whether a correction gave it, whether suggested."""
@@ -273,7 +270,7 @@ class _Fold:
 
     def holding(self, kind: str) -> list[PackEvent]:
         """The events of ``kind`` that still hold (not withdrawn), newest first."""
-        events = self.by_type.get(kind, [])
+        events: list[PackEvent] = self.fold.of_types(kind)  # type: ignore[assignment]
         withdrawn = self.withdrawn
         if not withdrawn:
             return events[::-1]
