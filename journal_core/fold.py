@@ -498,19 +498,6 @@ def _vocabulary(options: Iterable[tuple[list[str], list[str]]]) -> frozenset[str
     )
 
 
-def _naming(events: Sequence[FoldEvent]) -> list[int]:
-    """The places of the events that may change an earlier one: not ``_names_nothing``
-    (inlined: it asks every event of a long task)."""
-    return [
-        at
-        for at, event in enumerate(events)
-        if event.corrects is not None
-        or event.supersedes is not None
-        or (kind := event.type) == "decision"
-        or (event.refs and kind in _ANSWERS)
-    ]
-
-
 def _names_any(refs: object, ids: Set[str]) -> bool:
     """Whether ``refs.events`` (may) name one of ``ids``."""
     items = refs.get("events") if refs and isinstance(refs, dict) else None
@@ -562,7 +549,7 @@ def effects(
     kind = event.type
     if names_nothing(event, kind):
         return {}
-    by = _string(event.event_id)
+    by = event.event_id if isinstance(event.event_id, str) else ""
     corrects, supersedes = event.corrects, event.supersedes
     corrects = corrects if isinstance(corrects, str) else None
     supersedes = supersedes if isinstance(supersedes, str) else None
@@ -573,7 +560,7 @@ def effects(
                 target is not None
                 and (known := _current(find, changed, target, by)) is not None
                 and known.type == "hypothesis"
-                and known.standing.holds
+                and known.standing.mark not in _WITHDRAWALS
             ):
                 changed[target] = Standing(
                     mark="answered", standing_by=by, amended_by=known.standing.amended_by
@@ -648,9 +635,9 @@ class TaskFold:
         self._rejection_words: dict[str, list[str]] = {}
         self._unindexed: list[FoldEvent] = []
         self._vocabulary: frozenset[str] | None = None
-        # Each decision's options (id, chosen, not chosen), in canonical order, until
+        # Each decision and its options (chosen, not chosen), in canonical order, until
         # ``overturned_options`` is first asked: few folds are.
-        self._choices: list[tuple[str, list[str], list[str]]] = []
+        self._choices: list[tuple[FoldEvent, tuple[list[str], list[str]]]] = []
         # For ``of_types``: the events by type (when folded all at once), and the lists
         # of several types asked for.
         self._types: dict[object, list[FoldEvent]] | None = None
@@ -698,7 +685,7 @@ class TaskFold:
             if kind == "decision":
                 chosen, not_chosen = _options(event)
                 found = effects(event, find, rejections, chosen=chosen)
-                self._choices.append((key[1], chosen, not_chosen))
+                self._choices.append((event, (chosen, not_chosen)))
             else:
                 # ``names_nothing``: what ``effects`` would find, without asking it.
                 found = None if names_nothing(event, kind) else effects(event, find, rejections)
@@ -716,8 +703,13 @@ class TaskFold:
 
     def _known(self, event_id: str) -> Known | None:
         event = self._by_id.get(event_id)
-        if event is None or (self._upto is not None and canonical_key(event) >= self._upto):
+        if event is None:
             return None
+        if (upto := self._upto) is not None:
+            timestamp = event.timestamp  # ``canonical_key`` inlined: asked for every name
+            at = timestamp if isinstance(timestamp, str) else ""
+            if at > upto[0] or (at == upto[0] and event_id >= upto[1]):
+                return None
         kind, text = event.type, event.text
         return Known(
             event_id=event_id,
@@ -767,7 +759,8 @@ class TaskFold:
     def _settle_choices(self) -> None:
         """Overturn the options not chosen that a later decision chose, for the decisions
         in ``_choices``, in order."""
-        for event_id, chosen, not_chosen in self._choices:
+        for event, (chosen, not_chosen) in self._choices:
+            event_id = canonical_key(event)[1]
             for option in chosen:
                 for decision_id, rejected in self._not_chosen.get(_option_words(option), ()):
                     overturned = self._overturned.setdefault(decision_id, [])
@@ -804,26 +797,30 @@ class TaskFold:
             for event in self.of_types("hypothesis")
             if isinstance(event_id := event.event_id, str)
         }
-        by_decision = dict(zip(map(id, decisions), options, strict=True))
+        self._choices = list(zip(decisions, options, strict=True))
+        chosen_by = {id(decision): chosen for decision, (chosen, _) in self._choices}
+        # The decisions that may overturn a rejection: one holds each word of an option
+        # they chose.
+        overturning = (
+            {key for key, chosen in chosen_by.items() if self._may_overturn(chosen)}
+            if self._rejection_words
+            else set()
+        )
         standings, find, rejections = self._standings, self._known, self._known_rejections
-        for at in _naming(events):
+        # Only these may change an earlier event: the others name none by ``corrects`` or
+        # ``supersedes``, and change only the hypotheses their refs name (answers) or the
+        # rejections of the options they chose (overturned), if any.
+        for at in [
+            at
+            for at, event in enumerate(events)
+            if event.corrects is not None
+            or event.supersedes is not None
+            or (event.refs and event.type in _ANSWERS and _names_any(event.refs, hypotheses))
+            or (overturning and id(event) in overturning)
+        ]:
             event = events[at]
-            chosen = None
-            if (found_options := by_decision.get(id(event))) is not None:
-                chosen, not_chosen = found_options
-                self._choices.append((keys[at][1], chosen, not_chosen))
-            # An event that names none by ``corrects`` or ``supersedes`` changes only the
-            # hypotheses its refs name (answers) and a decision's the rejections of the
-            # options it chose (overturned): without either, ``effects`` finds nothing.
-            if (
-                event.corrects is None
-                and event.supersedes is None
-                and not (event.refs and _names_any(event.refs, hypotheses))
-                and (chosen is None or not self._may_overturn(chosen))
-            ):
-                continue
             self._upto = keys[at]
-            if found := effects(event, find, rejections, chosen=chosen):
+            if found := effects(event, find, rejections, chosen=chosen_by.get(id(event))):
                 standings.update(found)
         self._upto = None
 
