@@ -237,6 +237,7 @@ class _Fold:
         self.outcome = state.outcome
         self.outcome_tag = state.outcome_tag
         self.withdrawn = fold.withdrawn()
+        self._holding: dict[str, list[PackEvent]] = {}  # see ``holding``
         # (kind, ref) in the order named. An event whose type is not a string counts
         # in no section, nor for its refs or for being suggested.
         self.artifacts: dict[tuple[str, str], None] = {}
@@ -270,11 +271,16 @@ class _Fold:
 
     def holding(self, kind: str) -> list[PackEvent]:
         """The events of ``kind`` that still hold (not withdrawn), newest first."""
-        events: list[PackEvent] = self.fold.of_types(kind)  # type: ignore[assignment]
-        withdrawn = self.withdrawn
-        if not withdrawn:
-            return events[::-1]
-        return [event for event in reversed(events) if event.event_id not in withdrawn]
+        found = self._holding.get(kind)
+        if found is None:
+            events: list[PackEvent] = self.fold.of_types(kind)  # type: ignore[assignment]
+            withdrawn = self.withdrawn
+            found = self._holding[kind] = (
+                [event for event in reversed(events) if event.event_id not in withdrawn]
+                if withdrawn
+                else events[::-1]
+            )
+        return found
 
 
 # --- sections -------------------------------------------------------------------------

@@ -83,7 +83,13 @@ def _escape(match: re.Match[str]) -> str:
 
 def _inert(line: str) -> str:
     """One line of journal text that starts no Markdown block, tag or role."""
-    line = _TAG.sub(r"\\<", visible_document(line))
+    # Most lines hold no "<" and start no block: a substring test and an anchored match
+    # tell, cheaper than a substitution each (an export makes thousands of lines).
+    line = visible_document(line)
+    if "<" in line:
+        line = _TAG.sub(r"\\<", line)
+    if _LINE_START.match(line) is None:
+        return line
     return _LINE_START.sub(_escape_start, line, count=1)
 
 
