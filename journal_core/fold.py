@@ -888,6 +888,9 @@ class TaskFold:
     def amendments(self, event_id: str) -> list[FoldEvent]:
         """The corrections that give the event's text, newest correction first, then its
         own newest correction, and so on down the chain (empty when not amended)."""
+        standing = self._standings.get(event_id)
+        if standing is None or standing.amended_by is None:  # most events
+            return []
         chain: list[FoldEvent] = []
         seen = {event_id}
         current = event_id

@@ -263,11 +263,12 @@ class _Fold:
     def shown(self, event: PackEvent) -> tuple[str, bool, bool]:
         """The text to show for ``event``, whether a correction gave it, whether suggested."""
         chain = self.fold.amendments(event.event_id) if isinstance(event.event_id, str) else []
+        if not chain:  # most events
+            return _string(event.text), False, event.status == "suggested"
         suggested = event.status == "suggested" or any(
             correction.status == "suggested" for correction in chain
         )
-        shown: FoldEvent = chain[-1] if chain else event
-        return _string(shown.text), bool(chain), suggested
+        return _string(chain[-1].text), True, suggested
 
     def holding(self, kind: str) -> list[PackEvent]:
         """The events of ``kind`` that still hold (not withdrawn), newest first."""
