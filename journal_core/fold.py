@@ -145,6 +145,10 @@ _STATE_VERBS: Final = ("open", "rename", "redirect", "reopen", "close")
 # any other type leaves both as they are wherever it falls in canonical order, so a check
 # that asks only these (admission's) need not fold a task again for a late one.
 STATUS_VERBS: Final = ("open", "reopen", "close")
+_FIRST: Final = operator.itemgetter(0)
+_SECOND: Final = operator.itemgetter(1)
+_TIMESTAMP: Final = operator.attrgetter("timestamp")
+_EVENT_ID: Final = operator.attrgetter("event_id")
 
 
 class FoldEvent(msgspec.Struct, gc=False):
@@ -493,9 +497,8 @@ def _by_type(events: Iterable[_E]) -> dict[object, list[_E]]:
 
 def _vocabulary(options: Iterable[tuple[list[str], list[str]]]) -> frozenset[str]:
     """The words of the options chosen (of ``_options``' answers)."""
-    return frozenset(
-        word for chosen, _ in options for option in chosen for word in _option_words(option)
-    )
+    chosen = set(itertools.chain.from_iterable(map(_FIRST, options)))  # each option once
+    return frozenset(word for option in chosen for word in _option_words(option))
 
 
 def _names_any(refs: object, ids: Set[str]) -> bool:
@@ -732,7 +735,9 @@ class TaskFold:
         vocabulary = self._vocabulary
         few = vocabulary if vocabulary is not None and len(vocabulary) <= _FEW_WORDS else None
         if few is not None:  # only the words some rejection holds (one look for each)
-            texts = "\0".join(_string(rejection.text) for rejection in self._unindexed)
+            texts = "\0".join(
+                [text for rejection in self._unindexed if isinstance(text := rejection.text, str)]
+            )
             every = texts.casefold()
             few = frozenset(word for word in few if word in every)
             if not few:
@@ -937,11 +942,6 @@ def fold_task(task_id: str, events: Iterable[FoldEvent]) -> TaskFold:
     ordered, keys = _in_order(given, _canonical_keys(given))
     fold._fold_all(ordered, keys)  # canonical order: each event follows the ones before it
     return fold
-
-
-_SECOND: Final = operator.itemgetter(1)
-_TIMESTAMP: Final = operator.attrgetter("timestamp")
-_EVENT_ID: Final = operator.attrgetter("event_id")
 
 
 def _canonical_keys(events: Sequence[FoldEvent]) -> list[tuple[str, str]]:

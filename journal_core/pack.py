@@ -729,7 +729,7 @@ def _refs_of(events: Sequence[PackEvent], kind: str) -> list[str]:
     found: dict[str, None] = {}
     for event in events:
         refs = event.refs
-        items = refs.get(kind) if isinstance(refs, dict) else None
+        items = refs.get(kind) if refs and isinstance(refs, dict) else None
         for item in items if isinstance(items, list) else ():
             if isinstance(item, str) and (ref := item.strip()):
                 found.setdefault(ref, None)
