@@ -60,7 +60,11 @@ added so far (``TaskFold.follows``) and says which earlier events it changes
 (``effects``, also usable over rows of an index through ``Known``). An event that does
 not follow (older timestamp appended later, or a duplicate) means folding the task again
 from all its events with ``fold_task``, unless ``TaskState.take_late`` can take it as it
-is; the other tasks are untouched.
+is; the other tasks are untouched. ``fold_task``, holding every event at once, asks
+``effects`` only of the events that may change another (they name one by ``corrects``
+or ``supersedes``, name a hypothesis in ``refs.events``, or chose an option some
+rejection holds): a long task's others are only counted and grouped by type
+(``TaskFold.of_types``).
 
 Events are ``FoldEvent`` structs (decode a line with ``decode_fold_event``, or convert a
 plain dict with ``as_fold_events``); every field may hold anything a foreign writer put
