@@ -858,8 +858,8 @@ class TaskFold:
             rejections_with(index, _option_words(option)) for option in chosen
         )
 
-    def of_types(self, *kinds: str) -> list[FoldEvent]:
-        """The events of any of ``kinds``, in canonical order."""
+    def of_types(self, *kinds: str) -> Sequence[FoldEvent]:
+        """The events of any of ``kinds``, in canonical order (the fold's own list)."""
         types = self._types
         if types is not None and len(kinds) == 1:
             return types.get(kinds[0], [])

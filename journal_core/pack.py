@@ -258,7 +258,7 @@ class _Fold:
             event.status == "suggested" and isinstance(event.type, str) for event in events
         )
         # open, redirect, rename, close, reopen
-        self.lifecycle: list[PackEvent] = fold.of_types(*_LIFECYCLE_VERBS)  # type: ignore[assignment]
+        self.lifecycle: Sequence[PackEvent] = fold.of_types(*_LIFECYCLE_VERBS)  # type: ignore[assignment]  # as given
 
     def shown(self, event: PackEvent) -> tuple[str, bool, bool]:
         """The text to show for ``event``, whether a correction gave it, whether suggested."""
@@ -274,12 +274,12 @@ class _Fold:
         """The events of ``kind`` that still hold (not withdrawn), newest first."""
         found = self._holding.get(kind)
         if found is None:
-            events: list[PackEvent] = self.fold.of_types(kind)  # type: ignore[assignment]
+            events: Sequence[PackEvent] = self.fold.of_types(kind)  # type: ignore[assignment]  # as given
             withdrawn = self.withdrawn
             found = self._holding[kind] = (
                 [event for event in reversed(events) if event.event_id not in withdrawn]
                 if withdrawn
-                else events[::-1]
+                else list(reversed(events))
             )
         return found
 
