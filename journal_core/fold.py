@@ -567,7 +567,7 @@ def effects(
                 target is not None
                 and (known := _current(find, changed, target, by)) is not None
                 and known.type == "hypothesis"
-                and known.standing.mark not in _WITHDRAWALS
+                and known.standing.holds
             ):
                 changed[target] = Standing(
                     mark="answered", standing_by=by, amended_by=known.standing.amended_by
@@ -783,8 +783,8 @@ class TaskFold:
     def _fold_all(self, events: list[FoldEvent], keys: list[tuple[str, str]]) -> None:
         """Fold ``events`` (canonical order, each once; ``keys`` theirs) into this empty
         fold: what ``_fold_in`` gives, with the work spent only on the events that can
-        change another (most of a long task's name none) and each decision's options read
-        once."""
+        change another (most of a long task's events name none) and each decision's
+        options read once."""
         by_id = dict(zip(map(_SECOND, keys), events, strict=True))
         if len(by_id) < len(events):
             # An id at two times: an event names the latest before it, one by one.
