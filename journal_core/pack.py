@@ -257,8 +257,8 @@ class _Fold:
         self.suggested = "suggested" in map(_STATUS, events) and any(
             event.status == "suggested" and isinstance(event.type, str) for event in events
         )
-        # open, redirect, rename, close, reopen
-        self.lifecycle: Sequence[PackEvent] = fold.of_types(*_LIFECYCLE_VERBS)  # type: ignore[assignment]  # as given
+        lifecycle = fold.of_types(*_LIFECYCLE_VERBS)  # open, redirect, rename, close, reopen
+        self.lifecycle: Sequence[PackEvent] = lifecycle  # type: ignore[assignment]  # as given
 
     def shown(self, event: PackEvent) -> tuple[str, bool, bool]:
         """The text to show for ``event``, whether a correction gave it, whether suggested."""
@@ -274,7 +274,8 @@ class _Fold:
         """The events of ``kind`` that still hold (not withdrawn), newest first."""
         found = self._holding.get(kind)
         if found is None:
-            events: Sequence[PackEvent] = self.fold.of_types(kind)  # type: ignore[assignment]  # as given
+            of_kind = self.fold.of_types(kind)
+            events: Sequence[PackEvent] = of_kind  # type: ignore[assignment]  # as given
             withdrawn = self.withdrawn
             found = self._holding[kind] = (
                 [event for event in reversed(events) if event.event_id not in withdrawn]
