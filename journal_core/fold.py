@@ -150,9 +150,6 @@ _STATE_VERBS: Final = ("open", "rename", "redirect", "reopen", "close")
 # that asks only these (admission's) need not fold a task again for a late one.
 STATUS_VERBS: Final = ("open", "reopen", "close")
 _FIRST: Final = operator.itemgetter(0)
-_SECOND: Final = operator.itemgetter(1)
-_TIMESTAMP: Final = operator.attrgetter("timestamp")
-_EVENT_ID: Final = operator.attrgetter("event_id")
 
 
 class FoldEvent(msgspec.Struct, gc=False):
@@ -486,17 +483,38 @@ def names_nothing(event: FoldEvent, kind: object) -> bool:
     )
 
 
-def _by_type(events: Iterable[_E]) -> dict[object, list[_E]]:
-    """``events`` by type, in the order given."""
-    found: dict[object, list[_E]] = {}
-    for event in events:
+def _scan(
+    events: Sequence[_E],
+) -> tuple[list[tuple[str, str]], bool, dict[str, _E], dict[object, list[_E]], list[_E]]:
+    """One pass over ``events``: the ``canonical_key`` of each, whether those ascend (the
+    events in canonical order, each once), the events by id (the last of each) and by
+    type, and those that name any event (by ``corrects``, ``supersedes`` or refs)."""
+    keys: list[tuple[str, str]] = []
+    by_id: dict[str, _E] = {}
+    types: dict[object, list[_E]] = {}
+    naming: list[_E] = []
+    ascending = True
+    last: tuple[str, str] | None = None
+    for event in events:  # ``canonical_key`` inlined: one pass beats several in bulk
+        timestamp, event_id = event.timestamp, event.event_id
+        key = (
+            timestamp if isinstance(timestamp, str) else "",
+            event_id if isinstance(event_id, str) else "",
+        )
+        if last is not None and key <= last:
+            ascending = False
+        keys.append(key)
+        last = key
+        by_id[key[1]] = event
         try:
-            found[event.type].append(event)
+            types[event.type].append(event)
         except KeyError:
-            found[event.type] = [event]
+            types[event.type] = [event]
         except TypeError:  # a foreign writer's type that does not hash: of no type asked
             pass
-    return found
+        if event.corrects is not None or event.supersedes is not None or event.refs:
+            naming.append(event)
+    return keys, ascending, by_id, types, naming
 
 
 def _vocabulary(options: Iterable[tuple[list[str], list[str]]]) -> frozenset[str]:
@@ -780,12 +798,15 @@ class TaskFold:
                     self._not_chosen.setdefault(words, []).append((event_id, option))
         self._choices.clear()
 
-    def _fold_all(self, events: list[FoldEvent], keys: list[tuple[str, str]]) -> None:
-        """Fold ``events`` (canonical order, each once; ``keys`` theirs) into this empty
-        fold: what ``_fold_in`` gives, with the work spent only on the events that can
-        change another (most of a long task's events name none) and each decision's
-        options read once."""
-        by_id = dict(zip(map(_SECOND, keys), events, strict=True))
+    def _fold_all(self, events: list[FoldEvent]) -> None:
+        """Fold ``events`` (any order, duplicates allowed) into this empty fold: what
+        ``_fold_in`` gives, with the work spent only on the events that can change
+        another (most of a long task's events name none) and each decision's options
+        read once."""
+        keys, ascending, by_id, types, naming = _scan(events)
+        if not ascending:  # lines out of canonical order, or a line twice: sort, then again
+            events, keys = _in_order(events, keys)
+            keys, _, by_id, types, naming = _scan(events)
         if len(by_id) < len(events):
             # An id at two times: an event names the latest before it, one by one.
             self._vocabulary = _vocabulary(
@@ -793,8 +814,7 @@ class TaskFold:
             )
             self._fold_in(events, keys)
             return
-        self.events, self._by_id = events, by_id
-        self._types = _by_type(events)
+        self.events, self._by_id, self._types = events, by_id, types
         decisions = self.of_types("decision")
         options = list(map(_options, decisions))
         self._vocabulary = _vocabulary(options)
@@ -819,16 +839,15 @@ class TaskFold:
         # Only these may change an earlier event: the others name none by ``corrects`` or
         # ``supersedes``, and change only the hypotheses their refs name (answers) or the
         # rejections of the options they chose (overturned), if any.
-        for at in [
-            at
-            for at, event in enumerate(events)
+        for event in [
+            event
+            for event in (events if overturning else naming)
             if event.corrects is not None
             or event.supersedes is not None
             or (event.refs and event.type in _ANSWERS and _names_any(event.refs, hypotheses))
             or (overturning and id(event) in overturning)
         ]:
-            event = events[at]
-            self._upto = keys[at]
+            self._upto = canonical_key(event)
             if found := effects(event, find, rejections, chosen=chosen_by.get(id(event))):
                 standings.update(found)
         self._upto = None
@@ -942,21 +961,8 @@ class TaskFold:
 def fold_task(task_id: str, events: Iterable[FoldEvent]) -> TaskFold:
     """The fold of a task from its events in any order, duplicate lines included."""
     fold = TaskFold(task_id)
-    given = list(events)
-    ordered, keys = _in_order(given, _canonical_keys(given))
-    fold._fold_all(ordered, keys)  # canonical order: each event follows the ones before it
+    fold._fold_all(list(events))
     return fold
-
-
-def _canonical_keys(events: Sequence[FoldEvent]) -> list[tuple[str, str]]:
-    """``canonical_key`` of each event: read in bulk when every field is a string."""
-    stamps = list(map(_TIMESTAMP, events))
-    ids = list(map(_EVENT_ID, events))
-    if all(map(isinstance, stamps, itertools.repeat(str))) and all(
-        map(isinstance, ids, itertools.repeat(str))
-    ):
-        return list(zip(stamps, ids, strict=True))
-    return list(map(canonical_key, events))
 
 
 def fold_lines(task_id: str, lines: Iterable[_L]) -> tuple[list[_L], TaskFold]:
