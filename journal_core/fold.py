@@ -483,29 +483,26 @@ def names_nothing(event: FoldEvent, kind: object) -> bool:
     )
 
 
-def _scan(
-    events: Sequence[_E],
-) -> tuple[list[tuple[str, str]], bool, dict[str, _E], dict[object, list[_E]], list[_E]]:
-    """One pass over ``events``: the ``canonical_key`` of each, whether those ascend (the
-    events in canonical order, each once), the events by id (the last of each) and by
-    type, and those that name any event (by ``corrects``, ``supersedes`` or refs)."""
-    keys: list[tuple[str, str]] = []
+def _scan(events: Sequence[_E]) -> tuple[bool, dict[str, _E], dict[object, list[_E]], list[_E]]:
+    """One pass over ``events``: whether they are in canonical order, each once (their
+    keys ascend), the events by id (the last of each) and by type, and those that name
+    any event (by ``corrects``, ``supersedes`` or refs)."""
     by_id: dict[str, _E] = {}
     types: dict[object, list[_E]] = {}
     naming: list[_E] = []
     ascending = True
-    last: tuple[str, str] | None = None
+    last_at: str | None = None
+    last_id = ""
     for event in events:  # ``canonical_key`` inlined: one pass beats several in bulk
-        timestamp, event_id = event.timestamp, event.event_id
-        key = (
-            timestamp if isinstance(timestamp, str) else "",
-            event_id if isinstance(event_id, str) else "",
-        )
-        if last is not None and key <= last:
+        at, event_id = event.timestamp, event.event_id
+        if not isinstance(at, str):
+            at = ""
+        if not isinstance(event_id, str):
+            event_id = ""
+        if last_at is not None and (at < last_at or (at == last_at and event_id <= last_id)):
             ascending = False
-        keys.append(key)
-        last = key
-        by_id[key[1]] = event
+        last_at, last_id = at, event_id
+        by_id[event_id] = event
         try:
             types[event.type].append(event)
         except KeyError:
@@ -514,7 +511,7 @@ def _scan(
             pass
         if event.corrects is not None or event.supersedes is not None or event.refs:
             naming.append(event)
-    return keys, ascending, by_id, types, naming
+    return ascending, by_id, types, naming
 
 
 def _vocabulary(options: Iterable[tuple[list[str], list[str]]]) -> frozenset[str]:
@@ -803,22 +800,22 @@ class TaskFold:
         ``_fold_in`` gives, with the work spent only on the events that can change
         another (most of a long task's events name none) and each decision's options
         read once."""
-        keys, ascending, by_id, types, naming = _scan(events)
+        ascending, by_id, types, naming = _scan(events)
         if not ascending:  # lines out of canonical order, or a line twice: sort, then again
-            events, keys = _in_order(events, keys)
-            keys, _, by_id, types, naming = _scan(events)
+            events = _in_order(events, list(map(canonical_key, events)))[0]
+            _, by_id, types, naming = _scan(events)
         if len(by_id) < len(events):
             # An id at two times: an event names the latest before it, one by one.
             self._vocabulary = _vocabulary(
                 map(_options, (event for event in events if event.type == "decision"))
             )
-            self._fold_in(events, keys)
+            self._fold_in(events, list(map(canonical_key, events)))
             return
         self.events, self._by_id, self._types = events, by_id, types
         decisions = self.of_types("decision")
         options = list(map(_options, decisions))
         self._vocabulary = _vocabulary(options)
-        self._fold_state(events, keys)
+        self._fold_state(events)
         self._unindexed = list(self.of_types("rejection"))
         self._index_rejections()
         hypotheses = {
@@ -852,23 +849,24 @@ class TaskFold:
                 standings.update(found)
         self._upto = None
 
-    def _fold_state(self, events: Sequence[FoldEvent], keys: Sequence[tuple[str, str]]) -> None:
-        """The task's state from all its events: those that change only its count and
-        times (most, once an open or a rename names the task) are counted, not added."""
+    def _fold_state(self, events: Sequence[FoldEvent]) -> None:
+        """The task's state from all its events (canonical order, each once): those that
+        change only its count and times (most, once an open or a rename names the task)
+        are counted, not added."""
         state = self.state
         named = 0
-        for event, key in zip(events, keys, strict=True):
-            state.add(event, key)
+        for event in events:
+            state.add(event)
             named += 1
             if state.titled:
                 break
         if named:
-            after = keys[named - 1]
+            after = canonical_key(events[named - 1])
             for event in self.of_types(*_STATE_VERBS):
                 if canonical_key(event) > after:
                     state.add(event)
             state.event_count = len(events)
-            state.last_event_at, state.last_event_id = keys[-1]
+            state.last_event_at, state.last_event_id = canonical_key(events[-1])
 
     def _may_overturn(self, chosen: Sequence[str]) -> bool:
         """Whether any rejection of the task holds each word of one of ``chosen``."""
