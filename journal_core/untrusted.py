@@ -67,13 +67,15 @@ _DATA_INTRO: Final = (
 
 def visible(text: str) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``), not obeyed."""
-    return _UNSAFE.sub(_escape, text)
+    # No printable character is unsafe (each of the pattern's is a control, a format
+    # character, a separator or a surrogate): the test is quicker than the search.
+    return text if text.isprintable() else _UNSAFE.sub(_escape, text)
 
 
 def visible_document(text: str) -> str:
     """``text`` of several lines (Markdown for a file or a terminal) with every control
     character but line breaks and tabs shown as an escape, as ``visible`` does."""
-    return _DOCUMENT_UNSAFE.sub(_escape, text)
+    return text if text.isprintable() else _DOCUMENT_UNSAFE.sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:

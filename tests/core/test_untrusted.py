@@ -2,9 +2,11 @@
 closed from inside."""
 
 import re
+import sys
 
 import pytest
 
+from journal_core import untrusted
 from journal_core.untrusted import code_span, data_block, inline, text_lines
 
 
@@ -53,3 +55,12 @@ def test_no_text_can_close_the_data_block() -> None:
     assert len(re.findall(r"(?<!\\)</journal-data>", block)) == 2
     assert "\\</journal-data>" in block
     assert "\\</JOURNAL-DATA >" in block
+
+
+def test_no_printable_character_is_one_made_visible() -> None:
+    # ``visible`` and ``visible_document`` pass a printable text by without a search.
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    for pattern in (untrusted._UNSAFE, untrusted._DOCUMENT_UNSAFE):
+        found = pattern.findall(every)
+        assert found
+        assert not [character for character in found if character.isprintable()]
