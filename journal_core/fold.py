@@ -907,6 +907,22 @@ class TaskFold:
         """The ids of the events that no longer hold (to filter many events at once)."""
         return {event_id for event_id, standing in self._standings.items() if not standing.holds}
 
+    def holding_count(self, kind: str) -> int:
+        """How many of the events of type ``kind`` still hold (``holds``)."""
+        events = self.of_types(kind)
+        by_id = self._by_id
+        if len(by_id) < len(self.events):  # an id on two events: ask of each
+            return sum(1 for event in events if self.holds(event.event_id))
+        # Each event its own id: only those that no longer hold are looked at.
+        return len(events) - sum(
+            1
+            for event_id, standing in self._standings.items()
+            if not standing.holds
+            and (event := by_id.get(event_id)) is not None
+            and event.event_id == event_id
+            and event.type == kind
+        )
+
     def is_answered(self, event_id: str) -> bool:
         standing = self._standings.get(event_id)
         return standing is not None and standing.mark == "answered"

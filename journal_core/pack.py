@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final, Protocol
 
 import msgspec
@@ -288,6 +288,30 @@ class _Fold:
 # --- sections -------------------------------------------------------------------------
 
 
+class _Sources(Protocol):
+    """What a section's items are made from: counted, then taken in order."""
+
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class _Held:
+    """The events of one type that still hold, newest first, each found when first asked
+    for: a compact pack shows a few of thousands (and counts the rest)."""
+
+    def __init__(self, fold: _Fold, kind: str) -> None:
+        events = fold.fold.of_types(kind)
+        withdrawn = fold.withdrawn
+        self._count = fold.fold.holding_count(kind) if withdrawn else len(events)
+        self._events = (event for event in reversed(events) if event.event_id not in withdrawn)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._events
+
+
 class _Section:
     """A heading and its items, most important first: what is cut goes from the end.
 
@@ -299,7 +323,7 @@ class _Section:
         self,
         key: str,
         heading: str,
-        sources: Sequence[Any],
+        sources: _Sources,
         render: Callable[[Any], str],
         *,
         shown_reversed: bool = False,
@@ -310,13 +334,13 @@ class _Section:
         self.heading_size = len(heading.encode()) + 5  # "\n## heading\n"
         self.count = len(sources)
         self.kept = 0
-        self._sources = sources
+        self._sources = iter(sources)
         self._render = render
         self._items: list[str] = []
 
     def item(self, index: int) -> str:
         while len(self._items) <= index:
-            self._items.append(self._render(self._sources[len(self._items)]))
+            self._items.append(self._render(next(self._sources)))
         return self._items[index]
 
     def lines(self) -> list[str]:
@@ -458,14 +482,14 @@ def _sections(fold: _Fold, subtasks: Sequence[TaskRow], mode: str) -> dict[str, 
         _Section(
             "decisions",
             "Active decisions",
-            fold.holding("decision"),
+            _Held(fold, "decision"),
             lambda event: _decision_item(fold, event, mode),
         ),
-        _Section("constraints", "Constraints", fold.holding("constraint"), item()),
-        _Section("rejected", "Rejected (do not retry)", fold.holding("rejection"), item()),
+        _Section("constraints", "Constraints", _Held(fold, "constraint"), item()),
+        _Section("rejected", "Rejected (do not retry)", _Held(fold, "rejection"), item()),
         _Section("hypotheses", "Open hypotheses", hypotheses, item(_confidence)),
-        _Section("findings", "Findings (newest first)", fold.holding("finding"), item()),
-        _Section("evidence", "Evidence (newest first)", fold.holding("evidence"), item(_strength)),
+        _Section("findings", "Findings (newest first)", _Held(fold, "finding"), item()),
+        _Section("evidence", "Evidence (newest first)", _Held(fold, "evidence"), item(_strength)),
         _Section("artifacts", "Artifacts", list(fold.artifacts), _artifact_item),
         _Section("subtasks", "Subtasks", subtasks, _subtask_item),
         _Section(

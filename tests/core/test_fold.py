@@ -470,6 +470,9 @@ def test_folding_event_by_event_gives_what_folding_the_whole_gives(
     assert msgspec.to_builtins(standings) == msgspec.to_builtins(whole.standings())
     for kinds in (("decision",), ("rejection",), ("open", "rename", "close", "reopen")):
         assert whole.of_types(*kinds) == [event for event in lines if event.type in kinds]
+    for kind in ("decision", "rejection", "hypothesis", "finding"):
+        holding = [event for event in lines if event.type == kind and fold.holds(event.event_id)]
+        assert whole.holding_count(kind) == fold.holding_count(kind) == len(holding)
 
 
 @given(task_events(), st.randoms(use_true_random=False))
