@@ -65,17 +65,22 @@ _DATA_INTRO: Final = (
 )
 
 
+# ``str.isprintable`` unbound: what is not a string is refused with a ``TypeError``, as
+# the searches refuse it.
+_printable: Final = str.isprintable
+
+
 def visible(text: str) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``), not obeyed."""
     # No printable character is unsafe (each of the pattern's is a control, a format
     # character, a separator or a surrogate): the test is quicker than the search.
-    return text if text.isprintable() else _UNSAFE.sub(_escape, text)
+    return text if _printable(text) else _UNSAFE.sub(_escape, text)
 
 
 def visible_document(text: str) -> str:
     """``text`` of several lines (Markdown for a file or a terminal) with every control
     character but line breaks and tabs shown as an escape, as ``visible`` does."""
-    return text if text.isprintable() else _DOCUMENT_UNSAFE.sub(_escape, text)
+    return text if _printable(text) else _DOCUMENT_UNSAFE.sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -107,7 +112,9 @@ def _escape_start(match: re.Match[str]) -> str:
 def inline(text: str, chars: int | None = None) -> str:
     """``text`` as one line to put inside a line of Markdown, its whitespace runs made
     one space, shortened to ``chars`` (ending in "…") when given."""
-    flat = _WHITESPACE.sub(" ", text).strip()
+    # A printable text holds no tab or line break: without two spaces in a row, its
+    # runs of whitespace are single spaces already.
+    flat = (text if _printable(text) and "  " not in text else _WHITESPACE.sub(" ", text)).strip()
     if chars is not None and len(flat) > chars:
         flat = flat[: chars - 1].rstrip() + "…"
     return _inert(flat)
