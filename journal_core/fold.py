@@ -73,6 +73,7 @@ there, so each is checked where it is used.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import operator
@@ -664,6 +665,7 @@ class TaskFold:
         # of several types asked for.
         self._types: dict[object, list[FoldEvent]] | None = None
         self._of_types: dict[frozenset[str], list[FoldEvent]] = {}
+        self._withdrawn_by_type: dict[object, int] | None = None  # see ``holding_count``
         self._overturned: dict[str, list[str]] = {}  # decision id -> options overturned
         # The options decisions did not choose, by their words: (decision id, option).
         self._not_chosen: dict[tuple[str, ...], list[tuple[str, str]]] = {}
@@ -697,6 +699,7 @@ class TaskFold:
         quiet = 0  # events that change the task's state only by their count and time
         self._of_types.clear()
         self._types = None
+        self._withdrawn_by_type = None
         found: dict[str, Standing] | None
         for event, key in zip(events, keys, strict=True):
             kind = event.type
@@ -913,15 +916,16 @@ class TaskFold:
         by_id = self._by_id
         if len(by_id) < len(self.events):  # an id on two events: ask of each
             return sum(1 for event in events if self.holds(event.event_id))
-        # Each event its own id: only those that no longer hold are looked at.
-        return len(events) - sum(
-            1
-            for event_id, standing in self._standings.items()
-            if not standing.holds
-            and (event := by_id.get(event_id)) is not None
-            and event.event_id == event_id
-            and event.type == kind
-        )
+        if self._withdrawn_by_type is None:
+            # Each event its own id: only those that no longer hold are looked at.
+            counted: dict[object, int] = {}
+            for event_id, standing in self._standings.items():
+                event = by_id.get(event_id)
+                if not standing.holds and event is not None and event.event_id == event_id:
+                    with contextlib.suppress(TypeError):  # a type that does not hash
+                        counted[event.type] = counted.get(event.type, 0) + 1
+            self._withdrawn_by_type = counted
+        return len(events) - self._withdrawn_by_type.get(kind, 0)
 
     def is_answered(self, event_id: str) -> bool:
         standing = self._standings.get(event_id)
