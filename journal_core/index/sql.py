@@ -251,16 +251,17 @@ TYPE_EVENTS_OLDEST: Final = """SELECT offset, length, ts, event_id FROM events
     AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
     ORDER BY ts, event_id, offset LIMIT :limit"""
 # The newest ``:each`` events of the types in ``:mask`` of each task named in ``:tasks``
-# (a JSON array of task ids), newest first in canonical order: a briefing's notes.
-NEWEST_OF_TASKS: Final = """SELECT task_id, offset, length FROM (
-    SELECT tasks.task_id, events.offset, events.length, row_number() OVER (
-        PARTITION BY events.task
-        ORDER BY events.ts DESC, events.event_id DESC, events.offset DESC
-    ) AS place
-    FROM tasks JOIN events ON events.task = tasks.id
+# (a JSON array of task ids), newest first in canonical order: a briefing's notes. Each
+# task's are found by walking ``events_by_task`` back from its newest event, stopping at
+# the ``:each``-th of the types; numbering every event of the tasks read them all.
+NEWEST_OF_TASKS: Final = """SELECT tasks.task_id, found.offset, found.length
+    FROM tasks JOIN events AS found ON found.offset IN (
+        SELECT own.offset FROM events AS own
+        WHERE own.task = tasks.id AND (:mask >> own.type) & 1
+        ORDER BY own.ts DESC, own.event_id DESC, own.offset DESC LIMIT :each
+    )
     WHERE tasks.task_id IN (SELECT value FROM json_each(:tasks))
-    AND (:mask >> events.type) & 1
-) WHERE place <= :each ORDER BY task_id, place"""
+    ORDER BY tasks.task_id, found.ts DESC, found.event_id DESC, found.offset DESC"""
 ALL_TASK_EVENTS: Final = """SELECT offset, length FROM events WHERE task = ?
     ORDER BY ts, event_id, offset"""
 # The indexed lines of a stretch of the file, for the full-text part that follows.

@@ -152,6 +152,19 @@ def test_each_task_line_of_resume_passes_over_a_decision_without_text(
     assert line.endswith("hypothesis: The proxy drops keepalives")
 
 
+def test_each_task_line_of_resume_names_its_own_newest_decision(journal: Journal) -> None:
+    tasks = [append(journal, "open", f"task {n}", title=f"Task {n}") for n in range(3)]
+    for turn in range(3):
+        for n, task_id in enumerate(tasks):
+            append(journal, "decision", f"task {n}, decision {turn}", task_id)
+
+    lines = journal.resume().markdown.splitlines()
+
+    for n, task_id in enumerate(tasks):
+        line = next(line for line in lines if line.startswith(f"- {task_id} "))
+        assert line.endswith(f"decision: task {n}, decision 2")
+
+
 def test_the_pack_read_with_only_its_fields_equals_the_pack_of_the_whole_lines(
     journal: Journal,
 ) -> None:
