@@ -22,7 +22,9 @@ from typing import Final
 #    follow the rest, which reads by task, type and time need alone.
 # 6: events hold their timestamp's text (``ts``) and are read in canonical order,
 #    ``(ts, event_id)``, through indexes in that order; no blocks of time bounds.
-SCHEMA_VERSION: Final = 6
+# 7: events_by_task holds each line's offset and length again: a task's lines are read
+#    in canonical order by the index alone.
+SCHEMA_VERSION: Final = 7
 
 # Tables of every schema version so far, dropped when the index is built again.
 DROP: Final = (
@@ -102,7 +104,9 @@ CREATE: Final = (
 # events in canonical order (the offset, the table's key, ends every index entry).
 EVENT_INDEXES: Final = (
     "CREATE INDEX IF NOT EXISTS events_in_order ON events (ts, event_id)",
-    "CREATE INDEX IF NOT EXISTS events_by_task ON events (task, ts, event_id)",
+    # With each line's offset and length: a task's lines (a pack, an export) are read
+    # from the index alone, not by a lookup in the table for each.
+    "CREATE INDEX IF NOT EXISTS events_by_task ON events (task, ts, event_id, offset, length)",
     "CREATE INDEX IF NOT EXISTS events_by_type ON events (type, ts, event_id)",
     # The events whose time is written other than in UTC as ``YYYY-MM-DDTHH:MM:SS...``:
     # while there are none, a time window is a range of texts to the second

@@ -436,6 +436,21 @@ def test_open_questions_are_counted_among_the_tasks_events_not_the_journals(
     assert searches == ["SEARCH events USING INDEX events_by_task (task=?)"]
 
 
+def test_a_tasks_lines_are_found_in_canonical_order_by_the_index_alone(
+    journal_path: Path,
+) -> None:
+    """A pack or an export reads every line of a task: a lookup in the table for each
+    line's length doubled the cost of finding them."""
+    write(journal_path, event(type="open", text="Task", timestamp=at(0)))
+    index = JournalStore(journal_path)
+    assert index.open_questions(T) == 0  # the index built
+    with sqlite3.connect(f"{journal_path}.index.sqlite") as conn:
+        plan = conn.execute(f"EXPLAIN QUERY PLAN {sql.ALL_TASK_EVENTS}", (1,)).fetchall()
+    assert [row[3] for row in plan] == [
+        "SEARCH events USING COVERING INDEX events_by_task (task=?)"
+    ]
+
+
 def test_an_earlier_event_of_a_task_is_found_by_its_id_not_among_the_tasks_events(
     journal_path: Path,
 ) -> None:
