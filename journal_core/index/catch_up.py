@@ -43,6 +43,7 @@ from journal_core.reader import (
     is_utf8,
     longest_fast_line,
     read_float,
+    read_spans,
     suspect,
     too_deep,
 )
@@ -494,8 +495,9 @@ def _refold(conn: sqlite3.Connection, fd: int, task: TaskRow) -> None:
     lines = conn.execute(sql.TASK_LINES, (task.number,)).fetchall()
     offsets: dict[str, int] = {}
     events: list[FoldEvent] = []
-    for offset, length, event_id in lines:
-        event = decode_fold_event(os.pread(fd, length, offset))
+    raws = read_spans(fd, [(offset, length) for offset, length, _ in lines])
+    for (offset, _, event_id), raw in zip(lines, raws, strict=True):
+        event = decode_fold_event(raw)
         if event is not None:
             events.append(event)
             offsets[event_id] = offset

@@ -53,7 +53,7 @@ from journal_core.index.results import (
 )
 from journal_core.index.state import IndexState
 from journal_core.journal_file import open_journal_file
-from journal_core.reader import decode_indexed, gc_paused
+from journal_core.reader import decode_indexed, gc_paused, read_spans
 
 if TYPE_CHECKING:
     from journal_core.index.store import JournalStore
@@ -109,7 +109,7 @@ class IndexView:
         assert self.fd is not None
         fd = self.fd
         with gc_paused():
-            events = [decode(os.pread(fd, length, offset)) for offset, length in rows]
+            events = [decode(raw) for raw in read_spans(fd, rows)]
         for (offset, _), event in zip(rows, events, strict=True):
             if event is None:
                 self._changed(offset)
