@@ -165,8 +165,9 @@ INSERT_EVENT: Final = """INSERT INTO events (offset, length, type, time, task, e
 # otherwise choose; a late line of a long task asks this at every catch-up).
 FOLD_EVENT: Final = """SELECT offset, length, type, standing, standing_by, amended_by
     FROM events WHERE event_id = :event_id AND +task = :task"""
+# By the task's events (``+type``: not by every event of the type in the journal).
 FOLD_EVENTS_OF_TYPE: Final = """SELECT offset, length, event_id, standing, standing_by,
-    amended_by FROM events WHERE type = :type AND task = :task ORDER BY offset"""
+    amended_by FROM events WHERE +type = :type AND task = :task ORDER BY offset"""
 STANDING_AT: Final = """SELECT task, standing, standing_by, amended_by FROM events
     WHERE offset = ?"""
 SET_STANDING: Final = """UPDATE events SET standing = ?, standing_by = ?, amended_by = ?

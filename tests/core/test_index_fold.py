@@ -464,3 +464,18 @@ def test_an_earlier_event_of_a_task_is_found_by_its_id_not_among_the_tasks_event
         ).fetchall()
     searches = [row[3] for row in plan if row[3].startswith("SEARCH events")]
     assert searches == ["SEARCH events USING INDEX events_by_id (event_id=?)"]
+
+
+def test_a_tasks_rejections_are_found_among_its_events_not_the_journals_rejections(
+    journal_path: Path,
+) -> None:
+    """A decision that chose an option asks for its task's rejections; walking every
+    rejection of the journal for it made each such decision cost the whole journal."""
+    write(journal_path, event(type="open", text="Task", timestamp=at(0)))
+    JournalStore(journal_path).refresh()
+    with sqlite3.connect(f"{journal_path}.index.sqlite") as conn:
+        plan = conn.execute(
+            f"EXPLAIN QUERY PLAN {sql.FOLD_EVENTS_OF_TYPE}", {"type": 4, "task": 1}
+        ).fetchall()
+    searches = [row[3] for row in plan if row[3].startswith("SEARCH events")]
+    assert searches == ["SEARCH events USING INDEX events_by_task (task=?)"]
