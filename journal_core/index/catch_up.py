@@ -52,6 +52,8 @@ from journal_core.rules import EVENT_TYPES
 TITLE_CHARS: Final = 200
 TYPE_CODES: Final = {name: code for code, name in enumerate(EVENT_TYPES)}
 _UNKNOWN_TYPE: Final = 255  # a newer writer's type: kept, never matched by a filter
+# Every code a line may have, for a read of every type.
+ALL_TYPE_CODES: Final = (*TYPE_CODES.values(), _UNKNOWN_TYPE)
 MARK_CODES: Final = {mark: code for code, mark in enumerate(MARKS)}
 
 

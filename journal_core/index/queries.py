@@ -42,7 +42,7 @@ from journal_core.fold import (
     decode_fold_event,
 )
 from journal_core.index import sql
-from journal_core.index.catch_up import TYPE_CODES, TaskRow
+from journal_core.index.catch_up import ALL_TYPE_CODES, TYPE_CODES, TaskRow
 from journal_core.index.results import (
     PAGE_BYTES,
     TRUNCATED_NOTE,
@@ -303,15 +303,11 @@ class IndexView:
             return self.conn.execute(
                 statement, {**bounds, "task": row[0], "mask": type_mask(wanted)}
             ).fetchall()
-        if wanted is None:
-            statement = sql.EVENTS_NEWEST if newest else sql.EVENTS_OLDEST
-            return self.conn.execute(statement, bounds).fetchall()
-        # One walk of the type index per type, merged: a rare type costs little.
+        # One walk of the type index per type (every type's, with no filter), merged: a
+        # rare type costs little, and a type no line has a look in the index.
+        codes = ALL_TYPE_CODES if wanted is None else [TYPE_CODES[name] for name in wanted]
         statement = sql.TYPE_EVENTS_NEWEST if newest else sql.TYPE_EVENTS_OLDEST
-        runs = [
-            self.conn.execute(statement, {**bounds, "type": TYPE_CODES[name]}).fetchall()
-            for name in sorted(wanted)
-        ]
+        runs = [self.conn.execute(statement, {**bounds, "type": code}).fetchall() for code in codes]
         merged = heapq.merge(*runs, key=_canonical, reverse=newest)
         return [row for _, row in zip(range(count), merged, strict=False)]
 

@@ -24,7 +24,9 @@ from typing import Final
 #    ``(ts, event_id)``, through indexes in that order; no blocks of time bounds.
 # 7: events_by_task holds each line's offset and length again: a task's lines are read
 #    in canonical order by the index alone.
-SCHEMA_VERSION: Final = 7
+# 8: no index of every event in canonical order: a read of any type merges the walks of
+#    the type index, one per type (the index was as big as the table, and no faster).
+SCHEMA_VERSION: Final = 8
 
 # Tables of every schema version so far, dropped when the index is built again.
 DROP: Final = (
@@ -103,7 +105,6 @@ CREATE: Final = (
 # line, all over it. Reads come after a catch-up, so they find them. Each walks its
 # events in canonical order (the offset, the table's key, ends every index entry).
 EVENT_INDEXES: Final = (
-    "CREATE INDEX IF NOT EXISTS events_in_order ON events (ts, event_id)",
     # With each line's offset and length: a task's lines (a pack, an export) are read
     # from the index alone, not by a lookup in the table for each.
     "CREATE INDEX IF NOT EXISTS events_by_task ON events (task, ts, event_id, offset, length)",
@@ -221,16 +222,6 @@ COUNT_ACTIVE: Final = """SELECT count(*) FROM events
 ANY_ZONED: Final = """SELECT 1 FROM events WHERE time IS NOT NULL
     AND NOT (substr(ts, 11, 1) = 'T' AND substr(ts, 17, 1) = ':'
     AND (substr(ts, -1) = 'Z' OR substr(ts, -6) IN ('+00:00', '-00:00'))) LIMIT 1"""
-EVENTS_NEWEST: Final = """SELECT offset, length, ts, event_id FROM events
-    WHERE (ts, event_id, offset) > (:lo_ts, :lo_id, :lo_at)
-    AND (ts, event_id, offset) < (:hi_ts, :hi_id, :hi_at)
-    AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
-    ORDER BY ts DESC, event_id DESC, offset DESC LIMIT :limit"""
-EVENTS_OLDEST: Final = """SELECT offset, length, ts, event_id FROM events
-    WHERE (ts, event_id, offset) > (:lo_ts, :lo_id, :lo_at)
-    AND (ts, event_id, offset) < (:hi_ts, :hi_id, :hi_at)
-    AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
-    ORDER BY ts, event_id, offset LIMIT :limit"""
 TASK_EVENTS_NEWEST: Final = """SELECT offset, length, ts, event_id FROM events
     WHERE task = :task AND (:mask IS NULL OR (:mask >> type) & 1)
     AND (ts, event_id, offset) > (:lo_ts, :lo_id, :lo_at)

@@ -169,6 +169,19 @@ def test_types_selects_events_of_those_types(journal_path: Path) -> None:
     assert texts(page) == ["d", "o"]
 
 
+def test_a_read_of_every_type_holds_lines_of_a_type_unknown_here_in_their_place(
+    journal_path: Path,
+) -> None:
+    write(
+        journal_path,
+        event(type="open", text="o", timestamp="2026-11-25T01:00:00.000Z"),
+        event(type="finding", text="f", timestamp="2026-11-25T03:00:00.000Z"),
+        event(type="milestone", text="unknown type", timestamp="2026-11-25T02:00:00.000Z"),
+    )
+    page = JournalStore(journal_path).read_events(order="oldest")
+    assert texts(page) == ["o", "unknown type", "f"]
+
+
 def test_since_is_inclusive_and_until_exclusive(journal_path: Path) -> None:
     write(
         journal_path,
