@@ -246,6 +246,8 @@ class _Step:
         """Whether the fold takes ``event``, which does not follow its task's last event,
         as it is (``TaskState.take_late``), given the task's events after it: those of
         this step, and those indexed before it (a few at most, else it is not asked)."""
+        if self.known(task.number, key[1]) is not None:
+            return False  # its id on a line of another time: the whole fold sorts it out
         later: list[FoldEvent] = []
         if task.base is not None and key <= task.base:
             add_indexes(self.conn)

@@ -175,6 +175,26 @@ def test_a_late_line_that_changes_nothing_after_indexed_lines_is_taken_as_it_is(
     assert [e["timestamp"] for e in oldest] == [at(0), at(3), at(5)]
 
 
+def test_a_late_line_with_the_id_of_another_time_folds_its_task_again(
+    journal_path: Path, refolded: list[str]
+) -> None:
+    first = event(text="At five", timestamp=at(5))
+    again = {**first, "type": "evidence", "text": "The same id at three", "timestamp": at(3)}
+    lines = [event(type="open", text="Task", timestamp=at(0)), first, again]
+    write(journal_path, *lines)
+    index = JournalStore(journal_path)
+
+    fold = fold_task(T, as_fold_events(lines))
+    row = task_row(index)
+
+    assert refolded == [T]
+    assert (row.event_count, row.created_at, row.last_event_at) == (
+        fold.state.event_count,
+        fold.state.created_at,
+        fold.state.last_event_at,
+    )
+
+
 def test_a_late_line_a_later_one_names_folds_its_task_again(
     journal_path: Path, refolded: list[str]
 ) -> None:
