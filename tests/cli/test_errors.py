@@ -171,6 +171,10 @@ def test_a_folder_where_the_journal_should_be_exits_3(
     assert_one_error_line(outcome.stderr, str(tmp_path))
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_writes_nothing(journal: Path) -> None:
     journal.parent.mkdir()
     with (
@@ -179,6 +183,10 @@ def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_writes_nothing(journal:
             [str(CLI), "append", "open", "Never written"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            # Ctrl-C as at a terminal, however the suite was started: a shell without job
+            # control starts a background job (`make test &`) with SIGINT ignored, which
+            # every process it starts inherits.
+            preexec_fn=_ctrl_c_as_at_a_terminal,
         ) as child,
     ):
         # The command creates the (empty) file before it waits for the lock.
