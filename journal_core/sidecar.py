@@ -31,6 +31,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import signal
 import struct
 import sys
 import threading
@@ -261,6 +262,13 @@ class Sidecar:
         return kind != fcntl.F_UNLCK
 
 
+# The signals a person or another process sends (faults stay with the thread at fault).
+_ASYNC_SIGNALS: Final = frozenset(
+    {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGALRM}
+    | {signal.SIGUSR1, signal.SIGUSR2, signal.SIGCHLD, signal.SIGWINCH}
+)
+
+
 class _FlockQueue:
     """A place in the kernel's flock queue for the lock, kept by one thread.
 
@@ -303,6 +311,10 @@ class _FlockQueue:
                 self._wanted -= 1
 
     def _run(self) -> None:
+        # The process's signals go to the caller's thread, not to this one: a Ctrl-C the
+        # kernel handed to a thread blocked in flock would leave the caller waiting out
+        # its whole timeout (Python runs signal handlers in the main thread alone).
+        signal.pthread_sigmask(signal.SIG_BLOCK, _ASYNC_SIGNALS)
         while True:
             with self._cond:
                 while not self._wanted:
