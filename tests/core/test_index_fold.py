@@ -92,35 +92,6 @@ def test_a_late_close_takes_its_place_in_time(journal_path: Path) -> None:
     assert (row.status, row.last_event_at, row.event_count) == ("open", at(20), 3)
 
 
-def test_a_late_line_folds_only_its_own_task_again(
-    journal_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write(
-        journal_path,
-        event(type="open", text="Task", timestamp=at(5)),
-        event(task_id=OTHER, type="open", text="Other", timestamp=at(6)),
-    )
-    index = JournalStore(journal_path)
-    index.refresh()
-    refolded: list[str] = []
-    real = catch_up._refold
-
-    def spy(conn: Any, fd: int, task: catch_up.TaskRow) -> None:
-        refolded.append(task.state.task_id)
-        real(conn, fd, task)
-
-    monkeypatch.setattr(catch_up, "_refold", spy)
-    write(
-        journal_path,
-        event(task_id=OTHER, text="In time", timestamp=at(7)),
-        event(type="rename", text="Late", timestamp=at(1)),  # a late change of state
-    )
-    index.refresh()
-
-    assert refolded == [T]
-    assert (task_row(index).created_at, task_row(index).title) == (at(1), "Task")
-
-
 @pytest.fixture
 def refolded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The tasks the index folds again whole, from now on."""
@@ -133,6 +104,25 @@ def refolded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(catch_up, "_refold", spy)
     return found
+
+
+def test_a_late_line_folds_only_its_own_task_again(journal_path: Path, refolded: list[str]) -> None:
+    write(
+        journal_path,
+        event(type="open", text="Task", timestamp=at(5)),
+        event(task_id=OTHER, type="open", text="Other", timestamp=at(6)),
+    )
+    index = JournalStore(journal_path)
+    index.refresh()
+    write(
+        journal_path,
+        event(task_id=OTHER, text="In time", timestamp=at(7)),
+        event(type="rename", text="Late", timestamp=at(1)),  # a late change of state
+    )
+    index.refresh()
+
+    assert refolded == [T]
+    assert (task_row(index).created_at, task_row(index).title) == (at(1), "Task")
 
 
 def test_a_late_line_that_changes_nothing_is_taken_without_folding_its_task_again(
