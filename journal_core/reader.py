@@ -22,7 +22,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -251,18 +251,12 @@ def last_written_event(path: Path) -> dict[str, Any] | None:
     order. For a glance at a journal (which one was used lately), read from its end: no
     index is made or waited for."""
     try:
-        fd = open_journal_file(path)
+        with contextlib.closing(iter_backward(path)) as records:
+            return next((found.event for found in records if isinstance(found, Record)), None)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise JournalUnavailable(path, exc.strerror or str(exc)) from exc
-    try:
-        for _, raw in backward_lines(fd, complete_end(fd, os.fstat(fd).st_size)):
-            if raw.strip() and not isinstance(event := decode_line(raw), str):
-                return event
-        return None
-    finally:
-        os.close(fd)
 
 
 def read_spans(fd: int, spans: Sequence[tuple[int, int]]) -> list[bytes]:
@@ -332,7 +326,7 @@ def iter_forward(
 
 def iter_backward(
     path: str | os.PathLike[str], end: int | None = None
-) -> Iterator[Record | BadLine]:
+) -> Generator[Record | BadLine, None, None]:
     """Events (and bad lines) newest first, ending before byte ``end`` (default: the end).
 
     Reads only as far back as the caller consumes, so the newest events of a
