@@ -26,7 +26,6 @@ from journal_core.fold import (
     Known,
     Standing,
     TaskState,
-    canonical_key,
     decode_fold_event,
     effects,
     fold_task,
@@ -183,7 +182,7 @@ class _Step:
         found = self.earlier(task, event_id)
         if found is None:
             return None
-        offset, _, code, mark, standing_by, amended_by = found
+        offset, _, code, mark, standing_by, amended_by, _ = found
         standing = self.updates.get(offset) or Standing(
             mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by
         )
@@ -214,10 +213,10 @@ class _Step:
             index = self.rejection_words[task] = {}
             add_indexes(self.conn)
             arguments = {"type": TYPE_CODES["rejection"], "task": task}
-            for offset, length, event_id, *_ in self.conn.execute(
-                sql.FOLD_EVENTS_OF_TYPE, arguments
-            ):
-                event = decode_fold_event(os.pread(self.fd, length, offset))
+            rows = self.conn.execute(sql.FOLD_EVENTS_OF_TYPE, arguments).fetchall()
+            raws = read_spans(self.fd, [(offset, length) for offset, length, *_ in rows])
+            for (_, _, event_id, *_), raw in zip(rows, raws, strict=True):
+                event = decode_fold_event(raw)
                 if event is not None:
                     _index_words(index, event_id, _text(event.text))
             for (number, event_id), at in self.pending.items():
@@ -246,8 +245,6 @@ class _Step:
         """Whether the fold takes ``event``, which does not follow its task's last event,
         as it is (``TaskState.take_late``), given the task's events after it: those of
         this step, and those indexed before it (a few at most, else it is not asked)."""
-        if self.known(task.number, key[1]) is not None:
-            return False  # its id on a line of another time: the whole fold sorts it out
         later: list[FoldEvent] = []
         if task.base is not None and key <= task.base:
             add_indexes(self.conn)
@@ -255,8 +252,8 @@ class _Step:
             found = self.conn.execute(sql.TASK_LINES_AFTER, arguments).fetchall()
             if len(found) == _LATER:
                 return False
-            for offset, length in found:
-                other = decode_fold_event(os.pread(self.fd, length, offset))
+            for raw in read_spans(self.fd, found):
+                other = decode_fold_event(raw)
                 if other is None:
                     return False
                 later.append(other)
@@ -278,20 +275,14 @@ class _Step:
         self.late.add(len(rows))
         return True
 
-    def is_duplicate(self, task: int, event: FoldEvent) -> bool:
-        """Whether ``event`` (which does not follow its task's last event) is a line seen
-        before: the same id and time in the same task."""
-        at = self.pending.get((task, event.event_id))
+    def time_of(self, task: int, event_id: str) -> str | None:
+        """The timestamp text of an earlier line of ``task`` with ``event_id``, in the step
+        or indexed before it; ``None`` if there is none."""
+        at = self.pending.get((task, event_id))
         if at is not None:
-            row = self.rows[at]
-            line = os.pread(self.fd, row[1], row[0])
-        else:
-            found = self.earlier(task, event.event_id)
-            if found is None:
-                return False
-            line = os.pread(self.fd, found[1], found[0])
-        earlier = decode_fold_event(line)
-        return earlier is not None and canonical_key(earlier) == canonical_key(event)
+            return self.rows[at][6]
+        found = self.earlier(task, event_id)
+        return None if found is None else str(found[6])
 
 
 def _index_words(index: dict[str, list[tuple[str, str]]], event_id: str, text: str) -> None:
@@ -379,11 +370,16 @@ def index_lines(
                     changed = effects(event, *step.askers(number))
                     if changed:
                         step.apply(number, changed)
-            elif step.is_duplicate(number, event):
-                offset += length
-                continue
-            elif task_id in refold or not step.take_late(task, event, key):
-                refold[task_id] = task
+            else:
+                # A line out of order: the same event again (its id and time seen before in
+                # its task) gets no row; another with its id, or one the fold cannot take as
+                # it is, has its task folded again whole at the end of the step.
+                seen = step.time_of(number, event_id)
+                if seen == event.timestamp:
+                    offset += length
+                    continue
+                if seen is not None or task_id in refold or not step.take_late(task, event, key):
+                    refold[task_id] = task
             task.rows.append(len(rows))
             touched[task_id] = task
             task.last_offset = offset

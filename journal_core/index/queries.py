@@ -227,7 +227,7 @@ class IndexView:
         row = self.conn.execute(sql.FOLD_EVENT, {"event_id": event_id, "task": task}).fetchone()
         if row is None:
             return None
-        offset, length, _, mark, standing_by, amended_by = row
+        offset, length, _, mark, standing_by, amended_by, _ = row
         text = self.line(offset, length).get("text")
         standing = Standing(mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by)
         return (text if isinstance(text, str) else ""), standing

@@ -164,7 +164,7 @@ INSERT_EVENT: Final = """INSERT INTO events (offset, length, type, time, task, e
 # What the fold needs of an earlier event of a task: its standing, and its line. Found
 # by its id (``+task``: not by walking every event of the task, which the planner would
 # otherwise choose; a late line of a long task asks this at every catch-up).
-FOLD_EVENT: Final = """SELECT offset, length, type, standing, standing_by, amended_by
+FOLD_EVENT: Final = """SELECT offset, length, type, standing, standing_by, amended_by, ts
     FROM events WHERE event_id = :event_id AND +task = :task"""
 # By the task's events (``+type``: not by every event of the type in the journal).
 FOLD_EVENTS_OF_TYPE: Final = """SELECT offset, length, event_id, standing, standing_by,
