@@ -427,9 +427,9 @@ def index_lines(
 
 
 def add_indexes(conn: sqlite3.Connection) -> None:
-    """Make the indexes of ``events`` that a catch-up leaves for its end
-    (``sql.EVENT_INDEXES``), where they are not made yet."""
-    for statement in sql.EVENT_INDEXES:
+    """Make the indexes that a catch-up leaves for its end (``sql.LATE_INDEXES``), where
+    they are not made yet."""
+    for statement in sql.LATE_INDEXES:
         conn.execute(statement)
 
 

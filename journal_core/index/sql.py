@@ -75,11 +75,6 @@ CREATE: Final = (
         last_event_id TEXT NOT NULL,
         first_event_id TEXT NOT NULL
     )""",
-    # Tasks are listed by their last event in canonical order (SPEC §6), not by the
-    # place of its line: two journals with the same events list them alike.
-    "CREATE INDEX tasks_by_last ON tasks (last_event_at, last_event_id)",
-    "CREATE INDEX tasks_by_status ON tasks (status, last_event_at, last_event_id)",
-    "CREATE INDEX tasks_by_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL",
     """CREATE TABLE events (
         offset INTEGER PRIMARY KEY,
         length INTEGER NOT NULL,
@@ -102,9 +97,16 @@ CREATE: Final = (
 
 # Made once a catch-up has taken in its lines (``catch_up.add_indexes``), or before a step
 # needs them: a build from scratch sorts each once instead of inserting into it line by
-# line, all over it. Reads come after a catch-up, so they find them. Each walks its
-# events in canonical order (the offset, the table's key, ends every index entry).
-EVENT_INDEXES: Final = (
+# line, all over it (a task's row is written at every step of a long build: with its
+# listing indexes, that cost a tenth of the build). Reads come after a catch-up, so they
+# find them. Each walks in canonical order (the offset, the table's key, ends every
+# index entry of events).
+LATE_INDEXES: Final = (
+    # Tasks are listed by their last event in canonical order (SPEC §6), not by the
+    # place of its line: two journals with the same events list them alike.
+    "CREATE INDEX IF NOT EXISTS tasks_by_last ON tasks (last_event_at, last_event_id)",
+    "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, last_event_at, last_event_id)",
+    "CREATE INDEX IF NOT EXISTS tasks_by_parent ON tasks (parent_id) WHERE parent_id IS NOT NULL",
     # With each line's offset and length: a task's lines (a pack, an export) are read
     # from the index alone, not by a lookup in the table for each.
     "CREATE INDEX IF NOT EXISTS events_by_task ON events (task, ts, event_id, offset, length)",

@@ -446,6 +446,25 @@ def test_open_questions_are_counted_among_the_tasks_events_not_the_journals(
     assert searches == ["SEARCH events USING INDEX events_by_task (task=?)"]
 
 
+@pytest.mark.parametrize(
+    ("statement", "index"),
+    [(sql.TASKS_ANY, "tasks_by_last"), (sql.TASKS_WITH_STATUS, "tasks_by_status")],
+)
+def test_tasks_are_listed_through_their_index_made_at_the_end_of_a_catch_up(
+    journal_path: Path, statement: str, index: str
+) -> None:
+    """A build leaves the listing indexes of tasks for its end, as those of events: a
+    listing still walks one, with no sort of every task."""
+    write(journal_path, event(type="open", text="Task", timestamp=at(0)))
+    JournalStore(journal_path).refresh()
+    arguments = {"status": "open", "at": None, "id": None, "needle": None, "limit": 50}
+    with sqlite3.connect(f"{journal_path}.index.sqlite") as conn:
+        plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {statement}", arguments)]
+    assert plan == [f"SCAN tasks USING INDEX {index}"] or plan == [
+        f"SEARCH tasks USING INDEX {index} (status=?)"
+    ]
+
+
 def test_a_tasks_lines_are_found_in_canonical_order_by_the_index_alone(
     journal_path: Path,
 ) -> None:
