@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         format_timestamp,
         new_event,
     )
+    from journal_core.excerpt import FIRST_USE_BYTES, Excerpt, task_excerpt
     from journal_core.filters import EventArguments, ReadFilter, SearchFilter
     from journal_core.fold import (
         FoldEvent,
@@ -104,6 +105,7 @@ __all__ = [
     "DURABILITY_MODES",
     "EVENT_TYPES",
     "EVIDENCE_STRENGTHS",
+    "FIRST_USE_BYTES",
     "FULL_TOKENS",
     "MAX_BUDGET_TOKENS",
     "MAX_LIMIT",
@@ -122,6 +124,7 @@ __all__ = [
     "Event",
     "EventArguments",
     "EventPage",
+    "Excerpt",
     "Failed",
     "FlushResult",
     "FoldEvent",
@@ -192,6 +195,7 @@ __all__ = [
     "spool_records",
     "sync",
     "sync_status",
+    "task_excerpt",
     "task_in_hand",
     "text_lines",
     "visible",
@@ -240,6 +244,7 @@ _LATER = {
     "did_you_mean": "journal_core.spelling",
     **dict.fromkeys(("EventArguments", "ReadFilter", "SearchFilter"), "journal_core.filters"),
     "clip_page": "journal_core.clip",
+    **dict.fromkeys(("FIRST_USE_BYTES", "Excerpt", "task_excerpt"), "journal_core.excerpt"),
     **dict.fromkeys(
         ("FoldEvent", "Standing", "TaskFold", "as_fold_events", "canonical", "fold_lines"),
         "journal_core.fold",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Mapping
 from typing import Final
 
 import msgspec
@@ -123,6 +124,17 @@ def decode_cursor_key(
     if state.position or not state.key:  # a key cursor holds no place in the file
         raise InvalidQuery("cursor", NOT_A_CURSOR)
     return state.key
+
+
+def rebased_cursor(text: str, identity: tuple[int, int], offsets: Mapping[int, int]) -> str:
+    """``text``, a cursor a copy of some of a journal's lines gave out, made the journal's
+    own: its file ``identity``, and its line's offset there (``offsets``: from the copy's)."""
+    state = _parse(text)
+    return encode_cursor(
+        msgspec.structs.replace(
+            state, device=identity[0], inode=identity[1], position=offsets[state.position]
+        )
+    )
 
 
 def _checked(

@@ -3,7 +3,8 @@
 The status line and the hooks answer within their targets on a journal of any size: where
 the index lacks more than ``WAIT_BYTES`` of the journal (no index yet, or a big import
 since), they say less and leave the catching up to a detached process, which the next
-status line or hook finds done. One builder runs at a time: each takes an exclusive
+status line or hook finds done. A first read of one task does the same where the index
+lacks much more (``server.cli.first_use``). One builder runs at a time: each takes an exclusive
 ``flock`` on ``<journal>.index.sqlite.build`` and leaves if another holds it.
 """
 
@@ -38,11 +39,11 @@ def index_far_behind(journal: Path) -> bool:
 
     if index_lag(journal) <= WAIT_BYTES:
         return False
-    _build_in_background(journal)
+    build_in_background(journal)
     return True
 
 
-def _build_in_background(journal: Path) -> None:
+def build_in_background(journal: Path) -> None:
     """Start a detached process that brings ``journal``'s index up to date."""
     import subprocess
 

@@ -19,6 +19,7 @@ from server.cli.command import (
     settings_of,
     task_pages,
 )
+from server.cli.first_use import task_source
 from server.cli.ids import TASK_HELP, resolve_task
 from server.cli.render import (
     Look,
@@ -141,6 +142,8 @@ def _stream_json(key: str, items: Iterable[Any]) -> None:
 
 
 def _read(args: argparse.Namespace) -> int:
+    from msgspec import structs
+
     settings = settings_of(args)
     if say_if_no_journal(args, settings):
         if args.json:
@@ -163,23 +166,25 @@ def _read(args: argparse.Namespace) -> int:
             else:
                 _print_events([page.events], args.long)
             return EXIT_OK
-        read = ReadFilter.of(
-            task_id=None if args.task is None else resolve_task(journal, args.task),
-            types=args.types,
-            since=args.since,
-            until=args.until,
-            order=args.order,
-            limit=MAX_LIMIT if args.all else args.limit,
-            cursor=args.cursor,
-        )
-        if args.all:
-            pages = event_pages(journal, read)
-            if args.json:
-                _stream_json("events", (e for page in pages for e in page.events))
-            else:
-                _print_events((page.events for page in pages), args.long)
-            return EXIT_OK
-        page = journal.read_events(read)
+        with task_source(journal, args.task, args.cursor) as (source, cursor_of):
+            read = ReadFilter.of(
+                task_id=None if args.task is None else resolve_task(source, args.task),
+                types=args.types,
+                since=args.since,
+                until=args.until,
+                order=args.order,
+                limit=MAX_LIMIT if args.all else args.limit,
+                cursor=args.cursor,
+            )
+            if args.all:
+                pages = event_pages(source, read)
+                if args.json:
+                    _stream_json("events", (e for page in pages for e in page.events))
+                else:
+                    _print_events((page.events for page in pages), args.long)
+                return EXIT_OK
+            page = source.read_events(read)
+            page = structs.replace(page, next_cursor=cursor_of(page.next_cursor))
     if args.json:
         emit(json_text(page))
         return EXIT_OK
@@ -238,11 +243,11 @@ def _show(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     if say_if_no_journal(args, settings):
         return EXIT_OK
-    with open_journal(settings) as journal:
-        task_id = resolve_task(journal, args.task)
+    with open_journal(settings) as journal, task_source(journal, args.task) as (source, _):
+        task_id = resolve_task(source, args.task)
         # The events in canonical order, as the fold takes them: the same story whatever
         # the order of the lines.
-        story = story_of(task_id, _task_events(journal, task_id))
+        story = story_of(task_id, _task_events(source, task_id))
     if args.json:
         _show_json(story)
     else:

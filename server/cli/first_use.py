@@ -1,0 +1,49 @@
+"""Reading one task where the index lacks much of the journal (SPEC §6, first use).
+
+A first ``read --task`` or ``show`` on a big journal with no index would wait for the
+whole build of its structure (about 20 s at a million events). Where the index lacks
+more than ``FIRST_USE_BYTES``, it reads an excerpt of the journal that holds the task's
+lines instead (``journal_core.excerpt``), which answers the same, and a detached process
+builds the index (``server.cli.background``) for the commands after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from server.cli.background import build_in_background
+from server.cli.ids import UnknownTaskId
+
+if TYPE_CHECKING:
+    from journal_core import Journal
+
+CursorOf = Callable[[str | None], str | None]
+
+
+@contextmanager
+def task_source(
+    journal: Journal, given: str | None, cursor: str | None = None
+) -> Iterator[tuple[Journal, CursorOf]]:
+    """The journal to read the task ``given`` names from (``None``: no one task), and what
+    makes a cursor of its pages one of ``journal``'s: ``journal`` itself, or an excerpt of
+    it. A page after the first (``cursor``) is read from the journal the cursor is of."""
+    from journal_core import FIRST_USE_BYTES, index_lag, task_excerpt
+
+    if given is None or cursor is not None or index_lag(journal.path) < FIRST_USE_BYTES:
+        yield journal, _same
+        return
+    build_in_background(journal.path)
+    with task_excerpt(journal.path, given) as excerpt:
+        if excerpt is None:  # no file to copy from: the journal says why, or finds nothing
+            yield journal, _same
+            return
+        try:
+            yield excerpt.journal, excerpt.cursor
+        except UnknownTaskId as err:  # the excerpt's path is no one's business
+            raise UnknownTaskId(err.given, journal.path) from None
+
+
+def _same(cursor: str | None) -> str | None:
+    return cursor

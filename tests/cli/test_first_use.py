@@ -1,0 +1,137 @@
+"""A first read of one task where the index lacks much of the journal (SPEC §6, first use):
+``read --task`` and ``show`` answer from an excerpt of the task's lines, exactly as the
+index would, without building the index in the foreground; a background process does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import journal_core
+from server.cli import first_use
+from tests.cli.conftest import CallMain
+from tests.core.journal_lines import event, write
+
+T = "tj-aaaaaaaaaa"
+OTHER = "tj-bbbbbbbbbb"
+
+
+def at(second: int) -> str:
+    return f"2026-12-01T10:00:{second:02d}.000Z"
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The journals a background build was started for (none is started here)."""
+    journals: list[Path] = []
+    monkeypatch.setattr(first_use, "build_in_background", journals.append)
+    return journals
+
+
+def far_behind(monkeypatch: pytest.MonkeyPatch, yes: bool) -> None:
+    """Make any index that lacks a byte of its journal count as far behind, or none."""
+    monkeypatch.setattr(journal_core, "FIRST_USE_BYTES", 1 if yes else 1 << 62)
+
+
+def index_of(journal: Path) -> Path:
+    return journal.with_name(journal.name + ".index.sqlite")
+
+
+@pytest.fixture
+def tangled(journal: Path) -> Path:
+    """Two tasks whose lines give the fold work: out of order, repeated, corrected,
+    superseded, the task named by another's text, its id written with escapes."""
+    opened = event(task_id=T, type="open", text="Flaky upload", timestamp=at(0))
+    finding = event(task_id=T, text="keepalive is 60 s", timestamp=at(2))
+    correction = event(
+        task_id=T, type="correction", text="75 s", timestamp=at(3), corrects=finding["event_id"]
+    )
+    old = event(task_id=T, type="decision", text="Retry the upload", timestamp=at(4))
+    new = event(
+        task_id=T,
+        type="decision",
+        text="Fix the race",
+        timestamp=at(5),
+        supersedes=old["event_id"],
+    )
+    late = event(task_id=T, text="Seen first on Monday", timestamp=at(1))
+    mention = event(task_id=OTHER, type="open", text=f"Like {T}, but the download", timestamp=at(0))
+    escaped = event(task_id=T, text="Written by hand", timestamp=at(6))
+    # The same line as JSON may write it: every character of the id as a \u escape.
+    spelled = "".join(f"\\u{ord(c):04x}" for c in T)
+    raw = json.dumps(escaped).replace(f'"{T}"', f'"{spelled}"').encode() + b"\n"
+    write(journal, opened, mention, finding, correction, new, old, late, finding, raw)
+    return journal
+
+
+def test_a_first_read_of_a_task_answers_as_the_index_does_without_building_it(
+    tangled: Path, call_main: CallMain, started: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    far_behind(monkeypatch, yes=True)
+    first = call_main("read", "--task", T, "--all", "--json")
+    assert first.status == 0, first.stderr
+    assert not index_of(tangled).exists()
+    assert started == [tangled]
+
+    far_behind(monkeypatch, yes=False)
+    indexed = call_main("read", "--task", T, "--all", "--json")
+    assert index_of(tangled).exists()
+    events = json.loads(first.stdout)["events"]
+    assert events == json.loads(indexed.stdout)["events"]
+    assert [e["text"] for e in events] == [
+        "Written by hand",
+        "Fix the race",
+        "Retry the upload",
+        "75 s",
+        "keepalive is 60 s",
+        "Seen first on Monday",
+        "Flaky upload",
+    ]
+
+
+def test_a_first_show_tells_the_same_story_as_the_index(
+    tangled: Path, call_main: CallMain, started: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    far_behind(monkeypatch, yes=True)
+    first = call_main("show", T[:6], "--json")
+    assert first.status == 0, first.stderr
+    assert not index_of(tangled).exists()
+
+    far_behind(monkeypatch, yes=False)
+    indexed = call_main("show", T[:6], "--json")
+    assert json.loads(first.stdout) == json.loads(indexed.stdout)
+    assert json.loads(first.stdout)["task_id"] == T
+
+
+def test_a_cursor_from_a_first_read_pages_on_through_the_journal(
+    tangled: Path, call_main: CallMain, started: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    far_behind(monkeypatch, yes=True)
+    first = json.loads(call_main("read", "--task", T, "--limit", "3", "--json").stdout)
+
+    far_behind(monkeypatch, yes=False)
+    cursor = first["next_cursor"]
+    rest = call_main("read", "--task", T, "--limit", "3", "--cursor", cursor, "--json")
+    assert rest.status == 0, rest.stderr
+    whole = json.loads(call_main("read", "--task", T, "--limit", "6", "--json").stdout)
+    assert first["events"] + json.loads(rest.stdout)["events"] == whole["events"]
+
+
+def test_a_task_missing_from_a_first_read_is_named_in_the_journal(
+    tangled: Path, call_main: CallMain, started: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    far_behind(monkeypatch, yes=True)
+    outcome = call_main("read", "--task", "tj-cccccccccc")
+    assert outcome.status != 0
+    assert f"no task 'tj-cccccccccc' in the journal {tangled};" in outcome.stderr
+
+
+def test_a_read_near_its_index_catches_up_instead(
+    tangled: Path, call_main: CallMain, started: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    far_behind(monkeypatch, yes=False)
+    assert call_main("read", "--task", T).status == 0
+    assert index_of(tangled).exists()
+    assert started == []
