@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     )
     from journal_core.ids import SHORTEST_PREFIX, resolve_event_id, resolve_task_id
     from journal_core.index.results import EventPage, IndexStatus, TaskPage, TaskSummary
+    from journal_core.index.scan import TaskScan
     from journal_core.index.state import current_open_tasks, index_lag
     from journal_core.journal import AppendResult, FlushResult, Journal
     from journal_core.location import data_dir, find_project_root, resolve_journal_path
@@ -159,6 +160,7 @@ __all__ = [
     "TaskFold",
     "TaskNotFound",
     "TaskPage",
+    "TaskScan",
     "TaskStateConflict",
     "TaskSummary",
     "UnknownEvent",
@@ -250,6 +252,7 @@ _LATER = {
         "journal_core.fold",
     ),
     **dict.fromkeys(("current_open_tasks", "index_lag"), "journal_core.index.state"),
+    "TaskScan": "journal_core.index.scan",
     **dict.fromkeys(("BadLine", "VerifyReport", "last_written_event"), "journal_core.reader"),
     **dict.fromkeys(("SearchHit", "SearchPage"), "journal_core.search"),
     **dict.fromkeys(

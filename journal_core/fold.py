@@ -326,6 +326,24 @@ class TaskState(msgspec.Struct, kw_only=True):
             self.created_at, self.first_event_id = key
         return True
 
+    def reads_key_only(self, kind: object) -> bool:
+        """Whether ``add`` reads nothing of an event of type ``kind`` but its type and key
+        (it changes only the count and the last event)."""
+        return kind not in _STATE_VERBS and self.titled
+
+    def take_key(self, kind: object, key: tuple[str, str]) -> bool | None:
+        """``take`` an event of which only its type and key are read: ``None`` where the
+        fold needs the rest of it (not ``reads_key_only``: then ``take`` it whole). A
+        scan need not decode most events."""
+        if self.event_count and key <= (self.last_event_at, self.last_event_id):
+            return False
+        if not self.reads_key_only(kind):
+            return None
+        # ``add``'s hot path (a titled task has had an event: no first one to set).
+        self.event_count += 1
+        self.last_event_at, self.last_event_id = key
+        return True
+
     def add(self, event: FoldEvent, key: tuple[str, str] | None = None) -> None:
         """Fold in ``event``, which must ``follow`` (else fold the task again); ``key``
         is its ``canonical_key`` when the caller has it already."""
@@ -336,7 +354,7 @@ class TaskState(msgspec.Struct, kw_only=True):
         self.last_event_at, self.last_event_id = timestamp, event_id
         kind = event.type
         # The hot path of a long task: most events change none of what follows.
-        if kind not in _STATE_VERBS and self.titled:
+        if self.reads_key_only(kind):
             return
         text = _string(event.text).strip()
         if kind == "open" or kind == "rename":

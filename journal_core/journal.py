@@ -55,6 +55,7 @@ _A = TypeVar("_A")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from journal_core.index.scan import TaskScan
     from journal_core.pack import Pack, PackEvent, Resume
     from journal_core.search import SearchPage
     from journal_core.writer import JournalWriter, WriterStats, Written
@@ -257,6 +258,20 @@ class Journal:
     ) -> TaskPage:
         with self._reading():
             return self._index.list_tasks(status=status, query=query, limit=limit, cursor=cursor)
+
+    @contextlib.contextmanager
+    def task_scan(self) -> Iterator[TaskScan]:
+        """The journal's tasks folded from one scan of its lines, paged by its
+        ``list_tasks`` as this one pages them, without reading or building the index:
+        for a first ``tasks`` on a big journal (SPEC §6). The file must exist."""
+        from journal_core.index.scan import TaskScan
+
+        with self._reading():
+            scan = TaskScan(self._index)
+        try:
+            yield scan
+        finally:
+            scan.close()
 
     def task_events(self, task_id: str) -> Iterator[dict[str, Any]]:
         """Every event of the task, oldest first, as the plain objects of their lines;

@@ -16,7 +16,7 @@ import itertools
 import os
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol, TypeVar
 
 import msgspec
 
@@ -58,12 +58,12 @@ MARK_CODES: Final = {mark: code for code, mark in enumerate(MARKS)}
 
 class _Line(FoldEvent, gc=False):
     """What the index reads of a line: the fold's fields and the task. Decoding into it
-    skips the rest, which ``_event`` checks as ``decode_line`` would."""
+    skips the rest, which ``event_of`` checks as ``decode_line`` would."""
 
     task_id: Any = None
 
 
-_line_decoder: Final = msgspec.json.Decoder(_Line, float_hook=read_float)
+line_decoder: Final = msgspec.json.Decoder(_Line, float_hook=read_float)
 
 
 class TaskRow:
@@ -339,6 +339,7 @@ def index_lines(
     refold = step.refold
     pending = step.pending
     longest = longest_fast_line()
+    decode = line_decoder.decode
     # The hot loop of a first build (a million lines): names looked up once, and the
     # fold asked only for what it may change.
     for base, block in forward_chunks(fd, state.end, stop):
@@ -347,7 +348,7 @@ def index_lines(
         checked = not careful and block.isascii()  # every line valid UTF-8, none too deep
         for raw in block.split(b"\n"):
             length = len(raw) + 1
-            event = _event(raw, longest, careful, checked) if raw else None
+            event = event_of(raw, longest, careful, checked, decode) if raw else None
             if event is None:
                 offset += length
                 continue
@@ -433,18 +434,36 @@ def add_indexes(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-def _event(raw: bytes, longest: int, careful: bool, checked: bool) -> _Line | None:
-    """The event on ``raw`` (a line without its ``\\n``, not empty), ``None`` where
-    ``decode_line`` finds none: the same classification as every reader's, faster (the
-    struct decoder skips the fields it does not read; those are checked as
-    ``reader._is_event`` does). ``checked``: the line's block is known ASCII and not
-    ``suspect`` (so is the line)."""
+class Keyed(Protocol):
+    """What every struct a line is decoded into for the index holds."""
+
+    event_id: Any
+    task_id: Any
+    type: Any
+    timestamp: Any
+
+
+_K = TypeVar("_K", bound=Keyed)
+
+
+def event_of(
+    raw: bytes,
+    longest: int,
+    careful: bool,
+    checked: bool,
+    decode: Callable[[bytes], _K],
+) -> _K | None:
+    """The event on ``raw`` (a line without its ``\\n``, not empty) as ``decode`` reads
+    it, ``None`` where ``decode_line`` finds none: the same classification as every
+    reader's, faster (the struct decoder skips the fields it does not read; those are
+    checked as ``reader._is_event`` does). ``checked``: the line's block is known ASCII
+    and not ``suspect`` (so is the line)."""
     if not checked and (not (raw.isascii() or is_utf8(raw)) or (careful and too_deep(raw))):
         return None
     if len(raw) >= longest and isinstance(decode_line(raw), str):
         return None  # an int too long to read, which the struct decoder might skip
     try:
-        event = _line_decoder.decode(raw)
+        event = decode(raw)
     except (msgspec.DecodeError, RecursionError):
         return None
     if (

@@ -30,6 +30,7 @@ from journal_core.cursor import (
     decode_event_cursor,
     encode_cursor,
     event_key_text,
+    filters_digest,
 )
 from journal_core.errors import InvalidQuery, JournalUnavailable, TaskNotFound
 from journal_core.filters import EventFilter, ReadFilter
@@ -53,6 +54,7 @@ from journal_core.index.results import (
 )
 from journal_core.index.state import IndexState
 from journal_core.journal_file import open_journal_file
+from journal_core.query import check_limit, check_task_status, check_text_query
 from journal_core.reader import decode_indexed, gc_paused, read_spans
 
 if TYPE_CHECKING:
@@ -361,6 +363,14 @@ def events_page(view: IndexView, read: ReadFilter, digest: bytes) -> EventPage:
         events.append(view.line(offset, length))
         used += length
     return EventPage(events=events, next_cursor=None)
+
+
+def tasks_query(status: str, query: str | None, limit: int) -> tuple[str, str | None, int, bytes]:
+    """A ``list_tasks`` query checked: its status, its needle, its limit and the digest
+    its cursors carry."""
+    status = check_task_status(status)
+    needle = check_text_query(query)
+    return status, needle, check_limit(limit), filters_digest(status, needle)
 
 
 def tasks_page(

@@ -63,9 +63,7 @@ from journal_core.journal_file import complete_end, describe
 from journal_core.query import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
-    check_limit,
     check_task_status,
-    check_text_query,
 )
 
 if TYPE_CHECKING:
@@ -340,11 +338,7 @@ class JournalStore:
         cursor: str | None = None,
     ) -> TaskPage:
         """Tasks with the latest activity first; ``query`` matches titles, ignoring case."""
-        status = check_task_status(status)
-        needle = check_text_query(query)
-        limit = check_limit(limit)
-        digest = filters_digest(status, needle)
-
+        status, needle, limit, digest = queries.tasks_query(status, query, limit)
         return self._run(
             lambda view: queries.tasks_page(view, status, needle, cursor, limit, digest),
             empty=lambda: no_tasks(cursor, digest),

@@ -45,7 +45,7 @@ from server.cli.output import warning_text as warning_text
 if TYPE_CHECKING:
     import datetime as dt
 
-    from journal_core import EventPage, Journal, ReadFilter, Settings, TaskPage
+    from journal_core import EventPage, Journal, ReadFilter, Settings, TaskPage, TaskScan
 
 # Errors of the journal itself (as opposed to the request): exit 3, nothing written;
 # JournalDurabilityUnknown: exit 4, written. Any other JournalError refused the input
@@ -164,7 +164,9 @@ def event_pages(journal: Journal, read: ReadFilter) -> Iterator[EventPage]:
         read = msgspec.structs.replace(read, cursor=page.next_cursor)
 
 
-def task_pages(journal: Journal, cursor: str | None = None, **query: Any) -> Iterator[TaskPage]:
+def task_pages(
+    journal: Journal | TaskScan, cursor: str | None = None, **query: Any
+) -> Iterator[TaskPage]:
     """Every page of a ``list_tasks`` query from ``cursor`` on, following the cursors."""
     from journal_core import MAX_LIMIT
 

@@ -1,10 +1,12 @@
-"""Reading one task where the index lacks much of the journal (SPEC §6, first use).
+"""Reading tasks where the index lacks much of the journal (SPEC §6, first use).
 
-A first ``read --task`` or ``show`` on a big journal with no index would wait for the
-whole build of its structure (about 20 s at a million events). Where the index lacks
-more than ``FIRST_USE_BYTES``, it reads an excerpt of the journal that holds the task's
-lines instead (``journal_core.excerpt``), which answers the same, and a detached process
-builds the index (``server.cli.background``) for the commands after it.
+A first ``tasks``, ``read --task`` or ``show`` on a big journal with no index would wait
+for the whole build of its structure (about 20 s at a million events). Where the index
+lacks more than ``FIRST_USE_BYTES``, ``read --task`` and ``show`` read an excerpt of the
+journal that holds the task's lines instead (``journal_core.excerpt``), and ``tasks``
+folds the tasks from a scan of the journal (``Journal.task_scan``): each answers as the
+index would, and a detached process builds the index (``server.cli.background``) for
+the commands after it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from server.cli.background import build_in_background
 from server.cli.ids import UnknownTaskId
 
 if TYPE_CHECKING:
-    from journal_core import Journal
+    from journal_core import Journal, TaskScan
 
 CursorOf = Callable[[str | None], str | None]
 
@@ -34,15 +36,33 @@ def task_source(
     if given is None or cursor is not None or index_lag(journal.path) < FIRST_USE_BYTES:
         yield journal, _same
         return
-    build_in_background(journal.path)
-    with task_excerpt(journal.path, given) as excerpt:
-        if excerpt is None:  # no file to copy from: the journal says why, or finds nothing
-            yield journal, _same
-            return
-        try:
-            yield excerpt.journal, excerpt.cursor
-        except UnknownTaskId as err:  # the excerpt's path is no one's business
-            raise UnknownTaskId(err.given, journal.path) from None
+    # The build starts once this answer is made, not beside it on a small machine.
+    try:
+        with task_excerpt(journal.path, given) as excerpt:
+            if excerpt is None:  # no file to copy from: the journal says why, or finds nothing
+                yield journal, _same
+                return
+            try:
+                yield excerpt.journal, excerpt.cursor
+            except UnknownTaskId as err:  # the excerpt's path is no one's business
+                raise UnknownTaskId(err.given, journal.path) from None
+    finally:
+        build_in_background(journal.path)
+
+
+@contextmanager
+def task_lister(journal: Journal) -> Iterator[Journal | TaskScan]:
+    """What lists the journal's tasks: ``journal`` itself, or a scan of it."""
+    from journal_core import FIRST_USE_BYTES, index_lag
+
+    if index_lag(journal.path) < FIRST_USE_BYTES:
+        yield journal
+        return
+    try:
+        with journal.task_scan() as scan:
+            yield scan
+    finally:
+        build_in_background(journal.path)
 
 
 def _same(cursor: str | None) -> str | None:

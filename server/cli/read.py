@@ -19,7 +19,7 @@ from server.cli.command import (
     settings_of,
     task_pages,
 )
-from server.cli.first_use import task_source
+from server.cli.first_use import task_lister, task_source
 from server.cli.ids import TASK_HELP, resolve_task
 from server.cli.render import (
     Look,
@@ -220,9 +220,9 @@ def _tasks(args: argparse.Namespace) -> int:
             _stream_json("tasks", ())
         return EXIT_OK
     query = {"status": args.status, "query": args.query}
-    with open_journal(settings) as journal:
+    with open_journal(settings) as journal, task_lister(journal) as lister:
         if args.all:
-            pages = task_pages(journal, cursor=args.cursor, **query)
+            pages = task_pages(lister, cursor=args.cursor, **query)
             if args.json:
                 _stream_json("tasks", (task for page in pages for task in page.tasks))
             else:
@@ -230,7 +230,7 @@ def _tasks(args: argparse.Namespace) -> int:
                 for page in pages:
                     _emit_lines(task_lines(page.tasks, look))
             return EXIT_OK
-        page = journal.list_tasks(limit=args.limit, cursor=args.cursor, **query)
+        page = lister.list_tasks(limit=args.limit, cursor=args.cursor, **query)
     if args.json:
         emit(json_text(page))
         return EXIT_OK

@@ -135,3 +135,63 @@ def test_a_read_near_its_index_catches_up_instead(
     assert call_main("read", "--task", T).status == 0
     assert index_of(tangled).exists()
     assert started == []
+
+
+def test_a_first_tasks_folds_them_from_a_scan_as_the_index_does(
+    tangled: Path, call_main: CallMain, started: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    third, fourth = "tj-cccccccccc", "tj-dddddddddd"
+    # Tasks never opened: the title is the first event's text with any (not the first
+    # line's, nor an empty one), whatever the order of their lines.
+    untitled = [
+        event(task_id=task_id, text=text, timestamp=at(second))
+        for task_id in (third, fourth)
+        for second, text in ((7, ""), (8, "Found first"), (9, "Found later"))
+    ]
+    write(
+        tangled,
+        untitled[2],
+        b"not an event\n",
+        untitled[0],
+        untitled[1],
+        *untitled[3:],
+        event(task_id=OTHER, type="close", text="Done", timestamp=at(9)),
+    )
+    far_behind(monkeypatch, yes=True)
+    asked = [
+        ("tasks", "--status", "any", "--all", "--json"),
+        ("tasks", "--json"),
+        ("tasks", "--status", "closed", "--json"),
+        ("tasks", "--status", "any", "--query", "FOUND", "--json"),
+    ]
+    first = [call_main(*args) for args in asked]
+    assert all(outcome.status == 0 for outcome in first), [o.stderr for o in first]
+    assert not index_of(tangled).exists()
+    assert started == [tangled] * len(asked)
+
+    far_behind(monkeypatch, yes=False)
+    indexed = [call_main(*args) for args in asked]
+    assert [json.loads(o.stdout) for o in first] == [json.loads(o.stdout) for o in indexed]
+    tasks = json.loads(first[0].stdout)["tasks"]
+    assert {t["task_id"]: (t["status"], t["event_count"]) for t in tasks} == {
+        T: ("open", 7),
+        OTHER: ("closed", 2),
+        third: ("open", 3),
+        fourth: ("open", 3),
+    }
+    assert {t["title"] for t in tasks if t["task_id"] in (third, fourth)} == {"Found first"}
+
+
+def test_a_cursor_from_a_first_tasks_pages_on_through_the_index(
+    tangled: Path, call_main: CallMain, started: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    far_behind(monkeypatch, yes=True)
+    first = json.loads(call_main("tasks", "--status", "any", "--limit", "1", "--json").stdout)
+
+    far_behind(monkeypatch, yes=False)
+    rest = call_main(
+        "tasks", "--status", "any", "--limit", "1", "--cursor", first["next_cursor"], "--json"
+    )
+    assert rest.status == 0, rest.stderr
+    whole = json.loads(call_main("tasks", "--status", "any", "--limit", "2", "--json").stdout)
+    assert first["tasks"] + json.loads(rest.stdout)["tasks"] == whole["tasks"]

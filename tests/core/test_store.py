@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,13 +39,13 @@ def count_decoded(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """Record every line the index decodes from now on."""
     seen: list[bytes] = []
 
-    real = catch_up._event
+    real = catch_up.event_of
 
-    def decode(raw: bytes, longest: int, careful: bool, checked: bool) -> object:
+    def decode(raw: bytes, longest: int, careful: bool, checked: bool, how: Any) -> object:
         seen.append(raw)
-        return real(raw, longest, careful, checked)
+        return real(raw, longest, careful, checked, how)
 
-    monkeypatch.setattr(catch_up, "_event", decode)
+    monkeypatch.setattr(catch_up, "event_of", decode)
     return seen
 
 
