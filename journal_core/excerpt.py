@@ -15,7 +15,9 @@ Its cursors name the excerpt's file: ``Excerpt.cursor`` makes them the journal's
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +31,8 @@ from journal_core.journal import Journal
 from journal_core.journal_file import complete_end, open_journal_file
 from journal_core.reader import forward_chunks
 from journal_core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # Where a catch-up of the index would keep a reader waiting for seconds (at about
 # 15 MB/s): below it, catching up is the better answer, and it stays done.
@@ -57,25 +61,39 @@ class Excerpt:
 @contextlib.contextmanager
 def task_excerpt(path: Path, given: str) -> Iterator[Excerpt | None]:
     """An ``Excerpt`` of ``path`` holding every line of the tasks whose id holds
-    ``given`` (a task id, or the start of one); ``None`` where the journal cannot be
-    opened (the journal itself says why)."""
+    ``given`` (a task id, or the start of one); ``None`` where there is none to be had:
+    the journal cannot be opened (the journal itself says why), the copy cannot be
+    written (a full or read-only temporary folder), or it would hold more than
+    ``FIRST_USE_BYTES`` (a start of an id that many lines hold: no quicker than the
+    index)."""
     try:
         fd = open_journal_file(path)
     except (OSError, JournalUnavailable):
         yield None
         return
-    with tempfile.TemporaryDirectory(prefix="task-journal-excerpt-") as folder:
-        excerpt_path = Path(folder) / "journal.jsonl"
+    folder: str | None = None
+    try:
         try:
+            folder = tempfile.mkdtemp(prefix="task-journal-excerpt-")
+            excerpt_path = Path(folder) / "journal.jsonl"
             stat = os.fstat(fd)
             origins = _copy_lines(fd, complete_end(fd, stat.st_size), _needles(given), excerpt_path)
+        except OSError as error:
+            log.info("no excerpt of %s for a first read (%s); reading it whole", path, error)
+            origins = None
         finally:
             os.close(fd)
+        if origins is None:
+            yield None
+            return
         journal = Journal(Settings(journal_path=excerpt_path))
         try:
             yield Excerpt(journal, origins, (stat.st_dev, stat.st_ino))
         finally:
             journal.close()
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _needles(given: str) -> tuple[bytes, ...]:
@@ -85,9 +103,12 @@ def _needles(given: str) -> tuple[bytes, ...]:
     return (written, *_ESCAPES, *slash)
 
 
-def _copy_lines(fd: int, stop: int, needles: tuple[bytes, ...], target: Path) -> dict[int, int]:
+def _copy_lines(
+    fd: int, stop: int, needles: tuple[bytes, ...], target: Path
+) -> dict[int, int] | None:
     """Copy the complete lines before ``stop`` that hold any of ``needles`` to ``target``,
-    in their order; where each one is in ``target`` -> where it is in the journal."""
+    in their order; where each one is in ``target`` -> where it is in the journal.
+    ``None`` once the copy would hold more than ``FIRST_USE_BYTES``."""
     origins: dict[int, int] = {}
     written = 0
     with target.open("wb") as out:
@@ -107,4 +128,6 @@ def _copy_lines(fd: int, stop: int, needles: tuple[bytes, ...], target: Path) ->
                 out.write(line)
                 origins[written] = base + start
                 written += len(line)
+            if written > FIRST_USE_BYTES:
+                return None
     return origins

@@ -39,7 +39,7 @@ def task_source(
     # The build starts once this answer is made, not beside it on a small machine.
     try:
         with task_excerpt(journal.path, given) as excerpt:
-            if excerpt is None:  # no file to copy from: the journal says why, or finds nothing
+            if excerpt is None:  # none to be had: the journal itself answers
                 yield journal, _same
                 return
             try:

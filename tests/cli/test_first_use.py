@@ -5,11 +5,13 @@ index would, without building the index in the foreground; a background process 
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import journal_core
+from journal_core import excerpt
 from server.cli import first_use
 from tests.cli.conftest import CallMain
 from tests.core.journal_lines import event, write
@@ -195,3 +197,28 @@ def test_a_cursor_from_a_first_tasks_pages_on_through_the_index(
     assert rest.status == 0, rest.stderr
     whole = json.loads(call_main("tasks", "--status", "any", "--limit", "2", "--json").stdout)
     assert first["tasks"] + json.loads(rest.stdout)["tasks"] == whole["tasks"]
+
+
+def test_a_first_read_that_would_copy_much_of_the_journal_reads_the_journal(
+    tangled: Path, call_main: CallMain, started: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start of an id that most lines hold ("tj-") would copy them all: no quicker."""
+    far_behind(monkeypatch, yes=True)
+    monkeypatch.setattr(excerpt, "FIRST_USE_BYTES", 100)
+    outcome = call_main("read", "--task", T, "--all", "--json")
+    assert outcome.status == 0, outcome.stderr
+    assert index_of(tangled).exists()
+    assert len(json.loads(outcome.stdout)["events"]) == 7
+
+
+def test_a_first_read_with_nowhere_to_copy_to_reads_the_journal(
+    tangled: Path, call_main: CallMain, started: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tangled.with_name("a file")
+    not_a_folder.write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(not_a_folder / "tmp"))
+    far_behind(monkeypatch, yes=True)
+    outcome = call_main("read", "--task", T, "--all", "--json")
+    assert outcome.status == 0, outcome.stderr
+    assert index_of(tangled).exists()
+    assert len(json.loads(outcome.stdout)["events"]) == 7
