@@ -72,6 +72,13 @@ def test_filtered_reads_skip_it(journal: Journal, task_id: str, hostile: str) ->
 def test_list_tasks_does_not_count_it(journal: Journal, task_id: str, hostile: str) -> None:
     (task,) = journal.list_tasks().tasks
     assert (task.task_id, task.event_count) == (task_id, 1)
+    assert scanned_tasks(journal) == [task]
+
+
+def scanned_tasks(journal: Journal) -> list[Any]:
+    """The tasks as a scan of the journal finds them (a first ``tasks`` on a big one)."""
+    with journal.task_scan() as scan:
+        return scan.list_tasks().tasks
 
 
 def test_verify_reports_it_with_its_line_offset_and_reason(
@@ -89,6 +96,7 @@ def test_a_line_with_a_float_past_the_largest_double_counts_on_every_path(
     write(journal.path, event_line(task_id, b"-1e999"))
     (task,) = journal.list_tasks().tasks
     assert task.event_count == 2
+    assert scanned_tasks(journal) == [task]
     assert extras(journal.read_events(task_id=task_id).events) == ["-1e999"]
     assert extras(journal.read_events().events) == ["-1e999"]
     assert journal.verify().events == 2
@@ -100,6 +108,7 @@ def test_a_line_with_a_long_but_readable_number_counts_on_every_path(
     write(journal.path, event_line(task_id, b"9" * 4000))
     (task,) = journal.list_tasks().tasks
     assert task.event_count == 2
+    assert scanned_tasks(journal) == [task]
     assert extras(journal.read_events(task_id=task_id).events) == [int("9" * 4000)]
     assert extras(journal.read_events().events) == [int("9" * 4000)]
     assert journal.verify().events == 2
