@@ -150,7 +150,6 @@ _STATE_VERBS: Final = ("open", "rename", "redirect", "reopen", "close")
 # any other type leaves both as they are wherever it falls in canonical order, so a check
 # that asks only these (admission's) need not fold a task again for a late one.
 STATUS_VERBS: Final = ("open", "reopen", "close")
-_FIRST: Final = operator.itemgetter(0)
 
 
 class FoldEvent(msgspec.Struct, gc=False):
@@ -444,20 +443,26 @@ def _holds_words(haystack: Sequence[str], needle: Sequence[str]) -> bool:
 
 
 def _options(event: FoldEvent) -> tuple[list[str], list[str]]:
-    """The options of the decision's ``meta.alternatives``: those chosen, and those not
-    (``chosen`` true or false; any other value is neither)."""
-    meta = event.meta
-    found = meta.get("alternatives") if isinstance(meta, dict) else None
-    chosen: list[str] = []
-    not_chosen: list[str] = []
-    for alternative in found if isinstance(found, list) else ():
-        if isinstance(alternative, dict) and isinstance(option := alternative.get("option"), str):
-            flag = alternative.get("chosen")
-            if flag is True:
-                chosen.append(option)
-            elif flag is False:
-                not_chosen.append(option)
-    return chosen, not_chosen
+    """The options of the decision's ``meta.alternatives``: those chosen, and those not."""
+    return _options_chosen((event,), True), _options_chosen((event,), False)
+
+
+def _options_chosen(decisions: Iterable[FoldEvent], chosen: bool) -> list[str]:
+    """The options of the decisions' ``meta.alternatives`` whose ``chosen`` is ``chosen``
+    (true or false; any other value is neither), in order. Many decisions at once: a
+    task's every decision costs no call each."""
+    options: list[str] = []
+    for event in decisions:
+        meta = event.meta
+        found = meta.get("alternatives") if isinstance(meta, dict) else None
+        for alternative in found if isinstance(found, list) else ():
+            if (
+                isinstance(alternative, dict)
+                and alternative.get("chosen") is chosen
+                and isinstance(option := alternative.get("option"), str)
+            ):
+                options.append(option)
+    return options
 
 
 # Options repeat across a task's decisions ("one way", "another"): their words once each.
@@ -533,9 +538,9 @@ def _scan(events: Sequence[_E]) -> tuple[bool, dict[str, _E], dict[object, list[
     return ascending, by_id, types, naming
 
 
-def _vocabulary(options: Iterable[tuple[list[str], list[str]]]) -> frozenset[str]:
-    """The words of the options chosen (of ``_options``' answers)."""
-    chosen = set(itertools.chain.from_iterable(map(_FIRST, options)))  # each option once
+def _vocabulary(decisions: Iterable[FoldEvent]) -> frozenset[str]:
+    """The words of the options the decisions chose."""
+    chosen = set(_options_chosen(decisions, True))  # each option once
     return frozenset(word for option in chosen for word in _option_words(option))
 
 
@@ -676,14 +681,15 @@ class TaskFold:
         self._rejection_words: dict[str, list[str]] = {}
         self._unindexed: list[FoldEvent] = []
         self._vocabulary: frozenset[str] | None = None
-        # Each decision and its options (chosen, not chosen), in canonical order, until
-        # ``overturned_options`` is first asked: few folds are.
-        self._choices: list[tuple[FoldEvent, tuple[list[str], list[str]]]] = []
+        # Each decision, in canonical order, until ``overturned_options`` is first asked
+        # (few folds are): its options are read then.
+        self._choices: list[FoldEvent] = []
         # For ``of_types``: the events by type (when folded all at once), and the lists
         # of several types asked for.
         self._types: dict[object, list[FoldEvent]] | None = None
         self._of_types: dict[frozenset[str], list[FoldEvent]] = {}
         self._withdrawn_by_type: dict[object, int] | None = None  # see ``holding_count``
+        self._naming: list[FoldEvent] | None = None  # see ``referring``
         self._overturned: dict[str, list[str]] = {}  # decision id -> options overturned
         # The options decisions did not choose, by their words: (decision id, option).
         self._not_chosen: dict[tuple[str, ...], list[tuple[str, str]]] = {}
@@ -718,6 +724,7 @@ class TaskFold:
         self._of_types.clear()
         self._types = None
         self._withdrawn_by_type = None
+        self._naming = None
         found: dict[str, Standing] | None
         for event, key in zip(events, keys, strict=True):
             kind = event.type
@@ -726,9 +733,8 @@ class TaskFold:
             else:
                 quiet += 1  # ``TaskState.add`` would only count it: counted below
             if kind == "decision":
-                chosen, not_chosen = _options(event)
-                found = effects(event, find, rejections, chosen=chosen)
-                self._choices.append((event, (chosen, not_chosen)))
+                found = effects(event, find, rejections)
+                self._choices.append(event)
             else:
                 # ``names_nothing``: what ``effects`` would find, without asking it.
                 found = None if names_nothing(event, kind) else effects(event, find, rejections)
@@ -778,7 +784,8 @@ class TaskFold:
             texts = "\0".join(
                 [text for rejection in self._unindexed if isinstance(text := rejection.text, str)]
             )
-            every = texts.casefold()
+            # (ASCII case folded is lower case: ``lower`` is the quicker of the two)
+            every = texts.lower() if texts.isascii() else texts.casefold()
             few = frozenset(word for word in few if word in every)
             if not few:
                 self._unindexed.clear()
@@ -804,8 +811,9 @@ class TaskFold:
     def _settle_choices(self) -> None:
         """Overturn the options not chosen that a later decision chose, for the decisions
         in ``_choices``, in order."""
-        for event, (chosen, not_chosen) in self._choices:
+        for event in self._choices:
             event_id = canonical_key(event)[1]
+            chosen, not_chosen = _options(event)
             for option in chosen:
                 for decision_id, rejected in self._not_chosen.get(_option_words(option), ()):
                     overturned = self._overturned.setdefault(decision_id, [])
@@ -827,32 +835,29 @@ class TaskFold:
             _, by_id, types, naming = _scan(events)
         if len(by_id) < len(events):
             # An id at two times: an event names the latest before it, one by one.
-            self._vocabulary = _vocabulary(
-                map(_options, (event for event in events if event.type == "decision"))
-            )
+            self._vocabulary = _vocabulary(event for event in events if event.type == "decision")
             self._fold_in(events, list(map(canonical_key, events)))
             return
-        self.events, self._by_id, self._types = events, by_id, types
+        self.events, self._by_id, self._types, self._naming = events, by_id, types, naming
         decisions = self.of_types("decision")
-        options = list(map(_options, decisions))
-        self._vocabulary = _vocabulary(options)
+        self._vocabulary = _vocabulary(decisions)
         self._fold_state(events)
         self._unindexed = list(self.of_types("rejection"))
         self._index_rejections()
+        self._choices = list(decisions)
+        # The decisions that may overturn a rejection (one holds each word of an option
+        # they chose), and those options; the others are asked as choosing none, which
+        # is what they overturn.
+        overturning: dict[int, list[str]] = {}
+        if self._rejection_words:
+            for decision in decisions:
+                if self._may_overturn(chosen := _options_chosen((decision,), True)):
+                    overturning[id(decision)] = chosen
         hypotheses = {
             event_id
             for event in self.of_types("hypothesis")
             if isinstance(event_id := event.event_id, str)
         }
-        self._choices = list(zip(decisions, options, strict=True))
-        chosen_by = {id(decision): chosen for decision, (chosen, _) in self._choices}
-        # The decisions that may overturn a rejection: one holds each word of an option
-        # they chose.
-        overturning = (
-            {key for key, chosen in chosen_by.items() if self._may_overturn(chosen)}
-            if self._rejection_words
-            else set()
-        )
         standings, find, rejections = self._standings, self._known, self._known_rejections
         # Only these may change an earlier event: the others name none by ``corrects`` or
         # ``supersedes``, and change only the hypotheses their refs name (answers) or the
@@ -866,7 +871,7 @@ class TaskFold:
             or (overturning and id(event) in overturning)
         ]:
             self._upto = canonical_key(event)
-            if found := effects(event, find, rejections, chosen=chosen_by.get(id(event))):
+            if found := effects(event, find, rejections, chosen=overturning.get(id(event), ())):
                 standings.update(found)
         self._upto = None
 
@@ -911,6 +916,17 @@ class TaskFold:
             found = [event for event in self.events if event.type in kinds]
         self._of_types[key] = found
         return found
+
+    def referring(self) -> Sequence[FoldEvent]:
+        """The events that name another (``corrects``, ``supersedes``) or hold ``refs``,
+        in canonical order (the fold's own list)."""
+        if self._naming is None:
+            self._naming = [
+                event
+                for event in self.events
+                if event.corrects is not None or event.supersedes is not None or event.refs
+            ]
+        return self._naming
 
     def standing(self, event_id: str) -> Standing:
         """Where the event stands, ``correction`` filled in (active if it is unknown)."""

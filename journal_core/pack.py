@@ -243,9 +243,9 @@ class _Fold:
         self.artifacts: dict[tuple[str, str], None] = {}
         artifacts = self.artifacts
         events = self.events
-        for event in [event for event in events if event.refs]:
+        for event in fold.referring():
             refs = event.refs
-            if not isinstance(refs, dict) or not isinstance(event.type, str):
+            if not refs or not isinstance(refs, dict) or not isinstance(event.type, str):
                 continue
             for ref_kind in _REF_KINDS:
                 items = refs.get(ref_kind)
