@@ -48,6 +48,7 @@ from journal_core.reader import (
     gc_paused,
     verify,
 )
+from journal_core.remembered import Remembered
 from journal_core.settings import Settings
 
 _A = TypeVar("_A")
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from journal_core.index.scan import TaskScan
-    from journal_core.pack import Pack, PackEvent, Resume
+    from journal_core.pack import Pack, PackEvent, PackFacts, Resume
     from journal_core.search import SearchPage
     from journal_core.writer import JournalWriter, WriterStats, Written
 
@@ -66,6 +67,8 @@ _NOTED = 40
 _NOTE_TYPES = frozenset({"decision", "hypothesis"})
 # The newest events of those types read for each task: one without text is passed over.
 _NOTE_CANDIDATES = 8
+# The tasks whose packs' facts are remembered: the task in hand and a few beside it.
+_PACKED_TASKS = 4
 
 
 class AppendResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -98,6 +101,8 @@ class Journal:
         # Task ids the index has said it holds: tasks are never taken out of a journal.
         self._tasks_held: set[str] = set()
         self._admission = Admission(self._index)
+        self._packed: Remembered[PackFacts] = Remembered(_PACKED_TASKS)
+        self._noted: Remembered[str | None] = Remembered(2 * _NOTED)
         self._writer_made = threading.Lock()
         self._writer_: JournalWriter | None = None
 
@@ -306,10 +311,9 @@ class Journal:
         if budget_tokens is not None:
             check_budget(budget_tokens)
         with gc_paused():  # the events are built on as they are decoded: see gc_paused
-            events = self._events_of(task_id)
             return build_pack(
                 task_id,
-                events,
+                self._facts_of(task_id),
                 self.subtasks(task_id),
                 mode=mode,
                 budget_tokens=budget_tokens,
@@ -336,10 +340,9 @@ class Journal:
             subtasks = self._index.subtasks(in_hand)
             notes = self._notes(tasks[:_NOTED])
         with gc_paused():
-            events = self._events_of(in_hand)
             return build_resume(
                 tasks,
-                events,
+                self._facts_of(in_hand),
                 subtasks,
                 budget_tokens=budget_tokens,
                 task_count=count,
@@ -354,15 +357,30 @@ class Journal:
         # Newest in canonical order, not in line order: merged journals hold their lines
         # in any order (SPEC 6). The index gives each task's newest few by time, in one
         # query; the fold's key settles among them.
-        found = self._index.newest_of_tasks(
-            [task.task_id for task in tasks], _NOTE_TYPES, _NOTE_CANDIDATES
-        )
+        # A task's note is remembered with its count of events and newest time, which
+        # every line of it but a repeated one changes (see ``journal_core.remembered``).
         notes: dict[str, str] = {}
-        for task_id, events in found.items():
-            written = [e for e in events if isinstance(e.text, str) and e.text.strip()]
+        unknown: list[TaskSummary] = []
+        for task in tasks:
+            remembered = self._noted.recall(task.task_id, (task.event_count, task.last_event_at))
+            if remembered is None:
+                unknown.append(task)
+            elif (note := remembered[0]) is not None:
+                notes[task.task_id] = note
+        if not unknown:
+            return notes
+        found = self._index.newest_of_tasks(
+            [task.task_id for task in unknown], _NOTE_TYPES, _NOTE_CANDIDATES
+        )
+        for task in unknown:
+            written = [
+                e for e in found.get(task.task_id, ()) if isinstance(e.text, str) and e.text.strip()
+            ]
+            note = None
             if written:
                 event = max(written, key=canonical_key)
-                notes[task_id] = f"{event.type}: {event.text}"
+                note = notes[task.task_id] = f"{event.type}: {event.text}"
+            self._noted.keep(task.task_id, (task.event_count, task.last_event_at), note)
         return notes
 
     def export_pr(self, task_id: str) -> str:
@@ -371,7 +389,7 @@ class Journal:
         from journal_core.pack import export_pr
 
         with gc_paused():
-            return export_pr(task_id, self._events_of(task_id), self.subtasks(task_id))
+            return export_pr(task_id, self._facts_of(task_id), self.subtasks(task_id))
 
     def subtasks(self, task_id: str) -> list[TaskSummary]:
         """The tasks whose ``open`` event names ``task_id`` in ``meta.parent_id``."""
@@ -384,6 +402,16 @@ class Journal:
         index, not by folding the task again."""
         with self._reading():
             return self._index.open_questions(task_id)
+
+    def _facts_of(self, task_id: str) -> PackFacts:
+        """What the task's packs are made of (``pack_facts``), remembered while the task
+        is unchanged: an agent asks for the pack of a task it has not written to since."""
+        from journal_core.pack import pack_facts
+
+        version = self.task_version(task_id)  # before the events: see ``Remembered.get``
+        return self._packed.get(
+            task_id, version, lambda: pack_facts(task_id, self._events_of(task_id))
+        )
 
     def _events_of(self, task_id: str) -> list[PackEvent]:
         """The task's events as a pack reads them (only the fields it uses)."""
@@ -471,6 +499,8 @@ class Journal:
         return self._writer.stats()
 
     def close(self) -> None:
+        self._packed.forget()
+        self._noted.forget()
         if self._writer_ is not None:
             self._writer_.close()
         self._index.close()

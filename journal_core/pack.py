@@ -48,6 +48,7 @@ __all__ = [
     "RESUME_TOKENS",
     "Pack",
     "PackEvent",
+    "PackFacts",
     "Resume",
     "TaskRow",
     "build_pack",
@@ -57,6 +58,7 @@ __all__ = [
     "decode_pack_event",
     "estimate_tokens",
     "export_pr",
+    "pack_facts",
 ]
 
 PACK_MODES: Final = ("compact", "full")
@@ -180,6 +182,17 @@ def decode_pack_event(raw: bytes) -> PackEvent | None:
         return None
 
 
+def pack_facts(task_id: str, events: Events) -> PackFacts:
+    """What the packs of the task whose events are given (oldest first) are built from:
+    to hand to ``build_pack``, ``build_resume`` or ``export_pr`` in place of the events
+    when several are made of a task that has not changed."""
+    return PackFacts(task_id, _as_pack_events(events))
+
+
+def _facts(task_id: str, given: Events | PackFacts) -> PackFacts:
+    return given if isinstance(given, PackFacts) else pack_facts(task_id, given)
+
+
 def _as_pack_events(events: Events) -> Sequence[PackEvent]:
     if all(map(isinstance, events, itertools.repeat(PackEvent))):
         return events  # type: ignore[return-value]  # all checked above
@@ -221,10 +234,16 @@ def _clip(text: str, chars: int | None) -> str:
 # --- what the fold makes of the events -----------------------------------------------
 
 
-class _Fold:
+class PackFacts:
     """The facts a pack is built from: the one fold's answers (``journal_core.fold``),
     and what a pack gathers besides (sections by type, artifacts, lifecycle), in
-    canonical order."""
+    canonical order.
+
+    A function of the task's events alone (the subtasks, the mode and the budget come
+    in later): made once, it serves every pack, briefing and description of the task
+    until the task changes. Not changed once made, but for what it works out when first
+    asked (the same, whoever asks first).
+    """
 
     def __init__(self, task_id: str, events: Sequence[PackEvent]) -> None:
         self.task_id = task_id
@@ -299,7 +318,7 @@ class _Held:
     """The events of one type that still hold, newest first, each found when first asked
     for: a compact pack shows a few of thousands (and counts the rest)."""
 
-    def __init__(self, fold: _Fold, kind: str) -> None:
+    def __init__(self, fold: PackFacts, kind: str) -> None:
         events = fold.fold.of_types(kind)
         withdrawn = fold.withdrawn
         self._count = fold.fold.holding_count(kind) if withdrawn else len(events)
@@ -387,7 +406,9 @@ def _short_id(event: PackEvent) -> str:
     return f"{event_id[:SHORT_ID]} " if isinstance(event_id, str) and event_id else ""
 
 
-def _item(fold: _Fold, event: PackEvent, mode: str, extra: str = "", *, ids: bool = True) -> str:
+def _item(
+    fold: PackFacts, event: PackEvent, mode: str, extra: str = "", *, ids: bool = True
+) -> str:
     text, corrected, suggested = fold.shown(event)
     # In full mode continuation lines are indented, so a paragraph stays in its item.
     body = inline(text, _COMPACT_TEXT_CHARS) if mode == "compact" else "\n  ".join(text_lines(text))
@@ -417,7 +438,7 @@ def _alternatives(event: PackEvent) -> list[Mapping[str, Any]]:
     ]
 
 
-def _decision_item(fold: _Fold, event: PackEvent, mode: str) -> str:
+def _decision_item(fold: PackFacts, event: PackEvent, mode: str) -> str:
     lines = [_item(fold, event, mode, _confidence(event))]
     chars = _COMPACT_TEXT_CHARS if mode == "compact" else None
     for alternative in _alternatives(event):
@@ -452,7 +473,7 @@ def _lifecycle_item(event: PackEvent, mode: str) -> str:
     return f"- {_when(event)} {verb}: {inline(what, _HEADER_TEXT_CHARS[mode])}"
 
 
-def _recent_item(fold: _Fold, event: PackEvent) -> str:
+def _recent_item(fold: PackFacts, event: PackEvent) -> str:
     text, corrected, suggested = fold.shown(event)
     return (
         f"- {_when(event)} {inline(event.type)}: "
@@ -469,7 +490,7 @@ def _subtask_item(row: TaskRow) -> str:
     return f"- {inline(row.task_id)} [{inline(row.status)}] {inline(row.title, _TITLE_CHARS)}"
 
 
-def _sections(fold: _Fold, subtasks: Sequence[TaskRow], mode: str) -> dict[str, _Section]:
+def _sections(fold: PackFacts, subtasks: Sequence[TaskRow], mode: str) -> dict[str, _Section]:
     """The sections in the order they are shown."""
 
     def item(extra: Callable[[PackEvent], str] | None = None) -> Callable[[Any], str]:
@@ -509,7 +530,7 @@ def _sections(fold: _Fold, subtasks: Sequence[TaskRow], mode: str) -> dict[str, 
     return {section.key: section for section in sections}
 
 
-def _header(fold: _Fold, mode: str) -> list[str]:
+def _header(fold: PackFacts, mode: str) -> list[str]:
     chars = _HEADER_TEXT_CHARS[mode]
     count = len(fold.events)
     last = fold.events[-1].timestamp if fold.events else None
@@ -615,14 +636,15 @@ def _join(header: list[str], sections: Mapping[str, _Section]) -> str:
 
 def build_pack(
     task_id: str,
-    events: Events,
+    events: Events | PackFacts,
     subtasks: Sequence[TaskRow] = (),
     *,
     mode: str = "compact",
     budget_tokens: int | None = None,
     as_data: bool = False,
 ) -> Pack:
-    """The pack of the task whose events (oldest first) and subtasks are given.
+    """The pack of the task whose events (oldest first, or their ``pack_facts``) and
+    subtasks are given.
 
     ``mode`` sets the detail and the default budget (compact: about 600 tokens, each
     text shortened; full: 20,000, texts whole); ``budget_tokens`` overrides the budget.
@@ -634,19 +656,18 @@ def build_pack(
         budget = COMPACT_TOKENS if mode == "compact" else FULL_TOKENS
     else:
         budget = check_budget(budget_tokens)
-    return _pack(task_id, _as_pack_events(events), subtasks, mode, budget, as_data=as_data)
+    return _pack(task_id, _facts(task_id, events), subtasks, mode, budget, as_data=as_data)
 
 
 def _pack(
     task_id: str,
-    events: Sequence[PackEvent],
+    fold: PackFacts,
     subtasks: Sequence[TaskRow],
     mode: str,
     budget: int,
     *,
     as_data: bool = False,
 ) -> Pack:
-    fold = _Fold(task_id, events)
     framing = len(data_block("").encode()) if as_data else 0
     markdown, truncated = _fit(
         _header(fold, mode), _sections(fold, subtasks, mode), budget, framing
@@ -667,7 +688,7 @@ def _pack(
 
 def build_resume(
     open_tasks: Sequence[TaskRow],
-    in_hand_events: Events,
+    in_hand_events: Events | PackFacts,
     in_hand_subtasks: Sequence[TaskRow] = (),
     *,
     budget_tokens: int = RESUME_TOKENS,
@@ -677,7 +698,7 @@ def build_resume(
 ) -> Resume:
     """The briefing of the open tasks (``open_tasks`` most recently active first): one
     index line each, then the task in hand (``in_hand``, else the first; its events
-    ``in_hand_events``) as a compact pack, all within ``budget_tokens``.
+    ``in_hand_events``, or their ``pack_facts``) as a compact pack, all within ``budget_tokens``.
 
     ``notes`` gives a task's newest decision or open question for its index line.
     ``task_count`` is the number of open tasks when ``open_tasks`` holds only the first
@@ -718,7 +739,8 @@ def build_resume(
         listed.append(_more_line(rest))
     text = intro + heading + "\n".join(listed) + "\n\n"
     pack_budget = max(1, min(COMPACT_TOKENS, (limit - len(text.encode())) // _BYTES_PER_TOKEN))
-    pack = _pack(in_hand, _as_pack_events(in_hand_events), in_hand_subtasks, "compact", pack_budget)
+    facts = _facts(in_hand, in_hand_events)
+    pack = _pack(in_hand, facts, in_hand_subtasks, "compact", pack_budget)
     return Resume(
         markdown=text + pack.markdown, task_count=count, truncated=truncated or pack.truncated
     )
@@ -737,7 +759,7 @@ def _more_line(count: int) -> str:
     return f"- … and {count} more (list the open tasks to see them)"
 
 
-def _pr_state(fold: _Fold) -> str:
+def _pr_state(fold: PackFacts) -> str:
     """The task's state in one line, a reopen said as such."""
     last = next((e for e in reversed(fold.lifecycle) if e.type in ("close", "reopen")), None)
     if fold.status == "closed":
@@ -761,15 +783,14 @@ def _refs_of(events: Sequence[PackEvent], kind: str) -> list[str]:
     return list(found)
 
 
-def export_pr(task_id: str, events: Events, subtasks: Sequence[TaskRow] = ()) -> str:
+def export_pr(task_id: str, events: Events | PackFacts, subtasks: Sequence[TaskRow] = ()) -> str:
     """A pull request description from a task: Summary from the goal, Changes from the
     decisions, Why this approach from the rejections (and the alternatives not chosen),
     Verification from the evidence, then the files and commits the decisions and
     evidence name; the Summary says the task's state. Sections with nothing to say are
     left out; texts are whole, and cannot start a Markdown structure (a code fence, a
     heading, an HTML comment) that would swallow the rest of the body."""
-    events = _as_pack_events(events)
-    fold = _Fold(task_id, events)
+    fold = _facts(task_id, events)
     lines = [f"# {inline(fold.title)}", ""]
     summary = fold.goal or (_text(fold.events[0]).strip() if fold.events else "")
     lines += ["## Summary", "", *text_lines(summary or fold.title), "", _pr_state(fold)]
