@@ -257,22 +257,10 @@ class PackFacts:
         self.outcome_tag = state.outcome_tag
         self.withdrawn = fold.withdrawn()
         self._holding: dict[str, list[PackEvent]] = {}  # see ``holding``
-        # (kind, ref) in the order named. An event whose type is not a string counts
-        # in no section, nor for its refs or for being suggested.
-        self.artifacts: dict[tuple[str, str], None] = {}
-        artifacts = self.artifacts
+        # An event whose type is not a string counts in no section, nor for its refs or
+        # for being suggested.
+        self.artifacts = _Artifacts(fold.referring())  # type: ignore[arg-type]  # as given
         events = self.events
-        for event in fold.referring():
-            refs = event.refs
-            if not refs or not isinstance(refs, dict) or not isinstance(event.type, str):
-                continue
-            for ref_kind in _REF_KINDS:
-                items = refs.get(ref_kind)
-                if not items or not isinstance(items, list):
-                    continue
-                for item in items:
-                    if isinstance(item, str) and (ref := item.strip()):
-                        artifacts.setdefault((ref_kind, ref), None)
         self.suggested = "suggested" in map(_STATUS, events) and any(
             event.status == "suggested" and isinstance(event.type, str) for event in events
         )
@@ -302,6 +290,50 @@ class PackFacts:
                 else list(reversed(events))
             )
         return found
+
+
+class _Artifacts:
+    """The refs (files, commits, events) the events name, each (kind, ref) once, in the
+    order named: counted when made, put in order only when a pack shows one (a long
+    task's pack shows few of thousands, but says how many it left out)."""
+
+    def __init__(self, events: Sequence[PackEvent]) -> None:
+        named = [
+            refs
+            for event in events
+            if (refs := event.refs) and isinstance(refs, dict) and isinstance(event.type, str)
+        ]
+        # Each kind's lists of refs, with the place of the event that names them.
+        self._lists = {
+            kind: [
+                (place, items)
+                for place, refs in enumerate(named)
+                if (items := refs.get(kind)) and isinstance(items, list)
+            ]
+            for kind in _REF_KINDS
+        }
+        self._count = 0
+        for lists in self._lists.values():
+            refs = {item.strip() for _, items in lists for item in items if isinstance(item, str)}
+            refs.discard("")
+            self._count += len(refs)
+        self._ordered: list[tuple[str, str]] | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        # A generator: a section takes its iterator when made, its first item only if shown.
+        if self._ordered is None:  # by the event, then the kind, then the place in its list
+            named = sorted(
+                (place, rank, at, kind, ref)
+                for rank, (kind, lists) in enumerate(self._lists.items())
+                for place, items in lists
+                for at, item in enumerate(items)
+                if isinstance(item, str) and (ref := item.strip())
+            )
+            self._ordered = list(dict.fromkeys((kind, ref) for *_, kind, ref in named))
+        yield from self._ordered
 
 
 # --- sections -------------------------------------------------------------------------
@@ -511,7 +543,7 @@ def _sections(fold: PackFacts, subtasks: Sequence[TaskRow], mode: str) -> dict[s
         _Section("hypotheses", "Open hypotheses", hypotheses, item(_confidence)),
         _Section("findings", "Findings (newest first)", _Held(fold, "finding"), item()),
         _Section("evidence", "Evidence (newest first)", _Held(fold, "evidence"), item(_strength)),
-        _Section("artifacts", "Artifacts", list(fold.artifacts), _artifact_item),
+        _Section("artifacts", "Artifacts", fold.artifacts, _artifact_item),
         _Section("subtasks", "Subtasks", subtasks, _subtask_item),
         _Section(
             "lifecycle",

@@ -300,6 +300,25 @@ def test_artifacts_are_gathered_from_every_event_once_each() -> None:
     ]
 
 
+def test_the_artifacts_left_out_are_counted_as_they_are_listed() -> None:
+    # Refs another tool wrote: items not strings, blank, padded, repeated; refs or a
+    # kind's list of another type.
+    story = Story()
+    story.open()
+    story.add("finding", "a", refs={"events": ["01KA ", "  "], "files": [" a.py", 3, "a.py"]})
+    story.add("finding", "b", refs=["not", "a", "dict"])
+    story.add("evidence", "c", refs={"commits": "abc", "files": ["b.py", None, "a.py "]})
+    story.add("decision", "keep " * 80)  # kept before the artifacts, whatever the budget
+    listed = ["- file `a.py`", "- event `01KA`", "- file `b.py`"]
+    assert section(story.pack().markdown, "Artifacts") == listed
+    for budget in range(100, 300, 4):
+        markdown = story.pack(mode="full", budget_tokens=budget).markdown
+        kept = section(markdown, "Artifacts")
+        left_out = re.search(r"artifacts (\d+)", markdown)
+        assert kept == listed[: len(kept)]
+        assert len(kept) + (int(left_out.group(1)) if left_out else 0) == len(listed)
+
+
 def test_subtasks_are_listed_with_their_status() -> None:
     story = Story()
     story.open()
