@@ -120,13 +120,15 @@ class _Recent:
     process appended from ``start`` on (the index reaches ``start``), up to ``tip``.
 
     Only valid while the file still ends at ``tip``: then nobody else appended since,
-    and the index up to ``start`` plus these lines is the whole file. Each task's state
-    is the fold's (``journal_core.fold``): the index's, with these lines folded in
-    (``events``), kept in ``states`` once known. Admission asks a state only whether the
-    task is opened and its status, so a late line of a type that changes neither
-    (``STATUS_VERBS``) is passed over rather than folding the task again: concurrent
-    writers' lines often land a little out of time order. Admission keeps each batch's
-    events apart (``_Batch``) and adds them here once the batch is written.
+    and the index up to ``start`` plus these lines is the whole file. Admission asks a
+    task's state only whether it is opened and its status, which in the fold
+    (``journal_core.fold``) only its ``open``, ``reopen`` and ``close`` events decide
+    (``STATUS_VERBS``), wherever the others fall in canonical order: so only those are
+    kept (``events``, per task, in file order), and a task's state (``states``, once
+    known) is the index's with them folded in. Its count and last event then leave out
+    the recent lines of other types, which only makes an event seem late more often
+    (then the fold of the whole task says). Admission keeps each batch's events apart
+    (``_Batch``) and adds them here once the batch is written.
     """
 
     __slots__ = ("before", "events", "ids", "keys", "start", "states", "tip")
@@ -159,12 +161,13 @@ class _Recent:
 
     def add(self, event: Mapping[str, Any]) -> None:
         """What one event on disk changes."""
-        task_id = event["task_id"]
-        (folded,) = as_fold_events([event])
-        self.events.setdefault(task_id, []).append(folded)
-        state = self.states.get(task_id)
-        if state is not None and not _takes(state, folded):
-            del self.states[task_id]  # the fold of the whole task will say
+        if event["type"] in STATUS_VERBS:
+            task_id = event["task_id"]
+            (folded,) = as_fold_events([event])
+            self.events.setdefault(task_id, []).append(folded)
+            state = self.states.get(task_id)
+            if state is not None and not _takes(state, folded):
+                del self.states[task_id]  # the fold of the whole task will say
         self.ids.add(event["event_id"])
         meta = event.get("meta")
         key = meta.get("idempotency_key") if isinstance(meta, dict) else None
@@ -190,8 +193,10 @@ _RECENT_BYTES = 1 << 20
 class _Batch:
     """What the events of a batch being admitted change, before it is written: kept
     apart, so that a batch refused or never written leaves the ``_Recent`` as it was
-    (without copying it, which grows with every append). ``states`` holds the tasks'
-    states as the batch found them, with its events folded in."""
+    (without copying it, which grows with every append). ``events`` holds its status
+    events (as ``_Recent``'s), ``states`` the tasks' states the batch worked out or
+    changed, with its events folded in (a state of the ``_Recent``'s is copied before
+    its first change)."""
 
     __slots__ = ("events", "ids", "keys", "states")
 
@@ -292,7 +297,7 @@ def _verdicts(
                 verdicts.append({"event_id": event_id})
                 continue
             verdicts.append(None)
-            _fold_in(event, batch)
+            _fold_in(event, known, batch)
             batch.ids.add(event_id)
             if key is not None and key not in batch.keys:
                 batch.keys[key] = event_to_dict(event)
@@ -314,34 +319,33 @@ def _verdicts(
         verdicts.append(verdict)
         if verdict is not None:
             continue
-        _fold_in(event, batch)
+        _fold_in(event, known, batch)
         batch.ids.add(event.event_id)
         if key is not None:
             batch.keys[key] = event_to_dict(event)
     return verdicts
 
 
-def _state_now(view: _Asked, task_id: str, known: _Recent, batch: _Batch) -> TaskState | None:
+def _state_now(view: _Asked, task_id: str, known: _Recent, batch: _Batch) -> TaskState:
     """The fold's state of the task with every line on disk and the batch's events so
     far, as far as it is opened and its status (see ``_Recent``): the index's, with the
-    recent lines folded in; ``None`` for a task with none."""
+    recent status events folded in; an empty one (not opened) for a task with none.
+    Not to be changed: ``_fold_in`` copies a ``_Recent``'s state before it does."""
     state = batch.states.get(task_id)
     if state is not None:
         return state
     if task_id in batch.events:  # an event of the batch came out of order
-        return _whole(view, task_id, known, batch)
+        state = batch.states[task_id] = _whole(view, task_id, known, batch)
+        return state
     state = known.states.get(task_id)
     if state is not None:
-        state = batch.states[task_id] = msgspec.structs.replace(state)
         return state
     base = view.task_state(task_id)
-    recent = known.events.get(task_id, [])
-    if base is None and not recent:
-        return None
     state = TaskState(task_id=task_id) if base is None else msgspec.structs.replace(base)
-    for event in recent:
+    for event in known.events.get(task_id, ()):
         if not _takes(state, event):  # a late line, or one the index holds already
-            return _whole(view, task_id, known, batch)
+            state = _whole(view, task_id, known, batch)
+            break
     batch.states[task_id] = state
     return state
 
@@ -355,18 +359,22 @@ def _takes(state: TaskState, event: FoldEvent) -> bool:
     return event.type not in STATUS_VERBS
 
 
-def _whole(view: _Asked, task_id: str, known: _Recent, batch: _Batch) -> TaskState | None:
-    """The task's state from the fold of all its events (duplicates counted once)."""
+def _whole(view: _Asked, task_id: str, known: _Recent, batch: _Batch) -> TaskState:
+    """The task's state from the fold of all its events (duplicates counted once; the
+    recent ones of types that change neither opened nor status left out)."""
     events = [
         *view.task_events(task_id),
-        *known.events.get(task_id, []),
-        *batch.events.get(task_id, []),
+        *known.events.get(task_id, ()),
+        *batch.events.get(task_id, ()),
     ]
-    return fold_task(task_id, events).state if events else None
+    return fold_task(task_id, events).state
 
 
-def _fold_in(event: Event, batch: _Batch) -> None:
-    """Fold an admitted event into the batch's state of its task."""
+def _fold_in(event: Event, known: _Recent, batch: _Batch) -> None:
+    """Fold an admitted event into the batch's state of its task, if it is a status
+    event: no other type changes what admission asks (see ``_Recent``)."""
+    if event.type not in STATUS_VERBS:
+        return
     task_id = event.task_id
     folded = FoldEvent(
         event_id=event.event_id,
@@ -377,10 +385,14 @@ def _fold_in(event: Event, batch: _Batch) -> None:
         status=event.status,
         meta=event.meta,
     )
-    batch.events.setdefault(task_id, []).append(folded)
     state = batch.states.get(task_id)
-    if state is None and event.type == "open":
-        state = batch.states[task_id] = TaskState(task_id=task_id)
+    if state is None and task_id not in batch.events:
+        shared = known.states.get(task_id)
+        if shared is not None:
+            state = batch.states[task_id] = msgspec.structs.replace(shared)
+    batch.events.setdefault(task_id, []).append(folded)
+    # No state known (an event admitted by its id alone): the next to ask folds the
+    # task whole, this event included.
     if state is not None and not _takes(state, folded):
         del batch.states[task_id]
 
@@ -388,10 +400,9 @@ def _fold_in(event: Event, batch: _Batch) -> None:
 def _refusal(view: _Asked, event: Event, known: _Recent, batch: _Batch) -> JournalError | None:
     task_id = event.task_id
     state = _state_now(view, task_id, known, batch)
-    was_opened = state is not None and state.opened
     if event.type == "open":
-        return TaskAlreadyOpen(task_id) if was_opened else None
-    if state is None or not was_opened:
+        return TaskAlreadyOpen(task_id) if state.opened else None
+    if not state.opened:
         return TaskNotFound(task_id)
     now = state.status
     if (event.type == "close" and now == "closed") or (event.type == "reopen" and now == "open"):

@@ -434,3 +434,62 @@ def test_two_writers_taking_turns_each_count_every_line_of_the_other(journal_pat
     finally:
         ours.close()
         theirs.close()
+
+
+def test_a_task_with_a_late_close_is_folded_whole_once_not_at_every_append(
+    journal: Journal, task_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fold of the whole task reads every event of it from the index: what it says
+    # holds until the next line of the task, so a busy task with a late line among its
+    # recent ones must not pay for it again at each append.
+    from journal_core import admission
+    from journal_core.fold import TaskFold, fold_task
+
+    journal.append(new_event(type="finding", text="ours", task_id=task_id))
+    _hand_written(
+        journal,
+        task_id,
+        ("close", "2999-01-01T00:00:20.000Z"),
+        ("reopen", "2999-01-01T00:00:10.000Z"),  # appended last, but older than the close
+    )
+    whole_folds: list[str] = []
+
+    def counted(task: str, events: Sequence[FoldEvent]) -> TaskFold:
+        whole_folds.append(task)
+        return fold_task(task, events)
+
+    monkeypatch.setattr(admission, "fold_task", counted)
+    for number in range(5):
+        journal.append(new_event(type="finding", text=f"more {number}", task_id=task_id))
+    assert whole_folds == [task_id]
+    with pytest.raises(TaskStateConflict, match="is closed"):
+        journal.append(new_event(type="close", text="twice", task_id=task_id))
+
+
+def test_a_received_open_of_a_task_held_already_leaves_its_status_to_the_fold(
+    journal_path: Path,
+) -> None:
+    # An event another replica wrote is taken by its id alone, whatever its task's state
+    # (SPEC §10): a second open of a closed task, older than its close, leaves the task
+    # closed, and a reopen must then be taken, not refused as of an open task.
+    from journal_core.events import ForeignEvent
+    from tests.core.journal_lines import event
+
+    journal = Journal(Settings(journal_path=journal_path, durability="flush"))
+    task = "tj-received01"
+    _hand_written(
+        journal,
+        task,
+        ("open", "2026-12-01T10:00:00.000Z"),
+        ("close", "2026-12-01T10:00:20.000Z"),
+    )
+    theirs = event(task_id=task, type="open", text="open", timestamp="2026-12-01T10:00:10.000Z")
+    line = msgspec.json.encode(theirs) + b"\n"
+    try:
+        journal.append(new_event(type="finding", text="ours", task_id=task))
+        assert journal.import_lines([(msgspec.json.decode(line, type=ForeignEvent), line)]) == [
+            True
+        ]
+        journal.append(new_event(type="reopen", text="again", task_id=task))
+    finally:
+        journal.close()
