@@ -72,8 +72,38 @@ _HINTS: Final = (
     "eyJ",
     "://",
 )
+# Letters from the most to the least common in prose: a hint is looked for at its rarest
+# character (``_anchored``).
+_LETTERS_BY_USE: Final = "etaoinsrhldcumfwgypbvkxjqz"
+
+
+def _rarity(char: str) -> int:
+    """How rarely ``char`` stands in a text (higher, rarer): prose is mostly lower-case
+    letters, spaces and full stops, code and paths bring ``_``, ``-`` and ``:``."""
+    if char.islower():
+        return _LETTERS_BY_USE.index(char) if char in _LETTERS_BY_USE else 26
+    return {" ": -2, ".": -1}.get(char, 30 if char.isupper() else 40)
+
+
+def _anchored(hints: Iterable[str]) -> str:
+    """A pattern that finds any of ``hints``, each by its rarest character with the rest
+    of it around that one (look-behind and look-ahead), the hints of one character in
+    one branch: the search then stops only where such a character stands, not at
+    every ``e`` or ``s`` of the text as an alternation of the hints themselves does."""
+    branches: dict[str, list[str]] = {}
+    for hint in hints:
+        at = max(range(len(hint)), key=lambda index: _rarity(hint[index]))
+        before = f"(?<={re.escape(hint[: at + 1])})" if at else ""
+        after = f"(?={re.escape(hint[at + 1 :])})" if at + 1 < len(hint) else ""
+        branches.setdefault(hint[at], []).append(before + after)
+    return "|".join(
+        re.escape(char) + ("(?:" + "|".join(rest) + ")" if all(rest) else "")
+        for char, rest in branches.items()
+    )
+
+
 # The same first look in one pass over the text, not one search per hint.
-_ANY_HINT: Final = re.compile("|".join(map(re.escape, _HINTS)))
+_ANY_HINT: Final = re.compile(_anchored(_HINTS))
 
 
 def mark(kind: str) -> str:
@@ -133,17 +163,22 @@ def redact_event(event: Event) -> tuple[Event, list[str]]:
     """``event`` with the credentials in its text, refs and meta masked, the kinds
     found added to ``meta.redacted``; the kinds (sorted), empty when nothing was."""
     text, kinds = redact_text(event.text)
-    refs = msgspec.structs.asdict(event.refs)
-    if any(refs.values()):  # most events name nothing
-        refs, found = redact_value(refs)
+    refs = event.refs
+    named = msgspec.structs.asdict(refs) if refs.commits or refs.files or refs.events else {}
+    if named:  # most events name nothing
+        named, found = redact_value(named)
         kinds |= found
-    meta, found = redact_value(event.meta)
-    kinds |= found
+    meta = event.meta
+    if meta:
+        meta, found = redact_value(meta)
+        kinds |= found
     if not kinds:
         return event, []
     listed = sorted(kinds | set(_listed(meta.get("redacted"))))
     meta = {**meta, "redacted": listed}
-    return msgspec.structs.replace(event, text=text, refs=Refs(**refs), meta=meta), sorted(kinds)
+    if named:
+        refs = Refs(**named)
+    return msgspec.structs.replace(event, text=text, refs=refs, meta=meta), sorted(kinds)
 
 
 def _listed(value: object) -> list[str]:

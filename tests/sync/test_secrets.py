@@ -7,9 +7,11 @@ import json
 
 import msgspec
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from journal_core import Journal, Settings, new_event
-from journal_core.secrets import redact_text
+from journal_core.secrets import _ANY_HINT, _HINTS, redact_text
 from tests.sync.conftest import Team, remote_lines
 
 # Real formats, made up values (split so that no scanner flags this file).
@@ -89,6 +91,26 @@ def test_a_credential_is_masked_at_append(text: str, kind: str, tmp_path: object
 @pytest.mark.parametrize("text", _LOOK_ALIKES)
 def test_a_look_alike_is_left_as_it_is(text: str) -> None:
     assert redact_text(text) == (text, set())
+
+
+# Texts made of the hints' own characters and pieces of them, where hints overlap,
+# repeat and stand at either end.
+_HINTISH = st.lists(
+    st.sampled_from(_HINTS).flatmap(
+        lambda hint: st.tuples(st.integers(0, len(hint)), st.integers(0, len(hint))).map(
+            lambda cut: hint[min(cut) : max(cut)]
+        )
+    )
+    | st.text(alphabet="".join(sorted(set("".join(_HINTS)))) + " ab", max_size=3),
+    max_size=12,
+).map("".join)
+
+
+@given(text=_HINTISH)
+def test_the_first_look_stops_a_text_exactly_when_it_holds_a_hint(text: str) -> None:
+    # The look for a hint by its rarest character must find each hint wherever it
+    # stands, or a credential would pass unmasked; and only a hint.
+    assert (_ANY_HINT.search(text) is not None) == any(hint in text for hint in _HINTS)
 
 
 def test_a_credential_in_meta_and_refs_is_masked_too(tmp_path: object) -> None:
