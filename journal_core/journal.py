@@ -105,6 +105,8 @@ class Journal:
         self._noted: Remembered[str | None] = Remembered(2 * _NOTED)
         self._writer_made = threading.Lock()
         self._writer_: JournalWriter | None = None
+        # ``secrets.redact_event``, imported at the first append (see ``_redaction``).
+        self._redact: Callable[[Event], tuple[Event, list[str]]] | None = None
 
     @property
     def _writer(self) -> JournalWriter:
@@ -124,6 +126,14 @@ class Journal:
                     )
                 writer = self._writer_
         return writer
+
+    def _redaction(self) -> Callable[[Event], tuple[Event, list[str]]]:
+        """The credential masking of appends, its patterns imported once, at the first:
+        an import statement in ``append`` itself costs a lookup at every append."""
+        from journal_core.secrets import redact_event
+
+        self._redact = redact_event
+        return redact_event
 
     def open(self) -> None:
         """Create the journal if needed and prove it can be appended to.
@@ -181,9 +191,7 @@ class Journal:
     def append(self, event: Event) -> AppendResult:
         """Append ``event`` (validated again here: nothing unchecked reaches the file),
         credentials in it masked first (``journal_core.secrets``)."""
-        from journal_core.secrets import redact_event
-
-        event, redacted = redact_event(event)
+        event, redacted = (self._redact or self._redaction())(event)
         validate_event(event, self.settings.limits)
         if not self._caught_up:
             # Catch up outside the write lock: under it (in _admit) only the lines
@@ -225,9 +233,7 @@ class Journal:
         elsewhere, no other append under way), else ``None`` with nothing done: an
         event loop appends in place this way, and hands the other cases to a thread.
         """
-        from journal_core.secrets import redact_event
-
-        event, redacted = redact_event(event)
+        event, redacted = (self._redact or self._redaction())(event)
         validate_event(event, self.settings.limits)
         if not self._caught_up:
             return None
