@@ -111,7 +111,7 @@ class Admission:
             return
         _, known, batch = admitted
         known.take(batch)
-        known.tip = tip._replace(size=tip.size + len(written))
+        known.tip = type(tip)(tip.identity, tip.size + len(written))
         self._recent = known
 
 
@@ -407,8 +407,11 @@ def _refusal(view: _Asked, event: Event, known: _Recent, batch: _Batch) -> Journ
     now = state.status
     if (event.type == "close" and now == "closed") or (event.type == "reopen" and now == "open"):
         return TaskStateConflict(task_id, event.type, now)
-    named = [("corrects", event.corrects), ("supersedes", event.supersedes)]
-    named += [("refs.events", event_id) for event_id in event.refs.events]
+    corrects, supersedes, refs = event.corrects, event.supersedes, event.refs.events
+    if not (refs or isinstance(corrects, str) or isinstance(supersedes, str)):
+        return None  # most events name none
+    named = [("corrects", corrects), ("supersedes", supersedes)]
+    named += [("refs.events", event_id) for event_id in refs]
     for field, event_id in named:
         if (
             isinstance(event_id, str)

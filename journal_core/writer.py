@@ -358,6 +358,8 @@ class JournalWriter:
         """After a shared batch, wait up to ``_GATHER_S`` for its callers to queue
         again (they were answered a moment ago), so that batches do not alternate
         between the first of them and the rest."""
+        if not self._gather_for:  # set and cleared by the writer's role alone
+            return
         with self._mutex:
             wanted, self._gather_for = self._gather_for, 0
             deadline = time.monotonic() + _GATHER_S
