@@ -306,9 +306,9 @@ def test_admission_takes_a_late_line_in_its_place_in_time(journal_path: Path) ->
         journal.close()
 
 
-def test_admission_takes_another_writers_late_line_in_its_place_in_time(
-    journal: Journal, task_id: str
-) -> None:
+def _closed_by_late_lines(journal: Journal, task_id: str) -> None:
+    """After our append, another writer closes the task with a close, then a reopen
+    older than it: the task is closed in time order."""
     journal.append(new_event(type="finding", text="ours", task_id=task_id))
     _hand_written(
         journal,
@@ -317,29 +317,41 @@ def test_admission_takes_another_writers_late_line_in_its_place_in_time(
         ("reopen", "2999-01-01T00:00:10.000Z"),  # appended last, but older than the close
     )
 
+
+def test_admission_takes_another_writers_late_line_in_its_place_in_time(
+    journal: Journal, task_id: str
+) -> None:
+    _closed_by_late_lines(journal, task_id)
+
     with pytest.raises(TaskStateConflict, match="is closed"):
         journal.append(new_event(type="close", text="twice", task_id=task_id))
 
 
+@pytest.fixture
+def whole_folds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tasks admission folds whole from here on, one entry a fold."""
+    from journal_core import admission
+    from journal_core.fold import TaskFold, fold_task
+
+    folded: list[str] = []
+
+    def counted(task: str, events: Sequence[FoldEvent]) -> TaskFold:
+        folded.append(task)
+        return fold_task(task, events)
+
+    monkeypatch.setattr(admission, "fold_task", counted)
+    return folded
+
+
 def test_late_lines_that_leave_the_status_as_it_is_fold_no_task_again(
-    journal: Journal, task_id: str, monkeypatch: pytest.MonkeyPatch
+    journal: Journal, task_id: str, whole_folds: list[str]
 ) -> None:
     # Concurrent writers' lines land a little out of time order all the time: admission
     # asks a task only whether it is open, which a late finding cannot change, so it
     # must not read and fold the whole task again for each (that made every append of a
     # busy task cost as much as its whole history).
-    from journal_core import admission
-
     late = [new_event(type="finding", text=f"made early {n}", task_id=task_id) for n in range(30)]
     journal.append(new_event(type="finding", text="written first, made last", task_id=task_id))
-    whole_folds: list[str] = []
-    from journal_core.fold import TaskFold, fold_task
-
-    def counted(task: str, events: Sequence[FoldEvent]) -> TaskFold:
-        whole_folds.append(task)
-        return fold_task(task, events)
-
-    monkeypatch.setattr(admission, "fold_task", counted)
     for event in late:
         journal.append(event)
     assert whole_folds == []
@@ -437,28 +449,12 @@ def test_two_writers_taking_turns_each_count_every_line_of_the_other(journal_pat
 
 
 def test_a_task_with_a_late_close_is_folded_whole_once_not_at_every_append(
-    journal: Journal, task_id: str, monkeypatch: pytest.MonkeyPatch
+    journal: Journal, task_id: str, whole_folds: list[str]
 ) -> None:
     # The fold of the whole task reads every event of it from the index: what it says
     # holds until the next line of the task, so a busy task with a late line among its
     # recent ones must not pay for it again at each append.
-    from journal_core import admission
-    from journal_core.fold import TaskFold, fold_task
-
-    journal.append(new_event(type="finding", text="ours", task_id=task_id))
-    _hand_written(
-        journal,
-        task_id,
-        ("close", "2999-01-01T00:00:20.000Z"),
-        ("reopen", "2999-01-01T00:00:10.000Z"),  # appended last, but older than the close
-    )
-    whole_folds: list[str] = []
-
-    def counted(task: str, events: Sequence[FoldEvent]) -> TaskFold:
-        whole_folds.append(task)
-        return fold_task(task, events)
-
-    monkeypatch.setattr(admission, "fold_task", counted)
+    _closed_by_late_lines(journal, task_id)
     for number in range(5):
         journal.append(new_event(type="finding", text=f"more {number}", task_id=task_id))
     assert whole_folds == [task_id]
