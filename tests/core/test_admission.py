@@ -489,3 +489,17 @@ def test_a_received_open_of_a_task_held_already_leaves_its_status_to_the_fold(
         journal.append(new_event(type="reopen", text="again", task_id=task))
     finally:
         journal.close()
+
+
+def test_a_status_line_after_every_status_event_counts_in_place_though_older_than_findings(
+    journal: Journal, task_id: str, whole_folds: list[str]
+) -> None:
+    # Only a task's open, reopen and close events decide whether it is open: a close
+    # older than our last finding but newer than every status event needs no whole fold.
+    ours = new_event(type="finding", text="ours, made later", task_id=task_id)
+    journal.append(msgspec.structs.replace(ours, timestamp="2999-01-01T00:00:30.000Z"))
+    _hand_written(journal, task_id, ("close", "2999-01-01T00:00:20.000Z"))
+
+    with pytest.raises(TaskStateConflict, match="is closed"):
+        journal.append(new_event(type="close", text="twice", task_id=task_id))
+    assert whole_folds == []
