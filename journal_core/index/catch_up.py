@@ -144,7 +144,8 @@ def _clip_title(title: str) -> str:
     return title[: TITLE_CHARS - 1] + "…" if len(title) > TITLE_CHARS else title
 
 
-# A line later than this many of its task's indexed events folds its task again whole.
+# A late line before more than this many of its task's events (indexed, or of the step)
+# folds its task again whole.
 _LATER: Final = 64
 _steps: Final = itertools.count()  # a number for each step, for ``TaskRow.enter``
 
@@ -260,8 +261,11 @@ class _Step:
         rows = self.rows
         # The task's rows taken in order have growing keys: walking back, the first of
         # them with a smaller key ends the search (a row taken late is smaller still
-        # than the one in order before it).
-        for at in reversed(task.rows):
+        # than the one in order before it). A long run of late rows would make each
+        # walk longer than the last: past ``_LATER`` rows, the task is folded whole.
+        for walked, at in enumerate(reversed(task.rows)):
+            if walked == _LATER:
+                return False
             row = rows[at]
             if (row[6], row[5]) > key:
                 other = decode_fold_event(os.pread(self.fd, row[1], row[0]))

@@ -165,6 +165,30 @@ def test_a_late_line_that_changes_nothing_after_indexed_lines_is_taken_as_it_is(
     assert [e["timestamp"] for e in oldest] == [at(0), at(3), at(5)]
 
 
+def test_a_long_run_of_late_lines_folds_their_task_once_not_line_by_line(
+    journal_path: Path, refolded: list[str]
+) -> None:
+    """Each late line was checked against every late line of the step before it: a run
+    of them (a writer whose clock is behind, a teammate's events received by sync) cost
+    the square of its length, seconds under the write lock."""
+    write(
+        journal_path,
+        event(type="open", text="Task", timestamp=at(0)),
+        event(text="The newest", timestamp=at(59)),
+    )
+    index = JournalStore(journal_path)
+    index.refresh()
+    late = [event(text=f"Late {n}", timestamp=f"2026-12-01T10:00:30.{n:03d}Z") for n in range(200)]
+    write(journal_path, *late)
+    index.refresh()
+
+    assert refolded == [T]
+    row = task_row(index)
+    assert (row.event_count, row.last_event_at) == (202, at(59))
+    oldest = index.read_events(task_id=T, order="oldest", limit=300).events
+    assert [e["text"] for e in oldest] == ["Task", *(e["text"] for e in late), "The newest"]
+
+
 def test_a_late_line_with_the_id_of_another_time_folds_its_task_again(
     journal_path: Path, refolded: list[str]
 ) -> None:
