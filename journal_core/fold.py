@@ -288,10 +288,11 @@ class TaskState(msgspec.Struct, kw_only=True):
     def take(self, event: FoldEvent, key: tuple[str, str]) -> bool:
         """``add`` ``event`` (``key`` its ``canonical_key``) if it ``follows``, and say
         whether it did: the two in one call, for a catch-up's every line."""
-        if self.event_count and key <= (self.last_event_at, self.last_event_id):
-            return False
-        self.add(event, key)
-        return True
+        taken = self.take_key(event.type, key)
+        if taken is None:
+            self.add(event, key)
+            return True
+        return taken
 
     def take_late(self, event: FoldEvent, key: tuple[str, str], later: Sequence[FoldEvent]) -> bool:
         """Fold in ``event``, which does not ``follow`` (``key`` its ``canonical_key``,
@@ -331,9 +332,9 @@ class TaskState(msgspec.Struct, kw_only=True):
         return kind not in _STATE_VERBS and self.titled
 
     def take_key(self, kind: object, key: tuple[str, str]) -> bool | None:
-        """``take`` an event of which only its type and key are read: ``None`` where the
-        fold needs the rest of it (not ``reads_key_only``: then ``take`` it whole). A
-        scan need not decode most events."""
+        """``take`` an event of which only its type and key are read: ``None`` where it
+        follows but the fold needs the rest of it (not ``reads_key_only``: then ``add``
+        it whole). A scan need not decode most events."""
         if self.event_count and key <= (self.last_event_at, self.last_event_id):
             return False
         if not self.reads_key_only(kind):

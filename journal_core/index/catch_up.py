@@ -15,7 +15,7 @@ import datetime as dt
 import itertools
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, Protocol, TypeVar
 
 import msgspec
@@ -342,74 +342,61 @@ def index_lines(
     type_code = TYPE_CODES.get
     refold = step.refold
     pending = step.pending
-    longest = longest_fast_line()
-    decode = line_decoder.decode
     # The hot loop of a first build (a million lines): names looked up once, and the
     # fold asked only for what it may change.
-    for base, block in forward_chunks(fd, state.end, stop):
-        offset = base
-        careful = suspect(block)
-        checked = not careful and block.isascii()  # every line valid UTF-8, none too deep
-        for raw in block.split(b"\n"):
-            length = len(raw) + 1
-            event = event_of(raw, longest, careful, checked, decode) if raw else None
-            if event is None:
-                offset += length
-                continue
-            task_id, kind, event_id = event.task_id, event.type, event.event_id
-            task = tasks.get(task_id)
-            if task is None:
-                row = conn.execute(sql.READ_TASK, (task_id,)).fetchone() if any_task else None
-                if row is None:
-                    task = TaskRow(next_number, TaskState(task_id=task_id))
-                    next_number += 1
-                else:
-                    task = TaskRow.from_row(row)
-                tasks[task_id] = task
-            number = task.number
-            if task.step != serial:
-                task.enter(serial)
-            key = (event.timestamp, event_id)
-            if task.state.take(event, key):
-                if task_id not in refold and not names_nothing(event, kind):
-                    changed = effects(event, *step.askers(number))
-                    if changed:
-                        step.apply(number, changed)
+    for offset, length, _, event in event_lines(fd, state.end, stop, line_decoder.decode):
+        task_id, kind, event_id = event.task_id, event.type, event.event_id
+        task = tasks.get(task_id)
+        if task is None:
+            row = conn.execute(sql.READ_TASK, (task_id,)).fetchone() if any_task else None
+            if row is None:
+                task = TaskRow(next_number, TaskState(task_id=task_id))
+                next_number += 1
             else:
-                # A line out of order: the same event again (its id and time seen before in
-                # its task) gets no row; another with its id, or one the fold cannot take as
-                # it is, has its task folded again whole at the end of the step.
-                seen = step.time_of(number, event_id)
-                if seen == event.timestamp:
-                    offset += length
-                    continue
-                if seen is not None or task_id in refold or not step.take_late(task, event, key):
-                    refold[task_id] = task
-            task.rows.append(len(rows))
-            touched[task_id] = task
-            task.last_offset = offset
-            pending[(number, event_id)] = len(rows)
-            if kind == "rejection":
-                step.add_rejection(number, event_id, _text(event.text))
-            rows.append(
-                (
-                    offset,
-                    length,
-                    type_code(kind, _UNKNOWN_TYPE),
-                    _seconds(event.timestamp),
-                    number,
-                    event_id,
-                    event.timestamp,
-                )
+                task = TaskRow.from_row(row)
+            tasks[task_id] = task
+        number = task.number
+        if task.step != serial:
+            task.enter(serial)
+        key = (event.timestamp, event_id)
+        if task.state.take(event, key):
+            if task_id not in refold and not names_nothing(event, kind):
+                changed = effects(event, *step.askers(number))
+                if changed:
+                    step.apply(number, changed)
+        else:
+            # A line out of order: the same event again (its id and time seen before in
+            # its task) gets no row; another with its id, or one the fold cannot take as
+            # it is, has its task folded again whole at the end of the step.
+            seen = step.time_of(number, event_id)
+            if seen == event.timestamp:
+                continue
+            if seen is not None or task_id in refold or not step.take_late(task, event, key):
+                refold[task_id] = task
+        task.rows.append(len(rows))
+        touched[task_id] = task
+        task.last_offset = offset
+        pending[(number, event_id)] = len(rows)
+        if kind == "rejection":
+            step.add_rejection(number, event_id, _text(event.text))
+        rows.append(
+            (
+                offset,
+                length,
+                type_code(kind, _UNKNOWN_TYPE),
+                _seconds(event.timestamp),
+                number,
+                event_id,
+                event.timestamp,
             )
-            meta = event.meta
-            if texts:
-                documents.append((offset, *document_fields(kind, event.text, meta, event.refs)))
-            if meta:
-                given = meta.get("idempotency_key") if isinstance(meta, dict) else None
-                if isinstance(given, str):
-                    keys.append((given, offset))
-            offset += length
+        )
+        meta = event.meta
+        if texts:
+            documents.append((offset, *document_fields(kind, event.text, meta, event.refs)))
+        if meta:
+            given = meta.get("idempotency_key") if isinstance(meta, dict) else None
+            if isinstance(given, str):
+                keys.append((given, offset))
     conn.executemany(sql.INSERT_EVENT, rows)
     conn.executemany(
         sql.SET_STANDING,
@@ -429,6 +416,24 @@ def index_lines(
         state.text_end = stop
     state.end = stop
     state.tail = tail_digest(fd, stop)
+
+
+def event_lines(
+    fd: int, start: int, stop: int, decode: Callable[[bytes], _K]
+) -> Iterator[tuple[int, int, bytes, _K]]:
+    """``(offset, length, line, event)`` for each complete line in ``[start, stop)`` that
+    is an event (``event_of``, with ``decode``), in file order."""
+    longest = longest_fast_line()
+    for base, block in forward_chunks(fd, start, stop):
+        offset = base
+        careful = suspect(block)
+        checked = not careful and block.isascii()  # every line valid UTF-8, none too deep
+        for raw in block.split(b"\n"):
+            length = len(raw) + 1
+            event = event_of(raw, longest, careful, checked, decode) if raw else None
+            if event is not None:
+                yield offset, length, raw, event
+            offset += length
 
 
 def add_indexes(conn: sqlite3.Connection) -> None:

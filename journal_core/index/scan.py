@@ -12,29 +12,23 @@ pages through: the same page and the same cursor as from the index.
 from __future__ import annotations
 
 import os
-import sqlite3
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import msgspec
 
 from journal_core.fold import TaskState, decode_fold_event, fold_task
 from journal_core.index import catch_up, queries, sql
-from journal_core.index.catch_up import TaskRow, empty_state, reset
+from journal_core.index.catch_up import TaskRow
 from journal_core.index.queries import IndexView
 from journal_core.index.results import TaskPage
+from journal_core.index.store import JournalStore, empty_view
 from journal_core.journal_file import complete_end, open_journal_file
 from journal_core.query import DEFAULT_LIMIT
 from journal_core.reader import (
-    forward_chunks,
     gc_paused,
-    longest_fast_line,
     read_float,
     read_spans,
-    suspect,
 )
-
-if TYPE_CHECKING:
-    from journal_core.index.store import JournalStore
 
 
 class _Key(msgspec.Struct, gc=False):
@@ -96,48 +90,33 @@ class TaskScan:
 
 def tasks_view(store: JournalStore, fd: int) -> IndexView:
     """A view of an index in memory that holds the tasks of the journal open as ``fd``
-    (no events), for ``queries.tasks_page``."""
-    stat = os.fstat(fd)
-    rows = scan_tasks(fd, complete_end(fd, stat.st_size))
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    reset(conn, fts=False)
-    conn.execute("BEGIN")
-    conn.executemany(sql.WRITE_TASK, [row.row() for row in rows])
-    catch_up.add_indexes(conn)
-    # The journal's identity: a cursor given here pages on through the index later.
-    state = empty_state((stat.st_dev, stat.st_ino), fts=False)
-    return IndexView(store, conn, fd, state, own_connection=True)
+    (no events), for ``queries.tasks_page``. It has the journal's identity: a cursor
+    given here pages on through the index later."""
+    view = empty_view(store, fd)
+    rows = scan_tasks(fd, complete_end(fd, os.fstat(fd).st_size))
+    view.conn.executemany(sql.WRITE_TASK, [row.row() for row in rows])
+    catch_up.add_indexes(view.conn)
+    return view
 
 
 @gc_paused()
 def scan_tasks(fd: int, stop: int) -> list[TaskRow]:
     """The row of each task of the complete lines before ``stop``, as the index folds it."""
     tasks: dict[str, _Scanned] = {}
-    longest = longest_fast_line()
-    decode_key = _key_decoder.decode
     decode_whole = catch_up.line_decoder.decode
-    event_of = catch_up.event_of
-    for base, block in forward_chunks(fd, 0, stop):
-        offset = base
-        careful = suspect(block)
-        checked = not careful and block.isascii()
-        for raw in block.split(b"\n"):
-            length = len(raw) + 1
-            line = event_of(raw, longest, careful, checked, decode_key) if raw else None
-            if line is not None:
-                task_id = line.task_id
-                task = tasks.get(task_id)
-                if task is None:
-                    task = tasks[task_id] = _Scanned(task_id)
-                task.spans.append(offset << _SPAN_BITS | length)
-                if not task.tangled:
-                    key = (line.timestamp, line.event_id)
-                    taken = task.state.take_key(line.type, key)
-                    if taken is None:
-                        taken = task.state.take(decode_whole(raw), key)
-                    if not taken:
-                        task.tangled = True
-            offset += length
+    for offset, length, raw, line in catch_up.event_lines(fd, 0, stop, _key_decoder.decode):
+        task_id = line.task_id
+        task = tasks.get(task_id)
+        if task is None:
+            task = tasks[task_id] = _Scanned(task_id)
+        task.spans.append(offset << _SPAN_BITS | length)
+        if not task.tangled:
+            key = (line.timestamp, line.event_id)
+            taken = task.state.take_key(line.type, key)
+            if taken is None:
+                task.state.add(decode_whole(raw), key)
+            elif not taken:
+                task.tangled = True
     rows = []
     for number, task in enumerate(tasks.values(), start=1):
         if task.tangled:  # folded again from all its lines, as the index does

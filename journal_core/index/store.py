@@ -382,7 +382,7 @@ class JournalStore:
             if fd is None:
                 if empty is not None:
                     return empty()
-                view = _empty_view(self)
+                view = empty_view(self)
                 try:
                     return work(view)
                 finally:
@@ -623,12 +623,18 @@ class _Bars:
             self._bar = None
 
 
-def _empty_view(store: JournalStore) -> IndexView:
-    """An index of no journal at all, for questions asked where there is no file."""
+def empty_view(store: JournalStore, fd: int | None = None) -> IndexView:
+    """An index in memory with nothing in it yet, of the journal open as ``fd`` (its
+    identity goes into cursors), or with ``None`` of no journal at all, for questions
+    asked where there is no file."""
     conn = _connect(":memory:")
     reset(conn, store._use_fts)
     conn.execute("BEGIN")
-    return IndexView(store, conn, None, empty_state((0, 0), store._use_fts), own_connection=True)
+    identity = (0, 0)
+    if fd is not None:
+        stat = os.fstat(fd)
+        identity = (stat.st_dev, stat.st_ino)
+    return IndexView(store, conn, fd, empty_state(identity, store._use_fts), own_connection=True)
 
 
 _LINKING_S: Final = 0.01
