@@ -113,18 +113,16 @@ def _copy_lines(
     written = 0
     with target.open("wb") as out:
         for base, block in forward_chunks(fd, 0, stop):
-            starts: set[int] = set()
+            found: dict[int, int] = {}  # where each line found starts -> where it ends
             for needle in needles:
                 at = block.find(needle)
                 while at >= 0:
-                    start = block.rfind(b"\n", 0, at) + 1
                     end = block.find(b"\n", at)
                     end = len(block) if end < 0 else end
-                    starts.add(start)
+                    found[block.rfind(b"\n", 0, at) + 1] = end
                     at = block.find(needle, end)
-            for start in sorted(starts):
-                end = block.find(b"\n", start)
-                line = block[start : len(block) if end < 0 else end] + b"\n"
+            for start in sorted(found):
+                line = block[start : found[start]] + b"\n"
                 out.write(line)
                 origins[written] = base + start
                 written += len(line)
