@@ -35,12 +35,17 @@ journal.close()
 def index_far_behind(journal: Path) -> bool:
     """Whether the index lacks more of ``journal`` than a quick command can wait for;
     then a detached process is started to catch it up, for a later command to use."""
-    from journal_core import index_lag
-
-    if index_lag(journal) <= WAIT_BYTES:
+    if not index_lacks(journal, WAIT_BYTES):
         return False
     build_in_background(journal)
     return True
+
+
+def index_lacks(journal: Path, most: int) -> bool:
+    """Whether the index lacks more than ``most`` bytes of ``journal``."""
+    from journal_core import index_lag
+
+    return index_lag(journal) > most
 
 
 def build_in_background(journal: Path) -> None:

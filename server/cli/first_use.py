@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from server.cli.background import build_in_background
+from server.cli.background import build_in_background, index_lacks
 from server.cli.ids import UnknownTaskId
 
 if TYPE_CHECKING:
@@ -31,36 +31,43 @@ def task_source(
     """The journal to read the task ``given`` names from (``None``: no one task), and what
     makes a cursor of its pages one of ``journal``'s: ``journal`` itself, or an excerpt of
     it. A page after the first (``cursor``) is read from the journal the cursor is of."""
-    from journal_core import FIRST_USE_BYTES, index_lag, task_excerpt
+    from journal_core import task_excerpt
 
-    if given is None or cursor is not None or index_lag(journal.path) < FIRST_USE_BYTES:
+    if given is None or cursor is not None or not _far_behind(journal):
         yield journal, _same
         return
-    # The build starts once this answer is made, not beside it on a small machine.
-    try:
-        with task_excerpt(journal.path, given) as excerpt:
-            if excerpt is None:  # none to be had: the journal itself answers
-                yield journal, _same
-                return
-            try:
-                yield excerpt.journal, excerpt.cursor
-            except UnknownTaskId as err:  # the excerpt's path is no one's business
-                raise UnknownTaskId(err.given, journal.path) from None
-    finally:
-        build_in_background(journal.path)
+    with _then_build(journal), task_excerpt(journal.path, given) as excerpt:
+        if excerpt is None:  # none to be had: the journal itself answers
+            yield journal, _same
+            return
+        try:
+            yield excerpt.journal, excerpt.cursor
+        except UnknownTaskId as err:  # the excerpt's path is no one's business
+            raise UnknownTaskId(err.given, journal.path) from None
 
 
 @contextmanager
 def task_lister(journal: Journal) -> Iterator[Journal | TaskScan]:
     """What lists the journal's tasks: ``journal`` itself, or a scan of it."""
-    from journal_core import FIRST_USE_BYTES, index_lag
-
-    if index_lag(journal.path) < FIRST_USE_BYTES:
+    if not _far_behind(journal):
         yield journal
         return
+    with _then_build(journal), journal.task_scan() as scan:
+        yield scan
+
+
+def _far_behind(journal: Journal) -> bool:
+    from journal_core import FIRST_USE_BYTES
+
+    return index_lacks(journal.path, FIRST_USE_BYTES)
+
+
+@contextmanager
+def _then_build(journal: Journal) -> Iterator[None]:
+    """Start the background build once the answer is made, not beside it (on a small
+    machine the two would share its cores)."""
     try:
-        with journal.task_scan() as scan:
-            yield scan
+        yield
     finally:
         build_in_background(journal.path)
 
