@@ -86,6 +86,7 @@ if TYPE_CHECKING:
     from journal_core.query import MAX_LIMIT, ORDERS, RESUME_TOKENS, TASK_STATUS_FILTERS
     from journal_core.reader import BadLine, VerifyReport, last_written_event
     from journal_core.recall import recall, render_recall
+    from journal_core.remembered import Remembered
     from journal_core.search import SearchHit, SearchPage
     from journal_core.settings import Settings
     from journal_core.spelling import did_you_mean
@@ -147,6 +148,7 @@ __all__ = [
     "ReadFilter",
     "Refs",
     "Refused",
+    "Remembered",
     "Resume",
     "SearchFilter",
     "SearchHit",
@@ -282,6 +284,7 @@ _LATER = {
         "journal_core.capture",
     ),
     **dict.fromkeys(("recall", "render_recall"), "journal_core.recall"),
+    "Remembered": "journal_core.remembered",
 }
 
 

@@ -101,8 +101,8 @@ class Journal:
         # Task ids the index has said it holds: tasks are never taken out of a journal.
         self._tasks_held: set[str] = set()
         self._admission = Admission(self._index)
-        self._packed: Remembered[PackFacts] = Remembered(_PACKED_TASKS)
-        self._noted: Remembered[str | None] = Remembered(2 * _NOTED)
+        self._packed: Remembered[tuple[int, str], PackFacts] = Remembered(_PACKED_TASKS)
+        self._noted: Remembered[tuple[int, str], str | None] = Remembered(2 * _NOTED)
         self._writer_made = threading.Lock()
         self._writer_: JournalWriter | None = None
         # ``secrets.redact_event``, imported at the first append (see ``_redaction``).

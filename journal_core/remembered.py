@@ -17,19 +17,20 @@ from typing import Generic, TypeVar
 
 __all__ = ["Remembered"]
 
+_Version = TypeVar("_Version", bound=Hashable)
 _V = TypeVar("_V")
 
 
-class Remembered(Generic[_V]):
+class Remembered(Generic[_Version, _V]):
     """What was made of each of the ``size`` tasks asked for most recently, with the
     version of the task it was made of; safe across threads."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._made: OrderedDict[str, tuple[Hashable, _V]] = OrderedDict()
+        self._made: OrderedDict[str, tuple[_Version, _V]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, task_id: str, version: Hashable | None, make: Callable[[], _V]) -> _V:
+    def get(self, task_id: str, version: _Version | None, make: Callable[[], _V]) -> _V:
         """What ``make`` makes of the task at ``version``: remembered if the task was at
         that version when it was last made, else made now (and remembered, unless the
         version is ``None``: a task the journal did not hold).
@@ -44,7 +45,7 @@ class Remembered(Generic[_V]):
         self.keep(task_id, version, made)
         return made
 
-    def recall(self, task_id: str, version: Hashable | None) -> tuple[_V] | None:
+    def recall(self, task_id: str, version: _Version | None) -> tuple[_V] | None:
         """What was made of the task at ``version`` (in a tuple: it may be ``None``
         itself), ``None`` if nothing was."""
         with self._lock:
@@ -54,7 +55,16 @@ class Remembered(Generic[_V]):
             self._made.move_to_end(task_id)
             return (found[1],)
 
-    def keep(self, task_id: str, version: Hashable | None, made: _V) -> None:
+    def latest(self, task_id: str) -> tuple[_Version, _V] | None:
+        """What was made of the task last and the version it was made of, whatever the
+        version now (to bring it up to date rather than make it again)."""
+        with self._lock:
+            found = self._made.get(task_id)
+            if found is not None:
+                self._made.move_to_end(task_id)
+            return found
+
+    def keep(self, task_id: str, version: _Version | None, made: _V) -> None:
         """Remember ``made`` as made of the task at ``version`` (``None``: nothing is)."""
         if version is None:
             return
