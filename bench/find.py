@@ -6,7 +6,8 @@ with a long tail (as prose does), with file and commit refs on some events. Each
 works on a copy, so the cached file stays as generated. Rows:
 
 - building the index from scratch, full text included, in a fresh process: wall time,
-  peak resident memory, and the index's size against the journal's; beside it a bare
+  peak resident memory (and that of the process that makes the full text beside it),
+  and the index's size against the journal's; beside it a bare
   FTS5 build of the same texts (read, decoded and inserted into an FTS5 table of the
   same tokenizer, nothing else) in the same run;
 - first commands on a journal with no index: ``tasks``, ``read --task``,
@@ -34,6 +35,7 @@ import itertools
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -147,7 +149,9 @@ def child(mode: str, path: Path) -> dict[str, Any]:
         store.build()
         wall = time.perf_counter() - started
         store.close()
-        return {"wall_s": wall, "peak_mb": peak_mb()}
+        # The full text is made beside, in a process of its own: its peak too.
+        side = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        return {"wall_s": wall, "peak_mb": peak_mb(), "side_mb": side}
     if mode == "bare":
         return {"wall_s": bare_build(path), "peak_mb": peak_mb()}
     journal = Journal(Settings(journal_path=path))
@@ -412,6 +416,7 @@ def main() -> None:
     build_s = statistics.median(b["wall_s"] for b in builds)
     bare_s = statistics.median(b["wall_s"] for b in bares)
     build_peak = max(b["peak_mb"] for b in builds)
+    side_peak = max(b["side_mb"] for b in builds)
     ratio = index_bytes(work) / size
 
     with work.open("rb") as file:
@@ -437,6 +442,9 @@ def main() -> None:
             else:
                 save_index(work, saved)
     run_child("build", work)
+    # The index files just written and copied would still be on their way to the disk:
+    # the first fsync of an append would wait for them.
+    os.sync()
     catch_ups = []
     for run in range(args.runs):
         append_raw(work, task_id, 1000, run * 1000)
@@ -479,7 +487,11 @@ def main() -> None:
             f"{bare_s:,.1f} s ({build_s / bare_s:.2f}x)",
             "build <= 1.5x",
         ),
-        ("  peak resident memory of that process", f"{build_peak:,.0f} MB", "< 300 MB"),
+        (
+            "  peak resident memory of that process (its side)",
+            f"{build_peak:,.0f} MB ({side_peak:,.0f} MB)",
+            "< 300 MB",
+        ),
         ("  index size / journal size", f"{ratio:.2f}", "<= 1"),
         (
             "first `tasks` / `read --task` with no index",

@@ -182,6 +182,29 @@ INSERT_FTS: Final = (
     "INSERT INTO fts (rowid, text, title, goal, refs, rejected) VALUES (?, ?, ?, ?, ?, ?)"
 )
 
+# --- the full text of a first build, made beside it (text_beside) ------------------
+
+# The side file's own table: of which file (device, inode) and bytes (up to ``stop``,
+# the digest of those before it) its documents are, and how many.
+CREATE_SIDE: Final = """CREATE TABLE made (device INTEGER NOT NULL, inode INTEGER NOT NULL,
+    stop INTEGER NOT NULL, tail BLOB NOT NULL, documents INTEGER NOT NULL)"""
+WRITE_SIDE: Final = "INSERT INTO made (device, inode, stop, tail, documents) VALUES (?, ?, ?, ?, ?)"
+ATTACH_SIDE: Final = "ATTACH DATABASE ? AS side"
+DETACH_SIDE: Final = "DETACH DATABASE side"
+READ_SIDE: Final = "SELECT device, inode, stop, tail, documents FROM side.made"
+COUNT_EVENTS_BEFORE: Final = "SELECT count(*) FROM events WHERE offset < ?"
+# FTS5 keeps a table in these (``fts_content`` too, where it holds the text: not ours).
+COPY_SIDE_TEXT: Final = (
+    "DELETE FROM main.fts_data",
+    "INSERT INTO main.fts_data SELECT * FROM side.fts_data",
+    "DELETE FROM main.fts_idx",
+    "INSERT INTO main.fts_idx SELECT * FROM side.fts_idx",
+    "DELETE FROM main.fts_docsize",
+    "INSERT INTO main.fts_docsize SELECT * FROM side.fts_docsize",
+    "DELETE FROM main.fts_config",
+    "INSERT INTO main.fts_config SELECT * FROM side.fts_config",
+)
+
 # --- point queries ------------------------------------------------------------------
 
 TASK_STATE: Final = "SELECT id, opened, status FROM tasks WHERE task_id = ?"
