@@ -153,9 +153,10 @@ class JournalStore:
                 beside.close()
 
     def _text_beside(self) -> TextBeside | None:
-        """A side process making the full text, where it pays: a file index with FTS5,
-        more than ``_BESIDE_BYTES`` of journal, and no full text in the index to go on."""
-        if not self._use_fts or self._has_text():
+        """A side process making the full text, where it pays: a core to spare, a file
+        index with FTS5, more than ``_BESIDE_BYTES`` of journal, and no full text in the
+        index to go on. (On one core it would only add its own reading and the copy.)"""
+        if _cores() < 2 or not self._use_fts or self._has_text():
             return None
         try:
             if os.stat(self.path).st_size <= _BESIDE_BYTES:
@@ -652,6 +653,11 @@ class JournalStore:
             bars.close()
             with contextlib.suppress(sqlite3.Error):
                 conn.execute(_READING_CACHE)
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _step_end(fd: int, start: int, stop: int, steps: int) -> int:

@@ -41,6 +41,10 @@ from journal_core.reader import gc_paused, read_float
 _BATCH: Final = 20_000
 # A side's folder in the temporary one: this, the pid of the process it works for, "-".
 _PREFIX: Final = "task-journal-text-"
+# What the side says when its table is made; it then waits for its input to close.
+_MADE: Final = b"made\n"
+# How long a side may take to remove its folder and end once told to.
+_CLOSING_S: Final = 5.0
 
 
 class TextBeside:
@@ -80,8 +84,8 @@ class TextBeside:
             process = subprocess.Popen(
                 [*argv, str(os.getpid())],
                 pass_fds=(fd,),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
                 env=env,
             )
         except OSError:
@@ -91,15 +95,24 @@ class TextBeside:
         return cls(process, fd, folder)
 
     def finished(self) -> bool:
-        """Wait for the side process; whether it made its table."""
-        return self.process.wait() == 0
+        """Wait for the side process to make its table; whether it did."""
+        assert self.process.stdout is not None
+        return self.process.stdout.readline() == _MADE
 
     def close(self) -> None:
-        if self.process.poll() is None:
+        """End the side process: it removes its folder when its input closes (as it
+        does when this process ends, however)."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=_CLOSING_S)
+        except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.process.stdout.close()
         os.close(self.fd)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        shutil.rmtree(self.folder, ignore_errors=True)  # if it was killed first
 
 
 def merge(conn: sqlite3.Connection, beside: TextBeside) -> bool:
@@ -201,37 +214,42 @@ def _make(fd: int, target: str, parent: int) -> None:
         for offset, _, _, line in event_lines(fd, 0, stop, decode):
             documents.append((offset, *document_fields(line.type, line.text, line.meta, line.refs)))
             if len(documents) == _BATCH:
-                _go_on_for(parent, conn, target)
+                _go_on_for(parent, conn)
                 conn.executemany(sql.INSERT_FTS, documents)
                 count += len(documents)
                 documents.clear()
         conn.executemany(sql.INSERT_FTS, documents)
     count += len(documents)
     conn.execute(sql.WRITE_SIDE, (stat.st_dev, stat.st_ino, stop, tail_digest(fd, stop), count))
-    _go_on_for(parent, conn, target)
+    _go_on_for(parent, conn)
     conn.execute("COMMIT")
     conn.close()
+    # The table is the build's to copy until it closes this process's input: then (or
+    # when the build's process ends, killed or not, which closes it too) it goes.
+    sys.stdout.buffer.write(_MADE)
+    sys.stdout.buffer.flush()
+    sys.stdin.buffer.read()
 
 
-def _go_on_for(parent: int, conn: sqlite3.Connection, target: str) -> None:
-    """Go on while the build it works for does; else remove what it made, and end."""
-    if os.getppid() == parent:
-        return
-    conn.close()
-    shutil.rmtree(Path(target).parent, ignore_errors=True)
-    raise SystemExit(1)
+def _go_on_for(parent: int, conn: sqlite3.Connection) -> None:
+    """Go on while the build it works for does; else end (``_main`` removes the rest)."""
+    if os.getppid() != parent:
+        conn.close()
+        raise SystemExit(1)
 
 
 def _main(argv: list[str]) -> int:
+    fd, target, parent = int(argv[0]), argv[1], int(argv[2])
     # A Ctrl-C on the terminal reaches the whole group: the build it works for ends it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        _make(int(argv[0]), argv[1], int(argv[2]))
+        _make(fd, target, parent)
     except (OSError, sqlite3.Error) as error:  # the build makes the full text itself
-        print(
-            f"task-journal: the full text was not made beside the index: {error}", file=sys.stderr
-        )
+        if os.getppid() == parent:
+            print(f"task-journal: no full text made beside the index: {error}", file=sys.stderr)
         return 1
+    finally:
+        shutil.rmtree(Path(target).parent, ignore_errors=True)
     return 0
 
 

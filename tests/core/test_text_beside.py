@@ -217,23 +217,27 @@ def test_a_side_of_another_file_does_not_fit(
     assert index_rows(journal_path)[1:] == (0, 3000, 0)
 
 
-# Starts a side for the journal, says its folder, then waits to be killed.
+# Starts a side for the journal (with "made", waits till its table is made), says its
+# folder, then waits to be killed.
 _PARENT = """
 import sys, time
 from pathlib import Path
 from journal_core.index import text_beside
 beside = text_beside.TextBeside.start(Path(sys.argv[1]))
+if sys.argv[2] == "made":
+    assert beside.finished()
 print(beside.folder, beside.process.pid, flush=True)
 time.sleep(60)
 """
 
 
+@pytest.mark.parametrize(("events", "when"), [(20_000, "making"), (300, "made")])
 def test_a_side_whose_build_was_killed_removes_what_it_made_and_ends(
-    journal_path: Path,
+    journal_path: Path, events: int, when: str
 ) -> None:
-    varied_journal(journal_path, events=20_000)
+    varied_journal(journal_path, events=events)
     with subprocess.Popen(
-        [sys.executable, "-c", _PARENT, str(journal_path)],
+        [sys.executable, "-c", _PARENT, str(journal_path), when],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -270,3 +274,18 @@ def test_the_folder_of_a_side_whose_process_is_gone_is_swept_at_the_next_start(
     assert beside is not None
     beside.close()
     assert not stale.exists()
+
+
+def test_on_one_core_the_text_is_built_in_place_without_a_side(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch, merges: list[bool]
+) -> None:
+    varied_journal(journal_path, events=500)
+    monkeypatch.setattr(store, "_cores", lambda: 1)
+    monkeypatch.setattr(TextBeside, "start", lambda journal: pytest.fail("a side started"))
+    index = JournalStore(journal_path)
+    try:
+        index.build()
+    finally:
+        index.close()
+    assert merges == []
+    assert index_rows(journal_path)[1:] == (journal_path.stat().st_size, 500, 500)
