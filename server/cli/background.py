@@ -4,7 +4,7 @@ The status line and the hooks answer within their targets on a journal of any si
 the index lacks more than ``WAIT_BYTES`` of the journal (no index yet, or a big import
 since), they say less and leave the catching up to a detached process, which the next
 status line or hook finds done. A first read of one task does the same where the index
-lacks much more (``server.cli.first_use``). One builder runs at a time: each takes an exclusive
+lacks much more (``server.first_use``). One builder runs at a time: each takes an exclusive
 ``flock`` on ``<journal>.index.sqlite.build`` and leaves if another holds it.
 """
 

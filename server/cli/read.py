@@ -19,7 +19,6 @@ from server.cli.command import (
     settings_of,
     task_pages,
 )
-from server.cli.first_use import task_lister, task_source
 from server.cli.ids import TASK_HELP, resolve_task
 from server.cli.render import (
     Look,
@@ -31,6 +30,7 @@ from server.cli.render import (
 )
 from server.cli.story import TaskStory, story_of, text_of
 from server.cli.when import time_argument
+from server.first_use import task_lister, task_source
 
 
 def register(add: AddCommand) -> None:

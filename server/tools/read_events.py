@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
+import msgspec
 from mcp_types import CallToolResult
 from pydantic import Field
 from typing_extensions import TypedDict
 
 from journal_core import (
+    EventPage,
     Journal,
     ReadFilter,
     clip_page,
 )
+from server.first_use import task_source
 from server.tools.shared import (
     READER_HINTS,
     CursorArgument,
@@ -66,17 +69,21 @@ async def read_events(
 
     Example: {"task_id": "tj-8f3k2m9q1z", "types": ["decision"], "limit": 20}
     """
-    page = await in_worker(
-        lambda: clip_page(
-            journal.read_events(
+
+    def read() -> EventPage:
+        # A task's first page while the index lags far behind (the server's own build
+        # under way on a big journal) comes from an excerpt of the journal: no wait.
+        given = task_id if event_ids is None else None
+        with task_source(journal, given, cursor, then_build=False) as (source, cursor_of):
+            page = source.read_events(
                 ReadFilter.of(
                     limit=limit,
                     cursor=cursor,
                     order=order,
                     event_ids=event_ids,
-                    **events_wanted(journal, task_id, types, since, until),
+                    **events_wanted(source, task_id, types, since, until),
                 )
             )
-        )
-    )
-    return tool_result(page)
+            return msgspec.structs.replace(page, next_cursor=cursor_of(page.next_cursor))
+
+    return tool_result(clip_page(await in_worker(read)))

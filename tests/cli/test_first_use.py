@@ -12,7 +12,7 @@ import pytest
 
 import journal_core
 from journal_core import excerpt
-from server.cli import first_use
+from server import first_use
 from tests.cli.conftest import CallMain
 from tests.core.journal_lines import event, write
 

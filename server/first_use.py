@@ -1,18 +1,20 @@
 """Reading tasks where the index lacks much of the journal (SPEC §6, first use).
 
 A first ``tasks``, ``read --task`` or ``show`` on a big journal with no index would wait
-for the whole build of its structure (about 20 s at a million events). Where the index
-lacks more than ``FIRST_USE_BYTES``, ``read --task`` and ``show`` read an excerpt of the
-journal that holds the task's lines instead (``journal_core.excerpt``), and ``tasks``
-folds the tasks from a scan of the journal (``Journal.task_scan``): each answers as the
-index would, and a detached process builds the index (``server.cli.background``) for
-the commands after it.
+for the whole build of its structure (about 15 s at a million events), and so would a
+server's first ``read_events`` of a task while its own build runs. Where the index lacks
+more than ``FIRST_USE_BYTES``, ``read --task``, ``show`` and ``read_events`` of a task
+read an excerpt of the journal that holds the task's lines instead
+(``journal_core.excerpt``), and ``tasks`` folds the tasks from a scan of the journal
+(``Journal.task_scan``): each answers as the index would. After a command, a detached
+process builds the index (``server.cli.background``) for the commands after it; a
+server builds it itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from server.cli.background import build_in_background, index_lacks
@@ -26,17 +28,20 @@ CursorOf = Callable[[str | None], str | None]
 
 @contextmanager
 def task_source(
-    journal: Journal, given: str | None, cursor: str | None = None
+    journal: Journal, given: str | None, cursor: str | None = None, *, then_build: bool = True
 ) -> Iterator[tuple[Journal, CursorOf]]:
     """The journal to read the task ``given`` names from (``None``: no one task), and what
     makes a cursor of its pages one of ``journal``'s: ``journal`` itself, or an excerpt of
-    it. A page after the first (``cursor``) is read from the journal the cursor is of."""
+    it. A page after the first (``cursor``) is read from the journal the cursor is of.
+    ``then_build``: start the detached builder after an excerpt's answer (a command's; a
+    server has its own build under way)."""
     from journal_core import task_excerpt
 
     if given is None or cursor is not None or not _far_behind(journal):
         yield journal, _same
         return
-    with _then_build(journal), task_excerpt(journal.path, given) as excerpt:
+    building = _then_build(journal) if then_build else nullcontext()
+    with building, task_excerpt(journal.path, given) as excerpt:
         if excerpt is None:  # none to be had: the journal itself answers
             yield journal, _same
             return
