@@ -205,4 +205,4 @@ def test_a_store_keeps_a_small_page_cache_for_reading_after_catching_up(
         (pages,) = index._conn.execute("PRAGMA cache_size").fetchone()
     finally:
         index.close()
-    assert pages == -8192  # KiB: a server's memory does not grow by 64 MiB of read pages
+    assert pages == -8192  # KiB: a server keeps none of the catch-up's 32 MiB of pages
