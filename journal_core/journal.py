@@ -173,6 +173,12 @@ class Journal:
         self._index.build()
         self._caught_up = True
 
+    @property
+    def index_caught_up(self) -> bool:
+        """Whether this object brought the index up to date (``build_index``, or before a
+        first append): since then it lags only by what others appended."""
+        return self._caught_up
+
     def _catch_up(self) -> None:
         """Catch the index up before a first append: its full-text part need not be."""
         self._index.refresh()

@@ -64,7 +64,9 @@ def task_lister(journal: Journal) -> Iterator[Journal | TaskScan]:
 def _far_behind(journal: Journal) -> bool:
     from journal_core import FIRST_USE_BYTES
 
-    return index_lacks(journal.path, FIRST_USE_BYTES)
+    # Once caught up (a server's build done, an append made), not asked again: asking
+    # opens the index once more, a cost for every read of a long-lived server.
+    return not journal.index_caught_up and index_lacks(journal.path, FIRST_USE_BYTES)
 
 
 @contextmanager

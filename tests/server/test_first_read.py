@@ -138,3 +138,18 @@ async def test_a_read_by_event_ids_or_of_every_task_copies_no_excerpt(
     refused = await served.call_tool("read_events", both)  # as ever, excerpt or not
     assert refused.is_error
     assert "leave out task_id" in refused.content[0].text  # type: ignore[union-attr]
+
+
+async def test_once_its_build_is_done_a_server_does_not_ask_how_far_the_index_lags(
+    tangled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = Journal(Settings(journal_path=tangled))
+    journal.open()
+    try:
+        journal.build_index()  # as the server's thread does at start
+        monkeypatch.setattr(journal_core, "index_lag", lambda *_: pytest.fail("asked"))
+        async with Client(build_server(journal), mode="legacy") as client:
+            page = await read(client, task_id=T, limit=2)
+    finally:
+        journal.close()
+    assert len(page["events"]) == 2
