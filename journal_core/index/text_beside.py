@@ -66,6 +66,9 @@ class TextBeside:
         then goes the usual way)."""
         try:
             fd = os.open(journal, os.O_RDONLY | os.O_CLOEXEC)
+            # Where the side stops is fixed here, before the build looks: the build then
+            # reaches at least as far, however many lines come meanwhile.
+            stop = complete_end(fd, os.fstat(fd).st_size)
         except OSError:
             return None
         _sweep()
@@ -79,7 +82,7 @@ class TextBeside:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
             filter(None, (code_root, os.environ.get("PYTHONPATH")))
         )}  # fmt: skip
-        argv = [sys.executable, "-m", __name__, str(fd), str(folder / "text.sqlite")]
+        argv = [sys.executable, "-m", __name__, str(fd), str(stop), str(folder / "text.sqlite")]
         try:
             process = subprocess.Popen(
                 [*argv, str(os.getpid())],
@@ -192,14 +195,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _make(fd: int, target: str, parent: int) -> None:
+def _make(fd: int, stop: int, target: str, parent: int) -> None:
     """The side process's work: the documents of the event lines of the file open on
-    ``fd``, up to its last complete line, into a new FTS5 table at ``target``, and a row
+    ``fd`` before ``stop`` (a line's end) into a new FTS5 table at ``target``, and a row
     saying of which file and bytes."""
     from journal_core.search import document_fields
 
     stat = os.fstat(fd)
-    stop = complete_end(fd, stat.st_size)
     conn = sqlite3.connect(target, isolation_level=None)
     # A file of this process alone, dropped if anything goes wrong: no journal needed.
     conn.execute("PRAGMA journal_mode = OFF")
@@ -239,11 +241,11 @@ def _go_on_for(parent: int, conn: sqlite3.Connection) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    fd, target, parent = int(argv[0]), argv[1], int(argv[2])
+    fd, stop, target, parent = int(argv[0]), int(argv[1]), argv[2], int(argv[3])
     # A Ctrl-C on the terminal reaches the whole group: the build it works for ends it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        _make(fd, target, parent)
+        _make(fd, stop, target, parent)
     except (OSError, sqlite3.Error) as error:  # the build makes the full text itself
         if os.getppid() == parent:
             print(f"task-journal: no full text made beside the index: {error}", file=sys.stderr)

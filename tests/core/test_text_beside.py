@@ -289,3 +289,36 @@ def test_on_one_core_the_text_is_built_in_place_without_a_side(
         index.close()
     assert merges == []
     assert index_rows(journal_path)[1:] == (journal_path.stat().st_size, 500, 500)
+
+
+def test_lines_appended_while_the_side_works_get_their_text_after_its_table(
+    journal_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merges: list[bool]
+) -> None:
+    varied_journal(journal_path)
+    real_start = TextBeside.start
+    late = [
+        event(
+            task_id="tj-0",
+            text=f"appended meanwhile keepalive {n}",
+            timestamp=f"2026-11-26T00:00:{n:02d}.000Z",
+        )
+        for n in range(40)
+    ]
+
+    def appended_after(journal: Path) -> TextBeside | None:
+        beside = real_start(journal)  # its table ends where the journal did
+        with journal.open("ab") as file:
+            file.write(b"".join(msgspec.json.encode(line) + b"\n" for line in late))
+        return beside
+
+    monkeypatch.setattr(TextBeside, "start", appended_after)
+    index = JournalStore(journal_path)
+    try:
+        index.build()
+    finally:
+        index.close()
+    assert merges == [True]
+    end, text_end, events, documents = index_rows(journal_path)
+    assert (end, text_end, events, documents) == (journal_path.stat().st_size, end, 3040, 3040)
+    monkeypatch.setattr(store, "_BESIDE_BYTES", 1 << 62)
+    assert hits(journal_path) == hits(built_in_place(journal_path, tmp_path))
