@@ -43,6 +43,11 @@ def index_of(journal: Path) -> Path:
 
 @pytest.fixture
 def tangled(journal: Path) -> Path:
+    write_tangled(journal)
+    return journal
+
+
+def write_tangled(journal: Path) -> None:
     """Two tasks whose lines give the fold work: out of order, repeated, corrected,
     superseded, the task named by another's text, its id written with escapes."""
     opened = event(task_id=T, type="open", text="Flaky upload", timestamp=at(0))
@@ -65,7 +70,6 @@ def tangled(journal: Path) -> Path:
     spelled = "".join(f"\\u{ord(c):04x}" for c in T)
     raw = json.dumps(escaped).replace(f'"{T}"', f'"{spelled}"').encode() + b"\n"
     write(journal, opened, mention, finding, correction, new, old, late, finding, raw)
-    return journal
 
 
 def test_a_first_read_of_a_task_answers_as_the_index_does_without_building_it(

@@ -114,15 +114,19 @@ def merges(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     return answers
 
 
-def built_in_place(source: Path, folder: Path) -> Path:
-    """A copy of ``source`` whose index is built the usual way (no side)."""
-    copy = folder / "in-place.jsonl"
-    copy.write_bytes(source.read_bytes())
-    index = JournalStore(copy)
+def build(journal: Path) -> None:
+    index = JournalStore(journal)
     try:
         index.build()
     finally:
         index.close()
+
+
+def built_in_place(source: Path, folder: Path) -> Path:
+    """A copy of ``source`` whose index is built the usual way (no side)."""
+    copy = folder / "in-place.jsonl"
+    copy.write_bytes(source.read_bytes())
+    build(copy)
     return copy
 
 
@@ -134,11 +138,7 @@ def test_a_build_takes_the_side_text_and_answers_every_search_as_one_built_in_pl
     journal_path: Path, tmp_path: Path, merges: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     varied_journal(journal_path)
-    index = JournalStore(journal_path)
-    try:
-        index.build()
-    finally:
-        index.close()
+    build(journal_path)
     assert merges == [True]
     end, text_end, events, documents = index_rows(journal_path)
     assert (end, text_end, events, documents) == (journal_path.stat().st_size, end, 3000, 3000)
@@ -157,11 +157,7 @@ def test_a_side_that_holds_a_repeated_line_does_not_fit_and_the_text_is_built_in
         repeated = file.readlines()[100]
     with journal_path.open("ab") as file:
         file.write(repeated)  # the index gives it no row: the side gave it a document
-    index = JournalStore(journal_path)
-    try:
-        index.build()
-    finally:
-        index.close()
+    build(journal_path)
     assert merges == [False]
     assert index_rows(journal_path)[2:] == (3000, 3000)
     monkeypatch.setattr(store, "_BESIDE_BYTES", 1 << 62)
@@ -182,11 +178,7 @@ def test_a_side_killed_midway_is_not_merged_and_the_build_ends_whole(
         return beside
 
     monkeypatch.setattr(TextBeside, "start", killed)
-    index = JournalStore(journal_path)
-    try:
-        index.build()
-    finally:
-        index.close()
+    build(journal_path)
     assert merges == [False]
     end, text_end, events, documents = index_rows(journal_path)
     assert (text_end, events, documents) == (end, 3000, 3000)
@@ -282,11 +274,7 @@ def test_on_one_core_the_text_is_built_in_place_without_a_side(
     varied_journal(journal_path, events=500)
     monkeypatch.setattr(store, "_cores", lambda: 1)
     monkeypatch.setattr(TextBeside, "start", lambda journal: pytest.fail("a side started"))
-    index = JournalStore(journal_path)
-    try:
-        index.build()
-    finally:
-        index.close()
+    build(journal_path)
     assert merges == []
     assert index_rows(journal_path)[1:] == (journal_path.stat().st_size, 500, 500)
 
@@ -312,11 +300,7 @@ def test_lines_appended_while_the_side_works_get_their_text_after_its_table(
         return beside
 
     monkeypatch.setattr(TextBeside, "start", appended_after)
-    index = JournalStore(journal_path)
-    try:
-        index.build()
-    finally:
-        index.close()
+    build(journal_path)
     assert merges == [True]
     end, text_end, events, documents = index_rows(journal_path)
     assert (end, text_end, events, documents) == (journal_path.stat().st_size, end, 3040, 3040)

@@ -16,58 +16,29 @@ from mcp import Client
 import journal_core
 from journal_core import Journal, Settings, excerpt
 from server.app import build_server
-from tests.core.journal_lines import event, write
-from tests.server.conftest import call_ok
+from tests.cli.test_first_use import T, far_behind, index_of, write_tangled
+from tests.server.conftest import call_ok, connected_to
 
 pytestmark = pytest.mark.anyio
-
-T = "tj-aaaaaaaaaa"
-OTHER = "tj-bbbbbbbbbb"
-
-
-def at(second: int) -> str:
-    return f"2026-12-01T10:00:{second:02d}.000Z"
-
-
-def far_behind(monkeypatch: pytest.MonkeyPatch, yes: bool) -> None:
-    """Make any index that lacks a byte of its journal count as far behind, or none."""
-    monkeypatch.setattr(journal_core, "FIRST_USE_BYTES", 1 if yes else 1 << 62)
 
 
 @pytest.fixture
 def tangled(journal_path: Path) -> Path:
-    """A task whose lines give the fold work (out of order, repeated, corrected,
-    superseded), and another task whose text names it."""
-    opened = event(task_id=T, type="open", text="Flaky upload", timestamp=at(0))
-    finding = event(task_id=T, text="keepalive is 60 s", timestamp=at(2))
-    correction = event(
-        task_id=T, type="correction", text="75 s", timestamp=at(3), corrects=finding["event_id"]
-    )
-    old = event(task_id=T, type="decision", text="Retry the upload", timestamp=at(4))
-    new = event(
-        task_id=T, type="decision", text="Fix the race", timestamp=at(5), supersedes=old["event_id"]
-    )
-    late = event(task_id=T, text="Seen first on Monday", timestamp=at(1))
-    mention = event(task_id=OTHER, type="open", text=f"Like {T}, but the download", timestamp=at(0))
+    """The tasks of the command line's first-use tests: one whose lines give the fold
+    work (out of order, repeated, corrected, superseded, its id written with escapes),
+    and another whose text names it."""
     journal_path.parent.mkdir(parents=True, exist_ok=True)
-    write(journal_path, opened, mention, finding, correction, new, old, late, finding)
+    write_tangled(journal_path)
     return journal_path
 
 
 @pytest.fixture
-async def served(tangled: Path) -> AsyncIterator[Client]:
+async def served(
+    tangled: Path, server_command: Path, child_env: dict[str, str]
+) -> AsyncIterator[Client]:
     """A client of a server in this process: no build of its own runs, as if it lagged."""
-    journal = Journal(Settings(journal_path=tangled))
-    journal.open()
-    try:
-        async with Client(build_server(journal), mode="legacy") as client:
-            yield client
-    finally:
-        journal.close()
-
-
-def index_of(journal: Path) -> Path:
-    return journal.with_name(journal.name + ".index.sqlite")
+    async with connected_to("in-process", tangled, server_command, child_env) as client:
+        yield client
 
 
 async def read(client: Client, **arguments: Any) -> dict[str, Any]:
@@ -101,6 +72,7 @@ async def test_a_first_read_of_a_task_answers_as_the_index_does_without_waiting_
         "75 s",
         "Retry the upload",
         "Fix the race",
+        "Written by hand",
     ]
 
 
@@ -111,6 +83,7 @@ async def test_a_cursor_from_a_first_read_pages_on_through_the_journal(
     first = await read(served, task_id=T, limit=2)
     rest = await read(served, task_id=T, limit=4, cursor=first["next_cursor"])
     whole = await read(served, task_id=T, limit=6)
+    assert len(whole["events"]) == 6
     assert first["events"] + rest["events"] == whole["events"]
 
 
@@ -131,7 +104,7 @@ async def test_a_read_by_event_ids_or_of_every_task_copies_no_excerpt(
     monkeypatch.setattr(journal_core, "task_excerpt", lambda *_: pytest.fail("an excerpt"))
     far_behind(monkeypatch, yes=True)
     every = await read(served, limit=10)
-    assert len(every["events"]) == 7
+    assert len(every["events"]) == 8
     one = await read(served, event_ids=[every["events"][0]["event_id"]])
     assert one["events"] == every["events"][:1]
     both = {"event_ids": [every["events"][0]["event_id"]], "task_id": T}
