@@ -191,27 +191,35 @@ def index_lag(journal_path: Path) -> int:
     Opens the index read-only, so it never creates, repairs or changes anything: a status
     line asks it to know whether catching up could keep it waiting.
     """
+    state, size = indexed_state(journal_path)
+    return size if state is None else max(size - state.end, 0)
+
+
+def indexed_state(journal_path: Path) -> tuple[IndexState | None, int]:
+    """The index's state row if the index was made from this journal (``made_from``),
+    else ``None``; and the journal's size (0 with no journal). Opens the index read-only:
+    nothing is created, repaired or changed."""
     try:
         fd = open_journal_file(journal_path)
     except (OSError, JournalUnavailable):
-        return 0
+        return None, 0
     try:
         stat = os.fstat(fd)
         index = index_path_of(journal_path)
         if not index.is_file():
-            return stat.st_size
+            return None, stat.st_size
         try:
             conn = sqlite3.connect(f"{index.as_uri()}?mode=ro", uri=True, isolation_level=None)
         except sqlite3.Error:
-            return stat.st_size
+            return None, stat.st_size
         try:
             state = read_state(conn)
         except sqlite3.Error:
-            return stat.st_size
+            return None, stat.st_size
         finally:
             conn.close()
         if state is None or not made_from(state, fd, (stat.st_dev, stat.st_ino)):
-            return stat.st_size
-        return max(stat.st_size - state.end, 0)
+            return None, stat.st_size
+        return state, stat.st_size
     finally:
         os.close(fd)

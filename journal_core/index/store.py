@@ -56,6 +56,7 @@ from journal_core.index.state import (
     SQLITE_HEADER,
     holds,
     index_path_of,
+    indexed_state,
     read_state,
     sound_index,
 )
@@ -168,25 +169,10 @@ class JournalStore:
     def _has_text(self) -> bool:
         """Whether the index file holds full text that a catch-up would keep (then the
         side's could not be merged)."""
-        if self._force_reset or not self.index_path.exists():
+        if self._force_reset:
             return False
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            return False
-        try:
-            with contextlib.closing(_connect(str(self.index_path))) as conn:
-                state = read_state(conn)
-            stat = os.fstat(fd)
-            return (
-                state is not None
-                and state.text_end > 0
-                and trusted(state, fd, (stat.st_dev, stat.st_ino), self._fts)
-            )
-        except sqlite3.Error:
-            return False  # it will be built again
-        finally:
-            os.close(fd)
+        state, _ = indexed_state(self.path)
+        return state is not None and state.fts == self._fts and state.text_end > 0
 
     def _merge_texts(self, beside: TextBeside) -> None:
         """Take the side's full text into the index where it fits, on a connection used

@@ -306,3 +306,30 @@ def test_lines_appended_while_the_side_works_get_their_text_after_its_table(
     assert (end, text_end, events, documents) == (journal_path.stat().st_size, end, 3040, 3040)
     monkeypatch.setattr(store, "_BESIDE_BYTES", 1 << 62)
     assert hits(journal_path) == hits(built_in_place(journal_path, tmp_path))
+
+
+def test_a_build_that_has_full_text_to_go_on_makes_none_beside_and_a_rebuild_does(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch, merges: list[bool]
+) -> None:
+    varied_journal(journal_path)
+    build(journal_path)
+    with journal_path.open("ab") as file:
+        file.write(msgspec.json.encode(event(task_id="tj-1", text="one more")) + b"\n")
+    real_start = TextBeside.start
+    started: list[Path] = []
+
+    def counted(journal: Path) -> TextBeside | None:
+        started.append(journal)
+        return real_start(journal)
+
+    monkeypatch.setattr(TextBeside, "start", counted)
+    build(journal_path)
+    assert started == []  # its text goes on from where it is
+    index = JournalStore(journal_path)
+    try:
+        index.rebuild()
+    finally:
+        index.close()
+    assert started == [journal_path]
+    assert merges == [True, True]
+    assert index_rows(journal_path)[1:] == (journal_path.stat().st_size, 3001, 3001)
