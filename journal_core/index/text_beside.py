@@ -49,7 +49,8 @@ _CLOSING_S: Final = 5.0
 
 class TextBeside:
     """A side process building the full text of the journal open on ``fd``, as far as its
-    complete lines reach, into ``folder``; ``close`` ends it and removes what it made."""
+    complete lines reached when it started, into ``folder``; ``close`` ends it and removes
+    what it made."""
 
     def __init__(self, process: subprocess.Popen[bytes], fd: int, folder: Path) -> None:
         self.process = process
