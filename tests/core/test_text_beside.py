@@ -333,3 +333,34 @@ def test_a_build_that_has_full_text_to_go_on_makes_none_beside_and_a_rebuild_doe
     assert started == [journal_path]
     assert merges == [True, True]
     assert index_rows(journal_path)[1:] == (journal_path.stat().st_size, 3001, 3001)
+
+
+def test_the_side_tells_event_lines_from_others_as_the_build_does(
+    journal_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, merges: list[bool]
+) -> None:
+    varied_journal(journal_path)
+    finding = msgspec.json.encode(event(task_id="tj-2", text="upload race again"))[:-1]
+    escaped = "".join(f"\\u{ord(c):04x}" for c in "tj-3")
+    others = [
+        b"[" * 1000,  # too deep
+        b'{"a":' * 1000 + b"1" + b"}" * 1000,
+        finding + b', "extra": ' + b"[" * 1000 + b"]" * 1000 + b"}",  # an event, too deep
+        finding + b', "extra": ' + b"9" * 5000 + b"}",  # an int too long to read
+        finding + b', "extra": 1e400}',  # a float past the largest double: an event
+        b'{"event_id": "\xff\xfe", "text": "not UTF-8"}',
+        b"[1, 2, 3]",
+        b'{"event_id": 7, "task_id": "tj-1", "type": "finding", "timestamp": "x"}',
+        msgspec.json.encode(event(task_id="tj-3", text="proxy keepalive")).replace(
+            b'"tj-3"', f'"{escaped}"'.encode()
+        ),
+        b"not json at all",
+        b"",
+    ]
+    lines = journal_path.read_bytes().splitlines()
+    for place, other in enumerate(others):
+        lines.insert(200 * place + 7, other)
+    journal_path.write_bytes(b"\n".join(lines) + b"\n" + b'{"torn": ')  # no end of line
+    build(journal_path)
+    assert merges == [True]  # the same lines, one document each
+    monkeypatch.setattr(store, "_BESIDE_BYTES", 1 << 62)
+    assert hits(journal_path) == hits(built_in_place(journal_path, tmp_path))
