@@ -29,13 +29,11 @@ import tempfile
 from pathlib import Path
 from typing import Any, Final
 
-import msgspec
-
 from journal_core.index import sql
-from journal_core.index.catch_up import event_lines, write_state
+from journal_core.index.catch_up import event_lines, line_decoder, write_state
 from journal_core.index.state import read_state, tail_digest
 from journal_core.journal_file import complete_end
-from journal_core.reader import gc_paused, read_float
+from journal_core.reader import gc_paused
 
 # Documents inserted at a time by the side process, which looks for its parent between.
 _BATCH: Final = 20_000
@@ -165,18 +163,6 @@ def _fitting_end(conn: sqlite3.Connection, fd: int) -> int | None:
     return int(stop)
 
 
-class _Text(msgspec.Struct, gc=False):
-    """What a line's full-text document is made of, with what tells an event's line."""
-
-    event_id: Any = None
-    task_id: Any = None
-    type: Any = None
-    timestamp: Any = None
-    text: Any = None
-    meta: Any = None
-    refs: Any = None
-
-
 def _sweep() -> None:
     """Remove the folders of sides whose process is gone (killed with its side)."""
     with contextlib.suppress(OSError):
@@ -212,9 +198,8 @@ def _make(fd: int, stop: int, target: str, parent: int) -> None:
     conn.execute("BEGIN")
     documents: list[tuple[Any, ...]] = []
     count = 0
-    decode = msgspec.json.Decoder(_Text, float_hook=read_float).decode
-    with gc_paused():
-        for offset, _, _, line in event_lines(fd, 0, stop, decode):
+    with gc_paused():  # lines decoded as the build's own catch-up decodes them
+        for offset, _, _, line in event_lines(fd, 0, stop, line_decoder.decode):
             documents.append((offset, *document_fields(line.type, line.text, line.meta, line.refs)))
             if len(documents) == _BATCH:
                 _go_on_for(parent, conn)
