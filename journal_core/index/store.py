@@ -138,21 +138,24 @@ class JournalStore:
         beside = self._text_beside()
         try:
             self.refresh()
-            if not self._use_fts:
-                return
-            helper = JournalStore(self.path)
-            helper._fallback = False
-            try:
+            if self._use_fts:
                 if beside is not None:
-                    helper._merge_texts(beside)
-                helper._run(lambda view: None, text=True)
-            except (sqlite3.Error, _IndexUnusable) as error:  # the first search meets it
-                log.debug("the full-text part of %s was left for later: %s", self.index_path, error)
-            finally:
-                helper.close()
+                    self._merge_texts(beside)
+                self._build_text()
         finally:
             if beside is not None:
                 beside.close()
+
+    def _build_text(self) -> None:
+        """Add the full-text documents the index lacks, on a store of its own."""
+        helper = JournalStore(self.path)
+        helper._fallback = False
+        try:
+            helper._run(lambda view: None, text=True)
+        except (sqlite3.Error, _IndexUnusable) as error:  # the first search meets it again
+            log.debug("the full-text part of %s was left for later: %s", self.index_path, error)
+        finally:
+            helper.close()
 
     def _text_beside(self) -> TextBeside | None:
         """A side process making the full text, where it pays: a core to spare, a file
@@ -179,7 +182,7 @@ class JournalStore:
         """Take the side's full text into the index where it fits, on a connection used
         for nothing else (see ``text_beside``)."""
         try:
-            with self._lock, contextlib.closing(_connect(str(self.index_path))) as conn:
+            with contextlib.closing(_connect(str(self.index_path))) as conn:
                 if text_beside.merge(conn, beside):
                     return
             log.debug("the full text made beside %s did not fit it", self.index_path)
