@@ -3,9 +3,10 @@
 The status line and the hooks answer within their targets on a journal of any size: where
 the index lacks more than ``WAIT_BYTES`` of the journal (no index yet, or a big import
 since), they say less and leave the catching up to a detached process, which the next
-status line or hook finds done. A first read of one task does the same where the index
-lacks much more (``server.first_use``). One builder runs at a time: each takes an exclusive
-``flock`` on ``<journal>.index.sqlite.build`` and leaves if another holds it.
+status line or hook finds done. A command's first read of one task does the same where
+the index lacks much more (``server.first_use``; a server builds its index itself). One
+builder runs at a time: each takes an exclusive ``flock`` on
+``<journal>.index.sqlite.build`` and leaves if another holds it.
 """
 
 import sys
