@@ -35,8 +35,11 @@ EXAMPLE_LINE = (
     b'"text":"Use filelock\'s sidecar lock, not flock on the data file",'
     b'"refs":{"files":["journal_core/writer.py"]},"status":"confirmed","meta":{}}'
 )
+# Keys ``validate_event`` checks: any other key of meta is free.
 KNOWN_META_KEYS = {
     "title",
+    "goal",
+    "private",
     "parent_id",
     "session_id",
     "reason",
