@@ -703,6 +703,12 @@ class TaskFold:
         """Fold in ``event``, which must ``follow``; the standings it changed."""
         if not self.follows(event):
             raise ValueError("the event does not follow the task's last one; use fold_task")
+        if self._vocabulary is not None:
+            # Folded whole, the rejections were indexed only by the words of the options
+            # chosen then: a decision from now on may choose any other.
+            self._vocabulary = None
+            self._rejection_words = {}
+            self._unindexed = list(self.of_types("rejection"))
         return self._fold_in([event], [canonical_key(event)])
 
     def _fold_in(

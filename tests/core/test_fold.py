@@ -287,6 +287,24 @@ def test_a_later_decision_choosing_the_option_overturns_a_rejection() -> None:
     )
 
 
+def test_a_decision_added_after_a_whole_fold_may_overturn_by_an_option_new_to_the_task() -> None:
+    # Folded whole, the rejections are indexed by the words of the options chosen so far.
+    story = Story()
+    story.add("open", "Task")
+    story.add(
+        "decision", "Use a proxy", meta={"alternatives": [{"option": "a proxy", "chosen": True}]}
+    )
+    rejection = story.add("rejection", "Presigned URLs: they expire mid-upload")
+    fold = story.fold()
+    story.add(
+        "decision",
+        "Use presigned URLs after all",
+        meta={"alternatives": [{"option": "presigned URLs", "chosen": True}]},
+    )
+    assert rejection in fold.add(story.events[-1])
+    assert not fold.holds(rejection)
+
+
 def test_a_task_choosing_many_options_overturns_the_rejections_of_each() -> None:
     # Many words of options: the rejections are split into words rather than searched for
     # each; folding the whole and event by event must still agree.
