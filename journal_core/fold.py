@@ -831,22 +831,32 @@ class TaskFold:
                     self._not_chosen.setdefault(words, []).append((event_id, option))
         self._choices.clear()
 
-    def _fold_all(self, events: list[FoldEvent]) -> None:
+    def _fold_all(
+        self, events: list[FoldEvent], standings: Mapping[str, Standing] | None = None
+    ) -> None:
         """Fold ``events`` (any order, duplicates allowed) into this empty fold: what
         ``_fold_in`` gives, with the work spent only on the events that can change
         another (most of a long task's events name none) and each decision's options
-        read once."""
+        read once; with ``standings`` (see ``fold_task``), none."""
         ascending, by_id, types, naming = _scan(events)
         if not ascending:  # lines out of canonical order, or a line twice: sort, then again
             events = _in_order(events, list(map(canonical_key, events)))[0]
             _, by_id, types, naming = _scan(events)
         if len(by_id) < len(events):
-            # An id at two times: an event names the latest before it, one by one.
+            # An id at two times: an event names the latest before it, one by one. (An
+            # index keeps one standing for such an id: its ``standings`` are not used.)
             self._vocabulary = _vocabulary(event for event in events if event.type == "decision")
             self._fold_in(events, list(map(canonical_key, events)))
             return
         self.events, self._by_id, self._types, self._naming = events, by_id, types, naming
         decisions = self.of_types("decision")
+        if standings is not None:
+            self._fold_state(events)
+            self._standings = dict(standings)
+            # What ``add`` would need next: found then (every word of a rejection).
+            self._unindexed = list(self.of_types("rejection"))
+            self._choices = list(decisions)
+            return
         self._vocabulary = _vocabulary(decisions)
         self._fold_state(events)
         self._unindexed = list(self.of_types("rejection"))
@@ -1017,10 +1027,19 @@ class TaskFold:
         return list(self._overturned.get(decision_id, ()))
 
 
-def fold_task(task_id: str, events: Iterable[FoldEvent]) -> TaskFold:
-    """The fold of a task from its events in any order, duplicate lines included."""
+def fold_task(
+    task_id: str,
+    events: Iterable[FoldEvent],
+    standings: Mapping[str, Standing] | None = None,
+) -> TaskFold:
+    """The fold of a task from its events in any order, duplicate lines included.
+
+    ``standings``: where the events stand, as an index that folded these same events
+    keeps it (``TaskFold.standings``: by id, the events not active). They are taken as
+    they are, not worked out again: a long task's pack then costs a pass over its events.
+    """
     fold = TaskFold(task_id)
-    fold._fold_all(list(events))
+    fold._fold_all(list(events), standings)
     return fold
 
 

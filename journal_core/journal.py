@@ -56,6 +56,7 @@ _A = TypeVar("_A")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from journal_core.fold import Standing
     from journal_core.index.scan import TaskScan
     from journal_core.pack import Pack, PackEvent, PackFacts, Resume
     from journal_core.search import SearchPage
@@ -422,18 +423,19 @@ class Journal:
 
         version = self.task_version(task_id)  # before the events: see ``Remembered.get``
         return self._packed.get(
-            task_id, version, lambda: pack_facts(task_id, self._events_of(task_id))
+            task_id, version, lambda: pack_facts(task_id, *self._events_of(task_id))
         )
 
-    def _events_of(self, task_id: str) -> list[PackEvent]:
-        """The task's events as a pack reads them (only the fields it uses)."""
+    def _events_of(self, task_id: str) -> tuple[list[PackEvent], dict[str, Standing]]:
+        """The task's events as a pack reads them (only the fields it uses), and the
+        standings the index keeps of them: the fold need not work them out again."""
         from journal_core.pack import decode_pack_event
 
         with self._reading():
-            events = self._index.task_events(task_id, decode_pack_event)
+            events, standings = self._index.task_events_standing(task_id, decode_pack_event)
         if not events:
             raise TaskNotFound(task_id)
-        return events
+        return events, standings
 
     def holding(self, task_id: str, event_ids: Iterable[str]) -> set[str]:
         """Those of ``event_ids`` that still hold in the task: not superseded, corrected

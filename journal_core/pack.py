@@ -34,7 +34,7 @@ from typing import Any, Final, Protocol
 import msgspec
 
 from journal_core.errors import InvalidQuery
-from journal_core.fold import FoldEvent, fold_task
+from journal_core.fold import FoldEvent, Standing, fold_task
 from journal_core.query import RESUME_TOKENS
 from journal_core.reader import read_float
 from journal_core.untrusted import code_span, data_block, inline, text_lines
@@ -182,11 +182,14 @@ def decode_pack_event(raw: bytes) -> PackEvent | None:
         return None
 
 
-def pack_facts(task_id: str, events: Events) -> PackFacts:
+def pack_facts(
+    task_id: str, events: Events, standings: Mapping[str, Standing] | None = None
+) -> PackFacts:
     """What the packs of the task whose events are given (oldest first) are built from:
     to hand to ``build_pack``, ``build_resume`` or ``export_pr`` in place of the events
-    when several are made of a task that has not changed."""
-    return PackFacts(task_id, _as_pack_events(events))
+    when several are made of a task that has not changed. ``standings``: those of the
+    events as an index that folded them keeps them (see ``fold_task``)."""
+    return PackFacts(task_id, _as_pack_events(events), standings)
 
 
 def _facts(task_id: str, given: Events | PackFacts) -> PackFacts:
@@ -245,9 +248,14 @@ class PackFacts:
     asked (the same, whoever asks first).
     """
 
-    def __init__(self, task_id: str, events: Sequence[PackEvent]) -> None:
+    def __init__(
+        self,
+        task_id: str,
+        events: Sequence[PackEvent],
+        standings: Mapping[str, Standing] | None = None,
+    ) -> None:
         self.task_id = task_id
-        self.fold = fold = fold_task(task_id, events)
+        self.fold = fold = fold_task(task_id, events, standings)
         self.events: list[PackEvent] = fold.events  # type: ignore[assignment]  # as given
         state = fold.state
         self.title = _one_line(state.title, _TITLE_CHARS) or "(untitled)"

@@ -207,6 +207,24 @@ class IndexView:
             return []
         return self.lines(self.conn.execute(sql.ALL_TASK_EVENTS, (row[0],)).fetchall(), decode)
 
+    def task_events_standing(
+        self, task_id: str, decode: Callable[[bytes], _E | None]
+    ) -> tuple[list[_E], dict[str, Standing]]:
+        """``task_events``, and where those of them that are not active stand, by id, as
+        the fold said when it indexed them (``TaskFold.standings``): a fold of the task
+        takes them as they are (``fold_task``)."""
+        row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
+        if row is None:
+            return [], {}
+        events = self.lines(self.conn.execute(sql.ALL_TASK_EVENTS, (row[0],)).fetchall(), decode)
+        standings = {
+            event_id: Standing(mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by)
+            for event_id, mark, standing_by, amended_by in self.conn.execute(
+                sql.TASK_STANDINGS, (row[0],)
+            )
+        }
+        return events, standings
+
     def standings(self, offsets: Sequence[int]) -> list[Standing]:
         """Where the events on the indexed lines at ``offsets`` stand now, as the fold
         said when it indexed them (``journal_core.fold``), ``correction`` included: the

@@ -26,7 +26,9 @@ from typing import Final
 #    in canonical order by the index alone.
 # 8: no index of every event in canonical order: a read of any type merges the walks of
 #    the type index, one per type (the index was as big as the table, and no faster).
-SCHEMA_VERSION: Final = 8
+# 9: the events the fold marked have an index of their own, by task, with their standing:
+#    a pack reads its task's standings from it instead of folding the task again.
+SCHEMA_VERSION: Final = 9
 
 # Tables of every schema version so far, dropped when the index is built again.
 DROP: Final = (
@@ -111,6 +113,11 @@ LATE_INDEXES: Final = (
     # from the index alone, not by a lookup in the table for each.
     "CREATE INDEX IF NOT EXISTS events_by_task ON events (task, ts, event_id, offset, length)",
     "CREATE INDEX IF NOT EXISTS events_by_type ON events (type, ts, event_id)",
+    # The events the fold marked (withdrawn, answered or amended: a few of most tasks),
+    # with their standing: a task's are read without a look at each of its events.
+    """CREATE INDEX IF NOT EXISTS events_standing ON events
+    (task, event_id, standing, standing_by, amended_by)
+    WHERE standing + (amended_by IS NOT NULL) > 0""",
     # The events whose time is written other than in UTC as ``YYYY-MM-DDTHH:MM:SS...``:
     # while there are none, a time window is a range of texts to the second
     # (``queries.text_bounds``). Mostly empty: it costs a pass over the rows.
@@ -285,6 +292,9 @@ NEWEST_OF_TASKS: Final = """SELECT tasks.task_id, found.offset, found.length
     ORDER BY tasks.task_id, found.ts DESC, found.event_id DESC, found.offset DESC"""
 ALL_TASK_EVENTS: Final = """SELECT offset, length FROM events WHERE task = ?
     ORDER BY ts, event_id, offset"""
+# The standing of each of a task's events that is not plainly active (``events_standing``).
+TASK_STANDINGS: Final = """SELECT event_id, standing, standing_by, amended_by FROM events
+    WHERE task = ? AND standing + (amended_by IS NOT NULL) > 0"""
 # The indexed lines of a stretch of the file, for the full-text part that follows.
 LINES_BETWEEN: Final = """SELECT offset, length FROM events WHERE offset >= ? AND offset < ?
     ORDER BY offset"""

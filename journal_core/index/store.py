@@ -336,6 +336,15 @@ class JournalStore:
         (``decode_indexed`` for plain dicts); ``[]`` for a task with none."""
         return self._run(lambda view: view.task_events(task_id, decode), empty=list)
 
+    def task_events_standing(
+        self, task_id: str, decode: Callable[[bytes], _E | None]
+    ) -> tuple[list[_E], dict[str, Standing]]:
+        """``task_events``, and the standing of those not active, by id, as indexed (see
+        ``IndexView.task_events_standing``), read together; ``([], {})`` for no task."""
+        return self._run(
+            lambda view: view.task_events_standing(task_id, decode), empty=lambda: ([], {})
+        )
+
     def standings(self, offsets: Sequence[int]) -> list[Standing]:
         """Where the events on the lines at ``offsets`` (as ``Hit.offset`` gives them)
         stand now: ``journal_core.fold.Standing``, ``correction`` filled in."""

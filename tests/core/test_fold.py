@@ -493,6 +493,56 @@ def test_folding_event_by_event_gives_what_folding_the_whole_gives(
         assert whole.holding_count(kind) == fold.holding_count(kind) == len(holding)
 
 
+@given(task_events(), st.randoms(use_true_random=False), st.data())
+@settings(max_examples=EXAMPLES, deadline=None)
+def test_a_fold_given_the_standings_an_index_keeps_answers_as_folding_them_does(
+    events: list[dict[str, Any]], random: Any, data: st.DataObject
+) -> None:
+    """An index keeps the standings the fold gave; a pack hands them back to skip the work.
+    The fold then answers alike, and goes on alike as events are added."""
+    lines = as_fold_events(events)
+    whole = fold_task(TASK, lines)
+    shuffled = list(lines)
+    random.shuffle(shuffled)
+    given_them = fold_task(TASK, shuffled, whole.standings())
+    assert _answers(given_them) == _answers(whole)
+    for kind in ("decision", "rejection", "hypothesis", "finding"):
+        assert given_them.holding_count(kind) == whole.holding_count(kind)
+    later = data.draw(task_events())
+    for event in canonical(as_fold_events(later)):
+        event.event_id = "01KZ" + event.event_id[4:]  # new ids, after every event so far
+        event.timestamp = "2026-12-02" + event.timestamp[10:]
+        if given_them.follows(event):
+            assert given_them.add(event) == whole.add(event)
+    assert _answers(given_them) == _answers(whole)
+
+
+def test_a_fold_takes_the_standings_it_is_given_without_working_them_out() -> None:
+    lines = as_fold_events(
+        [
+            {"event_id": "01KQ1", "type": "finding", "timestamp": "2026-12-01T10:00:01Z"},
+            {"event_id": "01KQ2", "type": "finding", "timestamp": "2026-12-01T10:00:02Z"},
+        ]
+    )
+    said = {"01KQ1": Standing(mark="superseded", standing_by="01KQ2")}
+    assert fold_task(TASK, lines, said).standings() == said
+    assert fold_task(TASK, lines).standings() == {}
+
+
+def test_a_fold_of_an_id_at_two_times_works_the_standings_out_whatever_it_is_given() -> None:
+    """An index keeps one standing per line, and reads an id's by the id: for an id at two
+    times that is not the fold's answer, so the fold works it out."""
+    lines = as_fold_events(
+        [
+            {"event_id": "01KQ1", "type": "finding", "timestamp": "2026-12-01T10:00:01Z"},
+            {"event_id": "01KQ2", "type": "finding", "timestamp": "2026-12-01T10:00:02Z"},
+            {"event_id": "01KQ1", "type": "finding", "timestamp": "2026-12-01T10:00:03Z"},
+        ]
+    )
+    said = {"01KQ2": Standing(mark="superseded", standing_by="01KQ1")}
+    assert fold_task(TASK, lines, said).standings() == {}
+
+
 @given(task_events(), st.randoms(use_true_random=False))
 @settings(max_examples=EXAMPLES, deadline=None)
 def test_a_late_event_taken_as_it_is_changes_only_what_folding_the_whole_changes(

@@ -532,3 +532,17 @@ def test_a_tasks_rejections_are_found_among_its_events_not_the_journals_rejectio
         ).fetchall()
     searches = [row[3] for row in plan if row[3].startswith("SEARCH events")]
     assert searches == ["SEARCH events USING INDEX events_by_task (task=?)"]
+
+
+def test_the_standings_of_a_tasks_events_are_found_by_an_index_of_those_marked_alone(
+    journal_path: Path,
+) -> None:
+    """A pack reads its task's standings: a look at each of a long task's events for the
+    few the fold marked cost as much as folding the task again."""
+    write(journal_path, event(type="open", text="Task", timestamp=at(0)))
+    JournalStore(journal_path).refresh()
+    with sqlite3.connect(f"{journal_path}.index.sqlite") as conn:
+        plan = conn.execute(f"EXPLAIN QUERY PLAN {sql.TASK_STANDINGS}", (1,)).fetchall()
+    assert [row[3] for row in plan] == [
+        "SEARCH events USING COVERING INDEX events_standing (task=?)"
+    ]

@@ -213,3 +213,38 @@ def test_the_pack_read_with_only_its_fields_equals_the_pack_of_the_whole_lines(
     assert "- [corrected] Keep it, tested (confidence 0.7)" in shown
     assert "- Maybe" in shown  # an open hypothesis: its odd confidence and status ignored
     assert "- file `b.py`" in shown  # the refs' one string file; 3 and 9 are not refs
+
+
+def test_a_new_journals_pack_takes_the_standings_its_index_keeps(
+    journal_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index folded the task as it took the lines in: a pack of a long task does not
+    work out again what superseded, corrected or answered what."""
+    writer = Journal(Settings(journal_path=journal_path))
+    task_id = append(writer, "open", "Started", title="Long")
+    first = writer.append(new_event(type="hypothesis", text="The proxy drops it", task_id=task_id))
+    writer.append(
+        new_event(
+            type="finding", text="It does", task_id=task_id, refs={"events": [first.event_id]}
+        )
+    )
+    old = writer.append(new_event(type="decision", text="Use a proxy", task_id=task_id))
+    writer.append(
+        new_event(type="decision", text="Use a queue", task_id=task_id, supersedes=old.event_id)
+    )
+    # Folded here from the events alone, before effects are barred.
+    expected = build_pack(task_id, list(writer.task_events(task_id)), mode="full")
+    writer.close()
+
+    def worked_out(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the pack worked a standing out again")
+
+    monkeypatch.setattr("journal_core.fold.effects", worked_out)
+    journal = Journal(Settings(journal_path=journal_path))
+    pack = journal.task_pack(task_id, mode="full")
+    journal.close()
+    assert pack == expected
+    sections = {part.split("\n", 1)[0]: part for part in pack.markdown.split("\n## ")}
+    assert "Use a queue" in sections["Active decisions"]
+    assert "Use a proxy" not in sections["Active decisions"]
+    assert "Open hypotheses" not in sections  # answered by the finding

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from journal_core import EVENT_TYPES, Journal, Settings
 from journal_core.index.store import JournalStore
+from journal_core.pack import build_pack, export_pr
 from server.cli import main
 
 TASKS = ("tj-aaaaaaaaaa", "tj-bbbbbbbbbb", "tj-cccccccccc")
@@ -158,9 +159,17 @@ def _answers(path: Path) -> dict[str, Any]:
             for order in ("newest", "oldest"):
                 answers[f"read_events {name} {order}"] = _pages(journal, order=order, **query)
         for task_id in TASKS:
+            # A journal's pack takes the standings its index keeps: the pack of the task's
+            # events alone, folded here, is the same.
+            events, subtasks = list(journal.task_events(task_id)), journal.subtasks(task_id)
             for mode, budget in (("compact", None), ("full", None), ("compact", 150)):
                 pack = journal.task_pack(task_id, mode=mode, budget_tokens=budget)
+                assert pack == build_pack(
+                    task_id, events, subtasks, mode=mode, budget_tokens=budget
+                )
                 answers[f"task_pack {task_id} {mode} {budget}"] = msgspec.to_builtins(pack)
+            answers[f"export_pr {task_id}"] = journal.export_pr(task_id)
+            assert answers[f"export_pr {task_id}"] == export_pr(task_id, events, subtasks)
             answers[f"show {task_id}"] = json.loads(_command(path, "show", task_id, "--json"))
             answers[f"show text {task_id}"] = _command(path, "show", task_id)
         # The standing every search hit shows, for every event.

@@ -20,15 +20,15 @@ TASK = "tj-remember00"
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The tasks whose lines the index reads whole, in order."""
+    """The tasks whose lines (and standings) the index reads whole for a pack, in order."""
     read: list[str] = []
-    original = JournalStore.task_events
+    original = JournalStore.task_events_standing
 
     def counted(self: JournalStore, task_id: str, decode: Callable[[bytes], Any]) -> Any:
         read.append(task_id)
         return original(self, task_id, decode)
 
-    monkeypatch.setattr(JournalStore, "task_events", counted)
+    monkeypatch.setattr(JournalStore, "task_events_standing", counted)
     return read
 
 
