@@ -302,45 +302,51 @@ class PackFacts:
 
 class _Artifacts:
     """The refs (files, commits, events) the events name, each (kind, ref) once, in the
-    order named: counted when made, put in order only when a pack shows one (a long
-    task's pack shows few of thousands, but says how many it left out)."""
+    order named: counted only when a pack asks how many (a description never does), put
+    in order only when a pack shows one (a long task's pack shows few of thousands, but
+    says how many it left out)."""
 
     def __init__(self, events: Sequence[PackEvent]) -> None:
-        named = [
+        self._named: list[dict[str, Any]] = [
             refs
             for event in events
             if (refs := event.refs) and isinstance(refs, dict) and isinstance(event.type, str)
         ]
-        # Each kind's lists of refs, with the place of the event that names them.
-        self._lists = {
-            kind: [
-                (place, items)
-                for place, refs in enumerate(named)
-                if (items := refs.get(kind)) and isinstance(items, list)
-            ]
-            for kind in _REF_KINDS
-        }
-        self._count = 0
-        for lists in self._lists.values():
-            refs = {item.strip() for _, items in lists for item in items if isinstance(item, str)}
-            refs.discard("")
-            self._count += len(refs)
+        self._count: int | None = None
         self._ordered: list[tuple[str, str]] | None = None
 
     def __len__(self) -> int:
+        if self._count is None:
+            count = 0  # set once whole: another thread may ask at the same time
+            for kind in _REF_KINDS:
+                lists = [
+                    listed
+                    for refs in self._named
+                    if (listed := refs.get(kind)) and isinstance(listed, list)
+                ]
+                try:  # each item once, gathered without a step of Python per item
+                    items: set[Any] = set(itertools.chain.from_iterable(lists))
+                except TypeError:  # a foreign writer's item that does not hash: not a ref
+                    items = {item for found in lists for item in found if isinstance(item, str)}
+                refs = {item.strip() for item in items if isinstance(item, str)}
+                refs.discard("")
+                count += len(refs)
+            self._count = count
         return self._count
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         # A generator: a section takes its iterator when made, its first item only if shown.
         if self._ordered is None:  # by the event, then the kind, then the place in its list
-            named = sorted(
-                (place, rank, at, kind, ref)
-                for rank, (kind, lists) in enumerate(self._lists.items())
-                for place, items in lists
-                for at, item in enumerate(items)
-                if isinstance(item, str) and (ref := item.strip())
+            self._ordered = list(
+                dict.fromkeys(
+                    (kind, ref)
+                    for refs in self._named
+                    for kind in _REF_KINDS
+                    if (items := refs.get(kind)) and isinstance(items, list)
+                    for item in items
+                    if isinstance(item, str) and (ref := item.strip())
+                )
             )
-            self._ordered = list(dict.fromkeys((kind, ref) for *_, kind, ref in named))
         yield from self._ordered
 
 

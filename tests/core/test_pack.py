@@ -301,11 +301,13 @@ def test_artifacts_are_gathered_from_every_event_once_each() -> None:
 
 
 def test_the_artifacts_left_out_are_counted_as_they_are_listed() -> None:
-    # Refs another tool wrote: items not strings, blank, padded, repeated; refs or a
-    # kind's list of another type.
+    # Refs another tool wrote: items not strings (one that does not hash), blank, padded,
+    # repeated; refs or a kind's list of another type.
     story = Story()
     story.open()
-    story.add("finding", "a", refs={"events": ["01KA ", "  "], "files": [" a.py", 3, "a.py"]})
+    story.add(
+        "finding", "a", refs={"events": ["01KA ", "  "], "files": [" a.py", 3, "a.py", ["c.py"]]}
+    )
     story.add("finding", "b", refs=["not", "a", "dict"])
     story.add("evidence", "c", refs={"commits": "abc", "files": ["b.py", None, "a.py "]})
     story.add("decision", "keep " * 80)  # kept before the artifacts, whatever the budget
