@@ -55,7 +55,7 @@ from journal_core.index.results import (
 from journal_core.index.state import IndexState
 from journal_core.journal_file import open_journal_file
 from journal_core.query import check_limit, check_task_status, check_text_query
-from journal_core.reader import decode_indexed, gc_paused, read_spans
+from journal_core.reader import decode_indexed, decode_spans, gc_paused
 
 if TYPE_CHECKING:
     from journal_core.index.store import JournalStore
@@ -111,7 +111,7 @@ class IndexView:
         assert self.fd is not None
         fd = self.fd
         with gc_paused():
-            events = [decode(raw) for raw in read_spans(fd, rows)]
+            events = decode_spans(fd, rows, decode)
         for (offset, _), event in zip(rows, events, strict=True):
             if event is None:
                 self._changed(offset)

@@ -297,5 +297,7 @@ def test_spans_read_together_are_the_bytes_each_read_alone_gives(
         assert reader.read_spans(fd, in_file_order) == [
             os.pread(fd, length, offset) for offset, length in in_file_order
         ]
+        # Decoded as they are cut out: the same bytes, in the same places.
+        assert reader.decode_spans(fd, wanted, bytes.hex) == [raw.hex() for raw in alone]
     finally:
         os.close(fd)
