@@ -56,9 +56,8 @@ _A = TypeVar("_A")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from journal_core.fold import Standing
     from journal_core.index.scan import TaskScan
-    from journal_core.pack import Pack, PackEvent, PackFacts, Resume
+    from journal_core.pack import Pack, PackFacts, Resume
     from journal_core.search import SearchPage
     from journal_core.writer import JournalWriter, WriterStats, Written
 
@@ -419,23 +418,23 @@ class Journal:
     def _facts_of(self, task_id: str) -> PackFacts:
         """What the task's packs are made of (``pack_facts``), remembered while the task
         is unchanged: an agent asks for the pack of a task it has not written to since."""
-        from journal_core.pack import pack_facts
+        from journal_core.pack import decode_pack_event, pack_facts
 
-        version = self.task_version(task_id)  # before the events: see ``Remembered.get``
-        return self._packed.get(
-            task_id, version, lambda: pack_facts(task_id, *self._events_of(task_id))
-        )
-
-    def _events_of(self, task_id: str) -> tuple[list[PackEvent], dict[str, Standing]]:
-        """The task's events as a pack reads them (only the fields it uses), and the
-        standings the index keeps of them: the fold need not work them out again."""
-        from journal_core.pack import decode_pack_event
-
+        if self._packed.latest(task_id) is not None:  # made before: of the task as it is?
+            found = self._packed.recall(task_id, self.task_version(task_id))
+            if found is not None:
+                return found[0]
+        # The events with the version they are of, and the standings the index keeps of
+        # them: the fold need not work those out again.
         with self._reading():
-            events, standings = self._index.task_events_standing(task_id, decode_pack_event)
+            version, events, standings = self._index.task_events_standing(
+                task_id, decode_pack_event
+            )
         if not events:
             raise TaskNotFound(task_id)
-        return events, standings
+        facts = pack_facts(task_id, events, standings)
+        self._packed.keep(task_id, version, facts)
+        return facts
 
     def holding(self, task_id: str, event_ids: Iterable[str]) -> set[str]:
         """Those of ``event_ids`` that still hold in the task: not superseded, corrected

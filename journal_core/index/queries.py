@@ -209,21 +209,23 @@ class IndexView:
 
     def task_events_standing(
         self, task_id: str, decode: Callable[[bytes], _E | None]
-    ) -> tuple[list[_E], dict[str, Standing]]:
-        """``task_events``, and where those of them that are not active stand, by id, as
-        the fold said when it indexed them (``TaskFold.standings``): a fold of the task
-        takes them as they are (``fold_task``)."""
-        row = self.conn.execute(sql.TASK_STATE, (task_id,)).fetchone()
+    ) -> tuple[tuple[int, str] | None, list[_E], dict[str, Standing]]:
+        """The task's version (``JournalStore.task_version``), its events (``task_events``),
+        and where those of them that are not active stand, by id, as the fold said when it
+        indexed them (``TaskFold.standings``): a fold of the task takes them as they are
+        (``fold_task``). ``(None, [], {})`` for a task with no events."""
+        row = self.conn.execute(sql.TASK_VERSION, (task_id,)).fetchone()
         if row is None:
-            return [], {}
-        events = self.lines(self.conn.execute(sql.ALL_TASK_EVENTS, (row[0],)).fetchall(), decode)
+            return None, [], {}
+        number, *version = row
+        events = self.lines(self.conn.execute(sql.ALL_TASK_EVENTS, (number,)).fetchall(), decode)
         standings = {
             event_id: Standing(mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by)
             for event_id, mark, standing_by, amended_by in self.conn.execute(
-                sql.TASK_STANDINGS, (row[0],)
+                sql.TASK_STANDINGS, (number,)
             )
         }
-        return events, standings
+        return (version[0], version[1]), events, standings
 
     def standings(self, offsets: Sequence[int]) -> list[Standing]:
         """Where the events on the indexed lines at ``offsets`` stand now, as the fold

@@ -215,6 +215,8 @@ COPY_SIDE_TEXT: Final = (
 # --- point queries ------------------------------------------------------------------
 
 TASK_STATE: Final = "SELECT id, opened, status FROM tasks WHERE task_id = ?"
+# A task's number and its version (``JournalStore.task_version``).
+TASK_VERSION: Final = "SELECT id, event_count, last_event_id FROM tasks WHERE task_id = ?"
 KEY_EVENT: Final = """SELECT events.offset, events.length FROM keys
     JOIN events ON events.offset = keys.offset WHERE keys.key = ?"""
 HAS_EVENT: Final = "SELECT 1 FROM events WHERE event_id = ? LIMIT 1"

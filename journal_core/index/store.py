@@ -338,11 +338,12 @@ class JournalStore:
 
     def task_events_standing(
         self, task_id: str, decode: Callable[[bytes], _E | None]
-    ) -> tuple[list[_E], dict[str, Standing]]:
-        """``task_events``, and the standing of those not active, by id, as indexed (see
-        ``IndexView.task_events_standing``), read together; ``([], {})`` for no task."""
+    ) -> tuple[tuple[int, str] | None, list[_E], dict[str, Standing]]:
+        """The task's version, its events, and the standing of those not active, by id,
+        as indexed, read together (``IndexView.task_events_standing``); ``(None, [], {})``
+        for a task with no events."""
         return self._run(
-            lambda view: view.task_events_standing(task_id, decode), empty=lambda: ([], {})
+            lambda view: view.task_events_standing(task_id, decode), empty=lambda: (None, [], {})
         )
 
     def standings(self, offsets: Sequence[int]) -> list[Standing]:
