@@ -37,12 +37,12 @@ from journal_core.index import sql
 from journal_core.index.state import IndexState, made_from, tail_digest
 from journal_core.reader import (
     decode_line,
+    decode_spans,
     forward_chunks,
     gc_paused,
     is_utf8,
     longest_fast_line,
     read_float,
-    read_spans,
     suspect,
     too_deep,
 )
@@ -215,9 +215,9 @@ class _Step:
             add_indexes(self.conn)
             arguments = {"type": TYPE_CODES["rejection"], "task": task}
             rows = self.conn.execute(sql.FOLD_EVENTS_OF_TYPE, arguments).fetchall()
-            raws = read_spans(self.fd, [(offset, length) for offset, length, *_ in rows])
-            for (_, _, event_id, *_), raw in zip(rows, raws, strict=True):
-                event = decode_fold_event(raw)
+            spans = [(offset, length) for offset, length, *_ in rows]
+            events = decode_spans(self.fd, spans, decode_fold_event)
+            for (_, _, event_id, *_), event in zip(rows, events, strict=True):
                 if event is not None:
                     _index_words(index, event_id, _text(event.text))
             for (number, event_id), at in self.pending.items():
@@ -253,8 +253,7 @@ class _Step:
             found = self.conn.execute(sql.TASK_LINES_AFTER, arguments).fetchall()
             if len(found) == _LATER:
                 return False
-            for raw in read_spans(self.fd, found):
-                other = decode_fold_event(raw)
+            for other in decode_spans(self.fd, found, decode_fold_event):
                 if other is None:
                     return False
                 later.append(other)
@@ -523,9 +522,8 @@ def _refold(conn: sqlite3.Connection, fd: int, task: TaskRow) -> None:
     lines = conn.execute(sql.TASK_LINES, (task.number,)).fetchall()
     offsets: dict[str, int] = {}
     events: list[FoldEvent] = []
-    raws = read_spans(fd, [(offset, length) for offset, length, _ in lines])
-    for (offset, _, event_id), raw in zip(lines, raws, strict=True):
-        event = decode_fold_event(raw)
+    decoded = decode_spans(fd, [(offset, length) for offset, length, _ in lines], decode_fold_event)
+    for (offset, _, event_id), event in zip(lines, decoded, strict=True):
         if event is not None:
             events.append(event)
             offsets[event_id] = offset

@@ -25,9 +25,9 @@ from journal_core.index.store import JournalStore, empty_view
 from journal_core.journal_file import complete_end, open_journal_file
 from journal_core.query import DEFAULT_LIMIT
 from journal_core.reader import (
+    decode_spans,
     gc_paused,
     read_float,
-    read_spans,
 )
 
 
@@ -121,7 +121,8 @@ def scan_tasks(fd: int, stop: int) -> list[TaskRow]:
     for number, task in enumerate(tasks.values(), start=1):
         if task.tangled:  # folded again from all its lines, as the index does
             spans = [(span >> _SPAN_BITS, span & _LENGTH) for span in task.spans]
-            events = [e for e in map(decode_fold_event, read_spans(fd, spans)) if e is not None]
+            decoded = decode_spans(fd, spans, decode_fold_event)
+            events = [event for event in decoded if event is not None]
             task.state = fold_task(task.state.task_id, events).state
         row = TaskRow(number, task.state)
         row.last_offset = task.spans[-1] >> _SPAN_BITS

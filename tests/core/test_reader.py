@@ -278,7 +278,7 @@ def test_verify_of_an_empty_journal_finds_nothing(journal_path: Path) -> None:
 def test_spans_read_together_are_the_bytes_each_read_alone_gives(
     tmp_path: Path, lengths: list[int], seed: int, cut: int
 ) -> None:
-    """Lines near each other share a read (``read_spans``); far apart, or past the end of
+    """Lines near each other share a read (``decode_spans``); far apart, or past the end of
     a file cut since, each span still gets exactly the bytes a read of its own gives."""
     rng = random.Random(seed)  # noqa: S311  # the bytes and spans, from one drawn number
     path = tmp_path / "spans"
@@ -292,9 +292,9 @@ def test_spans_read_together_are_the_bytes_each_read_alone_gives(
     fd = os.open(path, os.O_RDONLY)
     try:
         alone = [os.pread(fd, length, offset) for offset, length in wanted]
-        assert reader.read_spans(fd, wanted) == alone
+        assert reader.decode_spans(fd, wanted, bytes) == alone
         in_file_order = sorted(wanted)  # as a task's lines mostly come
-        assert reader.read_spans(fd, in_file_order) == [
+        assert reader.decode_spans(fd, in_file_order, bytes) == [
             os.pread(fd, length, offset) for offset, length in in_file_order
         ]
         # Decoded as they are cut out: the same bytes, in the same places.
