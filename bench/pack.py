@@ -4,12 +4,14 @@ Generates (once, cached under ``bench/data/``) a journal of one big task of 10,0
 events (a realistic mix: findings, evidence, decisions with alternatives, rejections,
 hypotheses, corrections, supersedes and refs) among 40,000 events of 400 other tasks,
 then times, warm (the index built, the file in the page cache), the median and p95 of
-each call over the big task: reading its events, the pure pack build, ``task_pack`` in
-each mode, ``resume`` and ``export_pr`` (asked again of the unchanged task, as an agent
-does: the journal remembers what its packs are made of), and the first pack and
-description a new ``Journal`` makes (as a command does: the task read and folded). CPU
-time and the fastest run are shown next to the median because on a busy machine they
-part ways: the fastest is the nearest to what an idle machine gives.
+each call over the big task: reading its events, the pure pack build (from the events
+alone, folded whole; and from the events with the standings the index keeps, as a
+journal builds it), ``task_pack`` in each mode, ``resume`` and ``export_pr`` (asked
+again of the unchanged task, as an agent does: the journal remembers what its packs are
+made of), and the first pack and description a new ``Journal`` makes (as a command
+does: the task and its standings read). CPU time and the fastest run are shown next to
+the median because on a busy machine they part ways: the fastest is the nearest to what
+an idle machine gives.
 
 Run: ``python bench/pack.py [--events 10000] [--runs 21]``.
 """
@@ -29,7 +31,8 @@ import msgspec
 
 from journal_core import Journal, Settings
 from journal_core.events import format_timestamp, new_event_id, new_task_id
-from journal_core.pack import build_pack, decode_pack_event
+from journal_core.index.store import JournalStore
+from journal_core.pack import build_pack, decode_pack_event, pack_facts
 
 DATA = Path(__file__).resolve().parent / "data"
 GENERATOR_VERSION = 1
@@ -149,12 +152,27 @@ def main() -> int:
     lines = [msgspec.json.encode(event) for event in journal.task_events(BIG_TASK)]
     events = [event for event in map(decode_pack_event, lines) if event is not None]
     del lines
+    # With them, the journal hands over the standings the index keeps: the fold takes
+    # them as they are.
+    store = JournalStore(path)
+    standings = store.task_events_standing(BIG_TASK, decode_pack_event)[2]
+    store.close()
     rows: list[tuple[str, Callable[[], object], float | None]] = [
         ("task_events (the lines as dicts)", lambda: list(journal.task_events(BIG_TASK)), None),
         ("build_pack compact (pure, events in hand)", lambda: build_pack(BIG_TASK, events), None),
         (
             "build_pack full (pure, events in hand)",
             lambda: build_pack(BIG_TASK, events, mode="full"),
+            None,
+        ),
+        (
+            "build_pack compact (events, standings in hand)",
+            lambda: build_pack(BIG_TASK, pack_facts(BIG_TASK, events, standings)),
+            None,
+        ),
+        (
+            "build_pack full (events, standings in hand)",
+            lambda: build_pack(BIG_TASK, pack_facts(BIG_TASK, events, standings), mode="full"),
             None,
         ),
         ("task_pack compact", lambda: journal.task_pack(BIG_TASK), TARGET_MS),
@@ -168,7 +186,7 @@ def main() -> int:
     size_mb = path.stat().st_size / 1e6
     print(f"journal: {path.name}, {size_mb:.1f} MB; the task: {len(events)} events; warm")
     print(
-        f"{'measure':<44} {'p50 ms':>8} {'p95 ms':>8} {'min ms':>8} {'CPU p50':>8} "
+        f"{'measure':<47} {'p50 ms':>8} {'p95 ms':>8} {'min ms':>8} {'CPU p50':>8} "
         f"{'target':>8}  verdict"
     )
     failed = False
@@ -184,7 +202,7 @@ def main() -> int:
             failed = failed or p50 >= target
         shown = f"< {target:g}" if target is not None else ""
         print(
-            f"{name:<44} {p50:>8.1f} {p95:>8.1f} {walls[0]:>8.1f} {cpu:>8.1f} {shown:>8}  {verdict}"
+            f"{name:<47} {p50:>8.1f} {p95:>8.1f} {walls[0]:>8.1f} {cpu:>8.1f} {shown:>8}  {verdict}"
         )
     journal.close()
     return 1 if failed else 0
