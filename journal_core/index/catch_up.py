@@ -11,6 +11,7 @@ events is the fold's to say (``journal_core.fold``): this module only stores it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -551,6 +552,19 @@ def trusted(state: IndexState, fd: int, identity: tuple[int, int], fts: bool) ->
     """Whether the index was made from this file (``made_from``), with full-text search
     if this process has it."""
     return made_from(state, fd, identity) and state.fts == fts
+
+
+@contextlib.contextmanager
+def committed(conn: sqlite3.Connection) -> Iterator[None]:
+    """Commit the transaction begun on ``conn`` once the block is done (by its end or a
+    ``return``); roll it back if the block or the commit raises."""
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
 
 
 def write_state(conn: sqlite3.Connection, state: IndexState) -> None:

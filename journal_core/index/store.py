@@ -610,7 +610,7 @@ class JournalStore:
         try:
             while True:
                 _begin_immediate(conn)
-                try:
+                with catch_up.committed(conn):
                     state = read_state(conn)
                     if self._force_reset or state is None or not trusted(state, fd, identity, fts):
                         reset(conn, fts)
@@ -640,14 +640,8 @@ class JournalStore:
                         # insert into each index line by line, a fifth slower at a million.
                         if state.events:
                             catch_up.add_indexes(conn)
-                        conn.execute("COMMIT")
-                        return
+                        return  # committed on the way out
                     write_state(conn, state)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    with contextlib.suppress(sqlite3.Error):
-                        conn.execute("ROLLBACK")
-                    raise
                 bars.update(what, done, goal, state.events)
         finally:
             bars.close()

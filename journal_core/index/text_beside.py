@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from journal_core.index import sql
-from journal_core.index.catch_up import event_lines, line_decoder, write_state
+from journal_core.index.catch_up import committed, event_lines, line_decoder, write_state
 from journal_core.index.state import read_state, tail_digest
 from journal_core.journal_file import complete_end
 from journal_core.reader import gc_paused
@@ -125,7 +125,7 @@ def merge(conn: sqlite3.Connection, beside: TextBeside) -> bool:
     conn.execute(sql.ATTACH_SIDE, (str(beside.side),))
     try:
         conn.execute("BEGIN IMMEDIATE")
-        try:
+        with committed(conn):
             stop = _fitting_end(conn, beside.fd)
             if stop is not None:
                 for statement in sql.COPY_SIDE_TEXT:
@@ -134,11 +134,6 @@ def merge(conn: sqlite3.Connection, beside: TextBeside) -> bool:
                 assert state is not None  # _fitting_end read it
                 state.text_end = stop
                 write_state(conn, state)
-            conn.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
     finally:
         conn.execute(sql.DETACH_SIDE)
     return stop is not None
