@@ -217,7 +217,7 @@ class IndexView:
         row = self.conn.execute(sql.TASK_VERSION, (task_id,)).fetchone()
         if row is None:
             return None, [], {}
-        number, *version = row
+        number, count, newest = row
         events = self.lines(self.conn.execute(sql.ALL_TASK_EVENTS, (number,)).fetchall(), decode)
         standings = {
             event_id: Standing(mark=MARKS[mark], standing_by=standing_by, amended_by=amended_by)
@@ -225,7 +225,7 @@ class IndexView:
                 sql.TASK_STANDINGS, (number,)
             )
         }
-        return (version[0], version[1]), events, standings
+        return (count, newest), events, standings
 
     def standings(self, offsets: Sequence[int]) -> list[Standing]:
         """Where the events on the indexed lines at ``offsets`` stand now, as the fold
